@@ -183,8 +183,7 @@ MEMBER = Table(
         _enum("健康状况", "health", HEALTH_STATES),
         _enum("在校生状况", "schooling", SCHOOLING),
         _enum("务工状态", "migrant_status", MIGRANT_STATUSES),
-        Column("务工地点", "work_place", "text", required=False, note="省外/省内务工时填写"),
-        Column("务工月数", "work_months", "int", required=False, note="本年累计"),
+        Column("务工地点", "work_place", "text", required=False, note="县外务工时填写"),
     ),
 )  # fmt: skip
 
@@ -316,7 +315,7 @@ ALLOCATION = Table(
     columns=(
         Column("下达编号", "allocation_id", "text"),
         Column("县代码", "county_code", "county_code", ref="ref_county.county_code"),
-        Column("项目编号", "project_id", "text", ref="project.project_id"),
+        Column("项目编号", "project_id", "text", note="应在本县项目库中；不在库的作为合规问题列出，不隔离"),
         _enum("资金级次", "fund_level", ALLOCATION_LEVELS),
         _enum("资金性质", "fund_kind", FUND_KINDS),
         Column("文号", "document_no", "text", required=False),
@@ -336,7 +335,7 @@ PAYMENT = Table(
     columns=(
         Column("支付编号", "payment_id", "text"),
         Column("县代码", "county_code", "county_code", ref="ref_county.county_code"),
-        Column("项目编号", "project_id", "text", ref="project.project_id"),
+        Column("项目编号", "project_id", "text"),
         Column("下达编号", "allocation_id", "text", ref="allocation.allocation_id"),
         Column("支付日期", "payment_date", "date"),
         _money("支付金额", "amount", unit="万元"),

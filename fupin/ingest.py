@@ -1,0 +1,342 @@
+"""Ingest: read every export file → validate → quarantine bad rows with reasons → swap in atomically.
+
+The warehouse is rebuilt from the whole export folder each time (all months), in a new file next
+to the old one; only when everything succeeded is it renamed over the old file (`os.replace`, atomic
+on one file system). A crash, a kill or a contract error at any moment leaves the previous
+warehouse byte-identical. Row rules never stop the batch: a bad row lands in `quarantine` with
+file, line, reason code and a readable Chinese message, so `read = loaded + quarantined` per file.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import os
+import re
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import duckdb
+
+from fupin import contract as C
+from fupin.exportio import ExportFile, read_export
+from fupin.reference import REFERENCE_DIR, read_csv_text
+from fupin.validate import DATE_EXPR, table_checks, typed_select
+
+MONTH_DIR = re.compile(r"^\d{4}-\d{2}$")
+SQL_DIR = Path(__file__).parent / "sql"
+Progress = Callable[[float, str], None]
+
+
+@dataclass
+class FileReport:
+    file: str
+    table: str
+    month: str
+    format: str
+    encoding: str
+    header_line: int
+    sha256: str
+    rows_read: int = 0
+    rows_loaded: int = 0
+    rows_quarantined: int = 0
+    quarantined_by_reason: dict[str, int] = field(default_factory=dict)
+    unknown_columns: list[str] = field(default_factory=list)
+
+
+@dataclass
+class IngestReport:
+    ok: bool
+    source: str
+    db: str
+    dry_run: bool
+    batch_id: str = ""
+    started_at: str = ""
+    seconds: float = 0.0
+    synthetic: bool = False
+    months: list[str] = field(default_factory=list)
+    files: list[FileReport] = field(default_factory=list)
+    quarantined_by_reason: dict[str, int] = field(default_factory=dict)
+    error: dict | None = None
+    step_seconds: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def rows_read(self) -> int:
+        return sum(f.rows_read for f in self.files)
+
+    @property
+    def rows_loaded(self) -> int:
+        return sum(f.rows_loaded for f in self.files)
+
+    @property
+    def rows_quarantined(self) -> int:
+        return sum(f.rows_quarantined for f in self.files)
+
+    def to_json(self) -> str:
+        d = asdict(self)
+        d.update(rows_read=self.rows_read, rows_loaded=self.rows_loaded, rows_quarantined=self.rows_quarantined)
+        return json.dumps(d, ensure_ascii=False, indent=2)
+
+    def summary(self) -> str:
+        """The printed summary (English, for the CLI)."""
+        if not self.ok:
+            return f"INGEST FAILED — nothing changed. {self.error['message'] if self.error else ''}"
+        lines = [
+            f"batch {self.batch_id}: {len(self.files)} files, months {', '.join(self.months)}",
+            f"rows read {self.rows_read:,} = loaded {self.rows_loaded:,} + quarantined {self.rows_quarantined:,}",
+        ]
+        by_table: dict[str, list[int]] = {}
+        for f in self.files:
+            t = by_table.setdefault(f.table, [0, 0, 0])
+            t[0] += f.rows_read
+            t[1] += f.rows_loaded
+            t[2] += f.rows_quarantined
+        lines += [f"  {t:<8} read {r:>10,}  loaded {lo:>10,}  quarantined {q:>7,}" for t, (r, lo, q) in by_table.items()]
+        if self.quarantined_by_reason:
+            lines.append("quarantined by reason:")
+            lines += [f"  {k:<28} {v:>8,}" for k, v in sorted(self.quarantined_by_reason.items(), key=lambda kv: -kv[1])]
+        lines.append(("dry run: warehouse not written" if self.dry_run else f"warehouse: {self.db}") + f" ({self.seconds:.1f} s)")
+        return "\n".join(lines)
+
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def discover(src: Path) -> tuple[list[tuple[str, Path, C.Table]], dict]:
+    """Every export file under `src` (a folder of month folders, or one month folder).
+
+    Raises ContractError for a file that matches no table or has an unsupported type.
+    """
+    if not src.is_dir():
+        raise C.ContractError(str(src), "export folder does not exist")
+    month_dirs = [src] if MONTH_DIR.match(src.name) else sorted(p for p in src.iterdir() if p.is_dir() and MONTH_DIR.match(p.name))
+    if not month_dirs:
+        raise C.ContractError(str(src), "no month folders (YYYY-MM) found")
+    manifest_path = (src.parent if MONTH_DIR.match(src.name) else src) / "_manifest.json"
+    manifest = json.loads(manifest_path.read_text(encoding="utf-8")) if manifest_path.exists() else {}
+    files = []
+    for md in month_dirs:
+        for p in sorted(md.iterdir()):
+            if p.name.startswith((".", "_", "~$")):
+                continue
+            table = C.table_for_file(p.stem)
+            if table is None:
+                raise C.ContractError(str(p), f"unknown table 「{p.stem.split('_', 1)[0]}」 (expected one of: {', '.join(C.TABLES_BY_CN)})")
+            if p.suffix.lower() not in (".csv", ".xlsx", ".xlsm"):
+                raise C.ContractError(str(p), f"unsupported file type {p.suffix!r} (CSV or XLSX expected)")
+            files.append((md.name, p, table))
+    return files, manifest
+
+
+def _load_reference(con: duckdb.DuckDBPyConnection, ref_dir: Path) -> None:
+    for fname, tname in C.REFERENCE_FILES.items():
+        df = read_csv_text(ref_dir / fname)  # noqa: F841 — read by DuckDB's replacement scan
+        con.execute(f"create table {tname} as select * from df")
+
+
+def _create_raw(con: duckdb.DuckDBPyConnection, t: C.Table) -> None:
+    cols = ", ".join(f'"{c.cn}" varchar' for c in t.columns)
+    con.execute(
+        f"create table raw_{t.en} (_row_id bigint, _month varchar, _file varchar, _line bigint, {cols})"
+    )
+
+
+def _insert_raw(con: duckdb.DuckDBPyConnection, ef: ExportFile, month: str, rel: str, first_row_id: int) -> None:
+    t = ef.table
+    present = set(ef.data.column_names)
+    sel = ", ".join(f'"{c.cn}"' if c.cn in present else f"'' as \"{c.cn}\"" for c in t.columns)
+    con.register("_in", ef.data)
+    con.execute(
+        f"insert into raw_{t.en} select {first_row_id} + row_number() over () - 1, $month, $file, _line, {sel} from _in",
+        {"month": month, "file": rel},
+    )
+    con.unregister("_in")
+
+
+def _validate_table(con: duckdb.DuckDBPyConnection, t: C.Table, batch_id: str) -> None:
+    """Quarantine the rows of raw_<t> that break a rule; type the rest into stg_<t>."""
+    for check in table_checks(t):
+        # Each check sees only rows not yet quarantined, so a row carries its first failure.
+        con.execute(
+            f"""
+            insert into quarantine
+            select $batch, '{t.cn}', r._file, r._line, r._month, r._row_id, q.reason_code, q.message, to_json(r)
+            from raw_{t.en} r join ({check}) as q(_row_id, reason_code, message) using (_row_id)
+            where r._row_id not in (select row_id from quarantine where table_name = '{t.cn}')
+            """,
+            {"batch": batch_id},
+        )
+    target = f"stg_{t.en}_version" if t.mode == "register" else f"stg_{t.en}"
+    con.execute(
+        f"""
+        create table {target} as
+        select {typed_select(t)}
+        from raw_{t.en} r
+        where r._row_id not in (select row_id from quarantine where table_name = '{t.cn}')
+        order by r._row_id
+        """
+    )
+    if t.mode == "register":  # the latest version of each key is the current record
+        key = ", ".join(t.key)
+        con.execute(
+            f"""
+            create table stg_{t.en} as
+            select * exclude (_rn) from (
+                select *, row_number() over (partition by {key} order by month desc, _row_id desc) as _rn
+                from stg_{t.en}_version
+            ) where _rn = 1 order by {key}
+            """
+        )
+
+
+def _run_sql_file(con: duckdb.DuckDBPyConnection, path: Path) -> None:
+    for stmt in path.read_text(encoding="utf-8").split(";\n"):
+        body = "\n".join(line for line in stmt.splitlines() if not line.strip().startswith("--")).strip()
+        if body:
+            con.execute(body)
+
+
+def ingest(
+    src: Path,
+    db: Path,
+    *,
+    dry_run: bool = False,
+    report_path: Path | None = None,
+    ref_dir: Path = REFERENCE_DIR,
+    progress: Progress | None = None,
+) -> IngestReport:
+    """Build a new warehouse from the exports in `src` and swap it in over `db`.
+
+    Returns the report; on a contract error the report has ok=False and `db` is untouched.
+    """
+    t0 = time.perf_counter()
+    step = t0
+    report = IngestReport(ok=False, source=str(src), db=str(db), dry_run=dry_run)
+    report.started_at = dt.datetime.now().astimezone().isoformat(timespec="seconds")
+    note = progress or (lambda _f, _m: None)
+    db.parent.mkdir(parents=True, exist_ok=True)
+    tmp = db.parent / f".{db.name}.building-{os.getpid()}"
+
+    def mark(name: str) -> None:
+        nonlocal step
+        now = time.perf_counter()
+        report.step_seconds[name] = round(now - step, 2)
+        step = now
+
+    try:
+        files, manifest = discover(src)
+        report.synthetic = bool(manifest.get("synthetic", False))
+        report.months = sorted({m for m, _, _ in files})
+        for stale in db.parent.glob(f".{db.name}.building-*"):
+            stale.unlink(missing_ok=True)  # left by a killed run
+        con = duckdb.connect(str(tmp))
+        con.execute("set preserve_insertion_order = true")
+        _load_reference(con, ref_dir)
+        for t in C.TABLES:
+            _create_raw(con, t)
+        con.execute(
+            """create table quarantine (batch_id varchar, table_name varchar, file varchar, line bigint,
+               month varchar, row_id bigint, reason_code varchar, message varchar, record json)"""
+        )
+        digest = hashlib.sha256()
+        row_id = 0
+        base = src.parent if MONTH_DIR.match(src.name) else src
+        for i, (month, path, table) in enumerate(files):
+            note(0.6 * i / len(files), f"读取 {month}/{path.name}")
+            ef = read_export(path, table)
+            rel = str(path.relative_to(base))
+            sha = _sha256(path)
+            digest.update(f"{rel}:{sha}\n".encode())
+            report.files.append(
+                FileReport(rel, table.cn, month, ef.format, ef.encoding, ef.header_line, sha,
+                           rows_read=ef.data.num_rows, unknown_columns=ef.unknown_columns)
+            )  # fmt: skip
+            _insert_raw(con, ef, month, rel, row_id)
+            row_id += ef.data.num_rows
+        report.batch_id = digest.hexdigest()[:16]
+        mark("read")
+        for i, t in enumerate(C.TABLES):
+            note(0.6 + 0.25 * i / len(C.TABLES), f"校验 {t.cn}")
+            _validate_table(con, t, report.batch_id)
+        mark("validate")
+        note(0.87, "生成汇总表")
+        for path in sorted(SQL_DIR.glob("build_*.sql")):
+            _run_sql_file(con, path)
+        mark("summaries")
+        _count(con, report)
+        _record_batch(con, report, manifest)
+        con.execute("checkpoint")
+        con.close()
+        mark("finish")
+        if dry_run:
+            tmp.unlink(missing_ok=True)
+        else:
+            fd = os.open(tmp, os.O_RDONLY)
+            os.fsync(fd)
+            os.close(fd)
+            os.replace(tmp, db)  # the atomic swap
+        report.ok = True
+        note(1.0, "完成")
+    except C.ContractError as exc:
+        report.error = {"file": exc.file, "column": exc.column, "message": str(exc)}
+    finally:
+        for leftover in (tmp, Path(f"{tmp}.wal")):
+            if leftover.exists():
+                leftover.unlink()
+    report.seconds = round(time.perf_counter() - t0, 2)
+    if report_path:
+        report_path.write_text(report.to_json(), encoding="utf-8")
+    return report
+
+
+def _count(con: duckdb.DuckDBPyConnection, report: IngestReport) -> None:
+    q = con.execute(
+        "select file, reason_code, count(*) from quarantine group by all order by all"
+    ).fetchall()
+    by_file: dict[str, dict[str, int]] = {}
+    for f, reason, n in q:
+        by_file.setdefault(f, {})[reason] = n
+        report.quarantined_by_reason[reason] = report.quarantined_by_reason.get(reason, 0) + n
+    for fr in report.files:
+        fr.quarantined_by_reason = by_file.get(fr.file, {})
+        fr.rows_quarantined = sum(fr.quarantined_by_reason.values())
+        fr.rows_loaded = fr.rows_read - fr.rows_quarantined
+
+
+def _record_batch(con: duckdb.DuckDBPyConnection, report: IngestReport, manifest: dict) -> None:
+    con.execute(
+        """create table ingest_batch as select $batch_id as batch_id, $source as source,
+           cast($started as timestamptz) as started_at, $synthetic as synthetic, $months as months,
+           $n_files as n_files, $read as rows_read, $loaded as rows_loaded, $quarantined as rows_quarantined,
+           $manifest as manifest""",
+        {
+            "batch_id": report.batch_id, "source": report.source, "started": report.started_at,
+            "synthetic": report.synthetic, "months": report.months, "n_files": len(report.files),
+            "read": report.rows_read, "loaded": report.rows_loaded, "quarantined": report.rows_quarantined,
+            "manifest": json.dumps(manifest, ensure_ascii=False),
+        },
+    )  # fmt: skip
+    con.execute(
+        """create table ingest_file (batch_id varchar, file varchar, table_name varchar, month varchar,
+           format varchar, encoding varchar, header_line integer, sha256 varchar, rows_read bigint,
+           rows_loaded bigint, rows_quarantined bigint)"""
+    )
+    con.executemany(
+        "insert into ingest_file values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [
+            (report.batch_id, f.file, f.table, f.month, f.format, f.encoding, f.header_line, f.sha256,
+             f.rows_read, f.rows_loaded, f.rows_quarantined)
+            for f in report.files
+        ],
+    )  # fmt: skip
+
+
+__all__ = ["DATE_EXPR", "FileReport", "IngestReport", "discover", "ingest"]
