@@ -8,32 +8,36 @@ from __future__ import annotations
 
 import json
 import platform
-import resource
 import subprocess
 import sys
 import time
 from pathlib import Path
 
 
-def _run(cmd: list[str]) -> tuple[float, float, int]:
-    """(seconds, peak RSS in MiB, exit code) of one child process."""
-    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+_CHILD = (
+    "import resource, sys; from fupin.__main__ import main; rc = main(sys.argv[1:]); "
+    "print('PEAK_RSS_KB', resource.getrusage(resource.RUSAGE_SELF).ru_maxrss); sys.exit(rc)"
+)
+
+
+def _run(args: list[str]) -> tuple[float, float, int]:
+    """(seconds, peak RSS in MiB, exit code) of one `python -m fupin …` step in its own process."""
     t0 = time.perf_counter()
-    proc = subprocess.run(cmd, check=False)
+    proc = subprocess.run([sys.executable, "-c", _CHILD, *args], check=False, capture_output=True, text=True)
     seconds = time.perf_counter() - t0
-    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    # ru_maxrss of children is the max over all children so far; steps run from small to large.
-    return seconds, max(peak, before) / 1024, proc.returncode
+    sys.stdout.write(proc.stdout)
+    sys.stderr.write(proc.stderr)
+    peak = next((int(line.split()[1]) for line in proc.stdout.splitlines() if line.startswith("PEAK_RSS_KB")), 0)
+    return seconds, peak / 1024, proc.returncode
 
 
 def bench_ingest(*, scale: str, workdir: Path) -> int:
     workdir.mkdir(parents=True, exist_ok=True)
     exports, db = workdir / f"exports-{scale}", workdir / f"warehouse-{scale}.duckdb"
-    py = sys.executable
     results = {"scale": scale, "machine": f"{platform.machine()}, {__import__('os').cpu_count()} cores", "steps": {}}
     steps = [
-        ("generate", [py, "-m", "fupin", "generate", "--scale", scale, "--seed", "2020", "--out", str(exports)]),
-        ("ingest", [py, "-m", "fupin", "ingest", str(exports), "--db", str(db), "--report", str(workdir / "ingest-report.json")]),
+        ("generate", ["generate", "--scale", scale, "--seed", "2020", "--out", str(exports)]),
+        ("ingest", ["ingest", str(exports), "--db", str(db), "--report", str(workdir / "ingest-report.json")]),
     ]
     for name, cmd in steps:
         seconds, rss, code = _run(cmd)

@@ -1,0 +1,65 @@
+"""Where the warehouse lives, opening it read-only, and noticing when ingest swapped in a new one."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+
+from fupin.reference import PROJECT_ROOT
+
+DEFAULT_DB = PROJECT_ROOT / "data" / "warehouse.duckdb"
+DEFAULT_EXPORTS = PROJECT_ROOT / "data" / "exports" / "demo"
+
+
+def db_path() -> Path:
+    """FUPIN_DB overrides the default data/warehouse.duckdb."""
+    return Path(os.environ.get("FUPIN_DB", DEFAULT_DB))
+
+
+def file_identity(path: Path) -> tuple[int, int]:
+    """(inode, mtime_ns): changes when ingest replaces the file, so a cache keyed on it reopens."""
+    st = path.stat()
+    return st.st_ino, st.st_mtime_ns
+
+
+def open_read_only(path: Path) -> duckdb.DuckDBPyConnection:
+    """A read-only connection: many app processes can share the file; ingest never blocks on it."""
+    con = duckdb.connect(str(path), read_only=True)
+    con.execute("set TimeZone = 'Asia/Shanghai'")
+    return con
+
+
+@dataclass(frozen=True)
+class BatchInfo:
+    batch_id: str
+    started_at: str
+    synthetic: bool
+    months: list[str]
+    rows_read: int
+    rows_quarantined: int
+
+
+def batch_info(con: duckdb.DuckDBPyConnection) -> BatchInfo:
+    row = con.cursor().execute(
+        "select batch_id, strftime(started_at, '%Y-%m-%d %H:%M'), synthetic, months, rows_read, rows_quarantined "
+        "from ingest_batch"
+    ).fetchone()
+    return BatchInfo(row[0], row[1], bool(row[2]), list(row[3]), int(row[4]), int(row[5]))
+
+
+def build_demo(*, db: Path, exports: Path = DEFAULT_EXPORTS, progress: Callable[[float, str], None] | None = None) -> None:
+    """Generate the demo exports (if absent) and ingest them: the app's first start."""
+    from fupin.generate import generate
+    from fupin.ingest import ingest
+
+    note = progress or (lambda _f, _m: None)
+    if not (exports / "_manifest.json").exists():
+        note(0.0, "生成演示数据（全省104个县，约2%的户）…")
+        generate(scale="demo", seed=2020, out=exports)
+    report = ingest(exports, db, progress=lambda f, m: note(0.3 + 0.7 * f, m))
+    if not report.ok:
+        raise RuntimeError(report.summary())
