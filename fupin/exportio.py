@@ -59,6 +59,7 @@ def write_xlsx(path: Path, table: pa.Table, *, title: str | None = None) -> None
     import xlsxwriter
 
     wb = xlsxwriter.Workbook(str(path), {"constant_memory": True, "strings_to_numbers": False})
+    wb.set_properties({"created": dt.datetime(2020, 1, 1)})  # fixed: same data, same bytes
     ws = wb.add_worksheet("导出数据")
     row = 0
     if title:

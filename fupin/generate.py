@@ -299,7 +299,8 @@ class _Gen:
             [0, rng.normal(-2, 3, n), rng.normal(-27, 4, n), rng.normal(-52, 4, n), rng.normal(26, 3, n)],
             default=rng.normal(-10, 15, n),
         )  # fmt: skip
-        age = np.clip(head_age + offset, 0.2, 99)
+        age = head_age + offset
+        age = np.where(age < 0.2, rng.uniform(0.2, 4, n), np.where(age > 99, rng.uniform(88, 99, n), age))
         birth = np.datetime64("2020-01-01") - (age * 365.25).astype("timedelta64[D]")
         birth_s = np.datetime_as_string(birth, unit="D")
         prefix = hh["county_code"].to_numpy()[hidx].astype("U6")
@@ -353,12 +354,14 @@ class _Gen:
         switch_local = rng.random(n) < 0.15
         dest = np.where(rng.random(n) < 0.7, "省外务工", "省内县外务工")
         place = np.where(dest == "省外务工", rng.choice(WORK_PLACES[:6], size=n), rng.choice(WORK_PLACES[6:], size=n))
-        status = np.empty((n, len(MONTHS)), dtype=object)
+        code = {s: np.int8(i) for i, s in enumerate(C.MIGRANT_STATUSES)}
+        dest_code = np.where(dest == "省外务工", code["省外务工"], code["省内县外务工"]).astype(np.int8)
+        status = np.empty((n, len(MONTHS)), dtype=np.int8)  # codes into C.MIGRANT_STATUSES
         for k in range(len(MONTHS)):
-            s = np.where(local, "县内务工", "未务工")
+            s = np.where(local, code["县内务工"], code["未务工"])
             away = migrant & (back_m <= k)
-            s = np.where(migrant & ~away, np.where(switch_local & (k >= 2), "县内务工", "待返岗"), s)
-            s = np.where(away, dest, s)
+            s = np.where(migrant & ~away, np.where(switch_local & (k >= 2), code["县内务工"], code["待返岗"]), s)
+            s = np.where(away, dest_code, s)
             status[:, k] = s
         self.migrant_status = status
         self.work_place = place
@@ -366,16 +369,18 @@ class _Gen:
 
     def member_rows(self, m: int) -> pd.DataFrame:
         """家庭成员 for month m: everyone in January; later, new households' members and status changes."""
-        mem = self.mem.copy()
         st = self.migrant_status[:, m]
-        mem["migrant_status"] = st
-        mem["work_place"] = np.where(np.isin(st, ["省外务工", "省内县外务工"]), self.work_place, "")
-        appear = self.hh["appear_month"].to_numpy()[mem["_h"].to_numpy()]
+        appear = self.hh["appear_month"].to_numpy()[self.mem["_h"].to_numpy()]
         if m == 0:
             keep = appear == 0
         else:
             keep = (appear == m) | ((appear < m) & (st != self.migrant_status[:, m - 1]))
-        return mem[keep]
+        mem = self.mem.loc[keep].copy(deep=False)
+        names = np.array(C.MIGRANT_STATUSES)
+        mem["migrant_status"] = names[st[keep]]
+        away = np.isin(st[keep], [C.MIGRANT_STATUSES.index("省外务工"), C.MIGRANT_STATUSES.index("省内县外务工")])
+        mem["work_place"] = np.where(away, self.work_place[keep], "")
+        return mem
 
     # ------------------------------------------------------------------ monitoring
     def monitoring(self) -> list[pd.DataFrame]:
@@ -534,7 +539,7 @@ class _Gen:
         )  # fmt: skip
         q = rng.random(n)
         start = np.select(
-            [q < 0.335, q < 0.625, q < 0.85, q < 0.93],
+            [q < 0.335, q < 0.65, q < 0.86, q < 0.93],
             [_dates_between(rng, "2020-02-15", "2020-03-09", n), _dates_between(rng, "2020-03-10", "2020-03-31", n),
              _dates_between(rng, "2020-04-01", "2020-05-15", n), _dates_between(rng, "2020-05-16", "2020-06-30", n)],
             default=np.datetime64("NaT"),
@@ -725,7 +730,8 @@ class _Gen:
         growth = np.array([1.0, 1.1, 1.5, 1.8, 2.0, 2.1])
         out = []
         for m in range(len(MONTHS)):
-            away = np.isin(self.migrant_status[:, m], ["省外务工", "省内县外务工"]) & (appear <= m)
+            out_codes = [C.MIGRANT_STATUSES.index("省外务工"), C.MIGRANT_STATUSES.index("省内县外务工")]
+            away = np.isin(self.migrant_status[:, m], out_codes) & (appear <= m)
             now = pd.Series(away.astype(int), index=county).groupby(level=0).sum().reindex(codes, fill_value=0).to_numpy()
             created = np.round(posts0 * growth[m]).astype(int)
             out.append(pd.DataFrame({

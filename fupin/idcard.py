@@ -43,8 +43,9 @@ def make_ids(prefixes: np.ndarray, birth_yyyymmdd: np.ndarray, seq: np.ndarray) 
         np.char.add(prefixes.astype("U6"), birth_yyyymmdd.astype("U8")),
         np.char.zfill(seq.astype("U3"), 3),
     )
-    digits = body.view("U1").reshape(len(body), 17).astype(np.int64)
-    idx = (digits * np.array(WEIGHTS, dtype=np.int64)).sum(axis=1) % 11
+    # UCS-4 code points of the 17 digits, as small ints (keeps 5 million IDs to ~100 MB).
+    digits = (body.view(np.uint32).reshape(len(body), 17) - ord("0")).astype(np.int16)
+    idx = (digits * np.array(WEIGHTS, dtype=np.int16)).sum(axis=1, dtype=np.int32) % 11
     checks = np.array(list(CHECK_CHARS))[idx]
     return np.char.add(body, checks)
 

@@ -106,12 +106,12 @@ def _live(t: C.Table) -> str:
 def row_rules_query(t: C.Table) -> str:
     """One pass over raw_<t> with every per-cell rule; the first failing rule wins."""
     rules = [rule for col in t.columns for rule in _column_rules(col)]
-    reason = "case " + " ".join(f"when {c} then {_q(r)}" for c, r, _ in rules) + " end"
-    message = "case " + " ".join(f"when {c} then {m}" for c, _, m in rules) + " end"
+    # One CASE yielding [reason, message]: each condition is evaluated once per row.
+    failure = "case " + " ".join(f"when {c} then [{_q(r)}, {m}]" for c, r, m in rules) + " end"
     return f"""
-        select _row_id, reason_code, message from (
-            select r._row_id, {reason} as reason_code, {message} as message from raw_{t.en} r
-        ) where reason_code is not null
+        select _row_id, f[1] as reason_code, f[2] as message from (
+            select r._row_id, {failure} as f from raw_{t.en} r
+        ) where f is not null
     """
 
 
