@@ -1,0 +1,61 @@
+"""The query layer: every .sql file has a header and runs; scope is always bound."""
+
+import re
+
+import duckdb
+import pytest
+
+from fupin import queries
+from fupin.scope import Viewer
+
+HOUSEHOLD_TABLES = re.compile(r"\b(summary_\w+|household_month|stg_(household|member|monitoring|visit|measure)\w*)\b")
+PARAMS = {"month": "2020-03-01"}
+
+
+@pytest.mark.parametrize("name", queries.names())
+def test_header(name: str) -> None:
+    q = queries.load(name)
+    first = q.sql.splitlines()[0]
+    assert first.startswith("-- ") and len(first) > 15, "the first line says what the query returns"
+    assert "Grain:" in q.header and "Params:" in q.header
+    for p in q.params:
+        assert f"${p}" in q.header, f"header documents ${p}"
+
+
+@pytest.mark.parametrize("name", queries.names())
+def test_household_queries_are_scoped(name: str) -> None:
+    q = queries.load(name)
+    body = "\n".join(line for line in q.sql.splitlines() if not line.startswith("--"))
+    if HOUSEHOLD_TABLES.search(body):
+        assert q.scoped, f"{name} reads household data and must filter by $scope_prefix"
+
+
+@pytest.mark.parametrize("name", queries.names())
+def test_runs_on_the_tiny_warehouse(con: duckdb.DuckDBPyConnection, name: str) -> None:
+    q = queries.load(name)
+    df = queries.run(con, name, Viewer.province(), **{k: v for k, v in PARAMS.items() if k in q.params})
+    assert len(df.columns) > 0
+    if name != "quarantine_by_reason":  # the tiny exports are clean: nothing quarantined
+        assert len(df) > 0
+
+
+def test_scope_limits_rows(con: duckdb.DuckDBPyConnection) -> None:
+    province = queries.run(con, "county_summary_month", Viewer.province(), month="2020-03-01")
+    city = queries.run(con, "county_summary_month", Viewer("c", "city", "city", "341200"), month="2020-03-01")
+    county = queries.run(con, "county_summary_month", Viewer("x", "county", "county", "341221"), month="2020-03-01")
+    assert len(province) == 104
+    assert set(city["county_code"].str[:4]) == {"3412"} and 1 < len(city) < 104
+    assert county["county_code"].tolist() == ["341221"]
+    expected = con.execute(
+        "select remaining_poor_persons from summary_county_month where county_code = '341221' and month = date '2020-03-01'"
+    ).fetchone()[0]
+    assert county["remaining_poor_persons"].iloc[0] == expected
+
+
+def test_values_are_bound_not_formatted(con: duckdb.DuckDBPyConnection) -> None:
+    evil = queries.run(con, "county_summary_month", Viewer.province(), month="2020-03-01")
+    assert len(evil) == 104
+    with pytest.raises(TypeError):
+        queries.run(con, "county_summary_month", Viewer.province())  # $month missing
+    with pytest.raises(TypeError):
+        queries.run(con, "county_summary_month", Viewer.province(), month="2020-03-01", scope="34')--")
