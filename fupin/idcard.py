@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
 
 WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 CHECK_CHARS = "10X98765432"
@@ -21,17 +23,38 @@ def is_valid(id_number: str) -> bool:
     return check_digit(id_number[:17]) == id_number[17].upper()
 
 
-def check_digit_sql(expr: str) -> str:
-    """A DuckDB expression that is true when `expr` (a trusted column reference) is a valid ID.
+_DAYS = np.array([31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31])
 
-    Built from constants only; `expr` must be an identifier, never data.
+
+def valid_mask(values: pa.Array | pa.ChunkedArray) -> np.ndarray:
+    """Vectorised validity of ID numbers (format, birth date, check character); nulls are False.
+
+    numpy over the raw bytes: 5 million numbers take well under a second, where the same check
+    in SQL costs many seconds at province scale.
     """
-    terms = " + ".join(f"cast(substr({expr}, {i + 1}, 1) as integer) * {w}" for i, w in enumerate(WEIGHTS))
-    return (
-        f"(regexp_full_match({expr}, '[0-9]{{17}}[0-9Xx]') "
-        f"and try_strptime(substr({expr}, 7, 8), '%Y%m%d') is not null "
-        f"and substr('{CHECK_CHARS}', (({terms}) % 11) + 1, 1) = upper(substr({expr}, 18, 1)))"
-    )
+    arr = values.combine_chunks() if isinstance(values, pa.ChunkedArray) else values
+    arr = pc.utf8_upper(pc.utf8_trim_whitespace(arr.cast(pa.string())))
+    out = np.zeros(len(arr), dtype=bool)
+    has18 = pc.fill_null(pc.equal(pc.binary_length(arr), 18), False).to_numpy(zero_copy_only=False)
+    idx = np.flatnonzero(has18)
+    if not len(idx):
+        return out
+    fixed = arr.take(pa.array(idx)).cast(pa.binary(18))
+    b = np.frombuffer(fixed.buffers()[1], dtype=np.uint8, count=len(fixed) * 18, offset=fixed.offset * 18)
+    b = b.reshape(-1, 18).astype(np.int16) - ord("0")
+    digits_ok = ((b[:, :17] >= 0) & (b[:, :17] <= 9)).all(axis=1)
+    last = b[:, 17]
+    last_ok = ((last >= 0) & (last <= 9)) | (last == ord("X") - ord("0"))
+    year = b[:, 6] * 1000 + b[:, 7] * 100 + b[:, 8] * 10 + b[:, 9]
+    month = b[:, 10] * 10 + b[:, 11]
+    day = b[:, 12] * 10 + b[:, 13]
+    leap = (year % 4 == 0) & ((year % 100 != 0) | (year % 400 == 0))
+    max_day = _DAYS[np.clip(month - 1, 0, 11)] - ((month == 2) & ~leap)
+    date_ok = (year >= 1890) & (year <= 2030) & (month >= 1) & (month <= 12) & (day >= 1) & (day <= max_day)
+    total = (np.where(b[:, :17] < 0, 0, b[:, :17]) * np.array(WEIGHTS, dtype=np.int16)).sum(axis=1)
+    expected = np.frombuffer(CHECK_CHARS.encode(), dtype=np.uint8).astype(np.int16)[total % 11] - ord("0")
+    out[idx] = digits_ok & last_ok & date_ok & (last == expected)
+    return out
 
 
 def make_ids(prefixes: np.ndarray, birth_yyyymmdd: np.ndarray, seq: np.ndarray) -> np.ndarray:
