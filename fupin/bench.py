@@ -13,7 +13,6 @@ import sys
 import time
 from pathlib import Path
 
-
 _CHILD = (
     "import resource, sys; from fupin.__main__ import main; rc = main(sys.argv[1:]); "
     "print('PEAK_RSS_KB', resource.getrusage(resource.RUSAGE_SELF).ru_maxrss); sys.exit(rc)"

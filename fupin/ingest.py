@@ -16,6 +16,7 @@ import os
 import re
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -25,8 +26,8 @@ import pyarrow as pa
 
 from fupin import contract as C
 from fupin.exportio import ExportFile, read_export
-from fupin.reference import REFERENCE_DIR, read_csv_text
 from fupin.idcard import valid_mask
+from fupin.reference import REFERENCE_DIR, read_csv_text
 from fupin.validate import BAD_IDS_TABLE, DATE_EXPR, table_checks, typed_select
 
 MONTH_DIR = re.compile(r"^\d{4}-\d{2}$")
@@ -97,11 +98,17 @@ class IngestReport:
             t[0] += f.rows_read
             t[1] += f.rows_loaded
             t[2] += f.rows_quarantined
-        lines += [f"  {t:<8} read {r:>10,}  loaded {lo:>10,}  quarantined {q:>7,}" for t, (r, lo, q) in by_table.items()]
+        lines += [
+            f"  {t:<8} read {r:>10,}  loaded {lo:>10,}  quarantined {q:>7,}" for t, (r, lo, q) in by_table.items()
+        ]
         if self.quarantined_by_reason:
             lines.append("quarantined by reason:")
-            lines += [f"  {k:<28} {v:>8,}" for k, v in sorted(self.quarantined_by_reason.items(), key=lambda kv: -kv[1])]
-        lines.append(("dry run: warehouse not written" if self.dry_run else f"warehouse: {self.db}") + f" ({self.seconds:.1f} s)")
+            lines += [
+                f"  {k:<28} {v:>8,}" for k, v in sorted(self.quarantined_by_reason.items(), key=lambda kv: -kv[1])
+            ]
+        lines.append(
+            ("dry run: warehouse not written" if self.dry_run else f"warehouse: {self.db}") + f" ({self.seconds:.1f} s)"
+        )
         return "\n".join(lines)
 
 
@@ -113,6 +120,10 @@ def _sha256(path: Path) -> str:
     return h.hexdigest()
 
 
+def _read_one(path: Path, table: C.Table) -> tuple[ExportFile, str]:
+    return read_export(path, table), _sha256(path)
+
+
 def discover(src: Path) -> tuple[list[tuple[str, Path, C.Table]], dict]:
     """Every export file under `src` (a folder of month folders, or one month folder).
 
@@ -120,7 +131,11 @@ def discover(src: Path) -> tuple[list[tuple[str, Path, C.Table]], dict]:
     """
     if not src.is_dir():
         raise C.ContractError(str(src), "export folder does not exist")
-    month_dirs = [src] if MONTH_DIR.match(src.name) else sorted(p for p in src.iterdir() if p.is_dir() and MONTH_DIR.match(p.name))
+    month_dirs = (
+        [src]
+        if MONTH_DIR.match(src.name)
+        else sorted(p for p in src.iterdir() if p.is_dir() and MONTH_DIR.match(p.name))
+    )
     if not month_dirs:
         raise C.ContractError(str(src), "no month folders (YYYY-MM) found")
     manifest_path = (src.parent if MONTH_DIR.match(src.name) else src) / "_manifest.json"
@@ -132,7 +147,10 @@ def discover(src: Path) -> tuple[list[tuple[str, Path, C.Table]], dict]:
                 continue
             table = C.table_for_file(p.stem)
             if table is None:
-                raise C.ContractError(str(p), f"unknown table 「{p.stem.split('_', 1)[0]}」 (expected one of: {', '.join(C.TABLES_BY_CN)})")
+                raise C.ContractError(
+                    str(p),
+                    f"unknown table 「{p.stem.split('_', 1)[0]}」 (expected one of: {', '.join(C.TABLES_BY_CN)})",
+                )
             if p.suffix.lower() not in (".csv", ".xlsx", ".xlsm"):
                 raise C.ContractError(str(p), f"unsupported file type {p.suffix!r} (CSV or XLSX expected)")
             files.append((md.name, p, table))
@@ -147,9 +165,7 @@ def _load_reference(con: duckdb.DuckDBPyConnection, ref_dir: Path) -> None:
 
 def _create_raw(con: duckdb.DuckDBPyConnection, t: C.Table) -> None:
     cols = ", ".join(f'"{c.cn}" varchar' for c in t.columns)
-    con.execute(
-        f"create table raw_{t.en} (_row_id bigint, _month varchar, _file varchar, _line bigint, {cols})"
-    )
+    con.execute(f"create table raw_{t.en} (_row_id bigint, _month varchar, _file varchar, _line bigint, {cols})")
 
 
 def _insert_raw(con: duckdb.DuckDBPyConnection, ef: ExportFile, month: str, rel: str, first_row_id: int) -> None:
@@ -158,7 +174,9 @@ def _insert_raw(con: duckdb.DuckDBPyConnection, ef: ExportFile, month: str, rel:
     sel = ", ".join(f'"{c.cn}"' if c.cn in present else f"'' as \"{c.cn}\"" for c in t.columns)
     data = ef.data.append_column("_row_id", pa.array(np.arange(first_row_id, first_row_id + ef.data.num_rows)))
     con.register("_in", data)
-    con.execute(f"insert into raw_{t.en} select _row_id, $month, $file, _line, {sel} from _in", {"month": month, "file": rel})
+    con.execute(
+        f"insert into raw_{t.en} select _row_id, $month, $file, _line, {sel} from _in", {"month": month, "file": rel}
+    )
     con.unregister("_in")
 
 
@@ -166,7 +184,9 @@ def _flag_bad_ids(con: duckdb.DuckDBPyConnection, t: C.Table) -> None:
     """Fill _bad_ids for the table's ID-number columns (checked in numpy: fast at 5 million rows)."""
     con.execute(f"create or replace temp table {BAD_IDS_TABLE} (_row_id bigint, col varchar)")
     for col in (c for c in t.columns if c.type == "id_number"):
-        data = con.sql(f'select _row_id, "{col.cn}" as v from raw_{t.en} where nullif(trim("{col.cn}"), \'\') is not null').to_arrow_table()
+        data = con.sql(
+            f'select _row_id, "{col.cn}" as v from raw_{t.en} where nullif(trim("{col.cn}"), \'\') is not null'
+        ).to_arrow_table()
         bad = ~valid_mask(data.column("v"))
         ids = pa.table({"_row_id": data.column("_row_id").filter(pa.array(bad))})  # noqa: F841 — scanned below
         con.execute(f"insert into {BAD_IDS_TABLE} select _row_id, $col from ids", {"col": col.cn})
@@ -250,6 +270,7 @@ def ingest(
             stale.unlink(missing_ok=True)  # left by a killed run
         con = duckdb.connect(str(tmp))
         con.execute("set preserve_insertion_order = true")
+        con.execute("set enable_progress_bar = false")
         _load_reference(con, ref_dir)
         for t in C.TABLES:
             _create_raw(con, t)
@@ -260,18 +281,22 @@ def ingest(
         digest = hashlib.sha256()
         row_id = 0
         base = src.parent if MONTH_DIR.match(src.name) else src
-        for i, (month, path, table) in enumerate(files):
-            note(0.6 * i / len(files), f"读取 {month}/{path.name}")
-            ef = read_export(path, table)
-            rel = str(path.relative_to(base))
-            sha = _sha256(path)
-            digest.update(f"{rel}:{sha}\n".encode())
-            report.files.append(
-                FileReport(rel, table.cn, month, ef.format, ef.encoding, ef.header_line, sha,
-                           rows_read=ef.data.num_rows, unknown_columns=ef.unknown_columns)
-            )  # fmt: skip
-            _insert_raw(con, ef, month, rel, row_id)
-            row_id += ef.data.num_rows
+        # Read the next file (pyarrow, GIL released) while DuckDB inserts the current one.
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            pending = pool.submit(_read_one, files[0][1], files[0][2])
+            for i, (month, path, table) in enumerate(files):
+                note(0.6 * i / len(files), f"读取 {month}/{path.name}")
+                ef, sha = pending.result()
+                if i + 1 < len(files):
+                    pending = pool.submit(_read_one, files[i + 1][1], files[i + 1][2])
+                rel = str(path.relative_to(base))
+                digest.update(f"{rel}:{sha}\n".encode())
+                report.files.append(
+                    FileReport(rel, table.cn, month, ef.format, ef.encoding, ef.header_line, sha,
+                               rows_read=ef.data.num_rows, unknown_columns=ef.unknown_columns)
+                )  # fmt: skip
+                _insert_raw(con, ef, month, rel, row_id)
+                row_id += ef.data.num_rows
         report.batch_id = digest.hexdigest()[:16]
         mark("read")
         for i, t in enumerate(C.TABLES):
@@ -309,9 +334,7 @@ def ingest(
 
 
 def _count(con: duckdb.DuckDBPyConnection, report: IngestReport) -> None:
-    q = con.execute(
-        "select file, reason_code, count(*) from quarantine group by all order by all"
-    ).fetchall()
+    q = con.execute("select file, reason_code, count(*) from quarantine group by all order by all").fetchall()
     by_file: dict[str, dict[str, int]] = {}
     for f, reason, n in q:
         by_file.setdefault(f, {})[reason] = n

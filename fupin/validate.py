@@ -78,11 +78,23 @@ def _column_rules(col: C.Column) -> list[tuple[str, str, str]]:
     shown = f"left({v}, 40)"
     t = col.type
     if t == "int":
-        rules.append((f"try_cast({_num(col)} as bigint) is null", "not_an_integer", f"{_q(f'「{name}」不是整数：')} || {shown}"))
-        rules.append((f"try_cast({_num(col)} as bigint) < 0", "negative_value", f"{_q(f'「{name}」为负数：')} || {shown}"))
+        rules.append(
+            (f"try_cast({_num(col)} as bigint) is null", "not_an_integer", f"{_q(f'「{name}」不是整数：')} || {shown}")
+        )
+        rules.append(
+            (f"try_cast({_num(col)} as bigint) < 0", "negative_value", f"{_q(f'「{name}」为负数：')} || {shown}")
+        )
     elif t == "decimal":
-        rules.append((f"try_cast({_num(col)} as decimal(18,2)) is null", "not_a_number", f"{_q(f'「{name}」不是数值：')} || {shown}"))
-        rules.append((f"try_cast({_num(col)} as decimal(18,2)) < 0", "negative_value", f"{_q(f'「{name}」为负数：')} || {shown}"))
+        rules.append(
+            (
+                f"try_cast({_num(col)} as decimal(18,2)) is null",
+                "not_a_number",
+                f"{_q(f'「{name}」不是数值：')} || {shown}",
+            )
+        )
+        rules.append(
+            (f"try_cast({_num(col)} as decimal(18,2)) < 0", "negative_value", f"{_q(f'「{name}」为负数：')} || {shown}")
+        )
     elif t == "date":
         rules.append((f"{DATE_EXPR.format(v=v)} is null", "bad_date", f"{_q(f'「{name}」日期无法识别：')} || {shown}"))
     elif t == "month":
@@ -91,15 +103,33 @@ def _column_rules(col: C.Column) -> list[tuple[str, str, str]]:
     elif t in ("enum", "flag"):
         allowed = ", ".join(_q(a) for a in col.allowed)
         hint = "、".join(col.allowed[:8]) + ("等" if len(col.allowed) > 8 else "")
-        rules.append((f"{v} not in ({allowed})", "value_not_allowed", f"{_q(f'「{name}」的值「')} || {shown} || {_q(f'」不在允许范围（{hint}）')}"))  # noqa: E501
+        rules.append(
+            (
+                f"{v} not in ({allowed})",
+                "value_not_allowed",
+                f"{_q(f'「{name}」的值「')} || {shown} || {_q(f'」不在允许范围（{hint}）')}",
+            )
+        )
     elif t == "id_number":
         masked = f"left({v}, 4) || '**********' || right({v}, 4)"
         bad = f"r._row_id in (select _row_id from {BAD_IDS_TABLE} where col = {_q(name)})"
         rules.append((bad, "bad_id_number", f"{_q(f'「{name}」格式或校验位错误：')} || {masked}"))
     elif t == "phone":
-        rules.append((f"not regexp_full_match({v}, '1[3-9][0-9]{{9}}')", "bad_phone", f"{_q(f'「{name}」不是11位手机号：')} || {shown}"))  # noqa: E501
+        rules.append(
+            (
+                f"not regexp_full_match({v}, '1[3-9][0-9]{{9}}')",
+                "bad_phone",
+                f"{_q(f'「{name}」不是11位手机号：')} || {shown}",
+            )
+        )
     elif t in _PATTERNS:
-        rules.append((f"not regexp_full_match({v}, '{_PATTERNS[t]}')", "bad_code", f"{_q(f'「{name}」位数或格式错误：')} || {shown}"))  # noqa: E501
+        rules.append(
+            (
+                f"not regexp_full_match({v}, '{_PATTERNS[t]}')",
+                "bad_code",
+                f"{_q(f'「{name}」位数或格式错误：')} || {shown}",
+            )
+        )
     # A rule on an optional column applies only when a value is present.
     return [(cond if i == 0 and col.required else f"({v} is not null and ({cond}))", r, m)
             for i, (cond, r, m) in enumerate(rules)]  # fmt: skip
@@ -129,7 +159,7 @@ def duplicate_query(t: C.Table) -> str:
     label = "、".join(c.cn for c in keys)
     return f"""
         select _row_id, 'duplicate_key' as reason_code,
-               {_q(f'「{label}」重复：与 ')} || first_file || {_q(' 第')} || first_line || {_q('行相同')} as message
+               {_q(f"「{label}」重复：与 ")} || first_file || {_q(" 第")} || first_line || {_q("行相同")} as message
         from (
             select r._row_id, row_number() over w as n,
                    first(r._file) over w as first_file, first(r._line) over w as first_line
@@ -152,10 +182,14 @@ def reference_queries(t: C.Table) -> list[str]:
             cond, reason, what = f"{v} not in (select county_code from ref_county)", "unknown_county", "县代码"
         elif col.ref == "household.household_id":
             cond = f"""not exists (select 1 from stg_household_version h where h.household_id = {v}
-                       and h.month <= cast({_month_date('r._month')} as date))"""
+                       and h.month <= cast({_month_date("r._month")} as date))"""
             reason, what = "unknown_household", "户编号（在本月及以前的户信息中）"
         elif col.ref == "allocation.allocation_id":
-            cond, reason, what = f"{v} not in (select allocation_id from stg_allocation)", "unknown_allocation", "下达编号"
+            cond, reason, what = (
+                f"{v} not in (select allocation_id from stg_allocation)",
+                "unknown_allocation",
+                "下达编号",
+            )
         else:
             raise ValueError(col.ref)
         if not col.required:

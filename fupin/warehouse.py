@@ -44,14 +44,20 @@ class BatchInfo:
 
 
 def batch_info(con: duckdb.DuckDBPyConnection) -> BatchInfo:
-    row = con.cursor().execute(
-        "select batch_id, strftime(started_at, '%Y-%m-%d %H:%M'), synthetic, months, rows_read, rows_quarantined "
-        "from ingest_batch"
-    ).fetchone()
+    row = (
+        con.cursor()
+        .execute(
+            "select batch_id, strftime(started_at, '%Y-%m-%d %H:%M'), synthetic, months, rows_read, rows_quarantined "
+            "from ingest_batch"
+        )
+        .fetchone()
+    )
     return BatchInfo(row[0], row[1], bool(row[2]), list(row[3]), int(row[4]), int(row[5]))
 
 
-def build_demo(*, db: Path, exports: Path = DEFAULT_EXPORTS, progress: Callable[[float, str], None] | None = None) -> None:
+def build_demo(
+    *, db: Path, exports: Path = DEFAULT_EXPORTS, progress: Callable[[float, str], None] | None = None
+) -> None:
     """Generate the demo exports (if absent) and ingest them: the app's first start."""
     from fupin.generate import generate
     from fupin.ingest import ingest

@@ -1,6 +1,6 @@
 """Take screenshots of the running dashboard with headless Debian Chromium (dev tool, not CI).
 
-    python scripts/screenshot.py http://localhost:8501/ out.png [--width 1920 --height 1080] [--wait 60]
+python scripts/screenshot.py http://localhost:8501/ out.png [--width 1920 --height 1080] [--wait 60]
 """
 
 from __future__ import annotations
@@ -29,9 +29,7 @@ def main() -> None:
         page.wait_for_selector("[data-testid='stApp']", timeout=a.wait * 1000)
         # Streamlit shows a running indicator while the script runs; wait until it is gone.
         page.wait_for_timeout(1500)
-        page.wait_for_function(
-            "!document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=a.wait * 1000
-        )
+        page.wait_for_function("!document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=a.wait * 1000)
         page.wait_for_timeout(1500)
         page.screenshot(path=a.out, full_page=a.full)
         browser.close()

@@ -19,7 +19,8 @@ def app(tiny_db: Path, monkeypatch: pytest.MonkeyPatch) -> AppTest:
 def _expected(tiny_db: Path, month: str) -> int:
     con = duckdb.connect(str(tiny_db), read_only=True)
     return con.execute(
-        "select sum(remaining_poor_persons) from summary_county_month where month = cast($m as date)", {"m": month + "-01"}
+        "select sum(remaining_poor_persons) from summary_county_month where month = cast($m as date)",
+        {"m": month + "-01"},
     ).fetchone()[0]
 
 

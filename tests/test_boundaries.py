@@ -76,9 +76,7 @@ def test_file_size() -> None:
     assert GEOJSON.stat().st_size <= MAX_BYTES
 
 
-def test_feature_count_and_ids(
-    geojson: dict[str, Any], counties: list[dict[str, str]]
-) -> None:
+def test_feature_count_and_ids(geojson: dict[str, Any], counties: list[dict[str, str]]) -> None:
     assert geojson["type"] == "FeatureCollection"
     features = geojson["features"]
     assert len(features) == N_COUNTIES
@@ -89,9 +87,7 @@ def test_feature_count_and_ids(
     assert set(ids) == {row["county_code"] for row in counties}
 
 
-def test_feature_properties(
-    geojson: dict[str, Any], counties: list[dict[str, str]]
-) -> None:
+def test_feature_properties(geojson: dict[str, Any], counties: list[dict[str, str]]) -> None:
     by_code = {row["county_code"]: row for row in counties}
     for feature in geojson["features"]:
         props = feature["properties"]
@@ -103,9 +99,7 @@ def test_feature_properties(
         assert props["city_name"] == row["city_name"]
 
 
-def test_counties_csv(
-    counties: list[dict[str, str]], cities: list[dict[str, str]]
-) -> None:
+def test_counties_csv(counties: list[dict[str, str]], cities: list[dict[str, str]]) -> None:
     assert len(counties) == N_COUNTIES
     codes = [row["county_code"] for row in counties]
     assert codes == sorted(codes)
@@ -119,9 +113,7 @@ def test_counties_csv(
         assert row["county_code"][:4] == row["city_code"][:4]
 
 
-def test_cities_csv(
-    cities: list[dict[str, str]], counties: list[dict[str, str]]
-) -> None:
+def test_cities_csv(cities: list[dict[str, str]], counties: list[dict[str, str]]) -> None:
     assert len(cities) == N_CITIES
     codes = [row["city_code"] for row in cities]
     assert codes == sorted(codes)
@@ -139,7 +131,7 @@ def test_geometries_valid(gdf: gpd.GeoDataFrame) -> None:
     assert gdf.geometry.is_valid.all(), list(gdf.index[~gdf.geometry.is_valid])
     # The counties lie inside Anhui's rough bounding box.
     minx, miny, maxx, maxy = gdf.total_bounds
-    assert 114.5 < minx and maxx < 120.0 and 29.0 < miny and maxy < 35.5
+    assert minx > 114.5 and maxx < 120.0 and miny > 29.0 and maxy < 35.5
 
 
 def test_exterior_rings_clockwise(geojson: dict[str, Any]) -> None:
@@ -149,16 +141,10 @@ def test_exterior_rings_clockwise(geojson: dict[str, Any]) -> None:
     """
     for feature in geojson["features"]:
         geometry = feature["geometry"]
-        polygons = (
-            [geometry["coordinates"]]
-            if geometry["type"] == "Polygon"
-            else geometry["coordinates"]
-        )
+        polygons = [geometry["coordinates"]] if geometry["type"] == "Polygon" else geometry["coordinates"]
         for rings in polygons:
             exterior, *holes = (np.asarray(ring, dtype=float) for ring in rings)
-            assert _signed_area(exterior) < 0, (
-                f"{feature['id']}: exterior not clockwise"
-            )
+            assert _signed_area(exterior) < 0, f"{feature['id']}: exterior not clockwise"
             for hole in holes:
                 assert _signed_area(hole) > 0, f"{feature['id']}: hole is clockwise"
 

@@ -37,7 +37,9 @@ def test_payments_within_allocations_except_quarantined(con: duckdb.DuckDBPyConn
            where p.paid > a.amount"""
     ).fetchone()[0]
     assert over == 0
-    exceeding = con.execute("select count(*) from quarantine where reason_code = 'payment_exceeds_allocation'").fetchone()[0]
+    exceeding = con.execute(
+        "select count(*) from quarantine where reason_code = 'payment_exceeds_allocation'"
+    ).fetchone()[0]
     raw_over = con.execute(
         """select count(*) from (
              select trim("下达编号") as id, sum(cast("支付金额" as decimal(18,2))) as paid from raw_payment group by 1
@@ -61,7 +63,9 @@ def test_summaries_roll_up(con: duckdb.DuckDBPyConnection) -> None:
     direct = con.execute(
         """select count(*) from household_month where month = date '2020-03-01' and household_category = '边缘户'"""
     ).fetchone()[0]
-    summed = con.execute("select sum(edge_households) from summary_county_month where month = date '2020-03-01'").fetchone()[0]
+    summed = con.execute(
+        "select sum(edge_households) from summary_county_month where month = date '2020-03-01'"
+    ).fetchone()[0]
     assert direct == summed > 0
 
 

@@ -1,6 +1,7 @@
 """Calibration of the synthetic exports, proportional at tiny scale (0.2% of the province)."""
 
 import hashlib
+import itertools
 import json
 from pathlib import Path
 
@@ -63,7 +64,7 @@ def test_remaining_poor_calibrated_concentrated_and_falling(con: duckdb.DuckDBPy
     jan = by_month[0][1]
     assert jan == pytest.approx(REMAINING_POOR_PERSONS * SCALE, rel=0.15)
     values = [v for _, v in by_month]
-    assert all(a >= b for a, b in zip(values, values[1:], strict=False)) and values[-1] < values[0]
+    assert all(a >= b for a, b in itertools.pairwise(values)) and values[-1] < values[0]
     ref = load_reference()
     late = set(ref.poverty_counties.loc[ref.poverty_counties["exit_date"].str.startswith("2020"), "county_code"])
     deep = late | set(ref.deep_poverty_areas["county_code"])
@@ -88,7 +89,9 @@ def test_project_and_workshop_restart_calibration(con: duckdb.DuckDBPyConnection
     started = pd.to_datetime(p["actual_start_date"])
     assert (started <= "2020-03-10").mean() == pytest.approx(1 / 3, abs=0.08)
     assert (started < "2020-04-01").mean() > 0.6
-    e = con.execute("select * from stg_enterprise where month = date '2020-06-01' and enterprise_type = '扶贫车间'").df()
+    e = con.execute(
+        "select * from stg_enterprise where month = date '2020-06-01' and enterprise_type = '扶贫车间'"
+    ).df()
     assert (pd.to_datetime(e["restart_date"]) < "2020-04-01").mean() > 0.9
 
 

@@ -14,8 +14,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from fupin.__main__ import main as cli
 from fupin import contract as C
+from fupin.__main__ import main as cli
 from fupin.contract import HOUSEHOLD
 from fupin.exportio import read_export
 from fupin.ingest import IngestReport, ingest
@@ -40,7 +40,7 @@ def test_bad_row_is_quarantined_with_its_reason(case: str, tmp_path: Path) -> No
     con = duckdb.connect(str(tmp_path / "w.duckdb"), read_only=True)
     q = con.execute("select file, line, reason_code, message, record from quarantine").fetchall()
     assert len(q) == expected["quarantined"]
-    file, line, reason, message, record = q[0]
+    _file, line, reason, message, record = q[0]
     assert reason == expected["reason"] and line >= 2 and message  # points at a real line, says why
     assert json.loads(record)["_line"] == line
 
@@ -59,7 +59,9 @@ def test_read_equals_loaded_plus_quarantined_everywhere(tiny_ingest: tuple[Path,
     con = duckdb.connect(str(db), read_only=True)
     for t in C.TABLES:
         raw = con.execute(f"select count(*) from raw_{t.en}").fetchone()[0]
-        stg = con.execute(f"select count(*) from stg_{t.en}" + ("_version" if t.mode == "register" else "")).fetchone()[0]
+        stg = con.execute(f"select count(*) from stg_{t.en}" + ("_version" if t.mode == "register" else "")).fetchone()[
+            0
+        ]
         (q,) = con.execute("select count(*) from quarantine where table_name = $t", {"t": t.cn}).fetchone()
         assert raw == stg + q > 0
     saved = json.loads(db.with_suffix(".json").read_text(encoding="utf-8"))
@@ -82,7 +84,9 @@ def _contents(db: Path) -> dict[str, str]:
     for t in tables:
         if t == "ingest_batch":
             continue  # holds the time of the run
-        out[t] = con.execute(f"select md5(string_agg(cast(x as varchar), '|' order by cast(x as varchar))) from {t} x").fetchone()[0]
+        out[t] = con.execute(
+            f"select md5(string_agg(cast(x as varchar), '|' order by cast(x as varchar))) from {t} x"
+        ).fetchone()[0]
     return out
 
 
@@ -110,7 +114,9 @@ def _month_with(tmp_path: Path, name: str, text: str, encoding: str = "utf-8") -
     return src
 
 
-def test_unknown_table_fails_the_batch(tmp_path: Path, existing: tuple[Path, str], capsys: pytest.CaptureFixture) -> None:
+def test_unknown_table_fails_the_batch(
+    tmp_path: Path, existing: tuple[Path, str], capsys: pytest.CaptureFixture
+) -> None:
     db, before = existing
     src = _month_with(tmp_path, "贫困户名单.csv", "户编号\n1\n")
     code = cli(["ingest", str(src), "--db", str(db), "--report", str(tmp_path / "r.json")])
@@ -201,7 +207,11 @@ def test_xlsx_with_title_row(tmp_path: Path) -> None:
 def test_cli_generate_and_ingest_tiny(tmp_path: Path) -> None:
     env = dict(os.environ, PYTHONPATH=str(Path(__file__).parent.parent))
     out = tmp_path / "ex"
-    subprocess.run([sys.executable, "-m", "fupin", "generate", "--scale", "tiny", "--seed", "3", "--out", str(out)], check=True, env=env)
+    subprocess.run(
+        [sys.executable, "-m", "fupin", "generate", "--scale", "tiny", "--seed", "3", "--out", str(out)],
+        check=True,
+        env=env,
+    )
     proc = subprocess.run([sys.executable, "-m", "fupin", "ingest", str(out), "--db", str(tmp_path / "w.duckdb")],
                           check=True, env=env, capture_output=True, text=True)  # fmt: skip
     assert "rows read" in proc.stdout and (tmp_path / "w.duckdb").exists()

@@ -1,0 +1,44 @@
+# 皖扶看板 task runner. `make` runs lint and tests (what CI runs).
+PY ?= python
+PORT ?= 8501
+
+.PHONY: all install install-dev lint format test run demo bench contract reference screenshots clean
+
+all: lint test
+
+install:
+	$(PY) -m pip install -r requirements.txt
+
+install-dev:
+	$(PY) -m pip install -r requirements-dev.txt
+
+lint:
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
+
+format:
+	$(PY) -m ruff format .
+	$(PY) -m ruff check --fix .
+
+test:
+	$(PY) -m pytest -q
+
+run:
+	$(PY) -m streamlit run app.py --server.port $(PORT)
+
+demo:  ## rebuild the demo exports and warehouse from scratch
+	rm -rf data/exports/demo data/warehouse.duckdb
+	$(PY) -m fupin generate --scale demo --seed 2020 --out data/exports/demo
+	$(PY) -m fupin ingest data/exports/demo --db data/warehouse.duckdb --report data/exports/demo-ingest.json
+
+bench:  ## province scale: generate + ingest, wall time and peak RSS (not part of CI; ~4 min, ~2 GB disk)
+	$(PY) -m fupin bench ingest --scale province --workdir bench/out
+
+contract:
+	$(PY) -m fupin contract
+
+reference:
+	$(PY) -m fupin reference
+
+clean:
+	rm -rf bench/out .pytest_cache .ruff_cache
