@@ -120,6 +120,17 @@ def _sha256(path: Path) -> str:
     return h.hexdigest()
 
 
+def _alive(pid: str) -> bool:
+    """Is the ingest process that owns a half-built file still running?"""
+    try:
+        os.kill(int(pid), 0)
+    except (ValueError, ProcessLookupError):
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
 def _read_one(path: Path, table: C.Table) -> tuple[ExportFile, str]:
     return read_export(path, table), _sha256(path)
 
@@ -267,7 +278,8 @@ def ingest(
         report.synthetic = bool(manifest.get("synthetic", False))
         report.months = sorted({m for m, _, _ in files})
         for stale in db.parent.glob(f".{db.name}.building-*"):
-            stale.unlink(missing_ok=True)  # left by a killed run
+            if not _alive(stale.name.rsplit("-", 1)[-1].split(".")[0]):
+                stale.unlink(missing_ok=True)  # left by a killed run
         con = duckdb.connect(str(tmp))
         con.execute("set preserve_insertion_order = true")
         con.execute("set enable_progress_bar = false")
