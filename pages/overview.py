@@ -1,28 +1,147 @@
-"""总览 — placeholder until issue 3: headline figures for the as-of month, straight from the warehouse."""
+"""总览 — the leading-group meeting view: KPI tiles, a central county map, monthly trends.
+
+In meeting mode (?mode=present) the sidebar is hidden, type is large, no household names or IDs
+appear anywhere (this page shows aggregates only), and an optional carousel (?carousel=N seconds)
+walks through province KPIs → map → 挂牌督战 → restart progress → funds → warnings.
+"""
 
 from __future__ import annotations
 
 import pandas as pd
 import streamlit as st
 
-from fupin import queries
-from fupin.ui import connection
+from fupin import figures
+from fupin.kpi import tiles
+from fupin.labels import METRICS_BY_KEY, Metric, fmt_money_wan, month_label
+from fupin.ui import Selection, plotly, render_tiles
 
-viewer = st.session_state["viewer"]
-month = pd.Timestamp(st.session_state["month"] + "-01").date()
+sel: Selection = st.session_state["selection"]
+month_date = sel.month_date
+totals = sel.q("scope_totals_by_month", area_prefix=sel.area_prefix)
+totals = totals[pd.to_datetime(totals["month"]) <= pd.Timestamp(month_date)]  # frozen at the as-of month
+supervision = sel.q("supervision_progress_by_month", area_prefix=sel.area_prefix)
+supervision = supervision[pd.to_datetime(supervision["month"]) <= pd.Timestamp(month_date)]
+counties = sel.q("county_metrics_month", month=month_date)
+flags = sel.q("county_flags")
+supervised = flags.loc[flags["supervised"], "county_code"].tolist()
+font = 18 if sel.present else 13
 
-totals = queries.run(connection(), "scope_totals_by_month", viewer)
-row = totals[pd.to_datetime(totals["month"]) == pd.Timestamp(month)].iloc[0]
 
-st.title(f"总览 · 截至{month.year}年{month.month}月")
-st.caption("演示数据 · 页面建设中：地图、挂牌督战、春季攻势、资金与预警页面将陆续上线。")
-c1, c2, c3, c4 = st.columns(4)
-c1.metric("剩余贫困人口（人）", f"{int(row.remaining_poor_persons):,}")
-c2.metric("脱贫监测户（户）", f"{int(row.monitor_households):,}")
-c3.metric("边缘户（户）", f"{int(row.edge_households):,}")
-c4.metric("红色预警户（户）", f"{int(row.red_flag_households):,}")
-c5, c6, c7, c8 = st.columns(4)
-c5.metric("扶贫项目开工率", f"{row.projects_started / row.projects:.1%}" if row.projects else "—")
-c6.metric("扶贫车间复工率", f"{row.workshops_restarted / row.workshops:.1%}" if row.workshops else "—")
-c7.metric("财政专项扶贫资金支付率", f"{row.special_paid / row.special_allocated:.1%}" if row.special_allocated else "—")
-c8.metric("外出务工贫困劳动力（人）", f"{int(row.migrant_workers):,}")
+def header() -> None:
+    demo = "（演示数据）" if sel.batch.synthetic else ""
+    st.title(f"{sel.area_name}脱贫攻坚总览 · 截至{month_label(sel.month)}{demo}")
+
+
+def kpis() -> None:
+    render_tiles(tiles(totals, supervision, sel.month), per_row=5)
+
+
+def county_map(height: int) -> None:
+    metric = METRICS_BY_KEY["remaining_poor_persons"]
+    overlays = {"supervised": ("挂牌督战县", supervised)}
+    fig = figures.county_choropleth(
+        counties, metric=metric, overlays=overlays, selected=sel.county, label_codes=supervised if sel.present else (),
+        height=height, font_size=font,
+    )
+    plotly(fig, key="overview_map")
+
+
+def trends(height: int) -> None:
+    t = totals.assign(
+        start_rate=totals["projects_started"] / totals["projects"].where(totals["projects"] > 0),
+        workshop_rate=totals["workshops_restarted"] / totals["workshops"].where(totals["workshops"] > 0),
+        pay_rate=totals["special_paid"] / totals["special_allocated"].where(totals["special_allocated"] > 0),
+    )
+    st.markdown("**剩余贫困人口与今年已脱贫（人）**")
+    plotly(figures.trend_figure(t, {"remaining_poor_persons": "剩余贫困人口", "exited_this_year_persons": "今年已脱贫"},
+                                unit="人", height=height, font_size=font), key="trend_poor")  # fmt: skip
+    st.markdown("**复工复产与资金支付进度**")
+    plotly(figures.trend_figure(t, {"start_rate": "项目开工率", "workshop_rate": "车间复工率", "pay_rate": "资金支付率"},
+                                percent=True, height=height, font_size=font), key="trend_rates")  # fmt: skip
+
+
+def supervision_slide() -> None:
+    st.subheader("挂牌督战县：剩余贫困人口（年初 → 当前）")
+    sc = sel.q("supervised_counties_month", month=month_date)
+    st.dataframe(
+        sc.rename(columns={"county_name": "县", "start_of_year": "年初（人）", "now": f"{month_label(sel.month)}（人）"})
+        .drop(columns="county_code"),
+        hide_index=True, use_container_width=True,
+    )  # fmt: skip
+
+
+def restart_slide() -> None:
+    st.subheader("春季攻势：复工复产进度")
+    last = totals.iloc[-1]
+    c = st.columns(4)
+    c[0].metric("扶贫项目已开工", f"{int(last.projects_started):,}个", f"共{int(last.projects):,}个", delta_color="off")
+    c[1].metric("停工后复工", f"{int(last.projects_restarted):,}个", f"当前停工{int(last.projects_stopped):,}个", delta_color="off")
+    c[2].metric("扶贫车间复工", f"{int(last.workshops_restarted):,}个", f"共{int(last.workshops):,}个", delta_color="off")
+    c[3].metric("龙头企业复工", f"{int(last.leading_enterprises_restarted):,}家", f"共{int(last.leading_enterprises):,}家", delta_color="off")
+    trends(380)
+
+
+def funds_slide() -> None:
+    st.subheader("财政专项扶贫资金：下达与支付")
+    last = totals.iloc[-1]
+    c = st.columns(3)
+    c[0].metric("已下达", fmt_money_wan(last.special_allocated))
+    c[1].metric("已支付", fmt_money_wan(last.special_paid))
+    c[2].metric("支付率", f"{last.special_paid / last.special_allocated:.1%}" if last.special_allocated else "—")
+    slow = counties[counties["special_allocated"] > 0].nsmallest(10, "disbursement_rate")
+    st.markdown("**支付进度最慢的10个县**")
+    unpaid = Metric("unpaid_rate", "未支付比例", "%", kind="rate")
+    plotly(figures.bar_figure(slow.assign(unpaid_rate=1 - slow["disbursement_rate"]), label_col="county_name",
+                              metric=unpaid), key="slow_funds")  # fmt: skip
+
+
+def warnings_slide() -> None:
+    st.subheader("防返贫监测：红色预警户最多的县")
+    plotly(figures.bar_figure(counties, label_col="county_name", metric=METRICS_BY_KEY["red_flag_households"], top=12),
+           key="red_flags")  # fmt: skip
+
+
+SLIDES = {
+    "全省指标": kpis,
+    "剩余贫困人口地图": lambda: county_map(780),
+    "挂牌督战": supervision_slide,
+    "复工复产": restart_slide,
+    "资金": funds_slide,
+    "预警": warnings_slide,
+}
+
+header()
+if sel.present and sel.carousel_seconds > 0:
+
+    @st.fragment(run_every=sel.carousel_seconds)
+    def carousel() -> None:
+        names = list(SLIDES)
+        i = st.session_state.get("slide", -1) + 1
+        st.session_state["slide"] = i % len(names)
+        st.caption(f"{names[i % len(names)]}　·　{i % len(names) + 1}/{len(names)}　·　每{sel.carousel_seconds}秒切换")
+        SLIDES[names[i % len(names)]]()
+
+    carousel()
+else:
+    kpis()
+    left, right = st.columns([3, 2], gap="large")
+    with left:
+        st.markdown("**剩余贫困人口分布**（粗黑线：挂牌督战县）")
+        county_map(700 if sel.present else 560)
+    with right:
+        trends(320 if sel.present else 250)
+
+if sel.present:
+    cols = st.columns([1, 1, 6])
+    if sel.carousel_seconds:
+        if cols[0].button("停止轮播", icon=":material/pause:"):
+            del st.query_params["carousel"]
+            st.rerun()
+    elif cols[0].button("开始轮播", icon=":material/play_arrow:", help="每20秒切换；可在网址中用 carousel=秒数 设置"):
+        st.query_params["carousel"] = "20"
+        st.rerun()
+    if cols[1].button("退出会议模式", icon=":material/close:"):
+        for k in ("mode", "carousel"):
+            if k in st.query_params:
+                del st.query_params[k]
+        st.rerun()

@@ -1,0 +1,208 @@
+"""Figure builders: DataFrame in, plotly Figure out. No streamlit here, so they test like functions."""
+
+from __future__ import annotations
+
+import math
+import warnings
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import mapclassify
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+
+from fupin.geo import counties_geojson, county_centroids
+from fupin.labels import Metric, fmt_value
+
+FONT = "Noto Sans CJK SC, Source Han Sans SC, Microsoft YaHei, sans-serif"
+REDS = ("#fee5d9", "#fcae91", "#fb6a4a", "#de2d26", "#a50f15", "#67000d")
+BLUES = ("#eff3ff", "#bdd7e7", "#6baed6", "#3182bd", "#08519c", "#08306b")
+NO_DATA = "#d9d9d9"
+OVERLAY_STYLE: dict[str, tuple[str, float]] = {
+    "poverty": ("#1f3a93", 2.0),
+    "supervised": ("#111111", 3.2),
+    "dabie": ("#7b3294", 2.0),
+    "wanbei": ("#e66101", 2.0),
+    "yanhuai": ("#1a9641", 2.0),
+}
+SELECTED_STYLE = ("#ffb300", 4.0)
+
+
+@dataclass(frozen=True)
+class Classes:
+    """Class breaks for a choropleth: upper bounds and each value's class (-1 = no data)."""
+
+    bounds: list[float]
+    index: np.ndarray
+
+
+def classify(values: Sequence[float], *, k: int = 5, scheme: str = "quantiles") -> Classes:
+    """Quantiles or natural breaks (Fisher–Jenks) via mapclassify; fewer classes when values repeat."""
+    y = np.asarray(values, dtype=float)
+    ok = ~np.isnan(y)
+    index = np.full(len(y), -1)
+    if not ok.any():
+        return Classes([], index)
+    k = max(1, min(k, len(np.unique(y[ok]))))
+    if k == 1:
+        index[ok] = 0
+        return Classes([float(y[ok].max())], index)
+    with warnings.catch_warnings():  # "not enough unique values": handled by dropping empty classes
+        warnings.simplefilter("ignore")
+        cls = mapclassify.FisherJenks(y[ok], k=k) if scheme == "natural_breaks" else mapclassify.Quantiles(y[ok], k=k)
+    bounds = [float(b) for b in cls.bins]
+    # Quantiles can repeat a bound when many values are equal: drop empty classes.
+    counts = np.bincount(cls.yb, minlength=len(bounds))
+    keep = [i for i, c in enumerate(counts) if c > 0]
+    remap = {old: new for new, old in enumerate(keep)}
+    index[ok] = [remap[c] for c in cls.yb]
+    return Classes([bounds[i] for i in keep], index)
+
+
+def class_labels(classes: Classes, metric: Metric, lowest: float) -> list[str]:
+    """Chinese legend entries: '0人', '1 – 120人', '121 – 350人', …"""
+    labels, lo = [], lowest
+    for b in classes.bounds:
+        if lo >= b:
+            labels.append(fmt_value(b, metric))
+        else:
+            low = fmt_value(lo, metric).removesuffix(metric.unit) if metric.kind == "count" else fmt_value(lo, metric)
+            labels.append(f"{low} – {fmt_value(b, metric)}")
+        lo = b + 1 if metric.kind == "count" else b
+    return labels
+
+
+def county_choropleth(
+    df: pd.DataFrame,
+    *,
+    metric: Metric,
+    value_col: str | None = None,
+    k: int = 5,
+    scheme: str = "quantiles",
+    overlays: Mapping[str, tuple[str, Sequence[str]]] | None = None,
+    selected: str | None = None,
+    label_codes: Sequence[str] = (),
+    height: int = 620,
+    font_size: int = 14,
+) -> go.Figure:
+    """Choropleth of the counties in `df` (county_code, county_name, city_name, <metric>).
+
+    One trace per class, so the legend reads as Chinese class ranges; overlay outlines
+    (poverty counties, 挂牌督战, deep-poverty areas) and the selected county are extra traces.
+    Every metric trace carries meta="metric" so tests can find the values.
+    """
+    col = value_col or metric.key
+    values = df[col].astype(float).to_numpy()
+    classes = classify(values, k=k, scheme=scheme)
+    palette = REDS if metric.higher_is_worse else BLUES
+    colors = [palette[round(i * (len(palette) - 1) / max(len(classes.bounds) - 1, 1))] for i in range(len(classes.bounds))]
+    finite = values[~np.isnan(values)]
+    labels = class_labels(classes, metric, float(finite.min()) if len(finite) else 0.0)
+    geojson = counties_geojson()
+    fig = go.Figure()
+    hover = f"<b>%{{customdata[0]}}</b>（%{{customdata[1]}}）<br>{metric.label}：%{{customdata[2]}}<extra></extra>"
+
+    def add(mask: np.ndarray, name: str, color: str) -> None:
+        part = df[mask]
+        fig.add_trace(
+            go.Choropleth(
+                geojson=geojson, featureidkey="id", locations=part["county_code"], z=part[col].astype(float),
+                colorscale=[[0, color], [1, color]], showscale=False, name=name, legendgroup="classes",
+                customdata=np.column_stack([part["county_name"], part["city_name"],
+                                            [fmt_value(v, metric) for v in part[col].astype(float)]]),
+                hovertemplate=hover, marker_line_color="#ffffff", marker_line_width=0.7, meta="metric", showlegend=True,
+            )
+        )  # fmt: skip
+
+    for i, (label, color) in enumerate(zip(labels, colors, strict=True)):
+        add(classes.index == i, label, color)
+    if (classes.index == -1).any():
+        add(classes.index == -1, "无数据", NO_DATA)
+    for key, (name, codes) in (overlays or {}).items():
+        color, width = OVERLAY_STYLE.get(key, ("#333333", 2.0))
+        _outline(fig, codes, name, color, width)
+    if selected:
+        _outline(fig, [selected], "当前县", *SELECTED_STYLE)
+    if label_codes:
+        cen = county_centroids()
+        names = df.set_index("county_code")["county_name"]
+        codes = [c for c in label_codes if c in cen and c in names.index]
+        fig.add_trace(
+            go.Scattergeo(
+                lon=[cen[c][0] for c in codes], lat=[cen[c][1] for c in codes], text=[names[c] for c in codes],
+                mode="text", textfont={"size": font_size, "color": "#111111", "family": FONT},
+                hoverinfo="skip", showlegend=False,
+            )
+        )  # fmt: skip
+    fig.update_geos(fitbounds="locations", visible=False, projection_type="mercator", bgcolor="rgba(0,0,0,0)")
+    fig.update_layout(
+        height=height, margin={"l": 0, "r": 0, "t": 10, "b": 0}, font={"family": FONT, "size": font_size},
+        legend={"title": {"text": f"{metric.label}（{metric.unit}）"}, "yanchor": "top", "y": 0.98, "x": 0.0,
+                "bgcolor": "rgba(255,255,255,0.85)", "itemclick": "toggle"},
+        dragmode=False, clickmode="event+select",
+    )  # fmt: skip
+    return fig
+
+
+def _outline(fig: go.Figure, codes: Sequence[str], name: str, color: str, width: float) -> None:
+    codes = list(codes)
+    if not codes:
+        return
+    fig.add_trace(
+        go.Choropleth(
+            geojson=counties_geojson(), featureidkey="id", locations=codes, z=[0] * len(codes),
+            colorscale=[[0, "rgba(0,0,0,0)"], [1, "rgba(0,0,0,0)"]], showscale=False, name=name,
+            marker_line_color=color, marker_line_width=width, hoverinfo="skip", meta="overlay", showlegend=True,
+        )
+    )  # fmt: skip
+
+
+def metric_values(fig: go.Figure) -> dict[str, float]:
+    """county code → value over the metric traces (what a test compares with the query)."""
+    out: dict[str, float] = {}
+    for tr in fig.data:
+        if getattr(tr, "meta", None) == "metric":
+            out.update({loc: float(z) for loc, z in zip(tr.locations, tr.z, strict=True)})
+    return out
+
+
+def trend_figure(
+    df: pd.DataFrame, series: Mapping[str, str], *, unit: str = "", height: int = 300, font_size: int = 13,
+    percent: bool = False,
+) -> go.Figure:
+    """Monthly lines: df has a `month` column; `series` maps column → Chinese name."""
+    months = pd.to_datetime(df["month"])
+    x = [f"{m.month}月" for m in months]
+    fig = go.Figure()
+    for col, name in series.items():
+        fig.add_trace(go.Scatter(x=x, y=df[col], name=name, mode="lines+markers", line={"width": 3},
+                                 hovertemplate=f"{name} %{{x}}：%{{y:{',.1%' if percent else ',.0f'}}}{'' if percent else unit}<extra></extra>"))  # fmt: skip
+    fig.update_layout(
+        height=height, margin={"l": 10, "r": 10, "t": 30, "b": 10}, font={"family": FONT, "size": font_size},
+        legend={"orientation": "h", "y": 1.15, "x": 0}, hovermode="x unified",
+        yaxis={"tickformat": ".0%" if percent else ",", "rangemode": "tozero", "title": None},
+    )  # fmt: skip
+    return fig
+
+
+def bar_figure(df: pd.DataFrame, *, label_col: str, metric: Metric, top: int = 20, height: int | None = None) -> go.Figure:
+    """Horizontal bars of the top areas by a metric (drill panel)."""
+    part = df.dropna(subset=[metric.key]).nlargest(top, metric.key).iloc[::-1]
+    fig = go.Figure(
+        go.Bar(
+            x=part[metric.key], y=part[label_col], orientation="h", marker_color=REDS[3] if metric.higher_is_worse else BLUES[3],
+            text=[fmt_value(v, metric) for v in part[metric.key]], textposition="outside",
+            hovertemplate="%{y}：%{text}<extra></extra>",
+        )
+    )  # fmt: skip
+    fig.update_layout(
+        height=height or max(260, 26 * len(part) + 60), margin={"l": 10, "r": 40, "t": 10, "b": 10},
+        font={"family": FONT, "size": 13}, xaxis={"tickformat": ".0%" if metric.kind == "rate" else ",", "title": None},
+        yaxis={"title": None},
+    )
+    return fig
+
+
+def nan_to_none(x: float) -> float | None:
+    return None if x is None or (isinstance(x, float) and math.isnan(x)) else x
