@@ -10,7 +10,7 @@ from fupin.ui import connection, page_style, sidebar
 present = st.query_params.get("mode") == "present"
 st.set_page_config(
     page_title="皖扶看板",
-    page_icon=":material/analytics:",
+    page_icon="static/favicon.png",  # a local file: a :material: icon here is fetched from Google
     layout="wide",
     initial_sidebar_state="collapsed" if present else "expanded",
 )

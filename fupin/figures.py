@@ -96,7 +96,9 @@ def county_choropleth(
     values = df[col].astype(float).to_numpy()
     classes = classify(values, k=k, scheme=scheme)
     palette = REDS if metric.higher_is_worse else BLUES
-    colors = [palette[round(i * (len(palette) - 1) / max(len(classes.bounds) - 1, 1))] for i in range(len(classes.bounds))]
+    colors = [
+        palette[round(i * (len(palette) - 1) / max(len(classes.bounds) - 1, 1))] for i in range(len(classes.bounds))
+    ]
     finite = values[~np.isnan(values)]
     labels = class_labels(classes, metric, float(finite.min()) if len(finite) else 0.0)
     geojson = counties_geojson()
@@ -130,8 +132,8 @@ def county_choropleth(
         codes = [c for c in label_codes if c in cen and c in names.index]
         fig.add_trace(
             go.Scattergeo(
-                lon=[cen[c][0] for c in codes], lat=[cen[c][1] for c in codes], text=[names[c] for c in codes],
-                mode="text", textfont={"size": font_size, "color": "#111111", "family": FONT},
+                lon=[cen[c][0] for c in codes], lat=[cen[c][1] for c in codes], text=[f"<b>{names[c]}</b>" for c in codes],
+                mode="text", textfont={"size": font_size, "color": "#ffffff", "family": FONT},
                 hoverinfo="skip", showlegend=False,
             )
         )  # fmt: skip
@@ -139,6 +141,7 @@ def county_choropleth(
     fig.update_layout(
         height=height, margin={"l": 0, "r": 0, "t": 10, "b": 0}, font={"family": FONT, "size": font_size},
         legend={"title": {"text": f"{metric.label}（{metric.unit}）"}, "yanchor": "top", "y": 0.98, "x": 0.0,
+                "font": {"size": font_size + 1},
                 "bgcolor": "rgba(255,255,255,0.85)", "itemclick": "toggle"},
         dragmode=False, clickmode="event+select",
     )  # fmt: skip
@@ -168,7 +171,12 @@ def metric_values(fig: go.Figure) -> dict[str, float]:
 
 
 def trend_figure(
-    df: pd.DataFrame, series: Mapping[str, str], *, unit: str = "", height: int = 300, font_size: int = 13,
+    df: pd.DataFrame,
+    series: Mapping[str, str],
+    *,
+    unit: str = "",
+    height: int = 300,
+    font_size: int = 13,
     percent: bool = False,
 ) -> go.Figure:
     """Monthly lines: df has a `month` column; `series` maps column → Chinese name."""
@@ -186,7 +194,9 @@ def trend_figure(
     return fig
 
 
-def bar_figure(df: pd.DataFrame, *, label_col: str, metric: Metric, top: int = 20, height: int | None = None) -> go.Figure:
+def bar_figure(
+    df: pd.DataFrame, *, label_col: str, metric: Metric, top: int = 20, height: int | None = None
+) -> go.Figure:
     """Horizontal bars of the top areas by a metric (drill panel)."""
     part = df.dropna(subset=[metric.key]).nlargest(top, metric.key).iloc[::-1]
     fig = go.Figure(
@@ -197,8 +207,10 @@ def bar_figure(df: pd.DataFrame, *, label_col: str, metric: Metric, top: int = 2
         )
     )  # fmt: skip
     fig.update_layout(
-        height=height or max(260, 26 * len(part) + 60), margin={"l": 10, "r": 40, "t": 10, "b": 10},
-        font={"family": FONT, "size": 13}, xaxis={"tickformat": ".0%" if metric.kind == "rate" else ",", "title": None},
+        height=height or max(260, 26 * len(part) + 60),
+        margin={"l": 10, "r": 40, "t": 10, "b": 10},
+        font={"family": FONT, "size": 13},
+        xaxis={"tickformat": ".0%" if metric.kind == "rate" else ",", "title": None},
         yaxis={"title": None},
     )
     return fig

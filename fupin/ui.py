@@ -216,11 +216,12 @@ PRESENT_CSS = """
 <style>
 [data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"], header[data-testid="stHeader"] {display: none;}
 .block-container {padding-top: 1.2rem; padding-bottom: 0.5rem; max-width: 100%;}
-h1 {font-size: 2.6rem !important;}
-[data-testid="stMetricLabel"] p {font-size: 1.35rem !important; color: #222 !important;}
-[data-testid="stMetricValue"] {font-size: 2.9rem !important; font-weight: 700; color: #000;}
-[data-testid="stMetricDelta"] {font-size: 1.15rem !important;}
-[data-testid="stMetric"] {background: #f4f4f4; border-radius: 0.5rem; padding: 0.6rem 0.9rem;}
+h1 {font-size: 2.4rem !important; padding-bottom: 0.4rem !important;}
+[data-testid="stMetricLabel"] p {font-size: 1.3rem !important; color: #222 !important;}
+[data-testid="stMetricValue"] {font-size: 2.6rem !important; font-weight: 700; color: #000;}
+[data-testid="stMetricDelta"] {font-size: 1.1rem !important;}
+[data-testid="stMetric"] {background: #f4f4f4; border-radius: 0.5rem; padding: 0.4rem 0.9rem;}
+[data-testid="stMetricValue"] * {font-size: inherit !important;}
 </style>
 """
 
@@ -244,11 +245,17 @@ def render_tiles(tiles: list[Tile], *, per_row: int = 5) -> None:
             col.metric(t.label, t.value, t.delta, delta_color=t.delta_color, help=t.help or None)  # type: ignore[arg-type]
 
 
-def plotly(fig: go.Figure, *, key: str, selectable: bool = False) -> object:
-    """st.plotly_chart with the offline config; with selectable=True a click returns the selection."""
+def plotly(fig: go.Figure, *, key: str, selectable: bool = False, own_fonts: bool = False) -> object:
+    """st.plotly_chart with the offline config; with selectable=True a click returns the selection.
+
+    own_fonts=True keeps the figure's (large) fonts instead of the Streamlit theme's: meeting mode.
+    """
+    theme = None if own_fonts else "streamlit"
     if selectable:
-        return st.plotly_chart(fig, key=key, config=PLOTLY_CONFIG, on_select="rerun", selection_mode="points")
-    return st.plotly_chart(fig, key=key, config=PLOTLY_CONFIG)
+        return st.plotly_chart(
+            fig, key=key, config=PLOTLY_CONFIG, on_select="rerun", selection_mode="points", theme=theme
+        )
+    return st.plotly_chart(fig, key=key, config=PLOTLY_CONFIG, theme=theme)
 
 
 def clicked_county(event: object) -> str | None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 
-import pandas as pd
 import streamlit as st
 
 from fupin import figures
@@ -16,7 +15,9 @@ qp = st.query_params
 if "map_metric" not in st.session_state:
     st.session_state["map_metric"] = qp.get("metric") if qp.get("metric") in METRICS_BY_KEY else MAP_METRICS[0].key
 
-st.title(f"剩余贫困人口地图 · 截至{month_label(sel.month)}" + ("（演示数据）" if sel.batch.synthetic else ""))
+st.title(f"剩余贫困人口地图 · {month_label(sel.month)}")
+if sel.batch.synthetic:
+    st.caption("演示数据（合成），不是真实数字。")
 c1, c2, c3, c4 = st.columns([3, 1.4, 1, 3])
 metric_key = c1.selectbox("指标", [m.key for m in MAP_METRICS], key="map_metric",
                           format_func=lambda k: f"{METRICS_BY_KEY[k].label}（{METRICS_BY_KEY[k].unit}）")  # fmt: skip
@@ -46,7 +47,9 @@ clicked = clicked_county(event)
 if clicked and clicked != sel.county and clicked in set(counties["county_code"]):
     select_county(clicked)
 
-table = counties.merge(flags[["county_code", "poverty_level", "supervised", "deep_areas"]], on="county_code", how="left")
+table = counties.merge(
+    flags[["county_code", "poverty_level", "supervised", "deep_areas"]], on="county_code", how="left"
+)
 export = table[["county_code", "county_name", "city_name", metric.key, "poverty_level", "supervised", "deep_areas"]].rename(
     columns={"county_code": "县代码", "county_name": "县（市、区）", "city_name": "市", metric.key: f"{metric.label}（{metric.unit}）",
              "poverty_level": "贫困县", "supervised": "挂牌督战", "deep_areas": "深度贫困地区"}
@@ -69,7 +72,7 @@ row = counties.set_index("county_code").loc[sel.county]
 f = flags.set_index("county_code").loc[sel.county]
 tags = [t for t in (f"{f.poverty_level}贫困县（{f.exit_year}年退出）" if f.poverty_county else "",
                     "挂牌督战县" if f.supervised else "", f.deep_areas or "") if t]  # fmt: skip
-st.subheader(f"{row.city_name}{row.county_name}" + (f"　·　{'　'.join(tags)}" if tags else ""), anchor="drill")
+st.subheader(f"{row.city_name}{row.county_name}" + (f"　·　{'　'.join(tags)}" if tags else ""))
 k1, k2, k3, k4, k5, k6 = st.columns(6)
 k1.metric("剩余贫困人口", fmt_value(row.remaining_poor_persons, METRICS_BY_KEY["remaining_poor_persons"]))
 k2.metric("脱贫监测户", fmt_value(row.monitor_households, METRICS_BY_KEY["monitor_households"]))
@@ -97,6 +100,4 @@ with tab_v:
     st.dataframe(villages.drop(columns="village_code").rename(columns=cols_cn), hide_index=True,
                  use_container_width=True, column_config={"占比（‰）": st.column_config.NumberColumn(format="%.2f")})  # fmt: skip
 
-st.markdown("**打开其他页面（已筛选到本县）**")
-st.page_link("pages/overview.py", label=f"{row.county_name}总览", icon=":material/dashboard:",
-             query_params={"month": sel.month, "county": sel.county})  # fmt: skip
+st.markdown(f"**打开其他页面（已筛选到本县）**：[{row.county_name}总览](/?month={sel.month}&county={sel.county})")

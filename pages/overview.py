@@ -40,10 +40,15 @@ def county_map(height: int) -> None:
     metric = METRICS_BY_KEY["remaining_poor_persons"]
     overlays = {"supervised": ("挂牌督战县", supervised)}
     fig = figures.county_choropleth(
-        counties, metric=metric, overlays=overlays, selected=sel.county, label_codes=supervised if sel.present else (),
-        height=height, font_size=font,
+        counties,
+        metric=metric,
+        overlays=overlays,
+        selected=sel.county,
+        label_codes=supervised if sel.present else (),
+        height=height,
+        font_size=font,
     )
-    plotly(fig, key="overview_map")
+    plotly(fig, key="overview_map", own_fonts=sel.present)
 
 
 def trends(height: int) -> None:
@@ -54,10 +59,10 @@ def trends(height: int) -> None:
     )
     st.markdown("**剩余贫困人口与今年已脱贫（人）**")
     plotly(figures.trend_figure(t, {"remaining_poor_persons": "剩余贫困人口", "exited_this_year_persons": "今年已脱贫"},
-                                unit="人", height=height, font_size=font), key="trend_poor")  # fmt: skip
+                                unit="人", height=height, font_size=font), key="trend_poor", own_fonts=sel.present)  # fmt: skip
     st.markdown("**复工复产与资金支付进度**")
     plotly(figures.trend_figure(t, {"start_rate": "项目开工率", "workshop_rate": "车间复工率", "pay_rate": "资金支付率"},
-                                percent=True, height=height, font_size=font), key="trend_rates")  # fmt: skip
+                                percent=True, height=height, font_size=font), key="trend_rates", own_fonts=sel.present)  # fmt: skip
 
 
 def supervision_slide() -> None:
@@ -75,9 +80,21 @@ def restart_slide() -> None:
     last = totals.iloc[-1]
     c = st.columns(4)
     c[0].metric("扶贫项目已开工", f"{int(last.projects_started):,}个", f"共{int(last.projects):,}个", delta_color="off")
-    c[1].metric("停工后复工", f"{int(last.projects_restarted):,}个", f"当前停工{int(last.projects_stopped):,}个", delta_color="off")
-    c[2].metric("扶贫车间复工", f"{int(last.workshops_restarted):,}个", f"共{int(last.workshops):,}个", delta_color="off")
-    c[3].metric("龙头企业复工", f"{int(last.leading_enterprises_restarted):,}家", f"共{int(last.leading_enterprises):,}家", delta_color="off")
+    c[1].metric(
+        "停工后复工",
+        f"{int(last.projects_restarted):,}个",
+        f"当前停工{int(last.projects_stopped):,}个",
+        delta_color="off",
+    )
+    c[2].metric(
+        "扶贫车间复工", f"{int(last.workshops_restarted):,}个", f"共{int(last.workshops):,}个", delta_color="off"
+    )
+    c[3].metric(
+        "龙头企业复工",
+        f"{int(last.leading_enterprises_restarted):,}家",
+        f"共{int(last.leading_enterprises):,}家",
+        delta_color="off",
+    )
     trends(380)
 
 
@@ -103,7 +120,7 @@ def warnings_slide() -> None:
 
 SLIDES = {
     "全省指标": kpis,
-    "剩余贫困人口地图": lambda: county_map(780),
+    "剩余贫困人口地图": lambda: county_map(900),
     "挂牌督战": supervision_slide,
     "复工复产": restart_slide,
     "资金": funds_slide,
@@ -127,9 +144,9 @@ else:
     left, right = st.columns([3, 2], gap="large")
     with left:
         st.markdown("**剩余贫困人口分布**（粗黑线：挂牌督战县）")
-        county_map(700 if sel.present else 560)
+        county_map(540 if sel.present else 560)
     with right:
-        trends(320 if sel.present else 250)
+        trends(235 if sel.present else 250)
 
 if sel.present:
     cols = st.columns([1, 1, 6])

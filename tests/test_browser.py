@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from fupin.bench import CHROMIUM, CHROMIUM_ARGS, COUNTY_PATH, N_COUNTIES, Server, streamlit_server
+from fupin.bench import CHROMIUM, CHROMIUM_ARGS, COUNTIES_DRAWN_JS, N_COUNTIES, Server, streamlit_server
 
 pytestmark = pytest.mark.browser
 if not CHROMIUM.exists():
@@ -64,15 +64,16 @@ def _open(browser: sync_api.Browser, url: str, width: int = 1600, height: int = 
 
 
 def _wait_for_counties(page: sync_api.Page, at_least: int) -> int:
-    """Wait (through Streamlit's reruns) until `at_least` counties are drawn and the script has finished."""
-    page.wait_for_function(
-        f"n => document.querySelectorAll('{COUNTY_PATH}').length >= n", arg=at_least, timeout=TIMEOUT_MS
-    )
+    """Wait (through Streamlit's reruns) until `at_least` counties are drawn and the script has finished.
+
+    Returns the number of counties drawn: distinct `path.choroplethlocation` geometries (overlay outlines
+    draw some counties twice)."""
+    page.wait_for_function(f"n => ({COUNTIES_DRAWN_JS}) >= n", arg=at_least, timeout=TIMEOUT_MS)
     page.wait_for_function("!document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=TIMEOUT_MS)
     page.wait_for_timeout(300)  # let plotly finish the frame it is drawing
     errors = page.locator('[data-testid="stException"]')
     assert errors.count() == 0, errors.first.inner_text()
-    return page.locator(COUNTY_PATH).count()
+    return page.evaluate(COUNTIES_DRAWN_JS)
 
 
 def _screenshot(page: sync_api.Page, shots: Path, name: str) -> Path:
