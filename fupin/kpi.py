@@ -46,7 +46,6 @@ def tiles(totals: pd.DataFrame, supervision: pd.DataFrame, month: str) -> list[T
     prev_months = [m for m in t.index if m < month]
     prev = t.loc[prev_months[-1]] if prev_months else None
     sn = s.loc[month]
-    sp = s.loc[prev_months[-1]] if prev_months else None
 
     def g(row: pd.Series | None, col: str) -> float | None:
         return None if row is None else float(row[col])
