@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from fupin.scope import Viewer
-from fupin.ui import connection, page_style, sidebar
+from fupin.ui import app_selection, connection
 
 present = st.query_params.get("mode") == "present"
 st.set_page_config(
@@ -22,7 +21,5 @@ pages = [
 pg = st.navigation(pages, position="hidden" if present else "sidebar")
 
 connection()  # first start: builds the demo warehouse with a progress bar, then reruns
-viewer = Viewer.province()  # until login arrives, everyone has the province scope
-st.session_state["selection"] = sidebar(viewer, present=present)
-page_style(present)
+app_selection()  # the shared sidebar; the viewer (scope) is inside the selection every page reads
 pg.run()

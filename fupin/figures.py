@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import math
 import warnings
 from collections.abc import Mapping, Sequence
@@ -161,12 +162,19 @@ def _outline(fig: go.Figure, codes: Sequence[str], name: str, color: str, width:
     )  # fmt: skip
 
 
+def _array(values: object) -> list:
+    """Plain values from a trace array, including plotly's base64 typed arrays ({dtype, bdata})."""
+    if isinstance(values, dict) and "bdata" in values:
+        return np.frombuffer(base64.b64decode(values["bdata"]), dtype=values["dtype"]).tolist()
+    return list(values) if values is not None else []
+
+
 def metric_values(fig: go.Figure) -> dict[str, float]:
     """county code → value over the metric traces (what a test compares with the query)."""
     out: dict[str, float] = {}
     for tr in fig.data:
         if getattr(tr, "meta", None) == "metric":
-            out.update({loc: float(z) for loc, z in zip(tr.locations, tr.z, strict=True)})
+            out.update({loc: float(z) for loc, z in zip(_array(tr.locations), _array(tr.z), strict=True)})
     return out
 
 

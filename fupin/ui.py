@@ -209,6 +209,36 @@ def sidebar(viewer: Viewer, *, present: bool) -> Selection:
                      int(carousel) if carousel.isdigit() else 0)  # fmt: skip
 
 
+def current_viewer() -> Viewer:
+    """Who is looking. Until login arrives, everyone has the province scope."""
+    return Viewer.province()
+
+
+def is_present() -> bool:
+    return st.query_params.get("mode") == "present"
+
+
+def app_selection() -> Selection:
+    """Called by app.py once per run: render the shared sidebar and hand the selection to the page."""
+    sel = sidebar(current_viewer(), present=is_present())
+    st.session_state["selection"] = sel
+    page_style(sel.present)
+    return sel
+
+
+def page_selection() -> Selection:
+    """The selection app.py made in this run; a page run on its own (AppTest's page switching
+    sometimes does) renders the sidebar itself, so it never reads a stale selection."""
+    sel = st.session_state.pop("selection", None)
+    return sel if isinstance(sel, Selection) else app_selection_for_page()
+
+
+def app_selection_for_page() -> Selection:
+    sel = app_selection()
+    st.session_state.pop("selection", None)
+    return sel
+
+
 # ---------------------------------------------------------------------------------- rendering
 
 

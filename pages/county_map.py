@@ -8,9 +8,9 @@ import streamlit as st
 
 from fupin import figures
 from fupin.labels import MAP_METRICS, METRICS_BY_KEY, OVERLAYS, fmt_value, month_label
-from fupin.ui import Selection, clicked_county, plotly, select_county
+from fupin.ui import Selection, clicked_county, page_selection, plotly, select_county
 
-sel: Selection = st.session_state["selection"]
+sel: Selection = page_selection()
 qp = st.query_params
 if "map_metric" not in st.session_state:
     st.session_state["map_metric"] = qp.get("metric") if qp.get("metric") in METRICS_BY_KEY else MAP_METRICS[0].key
@@ -44,8 +44,12 @@ fig = figures.county_choropleth(counties, metric=metric, k=k, scheme=scheme, ove
                                 height=640)  # fmt: skip
 event = plotly(fig, key="county_map", selectable=True)
 clicked = clicked_county(event)
-if clicked and clicked != sel.county and clicked in set(counties["county_code"]):
-    select_county(clicked)
+# The chart keeps its selection across reruns: act on a new click only, so the sidebar can still
+# move to another county afterwards.
+if clicked != st.session_state.get("map_last_click"):
+    st.session_state["map_last_click"] = clicked
+    if clicked and clicked != sel.county and clicked in set(counties["county_code"]):
+        select_county(clicked)
 
 table = counties.merge(
     flags[["county_code", "poverty_level", "supervised", "deep_areas"]], on="county_code", how="left"

@@ -13,9 +13,9 @@ import streamlit as st
 from fupin import figures
 from fupin.kpi import tiles
 from fupin.labels import METRICS_BY_KEY, Metric, fmt_money_wan, month_label
-from fupin.ui import Selection, plotly, render_tiles
+from fupin.ui import Selection, page_selection, plotly, render_tiles
 
-sel: Selection = st.session_state["selection"]
+sel: Selection = page_selection()
 month_date = sel.month_date
 totals = sel.q("scope_totals_by_month", area_prefix=sel.area_prefix)
 totals = totals[pd.to_datetime(totals["month"]) <= pd.Timestamp(month_date)]  # frozen at the as-of month

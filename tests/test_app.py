@@ -1,12 +1,19 @@
-"""AppTest: the app starts on the tiny warehouse and shows what the warehouse says."""
+"""AppTest: both pages start on the tiny warehouse and show exactly what the warehouse says."""
+
+from __future__ import annotations
 
 from pathlib import Path
 
 import duckdb
+import plotly.graph_objects as go
+import plotly.io as pio
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from fupin.figures import metric_values
+
 ROOT = Path(__file__).parent.parent
+MAP = "pages/county_map.py"
 
 
 @pytest.fixture()
@@ -16,35 +23,147 @@ def app(tiny_db: Path, monkeypatch: pytest.MonkeyPatch) -> AppTest:
     return AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
 
 
-def _expected(tiny_db: Path, month: str) -> int:
-    con = duckdb.connect(str(tiny_db), read_only=True)
-    return con.execute(
-        "select sum(remaining_poor_persons) from summary_county_month where month = cast($m as date)",
-        {"m": month + "-01"},
-    ).fetchone()[0]
+def wh(tiny_db: Path, sql: str, **params: object) -> object:
+    return duckdb.connect(str(tiny_db), read_only=True).execute(sql, params).fetchone()[0]
 
 
-def test_overview_shows_warehouse_values(app: AppTest, tiny_db: Path) -> None:
+def poor(tiny_db: Path, month: str, prefix: str = "34") -> int:
+    return wh(tiny_db, "select sum(remaining_poor_persons) from summary_county_month where month = cast($m as date) "
+              "and starts_with(county_code, $p)", m=month + "-01", p=prefix)  # fmt: skip
+
+
+def tile(app: AppTest, label: str) -> object:
+    return next(m for m in app.metric if m.label == label)
+
+
+def figure(app: AppTest) -> go.Figure:
+    """The first chart with choropleth metric traces (plotly JSON decoded, typed arrays included)."""
+    figs = [pio.from_json(c.proto.spec, skip_invalid=True) for c in app.get("plotly_chart")]
+    return next(f for f in figs if metric_values(f))
+
+
+def metric_z(fig: go.Figure) -> dict[str, float]:
+    return metric_values(fig)
+
+
+# ------------------------------------------------------------------ overview
+
+
+def test_overview_kpis_equal_the_warehouse(app: AppTest, tiny_db: Path) -> None:
     app.run()
     assert not app.exception
     assert app.selectbox(key="month").value == "2020-06"
     assert any("演示数据" in w.value for w in app.warning)
-    metric = next(m for m in app.metric if m.label.startswith("剩余贫困人口"))
-    assert metric.value == f"{_expected(tiny_db, '2020-06'):,}"
+    june, may = poor(tiny_db, "2020-06"), poor(tiny_db, "2020-05")
+    t = tile(app, "剩余贫困人口")
+    assert t.value == f"{june:,}人" and t.delta == f"{june - may:+,}人"
+    monitor = wh(tiny_db, "select sum(monitor_households) from summary_county_month where month = date '2020-06-01'")
+    assert tile(app, "脱贫监测户").value == f"{monitor:,}户"
+    started, projects = [wh(tiny_db, f"select sum({c}) from summary_county_month where month = date '2020-06-01'")
+                         for c in ("projects_started", "projects")]  # fmt: skip
+    assert tile(app, "扶贫项目开工率").value == f"{started / projects:.1%}"
+    counties, villages = [
+        wh(tiny_db, "select count(*) from ref_supervision where level = $l", l=lv) for lv in ("county", "village")
+    ]
+    assert f"共{counties}县{villages}村" in tile(app, "挂牌督战清零").delta
 
 
-def test_changing_month_changes_values(app: AppTest, tiny_db: Path) -> None:
+def test_overview_map_has_104_counties_matching_the_query(app: AppTest, tiny_db: Path) -> None:
     app.run()
-    june = next(m for m in app.metric if m.label.startswith("剩余贫困人口")).value
-    app.selectbox(key="month").set_value("2020-01").run()
-    jan = next(m for m in app.metric if m.label.startswith("剩余贫困人口")).value
-    assert jan == f"{_expected(tiny_db, '2020-01'):,}" and jan != june
+    z = metric_z(figure(app))
+    assert len(z) == 104
+    con = duckdb.connect(str(tiny_db), read_only=True)
+    expected = dict(con.execute(
+        "select county_code, remaining_poor_persons from summary_county_month where month = date '2020-06-01'"
+    ).fetchall())  # fmt: skip
+    assert z == {k: float(v) for k, v in expected.items()}
 
 
-def test_url_month_opens_that_month(app: AppTest, tiny_db: Path) -> None:
+def _fresh(**state: str) -> AppTest:
+    """A new session with the sidebar state preset (AppTest drops sidebar widgets on reruns under
+    st.navigation, so each selection is its own session here; the browser test covers clicking)."""
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    for k, v in state.items():
+        at.session_state[k] = v
+    return at.run()
+
+
+def test_changing_month_and_county_changes_the_kpis(app: AppTest, tiny_db: Path) -> None:
+    app.run()
+    june = tile(app, "剩余贫困人口").value
+    jan = _fresh(month="2020-01")
+    assert not jan.exception
+    assert tile(jan, "剩余贫困人口").value == f"{poor(tiny_db, '2020-01'):,}人" != june
+    assert "2020年1月" in jan.title[0].value
+    county = _fresh(city="341200", county="341221")
+    assert not county.exception
+    assert tile(county, "剩余贫困人口").value == f"{poor(tiny_db, '2020-06', '341221'):,}人" != june
+    assert county.title[0].value.startswith("临泉县")
+    assert county.query_params["county"] in ("341221", ["341221"])
+
+
+def test_url_opens_the_same_view(app: AppTest, tiny_db: Path) -> None:
     app.query_params["month"] = "2020-03"
+    app.query_params["county"] = "341221"
     app.run()
-    assert app.selectbox(key="month").value == "2020-03"
-    metric = next(m for m in app.metric if m.label.startswith("剩余贫困人口"))
-    assert metric.value == f"{_expected(tiny_db, '2020-03'):,}"
-    assert "2020年3月" in app.title[0].value
+    assert app.session_state["month"] == "2020-03" and app.session_state["county"] == "341221"
+    assert tile(app, "剩余贫困人口").value == f"{poor(tiny_db, '2020-03', '341221'):,}人"
+
+
+def test_meeting_mode_hides_the_sidebar_and_shows_no_people(app: AppTest) -> None:
+    app.query_params["mode"] = "present"
+    app.run()
+    assert not app.exception
+    assert any("display: none" in h.proto.body for h in app.get("html"))  # sidebar hidden by CSS
+    assert not app.dataframe  # aggregates only: no household rows anywhere
+    assert [b.label for b in app.button][:2] == ["开始轮播", "退出会议模式"]
+
+
+# ------------------------------------------------------------------ map page
+
+
+def test_map_has_104_locations_whose_z_match_the_query(app: AppTest, tiny_db: Path) -> None:
+    app.switch_page(MAP).run()
+    assert not app.exception
+    z = metric_z(figure(app))
+    con = duckdb.connect(str(tiny_db), read_only=True)
+    expected = dict(con.execute(
+        "select county_code, remaining_poor_persons from summary_county_month where month = date '2020-06-01'"
+    ).fetchall())  # fmt: skip
+    assert len(z) == 104 and z == {k: float(v) for k, v in expected.items()}
+
+
+def test_map_metric_selector_changes_the_values(app: AppTest, tiny_db: Path) -> None:
+    app.switch_page(MAP).run()
+    app.session_state["map_metric"] = "disbursement_rate"
+    app.run()
+    z = metric_z(figure(app))
+    paid, alloc = (wh(tiny_db, f"select {c} from summary_county_month where month = date '2020-06-01' and county_code = '341221'")
+                   for c in ("special_paid", "special_allocated"))  # fmt: skip
+    assert z["341221"] == pytest.approx(float(paid) / float(alloc))
+    legend_title = figure(app).layout.legend.title.text
+    assert legend_title.startswith("财政专项扶贫资金支付率")
+
+
+def test_seeded_map_click_opens_the_drill_panel(app: AppTest, tiny_db: Path) -> None:
+    app.switch_page(MAP).run()
+    assert not app.subheader  # nothing selected yet
+    app.session_state["county_map"] = {"selection": {"points": [{"location": "341221"}]}}
+    app.run()
+    assert not app.exception
+    assert app.subheader[0].value.startswith("阜阳市临泉县")
+    assert app.session_state["county"] == "341221"
+    towns = wh(
+        tiny_db,
+        "select count(*) from summary_township_month where month = date '2020-06-01' and county_code = '341221'",
+    )
+    assert len(app.dataframe[0].value) == towns
+    county_poor = poor(tiny_db, "2020-06", "341221")
+    assert next(m for m in app.metric if m.label == "剩余贫困人口").value == f"{county_poor:,}人"
+    assert app.dataframe[0].value["剩余贫困人口"].sum() == county_poor
+
+
+def test_map_download_buttons(app: AppTest) -> None:
+    app.switch_page(MAP).run()
+    labels = [b.proto.label for b in app.get("download_button")]
+    assert labels == ["下载数据 CSV", "下载数据 XLSX"]

@@ -92,6 +92,7 @@ def test_overview_renders(server: Server, browser: sync_api.Browser, shots: Path
     try:
         assert _wait_for_counties(page, 100) >= 100
         assert "总览" in page.locator('[data-testid="stMain"]').inner_text()
+        assert _sidebar_shown(page)  # outside meeting mode it is there
         _screenshot(page, shots, "overview-1600x1000.png")
     finally:
         page.close()
@@ -111,19 +112,19 @@ def test_meeting_mode_hides_sidebar(server: Server, browser: sync_api.Browser, s
     page = _open(browser, server.url + "/?mode=present", width=1920, height=1080)
     try:
         assert _wait_for_counties(page, 100) >= 100
-        sidebar = page.locator('[data-testid="stSidebar"]')
-        if sidebar.count():
-            box = sidebar.first.bounding_box()
-            hidden = (
-                not sidebar.first.is_visible()
-                or sidebar.first.get_attribute("aria-expanded") == "false"
-                or box is None
-                or box["x"] + box["width"] <= 0
-            )
-            assert hidden, f"sidebar visible in meeting mode at {box}"
+        assert not _sidebar_shown(page), "sidebar visible in meeting mode"
+        assert not page.locator('[data-testid="stExpandSidebarButton"]').is_visible(), "sidebar can be opened"
         _screenshot(page, shots, "present-1920x1080.png")
     finally:
         page.close()
+
+
+def _sidebar_shown(page: sync_api.Page) -> bool:
+    sidebar = page.locator('[data-testid="stSidebar"]')
+    if not sidebar.count() or not sidebar.is_visible():
+        return False
+    box = sidebar.bounding_box()
+    return box is not None and box["x"] + box["width"] > 0  # a collapsed sidebar is moved off-screen
 
 
 def test_no_request_leaves_this_machine(server: Server, browser: sync_api.Browser) -> None:
