@@ -9,7 +9,7 @@ from fupin import queries
 from fupin.scope import Viewer
 
 HOUSEHOLD_TABLES = re.compile(r"\b(summary_\w+|household_month|stg_(household|member|monitoring|visit|measure)\w*)\b")
-PARAMS = {"month": "2020-03-01"}
+PARAMS = {"month": "2020-03-01", "area_prefix": "34", "county": "341221"}
 
 
 @pytest.mark.parametrize("name", queries.names())
