@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import base64
-import math
 import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -156,7 +155,8 @@ def _outline(fig: go.Figure, codes: Sequence[str], name: str, color: str, width:
     fig.add_trace(
         go.Choropleth(
             geojson=counties_geojson(), featureidkey="id", locations=codes, z=[0] * len(codes),
-            colorscale=[[0, "rgba(0,0,0,0)"], [1, "rgba(0,0,0,0)"]], showscale=False, name=name,
+            colorscale=[[0, "rgba(0,0,0,0)"], [1, "rgba(0,0,0,0)"]], showscale=False,
+            name=f"<span style='color:{color}'>━━</span> {name}",
             marker_line_color=color, marker_line_width=width, hoverinfo="skip", meta="overlay", showlegend=True,
         )
     )  # fmt: skip
@@ -224,5 +224,27 @@ def bar_figure(
     return fig
 
 
-def nan_to_none(x: float) -> float | None:
-    return None if x is None or (isinstance(x, float) and math.isnan(x)) else x
+def compare_bars(
+    df: pd.DataFrame,
+    *,
+    label_col: str,
+    series: Mapping[str, str],
+    unit: str = "人",
+    height: int = 420,
+    font_size: int = 14,
+) -> go.Figure:
+    """Grouped horizontal bars, e.g. remaining poor at the start of the year vs now per county."""
+    part = df.iloc[::-1]
+    colors = ("#bdbdbd", REDS[3], BLUES[3])
+    fig = go.Figure([
+        go.Bar(y=part[label_col], x=part[col], name=name, orientation="h", marker_color=colors[i % len(colors)],
+               text=[f"{int(v):,}{unit}" for v in part[col].fillna(0)], textposition="outside",
+               hovertemplate=f"%{{y}} {name}：%{{x:,}}{unit}<extra></extra>")
+        for i, (col, name) in enumerate(series.items())
+    ])  # fmt: skip
+    fig.update_layout(
+        barmode="group", height=height, margin={"l": 10, "r": 60, "t": 30, "b": 10},
+        font={"family": FONT, "size": font_size}, legend={"orientation": "h", "y": 1.08, "x": 0},
+        xaxis={"tickformat": ",", "title": None}, yaxis={"title": None, "automargin": True, "ticksuffix": "  "},
+    )  # fmt: skip
+    return fig

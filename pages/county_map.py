@@ -18,13 +18,13 @@ if "map_metric" not in st.session_state:
 st.title(f"剩余贫困人口地图 · {month_label(sel.month)}")
 if sel.batch.synthetic:
     st.caption("演示数据（合成），不是真实数字。")
-c1, c2, c3, c4 = st.columns([3, 1.4, 1, 3])
+c1, c2, c3 = st.columns([3, 1.4, 1])
 metric_key = c1.selectbox("指标", [m.key for m in MAP_METRICS], key="map_metric",
                           format_func=lambda k: f"{METRICS_BY_KEY[k].label}（{METRICS_BY_KEY[k].unit}）")  # fmt: skip
 scheme = c2.selectbox("分级方法", ["quantiles", "natural_breaks"], key="map_scheme",
                       format_func={"quantiles": "分位数", "natural_breaks": "自然断点"}.get)  # fmt: skip
 k = c3.selectbox("分级数", [3, 4, 5, 6, 7], index=2, key="map_k")
-shown = c4.pills("叠加显示", list(OVERLAYS), default=["supervised"], selection_mode="multi", key="map_overlays",
+shown = st.pills("叠加显示", list(OVERLAYS), default=["supervised"], selection_mode="multi", key="map_overlays",
                  format_func=OVERLAYS.get)  # fmt: skip
 qp["metric"] = metric_key
 metric = METRICS_BY_KEY[metric_key]

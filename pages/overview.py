@@ -68,11 +68,10 @@ def trends(height: int) -> None:
 def supervision_slide() -> None:
     st.subheader("挂牌督战县：剩余贫困人口（年初 → 当前）")
     sc = sel.q("supervised_counties_month", month=month_date)
-    st.dataframe(
-        sc.rename(columns={"county_name": "县", "start_of_year": "年初（人）", "now": f"{month_label(sel.month)}（人）"})
-        .drop(columns="county_code"),
-        hide_index=True, use_container_width=True,
-    )  # fmt: skip
+    fig = figures.compare_bars(sc, label_col="county_name",
+                               series={"start_of_year": "年初", "now": month_label(sel.month)},
+                               height=700, font_size=font)  # fmt: skip
+    plotly(fig, key="supervision_bars", own_fonts=True)
 
 
 def restart_slide() -> None:
