@@ -197,7 +197,8 @@ def trend_figure(
     fig.update_layout(
         height=height, margin={"l": 10, "r": 10, "t": 30, "b": 10}, font={"family": FONT, "size": font_size},
         legend={"orientation": "h", "y": 1.15, "x": 0}, hovermode="x unified",
-        yaxis={"tickformat": ".0%" if percent else ",", "rangemode": "tozero", "title": None},
+        yaxis={"tickformat": ".0%" if percent else ",", "rangemode": "tozero", "title": None, "automargin": True},
+        xaxis={"automargin": True},
     )  # fmt: skip
     return fig
 

@@ -16,6 +16,7 @@ import duckdb
 import pandas as pd
 
 from fupin.scope import Viewer, scope_prefix
+from fupin.warehouse import cursor
 
 QUERY_DIR = Path(__file__).resolve().parent.parent / "queries"
 _PARAM = re.compile(r"\$([a-z_][a-z0-9_]*)")
@@ -59,7 +60,7 @@ def run(con: duckdb.DuckDBPyConnection, name: str, viewer: Viewer, **params: obj
     extra = bound.keys() - q.params
     if extra:
         raise TypeError(f"query {name} does not take {sorted(extra)}")
-    cur = con.cursor()
+    cur = cursor(con)
     try:
         return cur.execute(q.sql, bound).df()
     finally:

@@ -26,11 +26,32 @@ def file_identity(path: Path) -> tuple[int, int]:
     return st.st_ino, st.st_mtime_ns
 
 
+WAREHOUSE_ALIAS = "wh"
+
+
 def open_read_only(path: Path) -> duckdb.DuckDBPyConnection:
-    """A read-only connection: many app processes can share the file; ingest never blocks on it."""
-    con = duckdb.connect(str(path), read_only=True)
+    """A read-only connection: many app processes can share the file; ingest never blocks on it.
+
+    The file is ATTACHed to a private in-memory database rather than opened with connect(path):
+    DuckDB reuses an open database instance for the same path within a process, so after ingest
+    swaps in a new file, connect(path) would keep reading the old (unlinked) one. Each attach opens
+    the file that is at the path now; connections already open keep their own complete batch.
+    """
+    con = duckdb.connect(":memory:")
+    con.execute(f"attach $path as {WAREHOUSE_ALIAS} (read_only)", {"path": str(path)})
+    con.execute(f"use {WAREHOUSE_ALIAS}")
     con.execute("set TimeZone = 'Asia/Shanghai'")
     return con
+
+
+def cursor(con: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
+    """A cursor per query or thread (one connection shared by threads is 'busy'), pointed at the warehouse."""
+    cur = con.cursor()
+    if cur.execute(
+        "select count(*) from duckdb_databases() where database_name = $a", {"a": WAREHOUSE_ALIAS}
+    ).fetchone()[0]:
+        cur.execute(f"use {WAREHOUSE_ALIAS}")
+    return cur
 
 
 @dataclass(frozen=True)
@@ -45,7 +66,7 @@ class BatchInfo:
 
 def batch_info(con: duckdb.DuckDBPyConnection) -> BatchInfo:
     row = (
-        con.cursor()
+        cursor(con)
         .execute(
             "select batch_id, strftime(started_at, '%Y-%m-%d %H:%M'), synthetic, months, rows_read, rows_quarantined "
             "from ingest_batch"

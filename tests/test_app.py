@@ -167,3 +167,29 @@ def test_map_download_buttons(app: AppTest) -> None:
     app.switch_page(MAP).run()
     labels = [b.proto.label for b in app.get("download_button")]
     assert labels == ["下载数据 CSV", "下载数据 XLSX"]
+
+
+def test_app_reopens_the_warehouse_after_an_ingest_swap(tiny_exports: Path, tmp_path: Path,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:  # fmt: skip
+    from fupin.generate import generate
+    from fupin.ingest import ingest
+
+    db = tmp_path / "warehouse.duckdb"
+    first = ingest(tiny_exports, db)
+    monkeypatch.setenv("FUPIN_DB", str(db))
+    monkeypatch.chdir(ROOT)
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).run()
+    assert any(first.batch_id in c.value for c in at.caption)
+    other = tmp_path / "other"
+    generate(scale="tiny", seed=99, out=other)
+    second = ingest(other, db)  # swapped in while the app holds the old file open read-only
+    assert second.ok and second.batch_id != first.batch_id
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).run()
+    assert not at.exception
+    assert any(second.batch_id in c.value for c in at.caption), [c.value for c in at.caption]
+    june = (
+        duckdb.connect(str(db), read_only=True)
+        .execute("select sum(remaining_poor_persons) from summary_county_month where month = date '2020-06-01'")
+        .fetchone()[0]
+    )
+    assert tile(at, "剩余贫困人口").value == f"{june:,}人"
