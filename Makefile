@@ -2,7 +2,7 @@
 PY ?= python
 PORT ?= 8501
 
-.PHONY: all install install-dev lint format test run demo bench contract reference screenshots clean
+.PHONY: all install install-dev lint format test ci run demo bench contract reference clean
 
 all: lint test
 
@@ -23,6 +23,9 @@ format:
 test:
 	$(PY) -m pytest -q
 
+ci:  ## exactly what CI runs (apt chromium if missing, pip, lint, tests)
+	bash .ci/run
+
 run:
 	$(PY) -m streamlit run app.py --server.port $(PORT)
 
@@ -33,6 +36,7 @@ demo:  ## rebuild the demo exports and warehouse from scratch
 
 bench:  ## province scale: generate + ingest, wall time and peak RSS (not part of CI; ~4 min, ~2 GB disk)
 	$(PY) -m fupin bench ingest --scale province --workdir bench/out
+	$(PY) -m fupin bench pages --db bench/out/warehouse-province.duckdb
 
 contract:
 	$(PY) -m fupin contract
