@@ -28,8 +28,13 @@ font = 18 if sel.present else 13
 
 
 def header() -> None:
-    demo = "（演示数据）" if sel.batch.synthetic else ""
-    st.title(f"{sel.area_name}脱贫攻坚总览 · 截至{month_label(sel.month)}{demo}")
+    if sel.present:  # no sidebar in meeting mode: the synthetic-data label goes into the title
+        demo = "（演示数据）" if sel.batch.synthetic else ""
+        st.title(f"{sel.area_name}脱贫攻坚总览 · 截至{month_label(sel.month)}{demo}")
+    else:
+        st.title(f"{sel.area_name}总览 · {month_label(sel.month)}")
+        if sel.batch.synthetic:
+            st.caption("演示数据（合成），不是真实数字。数字截至所选月份月底。")
 
 
 def kpis() -> None:
