@@ -393,6 +393,8 @@ REFERENCE_FILES: dict[str, str] = {
     "poverty_counties.csv": "ref_poverty_county",
     "deep_poverty_areas.csv": "ref_deep_poverty_area",
     "supervision_list.csv": "ref_supervision",
+    "warning_rules.csv": "ref_warning_rules",
+    "warning_settings.csv": "ref_warning_settings",
 }
 
 

@@ -36,6 +36,8 @@ class Reference:
     poverty_counties: pd.DataFrame
     deep_poverty_areas: pd.DataFrame
     supervision: pd.DataFrame
+    warning_rules: pd.DataFrame
+    warning_settings: pd.DataFrame
 
 
 def read_csv_text(path: Path) -> pd.DataFrame:
@@ -53,6 +55,8 @@ def load_reference(ref_dir: Path = REFERENCE_DIR) -> Reference:
         poverty_counties=read_csv_text(ref_dir / "poverty_counties.csv"),
         deep_poverty_areas=read_csv_text(ref_dir / "deep_poverty_areas.csv"),
         supervision=read_csv_text(ref_dir / "supervision_list.csv"),
+        warning_rules=read_csv_text(ref_dir / "warning_rules.csv"),
+        warning_settings=read_csv_text(ref_dir / "warning_settings.csv"),
     )
 
 

@@ -17,13 +17,51 @@ agg as (
         coalesce(sum(household_size) filter (where household_category = '脱贫监测户'), 0) as monitor_persons,
         count(*) filter (where household_category = '边缘户') as edge_households,
         coalesce(sum(household_size) filter (where household_category = '边缘户'), 0) as edge_persons,
-        count(*) filter (where red_mark) as red_flag_households
+        count(*) filter (where red_mark) as exported_red_households
     from hm
     group by all
 ),
+settings as (
+    select max(case when key = 'open_long_days' then cast(value as integer) end) as long_days
+    from ref_warning_settings
+),
+warnings as (
+    select
+        month, village_code,
+        count(*) filter (where red_flag) as red_flag_households,
+        count(*) filter (where flag_status = 'new') as red_flag_new,
+        count(*) filter (where flag_status = 'cleared') as red_flag_cleared,
+        count(*) filter (where red_flag and open_days > s.long_days) as red_flag_long_open
+    from warning_flag_month cross join settings s
+    group by all
+),
+clearance as (
+    select month, village_code,
+           count(*) filter (where not cleared) as clearance_in_progress,
+           count(*) filter (where stuck) as clearance_stuck
+    from clearance_month
+    group by all
+),
+visits as (
+    select month, village_code, count(*) filter (where not visited) as edge_unvisited
+    from visit_sla_month
+    group by all
+),
 final as (
-    select a.*, coalesce(mm.migrant_workers, 0) as migrant_workers
+    select
+        a.*,
+        coalesce(w.red_flag_households, 0) as red_flag_households,
+        coalesce(w.red_flag_new, 0) as red_flag_new,
+        coalesce(w.red_flag_cleared, 0) as red_flag_cleared,
+        coalesce(w.red_flag_long_open, 0) as red_flag_long_open,
+        coalesce(c.clearance_in_progress, 0) as clearance_in_progress,
+        coalesce(c.clearance_stuck, 0) as clearance_stuck,
+        coalesce(v.edge_unvisited, 0) as edge_unvisited,
+        coalesce(mm.migrant_workers, 0) as migrant_workers
     from agg a
+    left join warnings w using (month, village_code)
+    left join clearance c using (month, village_code)
+    left join visits v using (month, village_code)
     left join member_migrant_month mm using (month, village_code)
 )
 select * from final order by month, village_code;
@@ -37,7 +75,14 @@ select
     sum(exited_this_year_persons) as exited_this_year_persons,
     sum(monitor_households) as monitor_households, sum(monitor_persons) as monitor_persons,
     sum(edge_households) as edge_households, sum(edge_persons) as edge_persons,
+    sum(exported_red_households) as exported_red_households,
     sum(red_flag_households) as red_flag_households,
+    sum(red_flag_new) as red_flag_new,
+    sum(red_flag_cleared) as red_flag_cleared,
+    sum(red_flag_long_open) as red_flag_long_open,
+    sum(clearance_in_progress) as clearance_in_progress,
+    sum(clearance_stuck) as clearance_stuck,
+    sum(edge_unvisited) as edge_unvisited,
     sum(migrant_workers) as migrant_workers
 from summary_village_month
 group by all

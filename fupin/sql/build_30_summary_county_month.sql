@@ -18,7 +18,14 @@ households as (
         sum(exited_this_year_persons) as exited_this_year_persons,
         sum(monitor_households) as monitor_households, sum(monitor_persons) as monitor_persons,
         sum(edge_households) as edge_households, sum(edge_persons) as edge_persons,
+        sum(exported_red_households) as exported_red_households,
         sum(red_flag_households) as red_flag_households,
+        sum(red_flag_new) as red_flag_new,
+        sum(red_flag_cleared) as red_flag_cleared,
+        sum(red_flag_long_open) as red_flag_long_open,
+        sum(clearance_in_progress) as clearance_in_progress,
+        sum(clearance_stuck) as clearance_stuck,
+        sum(edge_unvisited) as edge_unvisited,
         sum(migrant_workers) as migrant_workers
     from summary_village_month
     group by all
@@ -76,6 +83,13 @@ final as (
         coalesce(h.edge_households, 0) as edge_households,
         coalesce(h.edge_persons, 0) as edge_persons,
         coalesce(h.red_flag_households, 0) as red_flag_households,
+        coalesce(h.exported_red_households, 0) as exported_red_households,
+        coalesce(h.red_flag_new, 0) as red_flag_new,
+        coalesce(h.red_flag_cleared, 0) as red_flag_cleared,
+        coalesce(h.red_flag_long_open, 0) as red_flag_long_open,
+        coalesce(h.clearance_in_progress, 0) as clearance_in_progress,
+        coalesce(h.clearance_stuck, 0) as clearance_stuck,
+        coalesce(h.edge_unvisited, 0) as edge_unvisited,
         coalesce(h.migrant_workers, 0) as migrant_workers,
         coalesce(p.projects, 0) as projects,
         coalesce(p.projects_started, 0) as projects_started,
