@@ -448,9 +448,13 @@ class _Gen:
             est = np.where(family_shock, est * 0.55, est)
             points = self._risk_points(idx, est, base[idx], family_shock, m)
             # The system's 红色标注: high-risk points this month, with ~2% disagreeing (what 月核查 finds).
-            high = pd.Series(points).str.contains(
-                "收入骤减|家庭成员确诊|家庭成员疑似|意外事故|因灾|吃穿不愁|义务教育|基本医疗|住房安全|饮水安全"
-            ).to_numpy()
+            high = (
+                pd.Series(points)
+                .str.contains(
+                    "收入骤减|家庭成员确诊|家庭成员疑似|意外事故|因灾|吃穿不愁|义务教育|基本医疗|住房安全|饮水安全"
+                )
+                .to_numpy()
+            )
             red = np.isin(cat, ["脱贫监测户", "边缘户"]) & (high ^ (rng.random(len(idx)) < 0.02))
             in_chain = np.isin(cat, ["脱贫监测户", "边缘户"]) & (red_end[idx] <= m)
             reached = (stage_dates[idx] <= _month_end(m)).sum(axis=1)
