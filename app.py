@@ -17,6 +17,7 @@ st.set_page_config(
 pages = [
     st.Page("pages/overview.py", title="总览", icon=":material/dashboard:", default=True),
     st.Page("pages/county_map.py", title="剩余贫困人口地图", icon=":material/map:", url_path="map"),
+    st.Page("pages/red_flags.py", title="红色预警户", icon=":material/warning:", url_path="warnings"),
 ]
 pg = st.navigation(pages, position="hidden" if present else "sidebar")
 

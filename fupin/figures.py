@@ -225,6 +225,63 @@ def bar_figure(
     return fig
 
 
+def households_by_county_bar(df: pd.DataFrame, *, top: int = 15) -> go.Figure:
+    """Matching households per county (red-flag page), stacked new vs continuing."""
+    part = df.nlargest(top, "households").iloc[::-1]
+    fig = go.Figure([
+        go.Bar(y=part["county_name"], x=part["households"] - part["new_this_month"], name="持续", orientation="h",
+               marker_color=REDS[3]),
+        go.Bar(y=part["county_name"], x=part["new_this_month"], name="本月新增", orientation="h", marker_color=REDS[1]),
+    ])  # fmt: skip
+    fig.update_layout(
+        barmode="stack", height=max(260, 24 * len(part) + 60), margin={"l": 10, "r": 10, "t": 30, "b": 10},
+        font={"family": FONT, "size": 13}, legend={"orientation": "h", "y": 1.1, "x": 0},
+        yaxis={"automargin": True, "title": None}, xaxis={"title": "户"},
+    )  # fmt: skip
+    return fig
+
+
+def income_history(months: pd.DataFrame, *, line: float) -> go.Figure:
+    """One household's monthly income estimate against last year and the monitoring line; red months marked."""
+    x = [f"{pd.Timestamp(m).month}月" for m in months["month"]]
+    red = months["red_flag"].astype(bool)
+    fig = go.Figure([
+        go.Scatter(x=x, y=months["income_estimate"].astype(float), name="预估年人均纯收入", mode="lines+markers",
+                   line={"width": 3, "color": BLUES[4]},
+                   marker={"size": 12, "color": [REDS[4] if r else BLUES[4] for r in red]},
+                   hovertemplate="%{x}：%{y:,.0f}元<extra></extra>"),
+        go.Scatter(x=x, y=months["income_last_year"].astype(float), name="上年人均纯收入", mode="lines",
+                   line={"dash": "dot", "color": "#888888"}),
+    ])  # fmt: skip
+    fig.add_hline(y=line, line_dash="dash", line_color=REDS[3], annotation_text=f"监测线 {line:,.0f}元")
+    fig.update_layout(height=320, margin={"l": 10, "r": 10, "t": 30, "b": 10}, font={"family": FONT, "size": 13},
+                      legend={"orientation": "h", "y": 1.12, "x": 0}, yaxis={"tickformat": ",", "rangemode": "tozero"})  # fmt: skip
+    return fig
+
+
+def clearance_timeline(months: pd.DataFrame) -> pd.DataFrame:
+    """The 销号 chain of the latest month: each stage with the date reached (or 未到达)."""
+    last = months.iloc[-1]
+    edge = last["household_category"] == "边缘户"
+    stages = (
+        [("乡镇汇总填报", "township_filed_date"), ("县级审核", "county_reviewed_date"), ("省级销号", "province_cleared_date")]
+        if edge
+        else [("村级填报", "village_filed_date"), ("乡镇审查", "township_reviewed_date"),
+              ("市县审核", "county_audited_date"), ("省级备案", "province_recorded_date")]
+    )  # fmt: skip
+    rows = []
+    for name, col in stages:
+        d = last[col]
+        rows.append(
+            {
+                "阶段": name,
+                "到达日期": "" if pd.isna(d) else str(d)[:10],
+                "状态": "已完成" if not pd.isna(d) else "未到达",
+            }
+        )
+    return pd.DataFrame(rows)
+
+
 def compare_bars(
     df: pd.DataFrame,
     *,

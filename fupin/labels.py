@@ -26,10 +26,15 @@ MAP_METRICS: tuple[Metric, ...] = (
     Metric("monitor_households", "脱贫监测户", "户"),
     Metric("edge_households", "边缘户", "户"),
     Metric("red_flag_households", "红色预警户", "户"),
+    Metric("clearance_stuck", "销号滞留户", "户"),
+    Metric("edge_unvisited", "边缘户本月未走访", "户"),
     Metric("disbursement_rate", "财政专项扶贫资金支付率", "%", kind="rate", higher_is_worse=False, township=False),
     Metric("project_start_rate", "扶贫项目开工率", "%", kind="rate", higher_is_worse=False, township=False),
 )
 METRICS_BY_KEY = {m.key: m for m in MAP_METRICS}
+
+FLAG_STATUS = {"new": "本月新增", "continuing": "持续", "cleared": "本月消除"}
+GUARANTEE_ITEMS = ("吃穿", "义务教育", "基本医疗", "住房安全", "饮水安全")
 
 OVERLAYS: dict[str, str] = {
     "poverty": "31个贫困县",

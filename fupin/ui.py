@@ -244,6 +244,7 @@ def app_selection_for_page() -> Selection:
 
 PRESENT_CSS = """
 <style>
+button[aria-label="Download as CSV"] {display: none !important;}
 [data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"], header[data-testid="stHeader"] {display: none;}
 .block-container {padding-top: 1.2rem; padding-bottom: 0.5rem; max-width: 100%;}
 h1 {font-size: 2.4rem !important; padding-bottom: 0.4rem !important;}
@@ -257,6 +258,7 @@ h1 {font-size: 2.4rem !important; padding-bottom: 0.4rem !important;}
 
 NORMAL_CSS = """
 <style>
+button[aria-label="Download as CSV"] {display: none !important;}
 [data-testid="stMetric"] {background: #fafafa; border: 1px solid #eee; border-radius: 0.5rem; padding: 0.5rem 0.8rem;}
 [data-testid="stMetricValue"] {font-size: 1.9rem;}
 </style>
@@ -264,7 +266,10 @@ NORMAL_CSS = """
 
 
 def page_style(present: bool) -> None:
-    """Constant CSS only (no data in it): large, high-contrast type and no sidebar in meeting mode."""
+    """Constant CSS only (no data in it): large, high-contrast type and no sidebar in meeting mode.
+
+    Tables' built-in CSV download is hidden: household lists leave only through the audited exports.
+    """
     st.html(PRESENT_CSS if present else NORMAL_CSS)
 
 

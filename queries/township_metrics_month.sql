@@ -12,7 +12,8 @@ final as (
         t.township_code, r.township_name, t.households, t.persons,
         t.remaining_poor_persons,
         case when t.persons > 0 then 1000.0 * t.remaining_poor_persons / t.persons end as incidence_per_mille,
-        t.monitor_households, t.edge_households, t.red_flag_households, t.migrant_workers
+        t.monitor_households, t.edge_households, t.red_flag_households, t.clearance_stuck, t.edge_unvisited,
+        t.migrant_workers
     from townships t
     left join ref_township r using (township_code)
 )

@@ -12,7 +12,7 @@ final as (
         v.village_code, r.village_name, t.township_name, r.is_poverty_village = '1' as poverty_village,
         v.households, v.persons, v.remaining_poor_persons,
         case when v.persons > 0 then 1000.0 * v.remaining_poor_persons / v.persons end as incidence_per_mille,
-        v.monitor_households, v.edge_households, v.red_flag_households
+        v.monitor_households, v.edge_households, v.red_flag_households, v.clearance_stuck, v.edge_unvisited
     from villages v
     left join ref_village r using (village_code)
     left join ref_township t on t.township_code = v.township_code

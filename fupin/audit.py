@@ -1,0 +1,70 @@
+"""The audit log: every household-detail view and every export writes a row (who, when, scope,
+filters, how many rows). SQLite next to the warehouse, because the warehouse is read-only."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import sqlite3
+from pathlib import Path
+
+from fupin.reference import PROJECT_ROOT
+from fupin.scope import Viewer
+
+DEFAULT_AUDIT = PROJECT_ROOT / "data" / "audit" / "audit.sqlite"
+
+_SCHEMA = """create table if not exists audit (
+    id integer primary key autoincrement,
+    at text not null,
+    viewer text not null,
+    role text not null,
+    scope text not null,
+    action text not null,
+    household_id text,
+    filters text,
+    row_count integer,
+    unmasked integer not null default 0
+)"""
+
+
+def audit_path() -> Path:
+    """FUPIN_AUDIT overrides data/audit/audit.sqlite."""
+    return Path(os.environ.get("FUPIN_AUDIT", DEFAULT_AUDIT))
+
+
+def _connect() -> sqlite3.Connection:
+    path = audit_path()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    con = sqlite3.connect(path, timeout=10)
+    con.execute(_SCHEMA)
+    return con
+
+
+def record(
+    viewer: Viewer,
+    action: str,
+    *,
+    household_id: str | None = None,
+    filters: dict | None = None,
+    row_count: int | None = None,
+    unmasked: bool = False,
+) -> None:
+    """Append one audit row. Actions: 'household_detail', 'export_xlsx'."""
+    with _connect() as con:
+        con.execute(
+            "insert into audit (at, viewer, role, scope, action, household_id, filters, row_count, unmasked) "
+            "values (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                dt.datetime.now().astimezone().isoformat(timespec="seconds"),
+                viewer.name, viewer.role, f"{viewer.scope_level}:{viewer.scope_code}", action, household_id,
+                json.dumps(filters or {}, ensure_ascii=False, default=str), row_count, int(unmasked),
+            ),
+        )  # fmt: skip
+
+
+def rows(limit: int = 100) -> list[dict]:
+    """The latest audit rows, newest first."""
+    with _connect() as con:
+        con.row_factory = sqlite3.Row
+        return [dict(r) for r in con.execute("select * from audit order by id desc limit ?", (limit,))]
