@@ -94,7 +94,7 @@ tab_t, tab_v = st.tabs([f"乡镇（{len(towns)}）", f"村（{len(villages)}）"
 cols_cn = {"township_name": "乡镇", "village_name": "村", "poverty_village": "贫困村", "households": "户数",
            "persons": "人口", "remaining_poor_persons": "剩余贫困人口", "incidence_per_mille": "占比（‰）",
            "monitor_households": "监测户", "edge_households": "边缘户", "red_flag_households": "红色预警户",
-           "migrant_workers": "外出务工"}  # fmt: skip
+           "migrant_workers": "外出务工", "clearance_stuck": "销号滞留", "edge_unvisited": "边缘户未走访"}  # fmt: skip
 with tab_t:
     a, b = st.columns([2, 3])
     a.plotly_chart(figures.bar_figure(towns, label_col="township_name", metric=drill_metric, top=15), key="town_bar")

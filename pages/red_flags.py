@@ -84,6 +84,13 @@ if total and len(by_county) > 1:
             "county_name": "县（市、区）", "city_name": "市", "households": "户数", "new_this_month": "本月新增",
             "open_over_60_days": "超60天"}), hide_index=True, use_container_width=True)  # fmt: skip
 
+mismatch = sel.q("category_mismatches", area_prefix=area_prefix)
+if len(mismatch):
+    with st.expander(f"数据质量：{len(mismatch):,}户的户类别与政策标准不一致（按规则重算，未改动导出数据）"):
+        st.dataframe(mismatch.rename(columns={"household_id": "户编号", "county_name": "县", "exported": "导出户类别",
+                                              "expected": "按政策应为", "income": "年人均纯收入（元）", "reason": "依据"}),
+                     hide_index=True, use_container_width=True)  # fmt: skip
+
 # ------------------------------------------------------------------ the paged table
 pages = max(1, -(-total // PAGE_SIZE))
 p1, p2, p3 = st.columns([1, 1, 4])

@@ -1,0 +1,104 @@
+"""AppTest for 红色预警户: counts equal the warehouse for given filters, masking in the table and the
+export, audit rows after a detail view and an export."""
+
+from __future__ import annotations
+
+import io
+import re
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from fupin import audit
+
+ROOT = Path(__file__).parent.parent
+PAGE = "pages/red_flags.py"
+COUNTY = "341221"
+
+
+@pytest.fixture()
+def page(tiny_db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AppTest:
+    monkeypatch.setenv("FUPIN_DB", str(tiny_db))
+    monkeypatch.setenv("FUPIN_AUDIT", str(tmp_path / "audit.sqlite"))
+    monkeypatch.chdir(ROOT)
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    at.session_state["city"] = COUNTY[:4] + "00"
+    at.session_state["county"] = COUNTY
+    at.run()
+    at.switch_page(PAGE).run()
+    assert not at.exception
+    return at
+
+
+def expected(tiny_db: Path, where: str = "") -> int:
+    con = duckdb.connect(str(tiny_db), read_only=True)
+    return con.execute(
+        "select count(*) from warning_flag_month where month = date '2020-06-01' and county_code = $c and red_flag "
+        "and household_category in ('脱贫监测户', '边缘户') " + where,
+        {"c": COUNTY},
+    ).fetchone()[0]
+
+
+def metric(at: AppTest, label: str) -> str:
+    return next(m.value for m in at.metric if m.label == label)
+
+
+def test_counts_equal_the_warehouse(page: AppTest, tiny_db: Path) -> None:
+    n = expected(tiny_db)
+    assert n > 0
+    assert metric(page, "红色预警户") == f"{n:,}户"
+    assert len(page.dataframe[0].value) == min(n, 50)
+    new = expected(tiny_db, "and flag_status = 'new'")
+    assert metric(page, "本月新增") == f"{new:,}户"
+
+
+def test_filters_change_the_rows(page: AppTest, tiny_db: Path) -> None:
+    page.session_state["rf_rule"] = "R02"
+    page.run()
+    n = expected(tiny_db, "and list_contains(rules, 'R02')")
+    assert metric(page, "红色预警户") == f"{n:,}户"
+    page.session_state["rf_rule"] = ""
+    page.session_state["rf_red_only"] = False
+    page.session_state["rf_categories"] = []
+    page.run()
+    con = duckdb.connect(str(tiny_db), read_only=True)
+    monitored = con.execute(
+        "select count(*) from warning_flag_month where month = date '2020-06-01' and county_code = $c", {"c": COUNTY}
+    ).fetchone()[0]
+    assert metric(page, "符合条件的户") == f"{monitored:,}户" and monitored > expected(tiny_db)
+
+
+def test_table_is_masked(page: AppTest) -> None:
+    table = page.dataframe[0].value
+    assert table["证件号码"].str.fullmatch(r"\d{4}\*{10}[\dX]{4}").all()
+    assert table["户主"].str.contains(r"\*").all()
+
+
+def test_detail_view_writes_an_audit_row(page: AppTest) -> None:
+    first = page.dataframe[0].value.iloc[0]["户编号"]
+    page.session_state["rf_table"] = {"selection": {"rows": [0], "columns": [], "cells": []}}
+    page.run()
+    assert not page.exception
+    assert any("户 ·" in s.value for s in page.subheader)
+    rows = audit.rows()
+    assert rows[0]["action"] == "household_detail" and rows[0]["household_id"] == first
+    assert rows[0]["scope"] == "province:340000" and rows[0]["unmasked"] == 0
+    members = next(
+        df.value for df in page.dataframe if "证件号码" in df.value.columns and "与户主关系" in df.value.columns
+    )
+    assert members["证件号码"].str.contains(r"\*{10}").all()
+
+
+def test_export_is_masked_and_audited(page: AppTest, tiny_db: Path) -> None:
+    next(b for b in page.button if b.label == "生成 XLSX 工作单").click().run()
+    assert not page.exception
+    data = page.session_state["rf_export"]
+    df = pd.read_excel(io.BytesIO(data), header=2, dtype=str)
+    n = expected(tiny_db)
+    assert len(df) == n
+    assert df["证件号码"].map(lambda v: bool(re.fullmatch(r"\d{4}\*{10}[\dX]{4}", v))).all()
+    rows = audit.rows()
+    assert rows[0]["action"] == "export_xlsx" and rows[0]["row_count"] == n
