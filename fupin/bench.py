@@ -298,3 +298,84 @@ def bench_pages(*, db: Path, workdir: Path, reruns: int = 7, loads: int = 5) -> 
     out.write_text(json.dumps(results, indent=2, ensure_ascii=False), encoding="utf-8")
     print(f"wrote {out}")
     return 0
+
+
+def bench_warnings(*, db: Path, workdir: Path, repeats: int = 7) -> int:
+    """红色预警户 at province scale: a filter change, a household detail, a 10,000-row XLSX export.
+
+    Server time measured on the same calls the page makes (queries + masking + table building),
+    each timed `repeats` times with different filters so no result cache helps.
+    """
+    import pandas as pd
+
+    from fupin import queries
+    from fupin.exports import households_xlsx
+    from fupin.privacy import mask_frame
+    from fupin.scope import Viewer
+    from fupin.warehouse import open_read_only
+
+    db = db.resolve()
+    if not db.exists():
+        print(f"no warehouse at {db}: run `python -m fupin bench ingest` first (or pass --db)", file=sys.stderr)
+        return 2
+    con = open_read_only(db)
+    viewer = Viewer.province()
+    month = "2020-06-01"
+    base = {
+        "month": month, "area_prefix": "34", "red_only": True, "categories": ["脱贫监测户", "边缘户"], "rule": "",
+        "stage": "", "income_min": 0.0, "income_max": 1e12, "guarantee": "", "only_new": False, "open_over": 0,
+    }  # fmt: skip
+    variants = [
+        {},
+        {"rule": "R02"},
+        {"rule": "R03"},
+        {"area_prefix": "3412"},
+        {"area_prefix": "341221"},
+        {"red_only": False, "categories": []},
+        {"only_new": True},
+        {"guarantee": "饮水安全"},
+        {"open_over": 60},
+    ][:repeats]
+    filter_times, total_matching = [], []
+    for v in variants:
+        f = base | v
+        t0 = time.perf_counter()
+        counts = queries.run(con, "red_flag_by_county", viewer, **f)
+        page = queries.run(con, "red_flag_households", viewer, **f, sort="score", limit=50, offset=0)
+        mask_frame(page)
+        filter_times.append(time.perf_counter() - t0)
+        total_matching.append(int(counts["households"].sum()))
+    households = queries.run(con, "red_flag_households", viewer, **base, sort="score", limit=repeats, offset=0)
+    detail_times = []
+    for hid in households["household_id"]:
+        t0 = time.perf_counter()
+        for name in ("household_profile", "household_months", "household_rule_hits", "household_members",
+                     "household_measures", "household_visits"):  # fmt: skip
+            queries.run(con, name, viewer, household_id=hid)
+        detail_times.append(time.perf_counter() - t0)
+    everything = base | {"red_only": False, "categories": []}
+    t0 = time.perf_counter()
+    rows = queries.run(con, "red_flag_households", viewer, **everything, sort="score", limit=10_000, offset=0)
+    table = mask_frame(rows)
+    data = households_xlsx(
+        pd.DataFrame({"户编号": table["household_id"], "户主": table["head_name"], "证件号码": table["head_id_number"],
+                      "户类别": table["household_category"], "预估年人均纯收入": table["income_estimate"].astype(float),
+                      "触发规则": table["rules"].map("、".join), "销号阶段": table["clearance_stage"]}),
+        title="benchmark",
+    )  # fmt: skip
+    export_s = time.perf_counter() - t0
+    result = {
+        "db": str(db),
+        "filter_change_median_s": round(statistics.median(filter_times), 3),
+        "filter_change_max_s": round(max(filter_times), 3),
+        "matching_households": total_matching,
+        "detail_median_s": round(statistics.median(detail_times), 3),
+        "detail_max_s": round(max(detail_times), 3),
+        "export_rows": len(rows),
+        "export_s": round(export_s, 2),
+        "export_bytes": len(data),
+    }
+    workdir.mkdir(parents=True, exist_ok=True)
+    (workdir / "bench-warnings.json").write_text(json.dumps(result, indent=2, ensure_ascii=False), encoding="utf-8")
+    print(json.dumps(result, indent=2, ensure_ascii=False))
+    return 0
