@@ -119,6 +119,25 @@ def test_meeting_mode_hides_sidebar(server: Server, browser: sync_api.Browser, s
         page.close()
 
 
+def test_red_flags_table_and_detail(server: Server, browser: sync_api.Browser, shots: Path) -> None:
+    page = _open(browser, server.url + "/warnings?county=341221", height=1600)
+    try:
+        page.wait_for_selector('[data-testid="stDataFrame"]')
+        page.wait_for_function("!document.querySelector('[data-testid=\"stStatusWidget\"]')")
+        main = page.locator('[data-testid="stMain"]')
+        assert "红色预警户" in main.inner_text()
+        assert not page.locator('button[aria-label="Download as CSV"]').is_visible()  # lists leave only audited
+        box = page.locator('[data-testid="stDataFrame"]').first.bounding_box()
+        page.mouse.click(box["x"] + 14, box["y"] + 53)  # the first row's selection box
+        page.wait_for_selector('[data-testid="stTab"]')
+        page.wait_for_function("!document.querySelector('[data-testid=\"stStatusWidget\"]')")
+        assert page.locator('[data-testid="stException"]').count() == 0
+        assert " 户 · " in main.inner_text()
+        _screenshot(page, shots, "warnings-detail-1600x1600.png")
+    finally:
+        page.close()
+
+
 def _sidebar_shown(page: sync_api.Page) -> bool:
     sidebar = page.locator('[data-testid="stSidebar"]')
     if not sidebar.count() or not sidebar.is_visible():
@@ -129,7 +148,7 @@ def _sidebar_shown(page: sync_api.Page) -> bool:
 
 def test_no_request_leaves_this_machine(server: Server, browser: sync_api.Browser) -> None:
     if not any(urlsplit(u).path.startswith("/_stcore") for u in REQUESTED):  # run on its own: load the pages here
-        for path in ["/", "/map", "/?mode=present"]:
+        for path in ["/", "/map", "/?mode=present", "/warnings?county=341221"]:
             page = _open(browser, server.url + path)
             page.wait_for_function("!document.querySelector('[data-testid=\"stStatusWidget\"]')")
             page.wait_for_timeout(1000)
