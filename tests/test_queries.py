@@ -8,7 +8,10 @@ import pytest
 from fupin import queries
 from fupin.scope import Viewer
 
-HOUSEHOLD_TABLES = re.compile(r"\b(summary_\w+|household_month|stg_(household|member|monitoring|visit|measure)\w*)\b")
+HOUSEHOLD_TABLES = re.compile(
+    r"\b(summary_\w+|household_month|monitor_month|warning_\w+|clearance_month|visit_sla_month|dq_\w+"
+    r"|red_flag_filtered|stg_(household|member|monitoring|visit|measure)\w*)\b"
+)
 PARAMS = {
     "month": "2020-03-01", "area_prefix": "34", "county": "341221", "red_only": False, "categories": [],
     "rule": "", "stage": "", "income_min": 0.0, "income_max": 1e12, "guarantee": "", "only_new": False,
