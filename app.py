@@ -14,10 +14,14 @@ st.set_page_config(
     initial_sidebar_state="collapsed" if present else "expanded",
 )
 
+# Each url_path equals its file's name: on a fresh server Streamlit may first run a page through its
+# legacy pages/ handling (page hash = file name); identical paths let that run hand over to this router.
 pages = [
     st.Page("pages/overview.py", title="总览", icon=":material/dashboard:", default=True),
-    st.Page("pages/county_map.py", title="剩余贫困人口地图", icon=":material/map:", url_path="map"),
-    st.Page("pages/red_flags.py", title="红色预警户", icon=":material/warning:", url_path="warnings"),
+    st.Page("pages/map.py", title="剩余贫困人口地图", icon=":material/map:", url_path="map"),
+    st.Page("pages/supervision.py", title="挂牌督战", icon=":material/flag:", url_path="supervision"),
+    st.Page("pages/spring.py", title="春季攻势", icon=":material/construction:", url_path="spring"),
+    st.Page("pages/warnings.py", title="红色预警户", icon=":material/warning:", url_path="warnings"),
 ]
 pg = st.navigation(pages, position="hidden" if present else "sidebar")
 

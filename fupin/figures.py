@@ -225,6 +225,46 @@ def bar_figure(
     return fig
 
 
+def weekly_lines(df: pd.DataFrame, col: str) -> go.Figure:
+    """One cumulative weekly line per group (project type or county)."""
+    fig = go.Figure()
+    for grp, part in df.groupby("grp", sort=True):
+        fig.add_trace(go.Scatter(x=part["week_end"], y=part[col], name=str(grp), mode="lines",
+                                 line={"width": 2.5}, hovertemplate=f"{grp} %{{x|%m月%d日}}：%{{y:,}}个<extra></extra>"))  # fmt: skip
+    fig.update_layout(height=360, margin={"l": 10, "r": 10, "t": 10, "b": 10}, font={"family": FONT, "size": 13},
+                      legend={"orientation": "h", "y": -0.15, "x": 0}, xaxis={"tickformat": "%m月%d日"},
+                      yaxis={"tickformat": ",", "rangemode": "tozero", "automargin": True})  # fmt: skip
+    return fig
+
+
+def weekly_totals(df: pd.DataFrame) -> go.Figure:
+    """Cumulative started / stopped / restarted projects, all groups together, against the total."""
+    fig = go.Figure()
+    for col, name, color in (("projects", "项目库", "#bdbdbd"), ("started", "已开工", BLUES[4]),
+                             ("stopped", "曾停工", REDS[3]), ("restarted", "已复工", "#1a9641")):  # fmt: skip
+        fig.add_trace(go.Scatter(x=df["week_end"], y=df[col], name=name, mode="lines", line={"width": 2.5, "color": color},
+                                 hovertemplate=f"{name} %{{x|%m月%d日}}：%{{y:,}}个<extra></extra>"))  # fmt: skip
+    fig.update_layout(height=360, margin={"l": 10, "r": 10, "t": 10, "b": 10}, font={"family": FONT, "size": 13},
+                      legend={"orientation": "h", "y": -0.15, "x": 0}, xaxis={"tickformat": "%m月%d日"},
+                      yaxis={"tickformat": ",", "rangemode": "tozero", "automargin": True})  # fmt: skip
+    return fig
+
+
+def sparkline(df: pd.DataFrame, col: str, *, height: int = 90) -> go.Figure:
+    """A small monthly line with the first and last values labelled (挂牌督战 cards)."""
+    y = df[col].astype(float).tolist()
+    x = [f"{pd.Timestamp(m).month}月" for m in df["month"]]
+    text = [f"{v:,.0f}" if i in (0, len(y) - 1) else "" for i, v in enumerate(y)]
+    fig = go.Figure(go.Scatter(x=x, y=y, mode="lines+markers+text", text=text, textposition="top center",
+                               line={"width": 3, "color": REDS[3]}, marker={"size": 6},
+                               hovertemplate="%{x}：%{y:,.0f}人<extra></extra>", cliponaxis=False))  # fmt: skip
+    fig.update_layout(height=height, margin={"l": 14, "r": 14, "t": 18, "b": 4}, showlegend=False,
+                      font={"family": FONT, "size": 12}, plot_bgcolor="rgba(0,0,0,0)", paper_bgcolor="rgba(0,0,0,0)",
+                      xaxis={"visible": False},
+                      yaxis={"visible": False, "rangemode": "tozero"})  # fmt: skip
+    return fig
+
+
 def households_by_county_bar(df: pd.DataFrame, *, top: int = 15) -> go.Figure:
     """Matching households per county (red-flag page), stacked new vs continuing."""
     part = df.nlargest(top, "households").iloc[::-1]

@@ -309,6 +309,8 @@ def ingest(
                 )  # fmt: skip
                 _insert_raw(con, ef, month, rel, row_id)
                 row_id += ef.data.num_rows
+        for fname in C.REFERENCE_FILES:  # reference data shapes the warehouse too (lists, thresholds)
+            digest.update(f"reference/{fname}:{_sha256(ref_dir / fname)}\n".encode())
         report.batch_id = digest.hexdigest()[:16]
         mark("read")
         for i, t in enumerate(C.TABLES):

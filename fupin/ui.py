@@ -223,20 +223,34 @@ def app_selection() -> Selection:
     sel = sidebar(current_viewer(), present=is_present())
     st.session_state["selection"] = sel
     page_style(sel.present)
+    if sel.present:  # no sidebar on the projected screen: the way out sits in the top corner
+        _, right = st.columns([12, 1])
+        if right.button("退出会议模式", key="exit_present", type="tertiary", icon=":material/close:"):
+            for k in ("mode", "carousel"):
+                if k in st.query_params:
+                    del st.query_params[k]
+            st.rerun()
     return sel
 
 
 def page_selection() -> Selection:
-    """The selection app.py made in this run; a page run on its own (AppTest's page switching
-    sometimes does) renders the sidebar itself, so it never reads a stale selection."""
+    """The selection app.py made in this run.
+
+    A page can run without app.py: on a fresh server's first run Streamlit still treats a `pages/`
+    folder the legacy way and executes the requested page file directly. Then switch Streamlit to
+    st.navigation and rerun, so the same page runs again through app.py (page config, scope, sidebar).
+    """
     sel = st.session_state.pop("selection", None)
-    return sel if isinstance(sel, Selection) else app_selection_for_page()
+    if isinstance(sel, Selection):
+        return sel
+    import runpy
 
+    from streamlit.runtime.pages_manager import PagesManager
 
-def app_selection_for_page() -> Selection:
-    sel = app_selection()
-    st.session_state.pop("selection", None)
-    return sel
+    PagesManager.uses_pages_directory = False
+    runpy.run_path(str(Path(__file__).resolve().parent.parent / "app.py"), run_name="__main__")
+    st.stop()
+    raise AssertionError("unreachable")
 
 
 # ---------------------------------------------------------------------------------- rendering
@@ -253,6 +267,7 @@ h1 {font-size: 2.4rem !important; padding-bottom: 0.4rem !important;}
 [data-testid="stMetricDelta"] {font-size: 1.1rem !important;}
 [data-testid="stMetric"] {background: #f4f4f4; border-radius: 0.5rem; padding: 0.4rem 0.9rem;}
 [data-testid="stMetricValue"] * {font-size: inherit !important;}
+[data-testid="stCaptionContainer"] {font-size: 1.0rem !important; color: #333 !important;}
 </style>
 """
 

@@ -161,8 +161,3 @@ if sel.present:
     elif cols[0].button("开始轮播", icon=":material/play_arrow:", help="每20秒切换；可在网址中用 carousel=秒数 设置"):
         st.query_params["carousel"] = "20"
         st.rerun()
-    if cols[1].button("退出会议模式", icon=":material/close:"):
-        for k in ("mode", "carousel"):
-            if k in st.query_params:
-                del st.query_params[k]
-        st.rerun()

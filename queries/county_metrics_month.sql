@@ -18,11 +18,17 @@ final as (
         clearance_in_progress, clearance_stuck, edge_unvisited,
         projects, projects_started, projects_restarted, projects_overdue,
         case when projects > 0 then projects_started / projects end as project_start_rate,
-        workshops, workshops_restarted,
+        projects_stopped,
+        case when projects > 0 then projects_restarted / projects end as project_restart_rate,
+        workshops, workshops_restarted, leading_enterprises, leading_enterprises_restarted,
+        poor_workers_before, poor_workers_now,
+        public_posts_created, public_posts_filled,
         case when workshops > 0 then workshops_restarted / workshops end as workshop_restart_rate,
         special_allocated, special_paid,
         case when special_allocated > 0 then special_paid / special_allocated end as disbursement_rate,
-        migrant_workers_reported as migrant_workers, migrant_workers_last_year
+        migrant_workers_reported as migrant_workers, migrant_workers_last_year,
+        case when migrant_workers_last_year > 0 then migrant_workers_reported / migrant_workers_last_year end
+            as migrant_vs_last_year
     from counties
 )
 select * from final

@@ -15,7 +15,7 @@ HOUSEHOLD_TABLES = re.compile(
 PARAMS = {
     "month": "2020-03-01", "area_prefix": "34", "county": "341221", "red_only": False, "categories": [],
     "rule": "", "stage": "", "income_min": 0.0, "income_max": 1e12, "guarantee": "", "only_new": False,
-    "open_over": 0, "sort": "score", "limit": 50, "offset": 0,
+    "open_over": 0, "sort": "score", "limit": 50, "offset": 0, "group_by": "type",
 }  # fmt: skip
 
 

@@ -15,7 +15,7 @@ from streamlit.testing.v1 import AppTest
 from fupin import audit
 
 ROOT = Path(__file__).parent.parent
-PAGE = "pages/red_flags.py"
+PAGE = "pages/warnings.py"
 COUNTY = "341221"
 
 

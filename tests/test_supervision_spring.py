@@ -1,0 +1,86 @@
+"""AppTest for 挂牌督战 and 春季攻势: values equal the warehouse; the supervised set follows the
+reference list; the behind-schedule flag follows fupin.schedule."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import duckdb
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from fupin.ingest import ingest
+from fupin.reference import REFERENCE_DIR
+
+ROOT = Path(__file__).parent.parent
+
+
+def open_page(db: Path, page: str, monkeypatch: pytest.MonkeyPatch, **state: str) -> AppTest:
+    monkeypatch.setenv("FUPIN_DB", str(db))
+    monkeypatch.chdir(ROOT)
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    for k, v in state.items():
+        at.session_state[k] = v
+    at.run()
+    at.switch_page(page).run()
+    assert not at.exception, [e.message for e in at.exception]
+    return at
+
+
+def q(db: Path, sql: str) -> object:
+    return duckdb.connect(str(db), read_only=True).execute(sql).fetchone()[0]
+
+
+def test_supervision_cards_equal_the_warehouse(tiny_db: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    at = open_page(tiny_db, "pages/supervision.py", monkeypatch)
+    listed = q(tiny_db, "select count(*) from ref_supervision where level = 'county'")
+    now = q(tiny_db, "select sum(remaining_poor_persons) from summary_county_month where month = date '2020-06-01' "
+                     "and county_code in (select county_code from ref_supervision where level = 'county')")  # fmt: skip
+    tiles = {m.label: m.value for m in at.metric}
+    assert tiles["挂牌督战县剩余贫困人口"] == f"{int(now):,}人"
+    assert tiles["进度滞后的县"].endswith(f"/ {listed}个")
+    names = {r for (r,) in duckdb.connect(str(tiny_db), read_only=True).execute(
+        "select county_name from ref_supervision where level = 'county'").fetchall()}  # fmt: skip
+    shown = {m.value.split("**")[1] for m in at.markdown if m.value.startswith("**") and "badge" in m.value}
+    assert shown == names
+    villages = at.dataframe[0].value
+    assert len(villages) == 12 and set(villages["进度"]) <= {"进度滞后", "按期"}
+
+
+def test_changing_the_reference_list_changes_the_supervised_set(tiny_exports: Path, tmp_path: Path,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:  # fmt: skip
+    ref = tmp_path / "ref"
+    shutil.copytree(REFERENCE_DIR, ref)
+    lines = (ref / "supervision_list.csv").read_text(encoding="utf-8").splitlines()
+    kept = [lines[0], *[line for line in lines[1:] if not line.startswith("county,") or "341221" in line]]
+    kept.append("county,340102,瑶海区,,,,2020-03-02")  # an urban district, for the test only
+    (ref / "supervision_list.csv").write_text("\n".join(kept) + "\n", encoding="utf-8")
+    db = tmp_path / "w.duckdb"
+    assert ingest(tiny_exports, db, ref_dir=ref).ok
+    at = open_page(db, "pages/supervision.py", monkeypatch)
+    shown = {m.value.split("**")[1] for m in at.markdown if m.value.startswith("**") and "badge" in m.value}
+    assert shown == {"临泉县", "瑶海区"}
+    assert next(m.value for m in at.metric if m.label == "进度滞后的县").endswith("/ 2个")
+
+
+def test_spring_page_equals_the_warehouse(tiny_db: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    at = open_page(tiny_db, "pages/spring.py", monkeypatch)
+    started, projects, overdue = (q(tiny_db, f"select sum({c}) from summary_county_month where month = date '2020-06-01'")
+                                  for c in ("projects_started", "projects", "projects_overdue"))  # fmt: skip
+    tiles = {m.label: m.value for m in at.metric}
+    assert tiles["扶贫项目开工率"] == f"{started / projects:.1%}"
+    assert tiles["逾期未开工项目"] == f"{int(overdue):,}个"
+    table = next(df.value for df in at.dataframe if "逾期天数" in df.value.columns)
+    assert len(table) == min(int(overdue), 500)
+    ranking = next(df.value for df in at.dataframe if "进度迟缓" in df.value.columns)
+    assert len(ranking) == 104
+
+
+def test_spring_page_follows_the_county(tiny_db: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    at = open_page(tiny_db, "pages/spring.py", monkeypatch, city="341200", county="341221")
+    started, projects = (q(tiny_db, f"select {c} from summary_county_month where month = date '2020-06-01' and county_code = '341221'")
+                         for c in ("projects_started", "projects"))  # fmt: skip
+    assert next(m.value for m in at.metric if m.label == "扶贫项目开工率") == f"{started / projects:.1%}"
+    ranking = next(df.value for df in at.dataframe if "进度迟缓" in df.value.columns)
+    assert ranking["县（市、区）"].tolist() == ["临泉县"]
