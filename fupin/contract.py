@@ -395,6 +395,8 @@ REFERENCE_FILES: dict[str, str] = {
     "supervision_list.csv": "ref_supervision",
     "warning_rules.csv": "ref_warning_rules",
     "warning_settings.csv": "ref_warning_settings",
+    "disbursement_schedule.csv": "ref_disbursement_schedule",
+    "compliance_checks.csv": "ref_compliance_checks",
 }
 
 

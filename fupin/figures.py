@@ -250,6 +250,32 @@ def weekly_totals(df: pd.DataFrame) -> go.Figure:
     return fig
 
 
+def source_bars(level: pd.DataFrame) -> go.Figure:
+    """Allocated vs paid per fund source (资金级次), 万元."""
+    fig = go.Figure([
+        go.Bar(x=level["fund_level"], y=level["allocated"].astype(float), name="已下达", marker_color="#bdbdbd"),
+        go.Bar(x=level["fund_level"], y=level["paid"].astype(float), name="已支付", marker_color=BLUES[4]),
+    ])  # fmt: skip
+    fig.update_layout(barmode="group", height=320, margin={"l": 10, "r": 10, "t": 30, "b": 10},
+                      font={"family": FONT, "size": 13}, legend={"orientation": "h", "y": 1.12, "x": 0},
+                      yaxis={"title": "万元", "tickformat": ",", "automargin": True})  # fmt: skip
+    return fig
+
+
+def tilt_scatter(df: pd.DataFrame) -> go.Figure:
+    """Epidemic tilt: epidemic-affected households (x) against allocation per remaining poor person (y)."""
+    part = df[df["special_allocated"] > 0]
+    fig = go.Figure(go.Scatter(
+        x=part["epidemic_households"], y=part["allocated_per_poor_person"].astype(float), mode="markers",
+        text=part["county_name"], marker={"size": 11, "color": REDS[3], "opacity": 0.75},
+        hovertemplate="%{text}<br>受疫情影响户：%{x:,}<br>每个剩余贫困人口：%{y:,.2f}万元<extra></extra>",
+    ))  # fmt: skip
+    fig.update_layout(height=380, margin={"l": 10, "r": 10, "t": 10, "b": 10}, font={"family": FONT, "size": 13},
+                      xaxis={"title": "受疫情影响户（户）", "tickformat": ","},
+                      yaxis={"title": "每个剩余贫困人口分到的财政专项扶贫资金（万元）", "automargin": True})  # fmt: skip
+    return fig
+
+
 def sparkline(df: pd.DataFrame, col: str, *, height: int = 90) -> go.Figure:
     """A small monthly line with the first and last values labelled (挂牌督战 cards)."""
     y = df[col].astype(float).tolist()

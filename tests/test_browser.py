@@ -138,6 +138,21 @@ def test_red_flags_table_and_detail(server: Server, browser: sync_api.Browser, s
         page.close()
 
 
+@pytest.mark.parametrize(("path", "heading"), [("/supervision", "挂牌督战"), ("/spring", "春季攻势")])
+def test_supervision_and_spring_render(server: Server, browser: sync_api.Browser, shots: Path, path: str,
+                                       heading: str) -> None:  # fmt: skip
+    page = _open(browser, server.url + path, height=1400)
+    try:
+        page.wait_for_selector("h1")
+        page.wait_for_function("!document.querySelector('[data-testid=\"stStatusWidget\"]')")
+        page.wait_for_selector(".js-plotly-plot")
+        assert page.locator('[data-testid="stException"]').count() == 0
+        assert heading in page.locator("h1").first.inner_text()
+        _screenshot(page, shots, f"{path.strip('/')}-1600x1400.png")
+    finally:
+        page.close()
+
+
 def _sidebar_shown(page: sync_api.Page) -> bool:
     sidebar = page.locator('[data-testid="stSidebar"]')
     if not sidebar.count() or not sidebar.is_visible():
@@ -148,7 +163,7 @@ def _sidebar_shown(page: sync_api.Page) -> bool:
 
 def test_no_request_leaves_this_machine(server: Server, browser: sync_api.Browser) -> None:
     if not any(urlsplit(u).path.startswith("/_stcore") for u in REQUESTED):  # run on its own: load the pages here
-        for path in ["/", "/map", "/?mode=present", "/warnings?county=341221"]:
+        for path in ["/", "/map", "/?mode=present", "/warnings?county=341221", "/supervision", "/spring"]:
             page = _open(browser, server.url + path)
             page.wait_for_function("!document.querySelector('[data-testid=\"stStatusWidget\"]')")
             page.wait_for_timeout(1000)

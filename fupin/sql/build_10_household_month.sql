@@ -9,7 +9,7 @@ with months as (
 ),
 versions as (
     select
-        household_id, village_code, household_size, household_category, exit_year,
+        household_id, village_code, household_size, household_category, exit_year, epidemic_impact,
         month as valid_from,
         lead(month) over (partition by household_id order by month) as valid_to
     from stg_household_version
@@ -25,6 +25,7 @@ final as (
         v.household_size,
         coalesce(mo.household_category, v.household_category) as household_category,
         v.exit_year,
+        v.epidemic_impact,
         coalesce(mo.red_mark, false) as red_mark,
         mo.household_id is not null as monitored
     from months m

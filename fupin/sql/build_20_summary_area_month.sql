@@ -17,7 +17,8 @@ agg as (
         coalesce(sum(household_size) filter (where household_category = '脱贫监测户'), 0) as monitor_persons,
         count(*) filter (where household_category = '边缘户') as edge_households,
         coalesce(sum(household_size) filter (where household_category = '边缘户'), 0) as edge_persons,
-        count(*) filter (where red_mark) as exported_red_households
+        count(*) filter (where red_mark) as exported_red_households,
+        count(*) filter (where epidemic_impact <> '无') as epidemic_households
     from hm
     group by all
 ),
@@ -76,6 +77,7 @@ select
     sum(monitor_households) as monitor_households, sum(monitor_persons) as monitor_persons,
     sum(edge_households) as edge_households, sum(edge_persons) as edge_persons,
     sum(exported_red_households) as exported_red_households,
+    sum(epidemic_households) as epidemic_households,
     sum(red_flag_households) as red_flag_households,
     sum(red_flag_new) as red_flag_new,
     sum(red_flag_cleared) as red_flag_cleared,
