@@ -84,3 +84,26 @@ def test_spring_page_follows_the_county(tiny_db: Path, monkeypatch: pytest.Monke
     assert next(m.value for m in at.metric if m.label == "扶贫项目开工率") == f"{started / projects:.1%}"
     ranking = next(df.value for df in at.dataframe if "进度迟缓" in df.value.columns)
     assert ranking["县（市、区）"].tolist() == ["临泉县"]
+
+
+def test_funds_page_totals_equal_the_warehouse(tiny_db: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    at = open_page(tiny_db, "pages/funds.py", monkeypatch)
+    alloc, paid = (float(q(tiny_db, f"select sum({c}) from summary_county_month where month = date '2020-06-01'"))
+                   for c in ("special_allocated", "special_paid"))  # fmt: skip
+    tiles = {m.label: m.value for m in at.metric}
+    from fupin.labels import fmt_money_wan
+
+    assert tiles["财政专项扶贫资金已下达"] == fmt_money_wan(alloc)
+    assert tiles["已支付"] == fmt_money_wan(paid)
+    assert tiles["支付率"] == f"{paid / alloc:.1%}"  # the rate from the same two numbers
+    n = q(tiny_db, "select count(*) from compliance_finding")
+    assert tiles["合规问题"] == f"{n:,}条"
+    ranking = next(
+        df.value for df in at.dataframe if "支付率" in df.value.columns and "县（市、区）" in df.value.columns
+    )
+    assert len(ranking) == 104
+    assert ranking["已支付（万元）"].sum() == pytest.approx(paid)
+    slow = q(tiny_db, "select count(*) from summary_county_month s where month = date '2020-06-01' and special_allocated > 0 "
+                      "and special_paid / special_allocated < (select cast(required_share as double) "
+                      "from ref_disbursement_schedule where month = '2020-06')")  # fmt: skip
+    assert tiles["支付进度迟缓的县"] == f"{slow} / 104个"
