@@ -30,10 +30,14 @@ final as (
 )
 select * from final order by household_id, month;
 
--- warning_hit: which rule fired for which household-month, with the values that triggered it.
-create table warning_hit as
+-- rule_hits(month, t01, t02, t08, t09): which rule fired for which household-month, with the values
+-- that triggered it, for the given thresholds — a table macro, so that ingest (with the thresholds of
+-- data/reference) and the what-if page (with an analyst's thresholds) run the very same rules.
+-- p_month null = every month.
+create macro rule_hits(p_month, t01, t02, t08, t09) as table
 with rules as (
-    select rule_id, name, severity, try_cast(threshold as double) as t,
+    select rule_id, name, severity,
+           case rule_id when 'R01' then t01 when 'R02' then t02 when 'R08' then t08 when 'R09' then t09 end as t,
            string_split(applies_to, '|') as applies, enabled = '1' as enabled
     from ref_warning_rules
 ),
@@ -41,6 +45,7 @@ mm as (
     select m.*, r.rule_id, r.t
     from monitor_month m
     join rules r on r.enabled and list_contains(r.applies, m.household_category)
+    where p_month is null or m.month = p_month
 ),
 hits as (
     select household_id, month, rule_id,
@@ -89,6 +94,18 @@ hits as (
 select h.household_id, h.month, h.rule_id, r.name as rule_name, r.severity, h.evidence
 from hits h
 join rules r using (rule_id)
+;
+
+create table warning_hit as
+with t as (
+    select
+        max(case when rule_id = 'R01' then try_cast(threshold as double) end) as t01,
+        max(case when rule_id = 'R02' then try_cast(threshold as double) end) as t02,
+        max(case when rule_id = 'R08' then try_cast(threshold as double) end) as t08,
+        max(case when rule_id = 'R09' then try_cast(threshold as double) end) as t09
+    from ref_warning_rules
+)
+select h.* from t, rule_hits(null, t.t01, t.t02, t.t08, t.t09) h
 order by h.household_id, h.month, h.rule_id;
 
 -- warning_flag_month: the red flag per household-month (score of the rules that fired against the
