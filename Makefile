@@ -37,6 +37,8 @@ demo:  ## rebuild the demo exports and warehouse from scratch
 bench:  ## province scale: generate + ingest, wall time and peak RSS (not part of CI; ~4 min, ~2 GB disk)
 	$(PY) -m fupin bench ingest --scale province --workdir bench/out
 	$(PY) -m fupin bench pages --db bench/out/warehouse-province.duckdb
+	$(PY) -m fupin bench warnings --db bench/out/warehouse-province.duckdb
+	$(PY) -m fupin bench scenarios --db bench/out/warehouse-province.duckdb
 
 contract:
 	$(PY) -m fupin contract

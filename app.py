@@ -22,6 +22,7 @@ pages = [
     st.Page("pages/supervision.py", title="挂牌督战", icon=":material/flag:", url_path="supervision"),
     st.Page("pages/spring.py", title="春季攻势", icon=":material/construction:", url_path="spring"),
     st.Page("pages/funds.py", title="资金", icon=":material/payments:", url_path="funds"),
+    st.Page("pages/scenarios.py", title="情景推演", icon=":material/science:", url_path="scenarios"),
     st.Page("pages/warnings.py", title="红色预警户", icon=":material/warning:", url_path="warnings"),
 ]
 pg = st.navigation(pages, position="hidden" if present else "sidebar")

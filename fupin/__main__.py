@@ -76,8 +76,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{len(towns)} townships, {len(villages)} villages")
         return 0
     if args.cmd == "bench":
-        from fupin.bench import bench_ingest, bench_pages, bench_warnings
+        from fupin.bench import bench_ingest, bench_pages, bench_scenarios, bench_warnings
 
+        if args.what == "scenarios":
+            return bench_scenarios(db=args.db or args.workdir / "warehouse-province.duckdb", workdir=args.workdir)
         if args.what == "warnings":
             return bench_warnings(db=args.db or args.workdir / "warehouse-province.duckdb", workdir=args.workdir)
         if args.what == "pages":

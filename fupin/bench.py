@@ -379,3 +379,47 @@ def bench_warnings(*, db: Path, workdir: Path, repeats: int = 7) -> int:
     (workdir / "bench-warnings.json").write_text(json.dumps(result, indent=2, ensure_ascii=False), encoding="utf-8")
     print(json.dumps(result, indent=2, ensure_ascii=False))
     return 0
+
+
+def bench_scenarios(*, db: Path, workdir: Path) -> int:
+    """情景推演 at province scale: server time of one parameter change for each scenario (median of 7)."""
+    from fupin import queries
+    from fupin.scope import Viewer
+    from fupin.warehouse import open_read_only
+
+    db = db.resolve()
+    if not db.exists():
+        print(f"no warehouse at {db}: run `python -m fupin bench ingest` first (or pass --db)", file=sys.stderr)
+        return 2
+    con = open_read_only(db)
+    viewer = Viewer.province()
+    month = queries.run(con, "months_available", viewer)["month"].iloc[0]
+    runs = {
+        "line_and_thresholds": [
+            ("scenario_line_by_area", {"month": month, "area_prefix": "34", "group_by": "county", "line": line,
+                                       "t02": 0.3, "t08": 6000.0, "t09": 0.2, "min_score": 3})
+            for line in (4500.0, 5000.0, 5500.0, 6000.0, 6500.0, 7000.0, 8000.0)
+        ],
+        "income_shock": [
+            ("scenario_shock_by_county", {"area_prefix": "34", "counties": [], "migrant_cut": cut, "migrant_months": 3,
+                                          "farm_loss": 0.1, "line": 5000.0})
+            for cut in (0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7)
+        ],
+        "allocation_weights": [
+            ("scenario_allocation", {"month": month, "w_poor": w, "w_epidemic": 0.3, "w_deep": 0.1, "w_supervised": 0.1})
+            for w in (0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8)
+        ],
+    }  # fmt: skip
+    result: dict[str, object] = {"db": str(db)}
+    for name, calls in runs.items():
+        times = []
+        for query, params in calls:
+            t0 = time.perf_counter()
+            queries.run(con, query, viewer, **params)
+            times.append(time.perf_counter() - t0)
+        result[f"{name}_median_s"] = round(statistics.median(times), 3)
+        result[f"{name}_max_s"] = round(max(times), 3)
+    workdir.mkdir(parents=True, exist_ok=True)
+    (workdir / "bench-scenarios.json").write_text(json.dumps(result, indent=2, ensure_ascii=False), encoding="utf-8")
+    print(json.dumps(result, indent=2, ensure_ascii=False))
+    return 0
