@@ -31,8 +31,8 @@ def main(argv: list[str] | None = None) -> int:
     b = sub.add_parser("bench", help="province-scale benchmarks (not part of CI)")
     b.add_argument(
         "what",
-        choices=["ingest", "pages", "warnings"],
-        help="ingest: generate + ingest; pages: the running app; warnings: 红色预警户 queries and export",
+        choices=["ingest", "pages", "warnings", "scenarios"],
+        help="ingest: generate + ingest; pages: the running app; warnings: 红色预警户; scenarios: 情景推演",
     )
     b.add_argument("--scale", choices=["tiny", "demo", "province"], default="province", help="ingest only")
     b.add_argument("--workdir", type=Path, default=Path("bench/out"))

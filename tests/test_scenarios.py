@@ -3,6 +3,7 @@ exactly where expected, and the URL round-trips the parameters."""
 
 from __future__ import annotations
 
+import itertools
 from pathlib import Path
 
 import duckdb
@@ -52,7 +53,7 @@ def test_raising_the_line_never_reduces_the_count(con: duckdb.DuckDBPyConnection
         totals.append(
             (int(res["monitor_scenario"].sum()), int(res["edge_scenario"].sum()), int(res["red_scenario"].sum()))
         )
-    for before, after in zip(totals, totals[1:], strict=False):
+    for before, after in itertools.pairwise(totals):
         assert all(a >= b for a, b in zip(after, before, strict=True)), totals
     assert totals[-1] > totals[0]
 
