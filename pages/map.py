@@ -104,4 +104,8 @@ with tab_v:
     st.dataframe(villages.drop(columns="village_code").rename(columns=cols_cn), hide_index=True,
                  use_container_width=True, column_config={"占比（‰）": st.column_config.NumberColumn(format="%.2f")})  # fmt: skip
 
-st.markdown(f"**打开其他页面（已筛选到本县）**：[{row.county_name}总览](/?month={sel.month}&county={sel.county})")
+q = f"?month={sel.month}&county={sel.county}"
+st.markdown(
+    f"**打开其他页面（已筛选到本县）**：[总览](/{q}) · [资金](/funds{q}) · [红色预警户](/warnings{q}) · "
+    f"[春季攻势](/spring{q}) · [挂牌督战](/supervision{q})"
+)

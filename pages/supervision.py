@@ -79,7 +79,9 @@ def card(code: str) -> None:
         st.caption(a.reason)
         if not sel.present:
             q = f"?month={sel.month}&county={code}"
-            st.markdown(f"[地图]({'/map' + q}) · [红色预警户]({'/warnings' + q}) · [总览]({'/' + q})")
+            st.markdown(
+                f"[地图]({'/map' + q}) · [资金]({'/funds' + q}) · [红色预警户]({'/warnings' + q}) · [总览]({'/' + q})"
+            )
 
 
 per_row = max(len(order), 1) if sel.present else 4  # meeting mode: all counties in one row of one screen
