@@ -68,9 +68,11 @@ for key in URL_KEYS.values():  # the URL mirrors the scenario: only what differs
         del st.query_params[key]
 st.query_params.update(to_query(params, base))
 
-tab_line, tab_shock, tab_alloc = st.tabs(["监测线和预警阈值", "收入冲击", "资金分配"])
+# One scenario at a time (tabs would compute and draw all three on every change).
+VIEWS = {"line": "监测线和预警阈值", "shock": "收入冲击", "alloc": "资金分配"}
+view = st.segmented_control("情景", list(VIEWS), default="line", key="sc_view", format_func=VIEWS.get) or "line"
 
-with tab_line:
+if view == "line":
     level = st.segmented_control("汇总到", ["county", "township"], default="county", key="sc_level",
                                  format_func={"county": "县", "township": "乡镇"}.get) or "county"  # fmt: skip
     area = sel.area_prefix
@@ -100,7 +102,7 @@ with tab_line:
         hide_index=True, use_container_width=True,
     )  # fmt: skip
 
-with tab_shock:
+if view == "shock":
     counties = shock_counties(params, deep)
     shock = sel.q("scenario_shock_by_county", area_prefix=sel.area_prefix, counties=counties,
                   migrant_cut=params.migrant_cut, migrant_months=params.migrant_months, farm_loss=params.farm_loss,
@@ -129,7 +131,7 @@ with tab_shock:
         hide_index=True, use_container_width=True,
     )  # fmt: skip
 
-with tab_alloc:
+if view == "alloc":
     alloc = sel.q("scenario_allocation", month=latest_date, w_poor=params.w_poor, w_epidemic=params.w_epidemic,
                   w_deep=params.w_deep, w_supervised=params.w_supervised)  # fmt: skip
     moved = float(alloc["change"].clip(lower=0).sum())
