@@ -7,20 +7,10 @@
 --   $group_by (varchar: 'county' or 'township'), $line (double), $t02 (double), $t08 (double),
 --   $t09 (double), $min_score (integer)
 with ref as (
-    select
-        max(case when rule_id = 'R01' then try_cast(threshold as double) end) as line,
-        max(case when rule_id = 'R02' then try_cast(threshold as double) end) as t02,
-        max(case when rule_id = 'R08' then try_cast(threshold as double) end) as t08,
-        max(case when rule_id = 'R09' then try_cast(threshold as double) end) as t09
-    from ref_warning_rules
+    select t01 as line, t02, t08, t09 from warning_thresholds
 ),
 settings as (
-    select
-        max(case when key = 'red_flag_min_score' then cast(value as integer) end) as min_score,
-        max(case when key = 'score_高' then cast(value as integer) end) as s_high,
-        max(case when key = 'score_中' then cast(value as integer) end) as s_mid,
-        max(case when key = 'score_低' then cast(value as integer) end) as s_low
-    from ref_warning_settings
+    select * from warning_settings
 ),
 households as (
     select b.*, case when $group_by = 'township' then b.township_code else b.county_code end as area_code

@@ -3,6 +3,28 @@
 -- Rule thresholds, severities and settings come from ref_warning_rules / ref_warning_settings
 -- (data/reference), never from code; only what each rule_id tests is written here.
 
+-- warning_thresholds / warning_settings: the reference thresholds and settings as one typed row each,
+-- read by the rules below, the summaries and the what-if queries.
+create view warning_thresholds as
+select
+    max(case when rule_id = 'R01' then try_cast(threshold as double) end) as t01,
+    max(case when rule_id = 'R02' then try_cast(threshold as double) end) as t02,
+    max(case when rule_id = 'R08' then try_cast(threshold as double) end) as t08,
+    max(case when rule_id = 'R09' then try_cast(threshold as double) end) as t09
+from ref_warning_rules;
+
+create view warning_settings as
+select
+    max(case when key = 'red_flag_min_score' then cast(value as integer) end) as min_score,
+    max(case when key = 'score_高' then cast(value as integer) end) as s_high,
+    max(case when key = 'score_中' then cast(value as integer) end) as s_mid,
+    max(case when key = 'score_低' then cast(value as integer) end) as s_low,
+    max(case when key = 'monitor_line' then cast(value as double) end) as line,
+    max(case when key = 'rural_avg_income' then cast(value as double) end) as rural_avg,
+    max(case when key = 'clearance_stuck_days' then cast(value as integer) end) as stuck_days,
+    max(case when key = 'open_long_days' then cast(value as integer) end) as long_days
+from ref_warning_settings;
+
 -- monitor_month: one row per monitoring record, with the register as of that month.
 create table monitor_month as
 with versions as (
@@ -97,27 +119,14 @@ join rules r using (rule_id)
 ;
 
 create table warning_hit as
-with t as (
-    select
-        max(case when rule_id = 'R01' then try_cast(threshold as double) end) as t01,
-        max(case when rule_id = 'R02' then try_cast(threshold as double) end) as t02,
-        max(case when rule_id = 'R08' then try_cast(threshold as double) end) as t08,
-        max(case when rule_id = 'R09' then try_cast(threshold as double) end) as t09
-    from ref_warning_rules
-)
-select h.* from t, rule_hits(null, t.t01, t.t02, t.t08, t.t09) h
+select h.* from warning_thresholds t, rule_hits(null, t.t01, t.t02, t.t08, t.t09) h
 order by h.household_id, h.month, h.rule_id;
 
 -- warning_flag_month: the red flag per household-month (score of the rules that fired against the
 -- threshold in settings) and its lifecycle: new / continuing / cleared, first month raised, days open.
 create table warning_flag_month as
 with settings as (
-    select
-        max(case when key = 'red_flag_min_score' then cast(value as integer) end) as min_score,
-        max(case when key = 'score_高' then cast(value as integer) end) as s_high,
-        max(case when key = 'score_中' then cast(value as integer) end) as s_mid,
-        max(case when key = 'score_低' then cast(value as integer) end) as s_low
-    from ref_warning_settings
+    select * from warning_settings
 ),
 scores as (
     select
@@ -161,8 +170,7 @@ order by household_id, month;
 -- clearance_month: the 销号 stage each monitored household stands at, since when, and whether stuck.
 create table clearance_month as
 with settings as (
-    select max(case when key = 'clearance_stuck_days' then cast(value as integer) end) as stuck_days
-    from ref_warning_settings
+    select * from warning_settings
 ),
 base as (
     select
@@ -203,10 +211,7 @@ order by month, household_id;
 -- state and compared with the exported 户类别. Listed as findings, never overwritten.
 create table dq_category_mismatch as
 with settings as (
-    select
-        max(case when key = 'monitor_line' then cast(value as double) end) as line,
-        max(case when key = 'rural_avg_income' then cast(value as double) end) as rural_avg
-    from ref_warning_settings
+    select * from warning_settings
 ),
 latest_monitor as (
     select * from monitor_month

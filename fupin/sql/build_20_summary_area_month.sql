@@ -23,8 +23,7 @@ agg as (
     group by all
 ),
 settings as (
-    select max(case when key = 'open_long_days' then cast(value as integer) end) as long_days
-    from ref_warning_settings
+    select * from warning_settings
 ),
 warnings as (
     select
