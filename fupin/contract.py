@@ -397,6 +397,7 @@ REFERENCE_FILES: dict[str, str] = {
     "warning_settings.csv": "ref_warning_settings",
     "disbursement_schedule.csv": "ref_disbursement_schedule",
     "compliance_checks.csv": "ref_compliance_checks",
+    "bulletin_rules.csv": "ref_bulletin_rules",
 }
 
 

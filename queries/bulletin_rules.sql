@@ -1,0 +1,4 @@
+-- The 季通报 ranking rules in force (data/reference/bulletin_rules.csv): measure, label, rule, threshold.
+-- Grain: one row per measure.
+-- Params: none (reference data)
+select measure, label, rule, cast(threshold as double) as threshold, description from ref_bulletin_rules

@@ -1,0 +1,36 @@
+-- 季通报: each county's tracked measures at the quarter's end, with the start-of-quarter remaining poor.
+-- Grain: one row per county in scope.
+-- Params: $start_month (date, first month of the quarter), $end_month (date, last month),
+--   $scope_prefix (varchar, from the viewer), $area_prefix (varchar)
+with e as (
+    select * from summary_county_month
+    where month = $end_month and starts_with(county_code, $scope_prefix) and starts_with(county_code, $area_prefix)
+),
+s as (
+    select county_code, remaining_poor_persons as poor_start
+    from summary_county_month
+    where month = cast(cast($start_month as date) - interval 1 month as date)
+       or (month = $start_month and cast($start_month as date) = (select min(month) from summary_county_month))
+),
+edge as (
+    select county_code, count(*) as edge_households, count(*) filter (where visited) as edge_visited
+    from visit_sla_month where month = $end_month
+    group by all
+),
+schedule as (
+    select cast(required_share as double) as required_share
+    from ref_disbursement_schedule where month = strftime(cast($end_month as date), '%Y-%m')
+)
+select
+    e.county_code, e.county_name, e.city_name,
+    coalesce(s.poor_start, e.remaining_poor_persons) as poor_start, e.remaining_poor_persons as poor_end,
+    e.projects, e.projects_started, e.workshops, e.workshops_restarted,
+    e.migrant_workers_reported as migrant_workers, e.migrant_workers_last_year,
+    e.special_allocated, e.special_paid, sc.required_share,
+    coalesce(ed.edge_households, 0) as edge_households, coalesce(ed.edge_visited, 0) as edge_visited,
+    e.clearance_stuck, e.red_flag_households
+from e
+left join s using (county_code)
+left join edge ed using (county_code)
+left join schedule sc on true
+order by e.county_code
