@@ -17,7 +17,8 @@ PARAMS = {
     "rule": "", "stage": "", "income_min": 0.0, "income_max": 1e12, "guarantee": "", "only_new": False,
     "open_over": 0, "sort": "score", "limit": 50, "offset": 0, "group_by": "type", "line": 5000.0, "t02": 0.3,
     "t08": 6000.0, "t09": 0.2, "min_score": 3, "counties": [], "migrant_cut": 0.3, "migrant_months": 3,
-    "farm_loss": 0.1, "w_poor": 0.5, "w_epidemic": 0.3, "w_deep": 0.1, "w_supervised": 0.1,
+    "farm_loss": 0.1, "w_poor": 0.5, "w_epidemic": 0.3, "w_deep": 0.1, "w_supervised": 0.1, "kind": "red_new",
+    "start_month": "2020-01-01", "end_month": "2020-03-01",
 }  # fmt: skip
 
 
