@@ -47,6 +47,15 @@ OVERLAYS: dict[str, str] = {
 DEMO_NOTE = "演示数据：全部为合成数据，不是真实数字"
 
 
+_MD_SPECIAL = "\\`*_{}[]()#+-.!<>|~$"
+
+
+def md_escape(text: object) -> str:
+    """Data text for st.markdown / st.caption / st.subheader: every Markdown character escaped, so a
+    name like '**x**' or '[链接](http://…)' shows as typed and never becomes formatting or a link."""
+    return "".join("\\" + ch if ch in _MD_SPECIAL else ch for ch in str(text))
+
+
 def month_label(month: str | pd.Timestamp) -> str:
     """'2020-04' → '2020年4月'."""
     ts = pd.Timestamp(str(month)[:7] + "-01")

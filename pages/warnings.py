@@ -9,7 +9,7 @@ import streamlit as st
 
 from fupin import audit, figures
 from fupin.exports import households_xlsx
-from fupin.labels import FLAG_STATUS, GUARANTEE_ITEMS, month_label
+from fupin.labels import FLAG_STATUS, GUARANTEE_ITEMS, md_escape, month_label
 from fupin.privacy import mask_frame
 from fupin.ui import Selection, page_selection, plotly
 
@@ -161,13 +161,13 @@ if st.session_state.get("rf_audited") != audit_key:
 
 
 def _txt(v: object) -> str:
-    """A value for Markdown text: masked values carry '*', which Markdown would read as emphasis."""
-    return "—" if v is None or (not isinstance(v, str) and pd.isna(v)) or v == "" else str(v).replace("*", r"\*")
+    """A data value for Markdown text, escaped (masked values carry '*'; names may carry anything)."""
+    return "—" if v is None or (not isinstance(v, str) and pd.isna(v)) or v == "" else md_escape(v)
 
 
 p = mask_frame(profile, unmask=unmask).iloc[0]
 st.divider()
-st.subheader(f"{_txt(p.head_name)} 户 · {p.city_name}{p.county_name}{p.township_name}{p.village_name}")
+st.subheader(f"{_txt(p.head_name)} 户 · {_txt(f'{p.city_name}{p.county_name}{p.township_name}{p.village_name}')}")
 
 st.caption(f"户编号 {hid} · 证件号码 {_txt(p.head_id_number)} · {p.household_category} · {p.household_size}人 · "
            f"脱贫年度 {_txt(p.exit_year)} · 联系人 {_txt(p.contact_name)} {_txt(p.contact_phone)}")  # fmt: skip
