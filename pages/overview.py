@@ -148,9 +148,9 @@ else:
     left, right = st.columns([3, 2], gap="large")
     with left:
         st.markdown("**剩余贫困人口分布**（粗黑线：挂牌督战县）")
-        county_map(540 if sel.present else 560)
+        county_map(500 if sel.present else 560)
     with right:
-        trends(235 if sel.present else 250)
+        trends(215 if sel.present else 250)
 
 if sel.present:
     cols = st.columns([1, 1, 6])
