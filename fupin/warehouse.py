@@ -12,7 +12,6 @@ import duckdb
 from fupin.reference import PROJECT_ROOT
 
 DEFAULT_DB = PROJECT_ROOT / "data" / "warehouse.duckdb"
-DEFAULT_EXPORTS = PROJECT_ROOT / "data" / "exports" / "demo"
 
 
 def db_path() -> Path:
@@ -76,10 +75,12 @@ def batch_info(con: duckdb.DuckDBPyConnection) -> BatchInfo:
     return BatchInfo(row[0], row[1], bool(row[2]), list(row[3]), int(row[4]), int(row[5]))
 
 
-def build_demo(
-    *, db: Path, exports: Path = DEFAULT_EXPORTS, progress: Callable[[float, str], None] | None = None
-) -> None:
-    """Generate the demo exports (if absent) and ingest them: the app's first start."""
+def build_demo(*, db: Path, exports: Path | None = None, progress: Callable[[float, str], None] | None = None) -> None:
+    """Generate the demo exports (if absent) and ingest them: the app's first start.
+
+    The exports go next to the warehouse (data/exports/demo for the default data/warehouse.duckdb).
+    """
+    exports = exports or db.parent / "exports" / "demo"
     from fupin.generate import generate
     from fupin.ingest import ingest
 

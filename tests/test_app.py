@@ -193,3 +193,24 @@ def test_app_reopens_the_warehouse_after_an_ingest_swap(tiny_exports: Path, tmp_
         .fetchone()[0]
     )
     assert tile(at, "剩余贫困人口").value == f"{june:,}人"
+
+
+def test_first_start_builds_the_demo_warehouse(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import time
+
+    db = tmp_path / "fresh" / "warehouse.duckdb"
+    monkeypatch.setenv("FUPIN_DB", str(db))
+    monkeypatch.chdir(ROOT)
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    at.run()
+    # The first run shows progress and reruns itself while the background build goes on (AppTest follows
+    # the reruns, so it may already end on the built pages).
+    assert not at.exception
+    assert any("首次启动" in i.value for i in at.info) or at.title
+    deadline = time.monotonic() + 120
+    while not db.exists() and time.monotonic() < deadline:
+        time.sleep(1)
+    assert db.exists() and (db.parent / "exports" / "demo" / "_manifest.json").exists()
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).run()
+    assert not at.exception
+    assert at.title[0].value.startswith("全省总览") and any("演示数据" in w.value for w in at.warning)
