@@ -7,7 +7,9 @@ with hm as (
     select household_id, county_code, month, household_category,
            lag(household_category) over (partition by household_id order by month) as prev_category
     from household_month
-    where month <= $month and starts_with(household_id, $scope_prefix) and starts_with(household_id, $area_prefix)
+    -- only this month and the one before: the transition needs nothing older
+    where month in ($month, cast(cast($month as date) - interval 1 month as date))
+      and starts_with(household_id, $scope_prefix) and starts_with(household_id, $area_prefix)
 ),
 moves as (
     select county_code,
