@@ -1,10 +1,10 @@
-"""皖扶看板 — router: page config, scope (Viewer), navigation and the shared sidebar."""
+"""皖扶看板 — router: page config, sign-in (role → Viewer scope), navigation and the shared sidebar."""
 
 from __future__ import annotations
 
 import streamlit as st
 
-from fupin.ui import app_selection, connection
+from fupin.ui import app_selection, connection, current_batch, signed_in_account
 
 present = st.query_params.get("mode") == "present"
 st.set_page_config(
@@ -16,8 +16,9 @@ st.set_page_config(
 
 # Each url_path equals its file's name: on a fresh server Streamlit may first run a page through its
 # legacy pages/ handling (page hash = file name); identical paths let that run hand over to this router.
+overview = st.Page("pages/overview.py", title="总览", icon=":material/dashboard:", default=True)
 pages = [
-    st.Page("pages/overview.py", title="总览", icon=":material/dashboard:", default=True),
+    overview,
     st.Page("pages/map.py", title="剩余贫困人口地图", icon=":material/map:", url_path="map"),
     st.Page("pages/supervision.py", title="挂牌督战", icon=":material/flag:", url_path="supervision"),
     st.Page("pages/spring.py", title="春季攻势", icon=":material/construction:", url_path="spring"),
@@ -26,8 +27,23 @@ pages = [
     st.Page("pages/month_check.py", title="月核查与季通报", icon=":material/fact_check:", url_path="month_check"),
     st.Page("pages/warnings.py", title="红色预警户", icon=":material/warning:", url_path="warnings"),
 ]
-pg = st.navigation(pages, position="hidden" if present else "sidebar")
+admin_pages = [
+    st.Page("pages/import_data.py", title="数据导入", icon=":material/upload_file:", url_path="import_data"),
+    st.Page("pages/audit_log.py", title="审计日志", icon=":material/policy:", url_path="audit_log"),
+]
 
 connection()  # first start: builds the demo warehouse with a progress bar, then reruns
-app_selection()  # the shared sidebar; the viewer (scope) is inside the selection every page reads
+account = signed_in_account(current_batch().synthetic)
+if account is None:  # the sign-in form is drawn; no page runs, no data is read for anyone
+    st.navigation([*pages, *admin_pages], position="hidden")
+    st.stop()
+viewer = account.viewer()
+if viewer.role == "meeting":  # 会议大屏: the overview in meeting mode only (aggregates, no household rows)
+    allowed = [overview]
+elif viewer.is_admin:
+    allowed = [*pages, *admin_pages]
+else:
+    allowed = pages
+pg = st.navigation(allowed, position="hidden" if present or viewer.role == "meeting" else "sidebar")
+app_selection(viewer)  # the shared sidebar; the viewer (scope) is inside the selection every page reads
 pg.run()

@@ -63,8 +63,59 @@ def record(
         )  # fmt: skip
 
 
+def sign_in_event(username: str, action: str, viewer: Viewer | None = None) -> None:
+    """'login', 'login_failed' (no viewer: the name typed), 'logout', 'login_locked'."""
+    with _connect() as con:
+        con.execute(
+            "insert into audit (at, viewer, role, scope, action, filters) values (?, ?, ?, ?, ?, ?)",
+            (
+                dt.datetime.now().astimezone().isoformat(timespec="seconds"),
+                viewer.name if viewer else username[:64], viewer.role if viewer else "-",
+                f"{viewer.scope_level}:{viewer.scope_code}" if viewer else "-", action,
+                json.dumps({"username": username[:64]}, ensure_ascii=False),
+            ),
+        )  # fmt: skip
+
+
 def rows(limit: int = 100) -> list[dict]:
     """The latest audit rows, newest first."""
     with _connect() as con:
         con.row_factory = sqlite3.Row
         return [dict(r) for r in con.execute("select * from audit order by id desc limit ?", (limit,))]
+
+
+def search(
+    *,
+    viewer: str = "",
+    actions: list[str] | None = None,
+    household_id: str = "",
+    since: str = "",
+    until: str = "",
+    limit: int = 1000,
+) -> tuple[list[dict], int]:
+    """Audit rows matching the filters (newest first, at most `limit`) and how many match in all.
+
+    `since` / `until` are ISO dates (inclusive); `viewer` matches part of the name.
+    """
+    where, args = ["1=1"], []
+    if viewer:
+        where.append("instr(viewer, ?) > 0")
+        args.append(viewer)
+    if actions:
+        where.append(f"action in ({','.join('?' * len(actions))})")
+        args += actions
+    if household_id:
+        where.append("household_id = ?")
+        args.append(household_id)
+    if since:
+        where.append("substr(at, 1, 10) >= ?")
+        args.append(since)
+    if until:
+        where.append("substr(at, 1, 10) <= ?")
+        args.append(until)
+    cond = " and ".join(where)
+    with _connect() as con:
+        con.row_factory = sqlite3.Row
+        total = con.execute(f"select count(*) from audit where {cond}", args).fetchone()[0]
+        found = con.execute(f"select * from audit where {cond} order by id desc limit ?", [*args, limit])
+        return [dict(r) for r in found], int(total)

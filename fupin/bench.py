@@ -24,8 +24,13 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
+from fupin.auth import DEMO_ACCOUNTS
 from fupin.reference import PROJECT_ROOT
+
+if TYPE_CHECKING:
+    from playwright.sync_api import BrowserContext
 
 CHROMIUM = Path("/usr/bin/chromium")  # Debian's (apt-get install chromium fonts-noto-cjk); never downloaded
 CHROMIUM_ARGS = [
@@ -116,6 +121,7 @@ def streamlit_server(db: Path, *, log: Path, port: int | None = None, timeout: f
            "--server.headless", "true", "--server.address", "127.0.0.1",
            "--server.fileWatcherType", "none", "--browser.gatherUsageStats", "false"]  # fmt: skip
     env = {**os.environ, "FUPIN_DB": str(db)}
+    env.setdefault("FUPIN_AUDIT", str(log.parent / "audit.sqlite"))  # never the repo's data/audit/
     log.parent.mkdir(parents=True, exist_ok=True)
     with log.open("wb") as out:
         proc = subprocess.Popen(cmd, cwd=PROJECT_ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
@@ -177,6 +183,7 @@ def _bench_apptest(db: Path, reruns: int) -> dict[str, dict]:
         st.cache_data.clear()  # cold = a fresh server process (the OS file cache stays warm)
         st.cache_resource.clear()
         at = AppTest.from_file(str(PROJECT_ROOT / "app.py"), default_timeout=600)
+        at.session_state["auth_user"] = "admin"  # signed in as the demo 省级管理员 (synthetic warehouse)
         t0 = time.perf_counter()
         at.run()
         if page != DEFAULT_PAGE:  # the others are reached by switching
@@ -219,6 +226,7 @@ def _bench_browser(db: Path, loads: int, workdir: Path) -> dict:
         rss_start = psutil.Process(server.proc.pid).memory_info().rss
         browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         context = browser.new_context(viewport={"width": 1600, "height": 1000})
+        sign_in(context, server.url)
         context.add_init_script(drawn_at_script())
         external: set[str] = set()
         context.on("request", lambda r: external.add(r.url) if _is_external(r.url) else None)
@@ -251,6 +259,29 @@ def _bench_browser(db: Path, loads: int, workdir: Path) -> dict:
         result["server_rss_mib_after"] = round(mem.rss / 2**20)
         result["external_requests"] = sorted(external)
     return result
+
+
+DEMO_PASSWORDS = {user: pw for user, pw, *_ in DEMO_ACCOUNTS}
+
+
+def sign_in(context: BrowserContext, url: str, user: str = "admin", password: str | None = None) -> None:
+    """Sign a browser context in through the login form; its later pages carry the session cookie."""
+    page = context.new_page()
+    page.goto(url + "/")
+    for attempt in range(3):  # a fresh server may rerun the first script run and redraw the form under us
+        page.get_by_role("button", name="登录").wait_for(timeout=60_000)
+        page.wait_for_function("!document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=60_000)
+        page.wait_for_timeout(500)
+        page.get_by_label("账号").fill(user)
+        page.get_by_label("密码").fill(password or DEMO_PASSWORDS[user])
+        page.get_by_role("button", name="登录").click()
+        try:
+            page.wait_for_function("document.cookie.includes('wanfu_session=')", timeout=15_000)
+            break
+        except Exception:
+            if attempt == 2:
+                raise
+    page.close()
 
 
 def _is_external(url: str) -> bool:

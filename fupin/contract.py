@@ -409,6 +409,7 @@ class ContractError(Exception):
     message: str
     column: str | None = None
     extra: dict = field(default_factory=dict)
+    cn: str = ""  # the same message in Chinese, for the UI
 
     def __str__(self) -> str:
         col = f" (column {self.column})" if self.column else ""

@@ -101,16 +101,26 @@ def _find_header(rows: list[list[str]], table: Table, path: Path) -> int:
         if hits > best_hits:
             best, best_hits = i, hits
     if best_hits <= 0:
-        raise ContractError(str(path), f"no header row with the columns of table {table.cn}", None)
+        raise ContractError(
+            str(path),
+            f"no header row with the columns of table {table.cn}",
+            None,
+            cn=f"前10行中找不到「{table.cn}」表的表头（应含：{'、'.join(table.required_headers[:4])}…）",
+        )
     missing = [c for c in table.required_headers if c not in {x.strip() for x in rows[best]}]
-    raise ContractError(str(path), f"missing required column 「{missing[0]}」 of table {table.cn}", missing[0])
+    raise ContractError(
+        str(path),
+        f"missing required column 「{missing[0]}」 of table {table.cn}",
+        missing[0],
+        cn=f"缺少「{table.cn}」表的必填列「{missing[0]}」",
+    )
 
 
 def _unique_headers(headers: list[str], path: Path) -> list[str]:
     seen: set[str] = set()
     for h in headers:
         if h in seen:
-            raise ContractError(str(path), f"duplicate column 「{h}」", h)
+            raise ContractError(str(path), f"duplicate column 「{h}」", h, cn=f"表头中列「{h}」重复")
         seen.add(h)
     return headers
 
@@ -142,7 +152,9 @@ def read_csv_export(path: Path, table: Table) -> ExportFile:
     try:
         data = pacsv.read_csv(path, read_options=opts, convert_options=conv, parse_options=parse)
     except pa.ArrowInvalid as exc:  # ragged rows etc.: the file cannot be read as a table
-        raise ContractError(str(path), f"CSV cannot be parsed: {exc}") from exc
+        raise ContractError(
+            str(path), f"CSV cannot be parsed: {exc}", cn=f"CSV 无法解析（各行列数不一致或格式损坏）：{exc}"
+        ) from exc
     lines = pa.array(range(header_idx + 2, header_idx + 2 + data.num_rows), pa.int64())
     data = data.append_column("_line", lines)
     return _finish(path, table, "csv", enc, header_idx, data)
@@ -168,7 +180,9 @@ def read_xlsx_export(path: Path, table: Table) -> ExportFile:
         wb = CalamineWorkbook.from_path(str(path))
         rows = wb.get_sheet_by_index(0).to_python(skip_empty_area=False)
     except Exception as exc:  # corrupt or not an xlsx at all
-        raise ContractError(str(path), f"XLSX cannot be read: {exc}") from exc
+        raise ContractError(
+            str(path), f"XLSX cannot be read: {exc}", cn="XLSX 无法读取（文件损坏或不是 Excel 工作簿）"
+        ) from exc
     head = [[_cell_text(v) for v in r] for r in rows[:10]]
     header_idx = _find_header(head, table, path)
     headers = [h.strip() for h in head[header_idx]]
@@ -199,4 +213,8 @@ def read_export(path: Path, table: Table) -> ExportFile:
         return read_csv_export(path, table)
     if suffix in (".xlsx", ".xlsm"):
         return read_xlsx_export(path, table)
-    raise ContractError(str(path), f"unsupported file type {suffix!r} (CSV or XLSX expected)")
+    raise ContractError(
+        str(path),
+        f"unsupported file type {suffix!r} (CSV or XLSX expected)",
+        cn=f"不支持的文件类型 {suffix}：只接受 CSV 或 XLSX",
+    )

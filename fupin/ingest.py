@@ -141,14 +141,14 @@ def discover(src: Path) -> tuple[list[tuple[str, Path, C.Table]], dict]:
     Raises ContractError for a file that matches no table or has an unsupported type.
     """
     if not src.is_dir():
-        raise C.ContractError(str(src), "export folder does not exist")
+        raise C.ContractError(str(src), "export folder does not exist", cn="导出文件夹不存在")
     month_dirs = (
         [src]
         if MONTH_DIR.match(src.name)
         else sorted(p for p in src.iterdir() if p.is_dir() and MONTH_DIR.match(p.name))
     )
     if not month_dirs:
-        raise C.ContractError(str(src), "no month folders (YYYY-MM) found")
+        raise C.ContractError(str(src), "no month folders (YYYY-MM) found", cn="没有找到月份文件夹（YYYY-MM）")
     manifest_path = (src.parent if MONTH_DIR.match(src.name) else src) / "_manifest.json"
     manifest = json.loads(manifest_path.read_text(encoding="utf-8")) if manifest_path.exists() else {}
     files = []
@@ -161,9 +161,14 @@ def discover(src: Path) -> tuple[list[tuple[str, Path, C.Table]], dict]:
                 raise C.ContractError(
                     str(p),
                     f"unknown table 「{p.stem.split('_', 1)[0]}」 (expected one of: {', '.join(C.TABLES_BY_CN)})",
+                    cn=f"文件名「{p.name}」不对应任何导出表：文件名应以表名开头（{'、'.join(C.TABLES_BY_CN)}）",
                 )
             if p.suffix.lower() not in (".csv", ".xlsx", ".xlsm"):
-                raise C.ContractError(str(p), f"unsupported file type {p.suffix!r} (CSV or XLSX expected)")
+                raise C.ContractError(
+                    str(p),
+                    f"unsupported file type {p.suffix!r} (CSV or XLSX expected)",
+                    cn=f"不支持的文件类型 {p.suffix}：只接受 CSV 或 XLSX",
+                )
             files.append((md.name, p, table))
     return files, manifest
 
@@ -275,6 +280,8 @@ def ingest(
 
     try:
         files, manifest = discover(src)
+        if not files:
+            raise C.ContractError(str(src), "no export files found", cn="文件夹中没有任何导出文件")
         report.synthetic = bool(manifest.get("synthetic", False))
         report.months = sorted({m for m, _, _ in files})
         for stale in db.parent.glob(f".{db.name}.building-*"):
@@ -336,7 +343,7 @@ def ingest(
         report.ok = True
         note(1.0, "完成")
     except C.ContractError as exc:
-        report.error = {"file": exc.file, "column": exc.column, "message": str(exc)}
+        report.error = {"file": exc.file, "column": exc.column, "message": str(exc), "message_cn": exc.cn or str(exc)}
     finally:
         for leftover in (tmp, Path(f"{tmp}.wal")):
             if leftover.exists():

@@ -42,6 +42,16 @@ class Viewer:
         """Only the province administrator may see names and ID numbers in full."""
         return self.role == "province_admin"
 
+    @property
+    def is_admin(self) -> bool:
+        """省级管理员: the data import page and the audit log."""
+        return self.role == "province_admin"
+
+    @property
+    def sees_households(self) -> bool:
+        """会议大屏 sees aggregates only: no household rows, no household detail."""
+        return self.role != "meeting"
+
 
 def scope_prefix(viewer: Viewer) -> str:
     """The code prefix that every area code in the viewer's scope starts with."""

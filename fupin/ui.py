@@ -17,9 +17,21 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from fupin import queries
+from fupin import audit, queries
+from fupin.auth import (
+    ROLE_LABELS,
+    Account,
+    AccountSource,
+    Throttle,
+    account_for_email,
+    authenticate,
+    make_token,
+    read_token,
+    resolve_accounts,
+    session_secret,
+)
 from fupin.kpi import Tile
-from fupin.labels import DEMO_NOTE, month_label
+from fupin.labels import DEMO_NOTE, md_escape, month_label
 from fupin.scope import Viewer, allows, scope_prefix
 from fupin.warehouse import BatchInfo, batch_info, build_demo, db_path, file_identity, open_read_only
 
@@ -195,6 +207,14 @@ def sidebar(viewer: Viewer, *, present: bool) -> Selection:
             qp["mode"] = "present"
             st.rerun()
         st.caption(f"数据批次 {batch.batch_id}\n\n导入于 {batch.started_at} · 截至 {month_label(batch.months[-1])}")
+        where = (
+            ""
+            if viewer.scope_level == "province"
+            else f" · {md_escape(county_names.get(viewer.scope_code) or city_names.get(viewer.scope_code, viewer.scope_code))}"
+        )
+        st.caption(f":material/person: {md_escape(viewer.name)}（{ROLE_LABELS[viewer.role]}{where}）")
+        if st.button("退出登录", icon=":material/logout:", use_container_width=True, key="sign_out"):
+            sign_out(viewer)
 
     month, city, county = ss["month"], ss["city"] or None, ss["county"] or None
     qp["month"] = month
@@ -209,21 +229,152 @@ def sidebar(viewer: Viewer, *, present: bool) -> Selection:
                      int(carousel) if carousel.isdigit() else 0)  # fmt: skip
 
 
+# ---------------------------------------------------------------------------------- sign-in
+
+SESSION_COOKIE = "wanfu_session"
+
+
+@st.cache_resource(show_spinner=False)
+def _throttle() -> Throttle:
+    return Throttle()
+
+
+@st.cache_resource(show_spinner=False)
+def _county_codes() -> frozenset[str]:
+    from fupin.reference import REFERENCE_DIR, read_csv_text
+
+    return frozenset(read_csv_text(REFERENCE_DIR / "counties.csv")["county_code"])
+
+
+def _oidc_configured() -> bool:
+    """An OIDC provider in .streamlit/secrets.toml ([auth] with client_id) switches sign-in to st.login."""
+    try:
+        return "auth" in st.secrets and bool(st.secrets["auth"].get("client_id") or len(st.secrets["auth"]))
+    except Exception:  # no secrets file at all
+        return False
+
+
+def _set_cookie(token: str | None) -> None:
+    """Write (or clear) the session cookie in the browser; read back by st.context.cookies on reload."""
+    value, age = (token, 12 * 3600) if token else ("", 0)
+    st.html(
+        f"<script>document.cookie = '{SESSION_COOKIE}={value}; path=/; max-age={age}; SameSite=Strict';</script>",
+        unsafe_allow_javascript=True,
+    )
+
+
+def _login_form(src: AccountSource) -> None:
+    ss = st.session_state
+    if ss.pop("clear_cookie", False):
+        _set_cookie(None)
+    _, mid, _ = st.columns([1, 1.3, 1])
+    with mid:
+        st.markdown("## :material/lock: 皖扶看板 · 登录")
+        st.caption("安徽省扶贫开发领导小组 · 防止返贫监测与脱贫攻坚调度")
+        if _oidc_configured():
+            if st.button("使用单位统一身份认证登录", type="primary", icon=":material/login:", use_container_width=True):
+                st.login()
+            return
+        throttle = _throttle()
+        with st.form("login", border=True):
+            username = st.text_input("账号", autocomplete="username")
+            password = st.text_input("密码", type="password", autocomplete="current-password")
+            submitted = st.form_submit_button("登录", type="primary", use_container_width=True)
+        if submitted:
+            wait = throttle.locked_for(username)
+            acc = None if wait else authenticate(src.accounts, username, password)
+            if wait:
+                audit.sign_in_event(username, "login_locked")
+                st.error(f"密码错误次数过多，账号已锁定，请 {wait // 60 + 1} 分钟后再试。")
+            elif acc is None:
+                throttle.fail(username)
+                audit.sign_in_event(username, "login_failed")
+                st.error("账号或密码错误。")
+            else:
+                throttle.clear(username)
+                ss["auth_user"] = acc.username
+                ss["set_cookie"] = make_token(acc, session_secret())
+                audit.sign_in_event(acc.username, "login", acc.viewer())
+                st.rerun()
+        if src.demo:
+            st.info(
+                "**演示数据 · 演示账号**（合成数据仓库且未配置账号文件时可用；真实数据必须配置 "
+                "`data/accounts.toml`）\n\n"
+                "| 账号 | 密码 | 角色 |\n|---|---|---|\n"
+                "| admin | demo-admin | 省级管理员 |\n| fuyang | demo-city | 市级（阜阳市） |\n"
+                "| linquan | demo-county | 县级（临泉县） |\n| analyst | demo-analyst | 分析员 |\n"
+                "| meeting | demo-meeting | 会议大屏 |",
+                icon=":material/science:",
+            )
+
+
+def signed_in_account(synthetic: bool) -> Account | None:
+    """The signed-in account, or None after drawing the sign-in form (the caller stops the run).
+
+    Order: this session's sign-in, an OIDC identity (when configured), the signed session cookie.
+    A real (non-synthetic) warehouse with no accounts file refuses to start.
+    """
+    src = resolve_accounts(synthetic=synthetic, county_codes=set(_county_codes()))
+    if src.error:
+        st.error(src.error, icon=":material/block:")
+        return None
+    ss = st.session_state
+    acc = src.accounts.get(ss.get("auth_user", ""))
+    if acc is None and _oidc_configured() and getattr(st.user, "is_logged_in", False):
+        acc = account_for_email(src.accounts, st.user.get("email"))  # type: ignore[arg-type]
+        if acc is None:
+            st.error(f"您的账号（{md_escape(str(st.user.get('email')))}）未在看板账号文件中授权，请联系省扶贫办。")
+            if st.button("退出"):
+                st.logout()
+            return None
+        audit.sign_in_event(acc.username, "login", acc.viewer())
+    if acc is None and not ss.get("clear_cookie"):
+        acc = read_token(st.context.cookies.get(SESSION_COOKIE), src.accounts, session_secret())
+    if acc is None:
+        ss.pop("auth_user", None)
+        _login_form(src)
+        return None
+    ss["auth_user"] = acc.username
+    if token := ss.pop("set_cookie", None):
+        _set_cookie(token)
+    return acc
+
+
+def sign_out(viewer: Viewer) -> None:
+    ss = st.session_state
+    audit.sign_in_event(ss.get("auth_user", ""), "logout", viewer)
+    ss.pop("auth_user", None)
+    ss["clear_cookie"] = True
+    if _oidc_configured() and getattr(st.user, "is_logged_in", False):
+        st.logout()
+    st.rerun()
+
+
 def current_viewer() -> Viewer:
-    """Who is looking. Until login arrives, everyone has the province scope."""
-    return Viewer.province()
+    """Who is looking: set by app.py from the signed-in account (never a default scope)."""
+    viewer = st.session_state.get("viewer")
+    if not isinstance(viewer, Viewer):
+        st.error("请先登录。")
+        st.stop()
+    return viewer
 
 
 def is_present() -> bool:
     return st.query_params.get("mode") == "present"
 
 
-def app_selection() -> Selection:
+def app_selection(viewer: Viewer) -> Selection:
     """Called by app.py once per run: render the shared sidebar and hand the selection to the page."""
-    sel = sidebar(current_viewer(), present=is_present())
+    st.session_state["viewer"] = viewer
+    present = is_present() or viewer.role == "meeting"  # 会议大屏 is always meeting mode
+    sel = sidebar(viewer, present=present)
     st.session_state["selection"] = sel
     page_style(sel.present)
-    if sel.present:  # no sidebar on the projected screen: the way out sits in the top corner
+    if sel.present and viewer.role == "meeting":  # the meeting screen has no other mode
+        _, right = st.columns([12, 1])
+        if right.button("退出登录", key="sign_out_present", type="tertiary", icon=":material/logout:"):
+            sign_out(viewer)
+    elif sel.present:  # no sidebar on the projected screen: the way out sits in the top corner
         _, right = st.columns([12, 1])
         if right.button("退出会议模式", key="exit_present", type="tertiary", icon=":material/close:"):
             for k in ("mode", "carousel"):

@@ -1,6 +1,7 @@
--- Region attributes of every county: poverty county (level, exit year), 挂牌督战, deep-poverty areas.
--- Grain: one row per county (104). Reference data only, no household rows.
--- Params: none
+-- Region attributes of every county in the viewer's scope: poverty county (level, exit year), 挂牌督战,
+-- deep-poverty areas.
+-- Grain: one row per county (104 for the province). Reference data only, no household rows.
+-- Params: $scope_prefix (varchar, from the viewer: a county user's map outlines only their county)
 with poverty as (
     select county_code, level, exit_year, exit_date from ref_poverty_county
 ),
@@ -23,4 +24,5 @@ final as (
     left join deep d using (county_code)
 )
 select * from final
+where starts_with(county_code, $scope_prefix)
 order by county_code

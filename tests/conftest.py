@@ -7,11 +7,33 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from streamlit.testing.v1 import AppTest
 
 from fupin.generate import generate
 from fupin.ingest import IngestReport, ingest
 
 SEED = 7
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _private_state(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Tests never read the developer's accounts file or write the repo's audit log / session key."""
+    d = tmp_path_factory.mktemp("private")
+    mp = pytest.MonkeyPatch()
+    mp.setenv("FUPIN_ACCOUNTS", str(d / "no-accounts.toml"))  # absent: the demo accounts apply
+    mp.setenv("FUPIN_SESSION_KEY", str(d / "session.key"))
+    mp.setenv("FUPIN_AUDIT", str(d / "audit.sqlite"))
+    yield
+    mp.undo()
+
+
+def app_test(user: str | None = "admin", *, timeout: int = 60) -> AppTest:
+    """app.py in AppTest, signed in as a demo account (session state: what the sign-in form sets)."""
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=timeout)
+    if user:
+        at.session_state["auth_user"] = user
+    return at
 
 
 @pytest.fixture(scope="session")

@@ -11,6 +11,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from fupin.figures import metric_values
+from tests.conftest import app_test
 
 ROOT = Path(__file__).parent.parent
 MAP = "pages/map.py"
@@ -20,7 +21,7 @@ MAP = "pages/map.py"
 def app(tiny_db: Path, monkeypatch: pytest.MonkeyPatch) -> AppTest:
     monkeypatch.setenv("FUPIN_DB", str(tiny_db))
     monkeypatch.chdir(ROOT)
-    return AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    return app_test()
 
 
 def wh(tiny_db: Path, sql: str, **params: object) -> object:
@@ -82,7 +83,7 @@ def test_overview_map_has_104_counties_matching_the_query(app: AppTest, tiny_db:
 def _fresh(**state: str) -> AppTest:
     """A new session with the sidebar state preset (AppTest drops sidebar widgets on reruns under
     st.navigation, so each selection is its own session here; the browser test covers clicking)."""
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    at = app_test()
     for k, v in state.items():
         at.session_state[k] = v
     return at.run()
@@ -178,13 +179,13 @@ def test_app_reopens_the_warehouse_after_an_ingest_swap(tiny_exports: Path, tmp_
     first = ingest(tiny_exports, db)
     monkeypatch.setenv("FUPIN_DB", str(db))
     monkeypatch.chdir(ROOT)
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).run()
+    at = app_test().run()
     assert any(first.batch_id in c.value for c in at.caption)
     other = tmp_path / "other"
     generate(scale="tiny", seed=99, out=other)
     second = ingest(other, db)  # swapped in while the app holds the old file open read-only
     assert second.ok and second.batch_id != first.batch_id
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).run()
+    at = app_test().run()
     assert not at.exception
     assert any(second.batch_id in c.value for c in at.caption), [c.value for c in at.caption]
     june = (
@@ -201,7 +202,7 @@ def test_first_start_builds_the_demo_warehouse(tmp_path: Path, monkeypatch: pyte
     db = tmp_path / "fresh" / "warehouse.duckdb"
     monkeypatch.setenv("FUPIN_DB", str(db))
     monkeypatch.chdir(ROOT)
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    at = app_test()
     at.run()
     # The first run shows progress and reruns itself while the background build goes on (AppTest follows
     # the reruns, so it may already end on the built pages).
@@ -211,6 +212,6 @@ def test_first_start_builds_the_demo_warehouse(tmp_path: Path, monkeypatch: pyte
     while not db.exists() and time.monotonic() < deadline:
         time.sleep(1)
     assert db.exists() and (db.parent / "exports" / "demo" / "_manifest.json").exists()
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).run()
+    at = app_test().run()
     assert not at.exception
     assert at.title[0].value.startswith("全省总览") and any("演示数据" in w.value for w in at.warning)

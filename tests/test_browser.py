@@ -3,12 +3,13 @@
 The overview and the county map are drawn (plotly choropleth, one `path.choroplethlocation` per county),
 meeting mode hides the sidebar, and no page ever asks a host other than this machine for anything.
 Skipped when /usr/bin/chromium or playwright is absent (apt-get install chromium fonts-noto-cjk).
-Screenshots go to a tmp dir, and also to bench/out/screenshots/ with SAVE_SCREENSHOTS=1.
+Every page is opened signed in through the login form, as each role. Screenshots are kept in
+test-artifacts/screenshots/ (git-ignored).
 """
 
 from __future__ import annotations
 
-import os
+import re
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -16,7 +17,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from fupin.bench import CHROMIUM, CHROMIUM_ARGS, COUNTIES_DRAWN_JS, N_COUNTIES, Server, streamlit_server
+from fupin.bench import CHROMIUM, CHROMIUM_ARGS, COUNTIES_DRAWN_JS, N_COUNTIES, Server, sign_in, streamlit_server
 
 pytestmark = pytest.mark.browser
 if not CHROMIUM.exists():
@@ -28,6 +29,7 @@ sync_api = pytest.importorskip(
 ROOT = Path(__file__).parent.parent
 LOCAL_HOSTS = {"127.0.0.1", "localhost"}
 TIMEOUT_MS = 30_000
+ARTIFACTS = ROOT / "test-artifacts" / "screenshots"
 
 # Every URL any page of this module asked for (the offline check runs over all of them).
 REQUESTED: list[str] = []
@@ -53,8 +55,32 @@ def shots(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("screenshots")
 
 
-def _open(browser: sync_api.Browser, url: str, width: int = 1600, height: int = 1000) -> sync_api.Page:
-    page = browser.new_page(viewport={"width": width, "height": height})
+@pytest.fixture(scope="module")
+def signed_in(server: Server, browser: sync_api.Browser) -> Iterator[dict[str, sync_api.BrowserContext]]:
+    """One browser context per demo account, signed in through the login form on first use."""
+    contexts: dict[str, sync_api.BrowserContext] = {}
+
+    class Contexts(dict):
+        def __missing__(self, user: str) -> sync_api.BrowserContext:
+            ctx = browser.new_context(viewport={"width": 1600, "height": 1000})
+            ctx.on("request", lambda r: REQUESTED.append(r.url))
+            sign_in(ctx, server.url, user)
+            contexts[user] = self[user] = ctx
+            return ctx
+
+    yield Contexts()
+    for ctx in contexts.values():
+        ctx.close()
+
+
+@pytest.fixture(scope="module")
+def admin(signed_in: dict[str, sync_api.BrowserContext]) -> sync_api.BrowserContext:
+    return signed_in["admin"]
+
+
+def _open(context: sync_api.BrowserContext, url: str, width: int = 1600, height: int = 1000) -> sync_api.Page:
+    page = context.new_page()
+    page.set_viewport_size({"width": width, "height": height})
     page.set_default_timeout(TIMEOUT_MS)
     page.on("request", lambda r: REQUESTED.append(r.url))
     page.on("websocket", lambda ws: REQUESTED.append(ws.url))
@@ -80,15 +106,13 @@ def _screenshot(page: sync_api.Page, shots: Path, name: str) -> Path:
     path = shots / name
     page.screenshot(path=path)
     assert path.stat().st_size > 10_000  # a real page, not a blank one
-    if os.environ.get("SAVE_SCREENSHOTS") == "1":
-        keep = ROOT / "bench" / "out" / "screenshots"
-        keep.mkdir(parents=True, exist_ok=True)
-        shutil.copy(path, keep / name)
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)  # kept after the run (git-ignored): CI's test artifacts
+    shutil.copy(path, ARTIFACTS / name)
     return path
 
 
-def test_overview_renders(server: Server, browser: sync_api.Browser, shots: Path) -> None:
-    page = _open(browser, server.url + "/")
+def test_overview_renders(server: Server, admin: sync_api.BrowserContext, shots: Path) -> None:
+    page = _open(admin, server.url + "/")
     try:
         assert _wait_for_counties(page, 100) >= 100
         assert "总览" in page.locator('[data-testid="stMain"]').inner_text()
@@ -98,8 +122,8 @@ def test_overview_renders(server: Server, browser: sync_api.Browser, shots: Path
         page.close()
 
 
-def test_map_draws_every_county(server: Server, browser: sync_api.Browser, shots: Path) -> None:
-    page = _open(browser, server.url + "/map")
+def test_map_draws_every_county(server: Server, admin: sync_api.BrowserContext, shots: Path) -> None:
+    page = _open(admin, server.url + "/map")
     try:
         assert _wait_for_counties(page, N_COUNTIES) == N_COUNTIES
         assert "剩余贫困人口地图" in page.locator('[data-testid="stMain"]').inner_text()
@@ -108,8 +132,8 @@ def test_map_draws_every_county(server: Server, browser: sync_api.Browser, shots
         page.close()
 
 
-def test_meeting_mode_hides_sidebar(server: Server, browser: sync_api.Browser, shots: Path) -> None:
-    page = _open(browser, server.url + "/?mode=present", width=1920, height=1080)
+def test_meeting_mode_hides_sidebar(server: Server, admin: sync_api.BrowserContext, shots: Path) -> None:
+    page = _open(admin, server.url + "/?mode=present", width=1920, height=1080)
     try:
         assert _wait_for_counties(page, 100) >= 100
         assert not _sidebar_shown(page), "sidebar visible in meeting mode"
@@ -119,8 +143,8 @@ def test_meeting_mode_hides_sidebar(server: Server, browser: sync_api.Browser, s
         page.close()
 
 
-def test_red_flags_table_and_detail(server: Server, browser: sync_api.Browser, shots: Path) -> None:
-    page = _open(browser, server.url + "/warnings?county=341221", height=1600)
+def test_red_flags_table_and_detail(server: Server, admin: sync_api.BrowserContext, shots: Path) -> None:
+    page = _open(admin, server.url + "/warnings?county=341221", height=1600)
     try:
         page.wait_for_selector('[data-testid="stDataFrame"]')
         page.wait_for_function("!document.querySelector('[data-testid=\"stStatusWidget\"]')")
@@ -139,9 +163,9 @@ def test_red_flags_table_and_detail(server: Server, browser: sync_api.Browser, s
 
 
 @pytest.mark.parametrize(("path", "heading"), [("/supervision", "挂牌督战"), ("/spring", "春季攻势")])
-def test_supervision_and_spring_render(server: Server, browser: sync_api.Browser, shots: Path, path: str,
+def test_supervision_and_spring_render(server: Server, admin: sync_api.BrowserContext, shots: Path, path: str,
                                        heading: str) -> None:  # fmt: skip
-    page = _open(browser, server.url + path, height=1400)
+    page = _open(admin, server.url + path, height=1400)
     try:
         page.wait_for_selector("h1")
         page.wait_for_function("!document.querySelector('[data-testid=\"stStatusWidget\"]')")
@@ -161,10 +185,10 @@ def _sidebar_shown(page: sync_api.Page) -> bool:
     return box is not None and box["x"] + box["width"] > 0  # a collapsed sidebar is moved off-screen
 
 
-def test_no_request_leaves_this_machine(server: Server, browser: sync_api.Browser) -> None:
+def test_no_request_leaves_this_machine(server: Server, admin: sync_api.BrowserContext) -> None:
     if not any(urlsplit(u).path.startswith("/_stcore") for u in REQUESTED):  # run on its own: load the pages here
         for path in ["/", "/map", "/?mode=present", "/warnings?county=341221", "/supervision", "/spring"]:
-            page = _open(browser, server.url + path)
+            page = _open(admin, server.url + path)
             page.wait_for_function("!document.querySelector('[data-testid=\"stStatusWidget\"]')")
             page.wait_for_timeout(1000)
             page.close()
@@ -173,3 +197,109 @@ def test_no_request_leaves_this_machine(server: Server, browser: sync_api.Browse
         {u for u in REQUESTED if urlsplit(u).scheme not in ("data", "blob") and urlsplit(u).hostname not in LOCAL_HOSTS}
     )
     assert not external, f"requests to other hosts: {external}"
+
+
+HEADINGS = {
+    "/": "总览", "/map": "剩余贫困人口地图", "/supervision": "挂牌督战", "/spring": "春季攻势", "/funds": "资金",
+    "/scenarios": "情景推演", "/month_check": "月核查", "/warnings": "红色预警户", "/import_data": "数据导入",
+    "/audit_log": "审计日志",
+}  # fmt: skip
+DATA_PAGES = ["/", "/map", "/supervision", "/spring", "/funds", "/scenarios", "/month_check", "/warnings"]
+ROLE_PAGES = {
+    "admin": [*DATA_PAGES, "/import_data", "/audit_log"],
+    "fuyang": DATA_PAGES,
+    "linquan": DATA_PAGES,
+    "analyst": DATA_PAGES,
+    "meeting": ["/"],
+}
+ID_NUMBER = re.compile(r"(?<!\d)\d{17}[\dX](?!\d)")
+
+
+def _settle(page: sync_api.Page) -> str:
+    """Wait until the page's script has finished; the main area's text (no exception allowed)."""
+    page.wait_for_selector('[data-testid="stMain"] h1, [data-testid="stMain"] [data-testid="stMetric"]')
+    page.wait_for_function("!document.querySelector('[data-testid=\"stStatusWidget\"]')")
+    page.wait_for_timeout(500)
+    errors = page.locator('[data-testid="stException"]')
+    assert errors.count() == 0, errors.first.inner_text()
+    return page.locator('[data-testid="stMain"]').inner_text()
+
+
+@pytest.mark.parametrize("user", list(ROLE_PAGES))
+def test_each_role_opens_its_pages_and_no_others(
+    server: Server, signed_in: dict[str, sync_api.BrowserContext], shots: Path, user: str
+) -> None:
+    ctx = signed_in[user]
+    for path in ROLE_PAGES[user]:
+        page = _open(ctx, server.url + path, height=1200)
+        try:
+            text = _settle(page)
+            heading = page.locator("h1").first.inner_text()
+            if user == "meeting":  # always meeting mode: no sidebar, no way into household pages
+                assert not _sidebar_shown(page)
+                assert "退出登录" in text
+            else:
+                assert HEADINGS[path] in heading, (user, path, heading)
+                assert _sidebar_shown(page)
+            assert not ID_NUMBER.search(text), f"{user} {path}: an ID number is shown unmasked"
+            _screenshot(page, shots, f"role-{user}{path.replace('/', '-') or '-overview'}.png")
+        finally:
+            page.close()
+    for path in sorted(set(HEADINGS) - set(ROLE_PAGES[user])):
+        page = _open(ctx, server.url + path)
+        try:
+            _settle(page)
+            heading = page.locator("h1").first.inner_text()
+            assert HEADINGS[path] not in heading, f"{user} reached {path}"
+        finally:
+            page.close()
+
+
+@pytest.mark.parametrize("user", ["linquan", "analyst"])
+def test_household_detail_is_masked_for_county_and_analyst(
+    server: Server, signed_in: dict[str, sync_api.BrowserContext], shots: Path, user: str
+) -> None:
+    page = _open(signed_in[user], server.url + "/warnings", height=1600)
+    try:
+        _settle(page)
+        for attempt in range(4):  # the grid draws its canvas a moment after the script ends
+            page.wait_for_timeout(1000)
+            box = page.locator('[data-testid="stDataFrame"]:visible').first.bounding_box()
+            page.mouse.click(box["x"] + 14, box["y"] + 53)  # the first row's selection box
+            try:
+                page.wait_for_selector('[data-testid="stTab"]', timeout=8000)
+                break
+            except sync_api.TimeoutError:
+                if attempt == 3:
+                    raise
+        text = _settle(page)
+        assert " 户 · " in text
+        assert re.search(r"[\u4e00-\u9fff]\*+", text), "no masked name in the household detail"
+        assert not ID_NUMBER.search(text)
+        assert "显示完整信息" not in text  # only 省级管理员 may unmask
+        _screenshot(page, shots, f"detail-masked-{user}.png")
+    finally:
+        page.close()
+
+
+def test_signed_out_sees_only_the_login_form(server: Server, browser: sync_api.Browser, shots: Path) -> None:
+    ctx = browser.new_context(viewport={"width": 1600, "height": 1000})
+    try:
+        for path in ["/", "/warnings?county=341221", "/audit_log"]:
+            page = ctx.new_page()
+            page.goto(server.url + path)
+            page.get_by_role("button", name="登录").wait_for()
+            page.wait_for_timeout(500)
+            text = page.locator('[data-testid="stMain"]').inner_text()
+            assert "红色预警户" not in text and "户编号" not in text
+            assert not page.locator('[data-testid="stSidebar"]').is_visible()
+            page.close()
+        page = ctx.new_page()
+        page.goto(server.url + "/")
+        page.get_by_label("账号").fill("admin")
+        page.get_by_label("密码").fill("wrong")
+        page.get_by_role("button", name="登录").click()
+        page.get_by_text("账号或密码错误").wait_for()
+        _screenshot(page, shots, "login-wrong-password.png")
+    finally:
+        ctx.close()

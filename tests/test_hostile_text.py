@@ -5,11 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from streamlit.testing.v1 import AppTest
 
 from fupin import contract as C
 from fupin.ingest import ingest
 from fupin.labels import md_escape
+from tests.conftest import app_test
 from tests.test_rules import household, member, record, write
 
 ROOT = Path(__file__).parent.parent
@@ -36,7 +36,7 @@ def test_hostile_name_renders_as_text(hostile_db: Path, tmp_path: Path, monkeypa
     monkeypatch.setenv("FUPIN_DB", str(hostile_db))
     monkeypatch.setenv("FUPIN_AUDIT", str(tmp_path / "audit.sqlite"))
     monkeypatch.chdir(ROOT)
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    at = app_test()
     at.session_state["city"] = "341200"
     at.session_state["county"] = "341221"
     at.run()

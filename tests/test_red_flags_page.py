@@ -13,6 +13,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from fupin import audit
+from tests.conftest import app_test
 
 ROOT = Path(__file__).parent.parent
 PAGE = "pages/warnings.py"
@@ -24,7 +25,7 @@ def page(tiny_db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AppT
     monkeypatch.setenv("FUPIN_DB", str(tiny_db))
     monkeypatch.setenv("FUPIN_AUDIT", str(tmp_path / "audit.sqlite"))
     monkeypatch.chdir(ROOT)
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    at = app_test()
     at.session_state["city"] = COUNTY[:4] + "00"
     at.session_state["county"] = COUNTY
     at.run()

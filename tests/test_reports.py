@@ -12,11 +12,11 @@ import duckdb
 import openpyxl
 import pandas as pd
 import pytest
-from streamlit.testing.v1 import AppTest
 
 from fupin import reports
 from fupin.scope import Viewer
 from fupin.warehouse import open_read_only
+from tests.conftest import app_test
 
 ROOT = Path(__file__).parent.parent
 PROVINCE = Viewer.province()
@@ -108,7 +108,7 @@ def test_month_check_page(tiny_db: Path, tmp_path: Path, monkeypatch: pytest.Mon
     monkeypatch.setenv("FUPIN_DB", str(tiny_db))
     monkeypatch.setenv("FUPIN_AUDIT", str(tmp_path / "a.sqlite"))
     monkeypatch.chdir(ROOT)
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=90)
+    at = app_test(timeout=90)
     at.session_state["month"] = "2020-03"
     at.run()
     at.switch_page("pages/month_check.py").run()

@@ -8,7 +8,6 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from streamlit.testing.v1 import AppTest
 
 from fupin import contract as C
 from fupin import queries
@@ -16,6 +15,7 @@ from fupin.ingest import ingest
 from fupin.reference import load_reference
 from fupin.scenario import ScenarioParams, baseline, from_query, to_query
 from fupin.scope import Viewer
+from tests.conftest import app_test
 from tests.test_rules import household, member, write
 
 ROOT = Path(__file__).parent.parent
@@ -115,7 +115,7 @@ def test_url_round_trip() -> None:
 def test_page_reads_and_writes_the_url(tiny_db: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("FUPIN_DB", str(tiny_db))
     monkeypatch.chdir(ROOT)
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    at = app_test()
     at.run()
     at.query_params["s_line"] = "6000"
     at.query_params["s_w_poor"] = "0.8"

@@ -12,6 +12,7 @@ from streamlit.testing.v1 import AppTest
 
 from fupin.ingest import ingest
 from fupin.reference import REFERENCE_DIR
+from tests.conftest import app_test
 
 ROOT = Path(__file__).parent.parent
 
@@ -19,7 +20,7 @@ ROOT = Path(__file__).parent.parent
 def open_page(db: Path, page: str, monkeypatch: pytest.MonkeyPatch, **state: str) -> AppTest:
     monkeypatch.setenv("FUPIN_DB", str(db))
     monkeypatch.chdir(ROOT)
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    at = app_test()
     for k, v in state.items():
         at.session_state[k] = v
     at.run()

@@ -1,0 +1,228 @@
+"""The 数据导入 page's logic, without Streamlit: check uploaded files, stage one month beside the
+export store, build a candidate warehouse with the CLI's own `ingest`, report it, and commit it.
+
+- The export store is the folder of month folders the warehouse is built from (``FUPIN_EXPORTS``,
+  default ``<warehouse folder>/exports/demo``, where the first start put the demo exports).
+- Dry run: the uploads become ``<month>/`` in a staging folder whose other months link to the store;
+  `ingest` builds a candidate warehouse there (the whole batch, as the CLI would) and the report and
+  quarantine examples are read from it. Nothing the app reads has changed.
+- Commit: the month folder moves into the store (replacing an earlier upload of that month) and the
+  candidate replaces the warehouse with one atomic rename; the pages reopen it on their next run.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import shutil
+import zipfile
+from dataclasses import dataclass, field
+from io import BytesIO
+from pathlib import Path
+
+import duckdb
+
+from fupin import contract as C
+from fupin.ingest import MONTH_DIR, IngestReport, Progress, ingest
+from fupin.validate import REASONS
+from fupin.warehouse import file_identity
+
+ALLOWED_SUFFIXES = (".csv", ".xlsx", ".xlsm")
+MAX_FILES = 2 * len(C.TABLES)  # a month's tables, some split by city
+MAX_FILE_MB = 1024  # also server.maxUploadSize in .streamlit/config.toml
+CANDIDATE = "candidate.duckdb"
+
+
+def exports_store(db: Path) -> Path:
+    """The folder of month folders the warehouse is built from."""
+    return Path(os.environ.get("FUPIN_EXPORTS", db.parent / "exports" / "demo"))
+
+
+@dataclass(frozen=True)
+class Upload:
+    name: str
+    data: bytes
+
+
+@dataclass
+class FileCheck:
+    name: str
+    size: int
+    table: str | None = None
+    error: str | None = None  # Chinese, for the page
+
+
+def check_file(up: Upload, *, max_mb: int = MAX_FILE_MB) -> FileCheck:
+    """Is this an export file at all? Type, size, name → table, and a look at its bytes."""
+    fc = FileCheck(up.name, len(up.data))
+    name = Path(up.name)
+    suffix = name.suffix.lower()
+    if suffix not in ALLOWED_SUFFIXES:
+        fc.error = f"不支持的文件类型「{suffix or '无扩展名'}」：只接受 CSV 或 XLSX 格式的导出文件"
+        return fc
+    if not up.data:
+        fc.error = "文件为空"
+        return fc
+    if len(up.data) > max_mb * 1024 * 1024:
+        fc.error = f"文件超过 {max_mb} MB 的上限"
+        return fc
+    table = C.table_for_file(name.stem)
+    if table is None:
+        fc.error = f"文件名不对应任何导出表：文件名应以表名开头（如 户信息.csv、户信息_341221.xlsx），可选表名：{'、'.join(C.TABLES_BY_CN)}"
+        return fc
+    fc.table = table.cn
+    head = up.data[:65536]
+    if suffix == ".csv":
+        if b"\x00" in head:
+            fc.error = "不是文本格式的 CSV（可能是图片、压缩包或 Excel 文件改了扩展名）"
+        elif not _decodes(head):
+            fc.error = "CSV 编码无法识别：请导出为 UTF-8 或 GBK 编码"
+    else:
+        if not up.data.startswith(b"PK\x03\x04"):
+            fc.error = "不是有效的 XLSX 文件（可能是旧版 .xls、图片或其他文件改了扩展名）"
+        else:
+            try:
+                with zipfile.ZipFile(BytesIO(up.data)) as z:
+                    if "xl/workbook.xml" not in z.namelist():
+                        fc.error = "这是一个压缩包，不是 Excel 工作簿"
+            except zipfile.BadZipFile:
+                fc.error = "XLSX 文件已损坏，无法打开"
+    return fc
+
+
+def _decodes(head: bytes) -> bool:
+    for enc in ("utf-8", "gb18030"):
+        try:
+            head.decode(enc)
+            return True
+        except UnicodeDecodeError as exc:
+            if enc == "utf-8" and exc.start > len(head) - 4:  # a character cut at the 64 KiB boundary
+                return True
+    return False
+
+
+def check_uploads(uploads: list[Upload], *, max_files: int = MAX_FILES) -> tuple[list[FileCheck], list[str]]:
+    """Every file's check and the problems with the set (Chinese)."""
+    problems = []
+    if not uploads:
+        problems.append("请选择要导入的文件")
+    if len(uploads) > max_files:
+        problems.append(f"一次最多导入 {max_files} 个文件（本次 {len(uploads)} 个）")
+    checks = [check_file(u) for u in uploads]
+    names = [u.name for u in uploads]
+    dup = sorted({n for n in names if names.count(n) > 1})
+    if dup:
+        problems.append(f"文件重名：{'、'.join(dup)}")
+    bad = [c for c in checks if c.error]
+    if bad:
+        problems.append(f"{len(bad)} 个文件不能导入（见下表），本次导入不会进行")
+    return checks, problems
+
+
+@dataclass
+class Staged:
+    """One staged import: the folder, the month, and (after the dry run) its report."""
+
+    folder: Path
+    month: str
+    store: Path
+    report: IngestReport | None = None
+    missing_tables: list[str] = field(default_factory=list)
+    replaces_month: bool = False
+    base: tuple[int, int] | None = None  # the warehouse file the dry run was made against
+
+    @property
+    def candidate(self) -> Path:
+        return self.folder / CANDIDATE
+
+
+def staging_root(db: Path) -> Path:
+    """Beside the warehouse (same file system: the commit is a rename)."""
+    return db.parent / "imports"
+
+
+def stage(uploads: list[Upload], month: str, store: Path, staging_root: Path, *, db: Path | None = None) -> Staged:
+    """Write the uploads as `<month>/` in a new staging folder beside links to the store's other months."""
+    if not MONTH_DIR.match(month):
+        raise ValueError(f"bad month {month!r}")
+    stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S-%f")
+    folder = staging_root / f"import-{stamp}"
+    (folder / "exports" / month).mkdir(parents=True)
+    existing = sorted(p for p in store.iterdir() if p.is_dir() and MONTH_DIR.match(p.name)) if store.is_dir() else []
+    for md in existing:
+        if md.name != month:
+            (folder / "exports" / md.name).symlink_to(md.resolve(), target_is_directory=True)
+    manifest = store / "_manifest.json"
+    if manifest.exists():
+        shutil.copy2(manifest, folder / "exports" / "_manifest.json")
+    for up in uploads:
+        (folder / "exports" / month / Path(up.name).name).write_bytes(up.data)
+    present = {C.table_for_file(Path(u.name).stem).cn for u in uploads if C.table_for_file(Path(u.name).stem)}  # type: ignore[union-attr]
+    return Staged(
+        folder=folder,
+        month=month,
+        store=store,
+        missing_tables=[t.cn for t in C.TABLES if t.cn not in present],
+        replaces_month=any(md.name == month for md in existing),
+        base=file_identity(db) if db is not None and db.exists() else None,
+    )
+
+
+def dry_run(staged: Staged, *, progress: Progress | None = None) -> IngestReport:
+    """Build the candidate warehouse from store + this month with the CLI's ingest; report it."""
+    staged.report = ingest(staged.folder / "exports", staged.candidate, progress=progress)
+    (staged.folder / "report.json").write_text(staged.report.to_json(), encoding="utf-8")
+    return staged.report
+
+
+def quarantine_examples(staged: Staged, *, per_reason: int = 3) -> list[dict]:
+    """Quarantined rows of the uploaded month, by table and reason, with a few examples each."""
+    if not staged.candidate.exists():
+        return []
+    con = duckdb.connect(str(staged.candidate), read_only=True)
+    try:
+        rows = con.execute(
+            """select table_name, reason_code, count(*) as n,
+                      list(file || ' 第' || line || '行：' || message order by line)[1:$k] as examples
+               from quarantine where month = $month
+               group by all order by n desc""",
+            {"month": staged.month, "k": per_reason},
+        ).fetchall()
+    finally:
+        con.close()
+    return [{"表": t, "原因": REASONS.get(r, r), "行数": int(n), "示例": "；".join(ex)} for t, r, n, ex in rows]
+
+
+class CommitError(Exception):
+    """The commit could not go ahead (Chinese message)."""
+
+
+def commit(staged: Staged, db: Path) -> IngestReport:
+    """Move the month into the store and swap the candidate in over the warehouse (atomic rename)."""
+    if staged.report is None or not staged.report.ok or not staged.candidate.exists():
+        raise CommitError("没有可提交的预检结果，请先完成预检")
+    if (file_identity(db) if db.exists() else None) != staged.base:
+        raise CommitError("预检之后数据仓库已被更新（可能有其他人同时导入），请重新预检")
+    staged.store.mkdir(parents=True, exist_ok=True)
+    month_src = staged.folder / "exports" / staged.month
+    month_dst = staged.store / staged.month
+    if month_dst.exists():  # an earlier upload of this month: keep it beside, replaced
+        month_dst.rename(staged.store / f".{staged.month}.replaced-{dt.datetime.now():%Y%m%d%H%M%S}")
+    shutil.move(str(month_src), month_dst)
+    manifest = staged.folder / "exports" / "_manifest.json"
+    if manifest.exists() and not (staged.store / "_manifest.json").exists():
+        shutil.copy2(manifest, staged.store / "_manifest.json")
+    fd = os.open(staged.candidate, os.O_RDONLY)
+    os.fsync(fd)
+    os.close(fd)
+    os.replace(staged.candidate, db)  # what the CLI's ingest does at its end
+    (staged.folder / "committed.json").write_text(
+        json.dumps({"db": str(db), "batch_id": staged.report.batch_id}, ensure_ascii=False), encoding="utf-8"
+    )
+    shutil.rmtree(staged.folder, ignore_errors=True)
+    return staged.report
+
+
+def discard(staged: Staged) -> None:
+    shutil.rmtree(staged.folder, ignore_errors=True)
