@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from fupin.ui import app_selection, connection, current_batch, signed_in_account
+from fupin.ui import app_selection, connection, current_batch, login_form, signed_in_account
 
 present = st.query_params.get("mode") == "present"
 st.set_page_config(
@@ -33,9 +33,11 @@ admin_pages = [
 ]
 
 connection()  # first start: builds the demo warehouse with a progress bar, then reruns
-account = signed_in_account(current_batch().synthetic)
-if account is None:  # the sign-in form is drawn; no page runs, no data is read for anyone
+account, accounts = signed_in_account(current_batch().synthetic)
+if account is None:  # the sign-in form (or why there is none); no page runs, no data is read for anyone
     st.navigation([*pages, *admin_pages], position="hidden")
+    if accounts is not None:
+        login_form(accounts)
     st.stop()
 viewer = account.viewer()
 if viewer.role == "meeting":  # 会议大屏: the overview in meeting mode only (aggregates, no household rows)

@@ -34,17 +34,26 @@ def main(argv: list[str] | None = None) -> int:
     r.add_argument("--out", type=Path, required=True, help="month: the .xlsx file; quarter: a folder")
     r.add_argument("--db", type=Path, help="default: FUPIN_DB or data/warehouse.duckdb")
 
+    a = sub.add_parser("accounts", help="hash a password, or check an accounts file")
+    a.add_argument("action", choices=["hash", "check"])
+    a.add_argument(
+        "file", type=Path, nargs="?", help="check: the accounts file (default FUPIN_ACCOUNTS or data/accounts.toml)"
+    )
+
     b = sub.add_parser("bench", help="province-scale benchmarks (not part of CI)")
     b.add_argument(
         "what",
-        choices=["ingest", "pages", "warnings", "scenarios"],
-        help="ingest: generate + ingest; pages: the running app; warnings: 红色预警户; scenarios: 情景推演",
+        choices=["ingest", "pages", "warnings", "scenarios", "load"],
+        help="ingest: generate + ingest; pages: the running app; warnings: 红色预警户; scenarios: 情景推演; "
+        "load: concurrent browser sessions",
     )
     b.add_argument("--scale", choices=["tiny", "demo", "province"], default="province", help="ingest only")
     b.add_argument("--workdir", type=Path, default=Path("bench/out"))
     b.add_argument("--db", type=Path, help="pages only; default WORKDIR/warehouse-province.duckdb (from bench ingest)")
     b.add_argument("--reruns", type=int, default=7, help="pages: warm AppTest reruns per page")
     b.add_argument("--loads", type=int, default=5, help="pages: timed browser loads of /map")
+    b.add_argument("--sessions", type=int, default=20, help="load: concurrent browser sessions")
+    b.add_argument("--minutes", type=float, default=5.0, help="load: how long the sessions cycle")
 
     args, rest = parser.parse_known_args(argv)
     if args.cmd == "boundaries":
@@ -81,6 +90,29 @@ def main(argv: list[str] | None = None) -> int:
         towns, villages = build_geography()
         print(f"{len(towns)} townships, {len(villages)} villages")
         return 0
+    if args.cmd == "accounts":
+        from fupin import auth
+
+        if args.action == "hash":
+            import getpass
+
+            pw = getpass.getpass("password: ") if sys.stdin.isatty() else sys.stdin.readline().rstrip("\n")
+            if len(pw) < 8:
+                print("refused: use at least 8 characters", file=sys.stderr)
+                return 2
+            print(auth.hash_password(pw))
+            return 0
+        from fupin.reference import REFERENCE_DIR, read_csv_text
+
+        counties = set(read_csv_text(REFERENCE_DIR / "counties.csv")["county_code"])
+        try:
+            accounts = auth.load_accounts(args.file or auth.accounts_path(), county_codes=counties)
+        except auth.AccountsError as exc:
+            print(f"INVALID: {exc}", file=sys.stderr)
+            return 1
+        for acc in accounts.values():
+            print(f"{acc.username:<16} {auth.ROLE_LABELS[acc.role]:<6} {acc.scope_code}  {acc.name}")
+        return 0
     if args.cmd == "report":
         from fupin import reports
         from fupin.scope import Viewer
@@ -103,6 +135,15 @@ def main(argv: list[str] | None = None) -> int:
             return bench_scenarios(db=args.db or args.workdir / "warehouse-province.duckdb", workdir=args.workdir)
         if args.what == "warnings":
             return bench_warnings(db=args.db or args.workdir / "warehouse-province.duckdb", workdir=args.workdir)
+        if args.what == "load":
+            import json
+
+            from fupin.loadtest import run_load
+
+            db = (args.db or args.workdir / "warehouse-province.duckdb").resolve()
+            result = run_load(db=db, workdir=args.workdir.resolve(), sessions=args.sessions, minutes=args.minutes)
+            print(json.dumps(result, ensure_ascii=False, indent=2))
+            return 0 if result["errors"] == 0 and not result["external_requests"] else 1
         if args.what == "pages":
             db = args.db or args.workdir / "warehouse-province.duckdb"
             return bench_pages(db=db, workdir=args.workdir, reruns=args.reruns, loads=args.loads)

@@ -264,7 +264,7 @@ def read_token(
     token: str | None, accounts: dict[str, Account], secret: bytes, *, now: float | None = None
 ) -> Account | None:
     """The account a valid, unexpired token names (None for anything else)."""
-    if not token:
+    if not isinstance(token, str) or not token:
         return None
     try:
         user, expires, fp, sig = base64.urlsafe_b64decode(token.encode()).decode().split("|")

@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from fupin.geo import counties_geojson, county_centroids
+from fupin.geo import county_centroids, features_for
 from fupin.labels import Metric, fmt_value
 
 FONT = "Noto Sans CJK SC, Source Han Sans SC, Microsoft YaHei, sans-serif"
@@ -101,7 +101,6 @@ def county_choropleth(
     ]
     finite = values[~np.isnan(values)]
     labels = class_labels(classes, metric, float(finite.min()) if len(finite) else 0.0)
-    geojson = counties_geojson()
     fig = go.Figure()
     hover = f"<b>%{{customdata[0]}}</b>（%{{customdata[1]}}）<br>{metric.label}：%{{customdata[2]}}<extra></extra>"
 
@@ -109,7 +108,8 @@ def county_choropleth(
         part = df[mask]
         fig.add_trace(
             go.Choropleth(
-                geojson=geojson, featureidkey="id", locations=part["county_code"], z=part[col].astype(float),
+                geojson=features_for(part["county_code"]), featureidkey="id", locations=part["county_code"],
+                z=part[col].astype(float),
                 colorscale=[[0, color], [1, color]], showscale=False, name=name, legendgroup="classes",
                 customdata=np.column_stack([part["county_name"], part["city_name"],
                                             [fmt_value(v, metric) for v in part[col].astype(float)]]),
@@ -121,10 +121,11 @@ def county_choropleth(
         add(classes.index == i, label, color)
     if (classes.index == -1).any():
         add(classes.index == -1, "无数据", NO_DATA)
+    in_view = set(df["county_code"])  # outlines only inside the map's (the viewer's) area
     for key, (name, codes) in (overlays or {}).items():
         color, width = OVERLAY_STYLE.get(key, ("#333333", 2.0))
-        _outline(fig, codes, name, color, width)
-    if selected:
+        _outline(fig, [c for c in codes if c in in_view], name, color, width)
+    if selected and selected in in_view:
         _outline(fig, [selected], "当前县", *SELECTED_STYLE)
     if label_codes:
         cen = county_centroids()
@@ -154,7 +155,7 @@ def _outline(fig: go.Figure, codes: Sequence[str], name: str, color: str, width:
         return
     fig.add_trace(
         go.Choropleth(
-            geojson=counties_geojson(), featureidkey="id", locations=codes, z=[0] * len(codes),
+            geojson=features_for(codes), featureidkey="id", locations=codes, z=[0] * len(codes),
             colorscale=[[0, "rgba(0,0,0,0)"], [1, "rgba(0,0,0,0)"]], showscale=False,
             name=f"<span style='color:{color}'>━━</span> {name}",
             marker_line_color=color, marker_line_width=width, hoverinfo="skip", meta="overlay", showlegend=True,

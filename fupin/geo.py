@@ -16,6 +16,13 @@ def counties_geojson() -> dict:
     return json.loads(GEOJSON_PATH.read_text(encoding="utf-8"))
 
 
+def features_for(codes: object) -> dict:
+    """A FeatureCollection of just these counties: a chart carries only the outlines it draws, so a
+    county user's page holds no other county's boundary or name, and the page is lighter."""
+    wanted = {str(c) for c in codes}  # type: ignore[union-attr]
+    return {"type": "FeatureCollection", "features": [f for f in counties_geojson()["features"] if f["id"] in wanted]}
+
+
 @functools.cache
 def county_centroids() -> dict[str, tuple[float, float]]:
     """(lon, lat) of a representative point inside each county, for labels."""

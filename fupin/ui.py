@@ -203,7 +203,7 @@ def sidebar(viewer: Viewer, *, present: bool) -> Selection:
         st.selectbox("县（市、区）", ["", *counties], key="county", disabled=viewer.scope_level == "county",
                      format_func=lambda c: county_names.get(c, "全部"))  # fmt: skip
         st.divider()
-        if st.button("进入会议模式", icon=":material/slideshow:", use_container_width=True):
+        if not present and st.button("进入会议模式", icon=":material/slideshow:", use_container_width=True):
             qp["mode"] = "present"
             st.rerun()
         st.caption(f"数据批次 {batch.batch_id}\n\n导入于 {batch.started_at} · 截至 {month_label(batch.months[-1])}")
@@ -213,7 +213,7 @@ def sidebar(viewer: Viewer, *, present: bool) -> Selection:
             else f" · {md_escape(county_names.get(viewer.scope_code) or city_names.get(viewer.scope_code, viewer.scope_code))}"
         )
         st.caption(f":material/person: {md_escape(viewer.name)}（{ROLE_LABELS[viewer.role]}{where}）")
-        if st.button("退出登录", icon=":material/logout:", use_container_width=True, key="sign_out"):
+        if not present and st.button("退出登录", icon=":material/logout:", use_container_width=True, key="sign_out"):
             sign_out(viewer)
 
     month, city, county = ss["month"], ss["city"] or None, ss["county"] or None
@@ -263,7 +263,8 @@ def _set_cookie(token: str | None) -> None:
     )
 
 
-def _login_form(src: AccountSource) -> None:
+def login_form(src: AccountSource) -> None:
+    """The sign-in form (app.py draws it after st.navigation, so its widgets keep their ids)."""
     ss = st.session_state
     if ss.pop("clear_cookie", False):
         _set_cookie(None)
@@ -277,8 +278,8 @@ def _login_form(src: AccountSource) -> None:
             return
         throttle = _throttle()
         with st.form("login", border=True):
-            username = st.text_input("账号", autocomplete="username")
-            password = st.text_input("密码", type="password", autocomplete="current-password")
+            username = st.text_input("账号", autocomplete="username", key="login_user")
+            password = st.text_input("密码", type="password", autocomplete="current-password", key="login_password")
             submitted = st.form_submit_button("登录", type="primary", use_container_width=True)
         if submitted:
             wait = throttle.locked_for(username)
@@ -308,8 +309,8 @@ def _login_form(src: AccountSource) -> None:
             )
 
 
-def signed_in_account(synthetic: bool) -> Account | None:
-    """The signed-in account, or None after drawing the sign-in form (the caller stops the run).
+def signed_in_account(synthetic: bool) -> tuple[Account | None, AccountSource | None]:
+    """The signed-in account, or None and where accounts come from (None: refused, error shown).
 
     Order: this session's sign-in, an OIDC identity (when configured), the signed session cookie.
     A real (non-synthetic) warehouse with no accounts file refuses to start.
@@ -317,7 +318,7 @@ def signed_in_account(synthetic: bool) -> Account | None:
     src = resolve_accounts(synthetic=synthetic, county_codes=set(_county_codes()))
     if src.error:
         st.error(src.error, icon=":material/block:")
-        return None
+        return None, None
     ss = st.session_state
     acc = src.accounts.get(ss.get("auth_user", ""))
     if acc is None and _oidc_configured() and getattr(st.user, "is_logged_in", False):
@@ -326,18 +327,17 @@ def signed_in_account(synthetic: bool) -> Account | None:
             st.error(f"您的账号（{md_escape(str(st.user.get('email')))}）未在看板账号文件中授权，请联系省扶贫办。")
             if st.button("退出"):
                 st.logout()
-            return None
+            return None, None
         audit.sign_in_event(acc.username, "login", acc.viewer())
     if acc is None and not ss.get("clear_cookie"):
         acc = read_token(st.context.cookies.get(SESSION_COOKIE), src.accounts, session_secret())
     if acc is None:
         ss.pop("auth_user", None)
-        _login_form(src)
-        return None
+        return None, src
     ss["auth_user"] = acc.username
     if token := ss.pop("set_cookie", None):
         _set_cookie(token)
-    return acc
+    return acc, src
 
 
 def sign_out(viewer: Viewer) -> None:

@@ -1,0 +1,280 @@
+"""Who may see what: the sign-in gate, each role's pages, and the county leak test.
+
+The leak test signs in as the 临泉县 user and opens every page with every URL parameter the app
+accepts set to another county's (and city's) codes; nothing of any other county — its code, any of
+its townships', villages' or households' codes, or its name — may appear anywhere in what is drawn:
+text, tables, charts, widget options. Exports and every scoped query get the same check.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from fupin import queries, reports
+from fupin.generate import generate
+from fupin.ingest import ingest
+from fupin.scope import Viewer
+from fupin.warehouse import open_read_only
+from tests.conftest import SEED, app_test
+from tests.test_queries import PARAMS
+
+OWN = "341221"  # 临泉县, the demo county account `linquan`
+OTHER = "341225"  # 阜南县: same city, has households in the tiny data
+OTHER_CITY = "340100"  # 合肥市
+LINQUAN = Viewer("临泉县用户", "county", "county", OWN)
+
+DATA_PAGES = [
+    "pages/overview.py", "pages/map.py", "pages/supervision.py", "pages/spring.py", "pages/funds.py",
+    "pages/scenarios.py", "pages/month_check.py", "pages/warnings.py",
+]  # fmt: skip
+ADMIN_PAGES = ["pages/import_data.py", "pages/audit_log.py"]
+URL_PARAMS = [
+    {},
+    {"county": OTHER},
+    {"city": OTHER_CITY},
+    {"city": OTHER_CITY, "county": "340102"},
+    {"county": OTHER, "metric": "red_flags", "month": "2020-04"},
+    {"s_areas": OTHER, "s_migrant_cut": "0.5", "s_migrant_months": "3"},
+    {"s_areas": "皖北地区,沿淮行蓄洪区", "s_line": "8000"},
+    {"mode": "present", "county": OTHER},
+    {"mode": "present", "carousel": "5", "county": OTHER},
+]
+
+
+# ------------------------------------------------------------------------------------ what is drawn
+
+
+def _drawn(node: object, out: list[str]) -> list[str]:
+    """Everything an AppTest tree shows: tables as CSV, every other element as its protobuf text."""
+    children = getattr(node, "children", None)
+    if isinstance(children, dict):
+        for child in children.values():
+            _drawn(child, out)
+    if type(node).__name__ == "Dataframe":
+        out.append(node.value.to_csv())  # type: ignore[attr-defined]
+    elif getattr(node, "proto", None) is not None:
+        out.append(str(node.proto))  # type: ignore[attr-defined]
+    return out
+
+
+@pytest.fixture(scope="module")
+def foreign(tiny_db: Path) -> dict[str, set[str]]:
+    """Codes and names that belong to areas outside 临泉县 (and that never occur inside it)."""
+    con = open_read_only(tiny_db)
+    codes = {r[0] for r in con.execute(
+        """select county_code from ref_county union select township_code from ref_township
+           union select village_code from ref_village union select household_id from stg_household"""
+    ).fetchall() if not r[0].startswith(OWN)}  # fmt: skip
+    own_names = {r[0] for r in con.execute(
+        "select county_name from ref_county where county_code = $c", {"c": OWN}
+    ).fetchall()}  # fmt: skip
+    names = {r[0] for r in con.execute("select county_name from ref_county").fetchall()} - own_names
+    con.close()
+    return {"codes": codes, "names": names}
+
+
+def _leaks(text: str, foreign: dict[str, set[str]]) -> list[str]:
+    tokens = set(re.findall(r"(?<!\d)34\d{4,16}(?!\d)", text))
+    found = sorted(tokens & foreign["codes"])
+    found += sorted(n for n in foreign["names"] if n in text)
+    return found
+
+
+def _county_session(**query: str) -> AppTest:
+    at = app_test("linquan")
+    for k, v in query.items():
+        at.query_params[k] = v
+    return at
+
+
+# ------------------------------------------------------------------------------------ the leak test
+
+
+@pytest.mark.parametrize("page", DATA_PAGES + ADMIN_PAGES)
+def test_county_user_sees_nothing_of_another_county(
+    page: str, tiny_db: Path, foreign: dict[str, set[str]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("FUPIN_DB", str(tiny_db))
+    for params in URL_PARAMS:
+        at = _county_session(**params).run()
+        if page in ADMIN_PAGES:  # not in a county user's navigation at all
+            with pytest.raises(ValueError, match="Could not find a navigation page"):
+                at.switch_page(page)
+        elif page != "pages/overview.py":
+            at.switch_page(page).run()
+        assert not at.exception, (page, params, [e.message for e in at.exception])
+        text = "\n".join(_drawn(at._tree, []))
+        assert OWN in text or "临泉县" in text, (page, params, "the county's own view was not drawn")
+        leaks = _leaks(text, foreign)
+        assert not leaks, f"{page} with {params} shows another county's data: {leaks[:10]}"
+
+
+def test_the_leak_check_catches_a_leak(tiny_db: Path, foreign: dict[str, set[str]], monkeypatch) -> None:
+    """The same check on the province administrator's view of 阜南县 does find 阜南县."""
+    monkeypatch.setenv("FUPIN_DB", str(tiny_db))
+    at = app_test("admin")
+    at.query_params["county"] = OTHER
+    at.run()
+    at.switch_page("pages/warnings.py").run()
+    leaks = _leaks("\n".join(_drawn(at._tree, [])), foreign)
+    assert any(code.startswith(OTHER) for code in leaks) and "阜南县" in leaks
+
+
+@pytest.mark.parametrize("name", [n for n in queries.names() if queries.load(n).scoped])
+def test_every_scoped_query_keeps_a_county_user_in_their_county(
+    con: duckdb.DuckDBPyConnection, foreign: dict[str, set[str]], name: str
+) -> None:
+    q = queries.load(name)
+    (hid,) = con.execute(
+        "select household_id from stg_household where starts_with(household_id, $c) limit 1", {"c": OTHER}
+    ).fetchone()
+    params = PARAMS | {"household_id": hid, "area_prefix": OTHER, "county": OTHER, "counties": [OTHER]}
+    df = queries.run(con, name, LINQUAN, **{k: v for k, v in params.items() if k in q.params})
+    assert not _leaks(df.to_csv(), foreign), name
+
+
+def _xlsx_text(data: bytes) -> str:
+    sheets = pd.read_excel(io.BytesIO(data), sheet_name=None, header=None, dtype=str, engine="calamine")
+    return "\n".join(df.to_csv() for df in sheets.values())
+
+
+def test_exports_keep_a_county_user_in_their_county(
+    tiny_db: Path, foreign: dict[str, set[str]], tmp_path: Path
+) -> None:
+    con = open_read_only(tiny_db)
+    month = reports.month_workbook(con, LINQUAN, "2020-04", area_prefix=OTHER)
+    assert not _leaks(_xlsx_text(month), foreign)
+    with pytest.raises(ValueError, match="no data"):  # another county's bulletin: there is none to make
+        reports.build_bulletin(con, LINQUAN, "2020Q2", area_prefix=OTHER)
+    bulletin = reports.build_bulletin(con, LINQUAN, "2020Q2")
+    assert not _leaks(_xlsx_text(reports.bulletin_workbook(bulletin)), foreign)
+    own = reports.month_workbook(con, LINQUAN, "2020-04")
+    assert OWN in _xlsx_text(own)  # the county's own workbook does hold its records
+
+
+# ------------------------------------------------------------------------------------ sign-in gate
+
+
+def test_no_data_before_sign_in(tiny_db: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("FUPIN_DB", str(tiny_db))
+    at = app_test(None)
+    at.query_params["county"] = OWN
+    at.run()
+    assert not at.exception
+    assert [b.label for b in at.button] == ["登录"]
+    assert not at.metric and not at.dataframe and not at.get("plotly_chart")
+    assert not at.sidebar.children or not any(True for _ in at.sidebar.selectbox)
+
+
+def test_wrong_password_is_refused_and_audited(tiny_db: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from fupin import audit
+
+    monkeypatch.setenv("FUPIN_DB", str(tiny_db))
+    at = app_test(None).run()
+    at.text_input[0].input("linquan")
+    at.text_input[1].input("not-the-password")
+    at.button[0].click().run()
+    assert any("账号或密码错误" in e.value for e in at.error)
+    assert "auth_user" not in at.session_state
+    last = audit.rows(1)[0]
+    assert (last["action"], json.loads(last["filters"])["username"]) == ("login_failed", "linquan")
+
+
+def test_right_password_signs_in_with_the_account_scope(tiny_db: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("FUPIN_DB", str(tiny_db))
+    at = app_test(None).run()
+    at.text_input[0].input("linquan")
+    at.text_input[1].input("demo-county")
+    at.button[0].click().run()
+    assert not at.exception
+    assert at.session_state["auth_user"] == "linquan"
+    sel = at.session_state["viewer"]
+    assert (sel.role, sel.scope_level, sel.scope_code) == ("county", "county", OWN)
+    assert at.title[0].value.startswith("临泉县")  # the overview of their county
+
+
+def test_meeting_account_sees_meeting_mode_only(tiny_db: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("FUPIN_DB", str(tiny_db))
+    at = app_test("meeting").run()
+    assert not at.exception
+    assert "（演示数据）" in at.title[0].value or "总览" in at.title[0].value
+    assert not at.dataframe  # aggregates only
+    with pytest.raises(ValueError, match="Could not find a navigation page"):  # not in its navigation
+        at.switch_page("pages/warnings.py")
+    at.query_params["mode"] = "normal"  # no way out of meeting mode by URL
+    at.run()
+    assert "退出登录" in [b.label for b in at.button] and "进入会议模式" not in [b.label for b in at.button]
+
+
+def test_analyst_may_not_unmask(tiny_db: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("FUPIN_DB", str(tiny_db))
+    at = app_test("analyst").run()
+    at.switch_page("pages/warnings.py").run()
+    assert not at.exception
+    assert not [t for t in at.toggle if t.label == "显示完整信息"]
+    names = at.dataframe[-1].value["户主"]
+    assert len(names) and names.str.contains(r"\*").all()
+    admin = app_test("admin").run()
+    admin.switch_page("pages/warnings.py").run()
+    assert [t for t in admin.toggle if t.label == "显示完整信息"]
+
+
+@pytest.fixture(scope="module")
+def real_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A warehouse whose exports do not say they are synthetic (a stand-in for real exports)."""
+    out = tmp_path_factory.mktemp("real") / "exports"
+    generate(scale="tiny", seed=SEED, out=out)
+    manifest = json.loads((out / "_manifest.json").read_text(encoding="utf-8"))
+    (out / "_manifest.json").write_text(json.dumps(manifest | {"synthetic": False}), encoding="utf-8")
+    db = out.parent / "warehouse.duckdb"
+    assert ingest(out, db).ok
+    return db
+
+
+def test_real_data_without_accounts_refuses_to_start(real_db: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("FUPIN_DB", str(real_db))
+    at = app_test("admin").run()  # even a session that says it is signed in
+    assert any("拒绝启动" in e.value for e in at.error)
+    assert not at.metric and not at.button and not at.dataframe
+
+
+def test_real_data_with_accounts_uses_them_and_not_the_demo_ones(
+    real_db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from fupin.auth import hash_password
+
+    accounts = tmp_path / "accounts.toml"
+    accounts.write_text(
+        f'[accounts.wang]\nname = "王科长"\nrole = "county"\nscope = "{OWN}"\n'
+        f'password_hash = "{hash_password("s3cret-Pass")}"\n',
+        encoding="utf-8",
+    )
+    monkeypatch.setenv("FUPIN_DB", str(real_db))
+    monkeypatch.setenv("FUPIN_ACCOUNTS", str(accounts))
+    demo = app_test("admin").run()  # a demo account does not exist here
+    assert [b.label for b in demo.button] == ["登录"]
+    assert not [i for i in demo.info if "演示账号" in i.value]
+    at = app_test(None).run()
+    at.text_input[0].input("wang")
+    at.text_input[1].input("s3cret-Pass")
+    at.button[0].click().run()
+    assert not at.exception
+    assert at.session_state["viewer"].scope_code == OWN
+    assert not [w for w in at.sidebar.warning if "演示数据" in w.value]  # real data is not labelled demo
+
+
+def test_example_accounts_file_is_valid() -> None:
+    from fupin.auth import load_accounts
+    from fupin.reference import PROJECT_ROOT
+
+    example = PROJECT_ROOT / "data" / "accounts.example.toml"
+    accounts = load_accounts(example, county_codes={OWN, OTHER})
+    assert {a.role for a in accounts.values()} == {"province_admin", "city", "county", "analyst", "meeting"}

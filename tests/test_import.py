@@ -1,0 +1,145 @@
+"""数据导入: uploads are checked before anything is staged; the dry run builds a candidate with the CLI's
+ingest and reports quarantined rows with their reasons; commit swaps it in; a bad file changes nothing."""
+
+from __future__ import annotations
+
+import io
+import shutil
+import zipfile
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from fupin import importer
+from fupin.importer import Upload
+from fupin.ingest import ingest
+from fupin.warehouse import file_identity
+
+MONTH = "2020-06"
+
+
+@pytest.fixture()
+def site(tiny_exports: Path, tmp_path: Path) -> tuple[Path, Path, list[Upload]]:
+    """A store holding every month but June, its warehouse, and June's files as uploads."""
+    store = tmp_path / "data" / "exports" / "demo"
+    shutil.copytree(tiny_exports, store, ignore=shutil.ignore_patterns(MONTH))
+    db = tmp_path / "data" / "warehouse.duckdb"
+    assert ingest(store, db).ok
+    uploads = [Upload(p.name, p.read_bytes()) for p in sorted((tiny_exports / MONTH).iterdir())]
+    return store, db, uploads
+
+
+def _months(db: Path) -> list[str]:
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        return list(con.execute("select months from ingest_batch").fetchone()[0])
+    finally:
+        con.close()
+
+
+def _xlsx_zip_without_workbook() -> bytes:
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as z:
+        z.writestr("photos/1.jpg", b"\xff\xd8\xff")
+    return buf.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("name", "data", "message"),
+    [
+        ("户信息.jpg", b"\xff\xd8\xff\xe0JFIF", "不支持的文件类型「.jpg」"),
+        ("户信息.zip", b"PK\x03\x04", "不支持的文件类型「.zip」"),
+        ("户信息", b"a,b", "无扩展名"),
+        ("户信息.csv", b"", "文件为空"),
+        ("户信息.csv", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "不是文本格式的 CSV"),
+        ("户信息.xlsx", b"\x89PNG\r\n\x1a\n", "不是有效的 XLSX"),
+        ("户信息.xlsx", _xlsx_zip_without_workbook(), "压缩包，不是 Excel 工作簿"),
+        ("户信息.xlsx", b"PK\x03\x04garbage", "已损坏"),
+        ("照片.csv", "行政区划代码\n1".encode(), "文件名不对应任何导出表"),
+        ("户信息.csv", b"\xff\xfe\xfd" * 10, "编码无法识别"),
+    ],
+)
+def test_not_an_export_is_refused_with_a_chinese_reason(name: str, data: bytes, message: str) -> None:
+    check = importer.check_file(Upload(name, data))
+    assert check.error and message in check.error
+
+
+def test_upload_limits() -> None:
+    ok = Upload("户信息.csv", "行政区划代码,户编号\n".encode())
+    assert importer.check_file(ok).error is None and importer.check_file(ok).table == "户信息"
+    big = Upload("户信息.csv", b"x" * (2 * 1024 * 1024))
+    assert "超过 1 MB" in (importer.check_file(big, max_mb=1).error or "")
+    _, problems = importer.check_uploads([ok] * 3, max_files=2)
+    assert any("最多导入 2 个文件" in p for p in problems) and any("文件重名" in p for p in problems)
+    _, problems = importer.check_uploads([])
+    assert problems == ["请选择要导入的文件"]
+    _, problems = importer.check_uploads([ok, Upload("a.png", b"\x89PNG")])
+    assert any("1 个文件不能导入" in p for p in problems)
+
+
+def test_dry_run_then_commit(site: tuple[Path, Path, list[Upload]], tiny_exports: Path) -> None:
+    store, db, uploads = site
+    before = file_identity(db)
+    assert MONTH not in _months(db)
+    staged = importer.stage(uploads, MONTH, store, importer.staging_root(db), db=db)
+    assert not staged.missing_tables and not staged.replaces_month
+    report = importer.dry_run(staged)
+    assert report.ok, report.error
+    assert file_identity(db) == before and MONTH not in _months(db)  # the dry run changed nothing
+    june = [f for f in report.files if f.month == MONTH]
+    assert len(june) == len(uploads)
+    assert sum(f.rows_read for f in june) == sum(f.rows_loaded + f.rows_quarantined for f in june)
+    importer.commit(staged, db)
+    assert file_identity(db) != before and _months(db)[-1] == MONTH
+    assert (store / MONTH).is_dir() and not staged.folder.exists()
+    cli = ingest(tiny_exports, db.parent / "cli.duckdb", dry_run=True)  # the CLI over the same exports
+    assert cli.batch_id == report.batch_id  # the same batch: same files, same reference data
+
+
+def test_quarantine_by_reason_with_examples(site: tuple[Path, Path, list[Upload]]) -> None:
+    store, db, uploads = site
+    target = next(u for u in uploads if u.name.startswith("户信息"))
+    try:
+        text = target.data.decode("utf-8-sig").splitlines()
+    except UnicodeDecodeError:
+        text = target.data.decode("gb18030").splitlines()  # the exports come in both encodings
+    line = next(i for i, t in enumerate(text) if t.startswith('"34'))  # the first data row (after title, header)
+    row = text[line].split(",")
+    row[3] = row[3][:-2] + ("0" if row[3][-2] != "0" else "1") + '"'  # the check digit no longer matches
+    text[line] = ",".join(row)
+    bad = Upload(target.name, ("\ufeff" + "\n".join(text) + "\n").encode("utf-8"))
+    staged = importer.stage([bad if u is target else u for u in uploads], MONTH, store, importer.staging_root(db),
+                            db=db)  # fmt: skip
+    report = importer.dry_run(staged)
+    assert report.ok
+    examples = importer.quarantine_examples(staged)
+    hit = [e for e in examples if e["表"] == "户信息" and e["原因"] == "身份证号码格式或校验位错误"]
+    assert hit and hit[0]["行数"] >= 1
+    assert f"{MONTH}/{target.name} 第{line + 1}行" in hit[0]["示例"]
+    importer.discard(staged)
+    assert not staged.folder.exists()
+
+
+def test_a_file_that_breaks_the_contract_changes_nothing(site: tuple[Path, Path, list[Upload]]) -> None:
+    store, db, uploads = site
+    before = file_identity(db)
+    garbage = Upload("户信息_340100.csv", "名字,年龄\n张三,3\n".encode())
+    staged = importer.stage([*uploads, garbage], MONTH, store, importer.staging_root(db), db=db)
+    report = importer.dry_run(staged)
+    assert not report.ok
+    assert "户信息" in report.error["message_cn"] and "表头" in report.error["message_cn"]
+    with pytest.raises(importer.CommitError, match="请先完成预检"):
+        importer.commit(staged, db)
+    assert file_identity(db) == before and not (store / MONTH).exists()
+
+
+def test_partial_month_and_a_stale_dry_run(site: tuple[Path, Path, list[Upload]]) -> None:
+    store, db, uploads = site
+    only_households = [u for u in uploads if u.name.startswith("户信息")]
+    staged = importer.stage(only_households, "2020-05", store, importer.staging_root(db), db=db)
+    assert staged.replaces_month and "监测记录" in staged.missing_tables
+    assert importer.dry_run(staged).ok
+    assert ingest(store, db).ok  # someone else ingested meanwhile
+    with pytest.raises(importer.CommitError, match="请重新预检"):
+        importer.commit(staged, db)
