@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import time
+
 import streamlit as st
 
-from fupin.ui import app_selection, connection, current_batch, login_form, signed_in_account
+from fupin.ui import app_selection, connection, current_batch, log_run_time, login_form, signed_in_account
+
+started = time.perf_counter()
 
 present = st.query_params.get("mode") == "present"
 st.set_page_config(
@@ -48,4 +52,7 @@ else:
     allowed = pages
 pg = st.navigation(allowed, position="hidden" if present or viewer.role == "meeting" else "sidebar")
 app_selection(viewer)  # the shared sidebar; the viewer (scope) is inside the selection every page reads
-pg.run()
+try:
+    pg.run()
+finally:
+    log_run_time(pg.url_path or "overview", viewer, time.perf_counter() - started)  # only with FUPIN_TIMING_LOG

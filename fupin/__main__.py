@@ -54,6 +54,7 @@ def main(argv: list[str] | None = None) -> int:
     b.add_argument("--loads", type=int, default=5, help="pages: timed browser loads of /map")
     b.add_argument("--sessions", type=int, default=20, help="load: concurrent browser sessions")
     b.add_argument("--minutes", type=float, default=5.0, help="load: how long the sessions cycle")
+    b.add_argument("--think", type=float, default=1.0, help="load: seconds a session waits between pages")
 
     args, rest = parser.parse_known_args(argv)
     if args.cmd == "boundaries":
@@ -141,7 +142,9 @@ def main(argv: list[str] | None = None) -> int:
             from fupin.loadtest import run_load
 
             db = (args.db or args.workdir / "warehouse-province.duckdb").resolve()
-            result = run_load(db=db, workdir=args.workdir.resolve(), sessions=args.sessions, minutes=args.minutes)
+            result = run_load(
+                db=db, workdir=args.workdir.resolve(), sessions=args.sessions, minutes=args.minutes, think_s=args.think
+            )
             print(json.dumps(result, ensure_ascii=False, indent=2))
             return 0 if result["errors"] == 0 and not result["external_requests"] else 1
         if args.what == "pages":

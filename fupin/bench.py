@@ -112,7 +112,9 @@ class Server:
 
 
 @contextmanager
-def streamlit_server(db: Path, *, log: Path, port: int | None = None, timeout: float = 120) -> Iterator[Server]:
+def streamlit_server(
+    db: Path, *, log: Path, port: int | None = None, timeout: float = 120, env: dict[str, str] | None = None
+) -> Iterator[Server]:
     """`streamlit run app.py` on a free localhost port with FUPIN_DB=db, up once /_stcore/health answers.
 
     Stopped at exit: terminate, then kill. Its output goes to `log` (quoted when it fails to start)."""
@@ -120,7 +122,7 @@ def streamlit_server(db: Path, *, log: Path, port: int | None = None, timeout: f
     cmd = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
            "--server.headless", "true", "--server.address", "127.0.0.1",
            "--server.fileWatcherType", "none", "--browser.gatherUsageStats", "false"]  # fmt: skip
-    env = {**os.environ, "FUPIN_DB": str(db)}
+    env = {**os.environ, **(env or {}), "FUPIN_DB": str(db)}
     env.setdefault("FUPIN_AUDIT", str(log.parent / "audit.sqlite"))  # never the repo's data/audit/
     log.parent.mkdir(parents=True, exist_ok=True)
     with log.open("wb") as out:

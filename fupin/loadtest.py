@@ -9,7 +9,9 @@
   in the sidebar (the way a person moves between pages: one Streamlit session per browser tab); the
   meeting screen reloads the meeting-mode overview.
 - Page time: from the click (or reload) until the page's heading is drawn and the script has
-  finished (Streamlit's running indicator gone). Errors: an exception on the page or a page that
+  finished (Streamlit's running indicator gone) — what the person waits for. Server time: each script
+  run's own duration inside the server (app.py writes it to FUPIN_TIMING_LOG) — what the server costs,
+  apart from the browsers' drawing. Errors: an exception on the page or a page that
   does not finish within 60 s. Requests to any host other than this machine are counted too.
 - The server's RSS is sampled every second (with its children). The browsers run on the same
   machine, so the figures are for server and clients sharing its cores.
@@ -106,7 +108,7 @@ async def _sign_in(page: object, url: str, user: str) -> None:
 
 
 async def _session(
-    browser: object, url: str, plan: Plan, until: float, samples: list[Sample], external: set[str]
+    browser: object, url: str, plan: Plan, until: float, samples: list[Sample], external: set[str], think_ms: int
 ) -> None:
     ctx = await browser.new_context(viewport={"width": 1600, "height": 1000})  # type: ignore[attr-defined]
     ctx.on("request", lambda r: external.add(r.url) if _is_external(r.url) else None)
@@ -139,9 +141,34 @@ async def _session(
                 error = f"{type(exc).__name__}: {str(exc).splitlines()[0][:200]}"
                 await page.goto(url + "/")  # start again from the overview
             samples.append(Sample(plan.user, plan.role, path or "overview", time.perf_counter() - t0, error))
-            await page.wait_for_timeout(1000)  # a person reads the page for a moment
+            await page.wait_for_timeout(think_ms)  # a person reads the page
     finally:
         await ctx.close()
+
+
+def _cpu_seconds(pids: list[int]) -> float:
+    import psutil
+
+    total = 0.0
+    for pid in pids:
+        try:
+            p = psutil.Process(pid)
+            for q in [p, *p.children(recursive=True)]:
+                t = q.cpu_times()
+                total += t.user + t.system
+        except psutil.Error:
+            pass
+    return total
+
+
+def _chromium_pids() -> list[int]:
+    import psutil
+
+    return [
+        p.pid
+        for p in psutil.process_iter(["name"])
+        if "chrom" in (p.info["name"] or "") or "headless" in (p.info["name"] or "")
+    ]
 
 
 def _watch_rss(pid: int, stop: threading.Event, out: list[float]) -> None:
@@ -157,30 +184,38 @@ def _watch_rss(pid: int, stop: threading.Event, out: list[float]) -> None:
         stop.wait(1.0)
 
 
-def run_load(*, db: Path, workdir: Path, sessions: int = 20, minutes: float = 5.0) -> dict:
+def run_load(*, db: Path, workdir: Path, sessions: int = 20, minutes: float = 5.0, think_s: float = 1.0) -> dict:
     from playwright.async_api import async_playwright
 
     workdir.mkdir(parents=True, exist_ok=True)
     session_plans = plans(sessions)
     accounts = workdir / "load-accounts.toml"
     write_accounts(accounts, session_plans)
+    think_ms = int(think_s * 1000)
     samples: list[Sample] = []
     external: set[str] = set()
     rss: list[float] = []
     os.environ["FUPIN_ACCOUNTS"] = str(accounts)
+    timing = workdir / "load-server-times.tsv"
+    timing.unlink(missing_ok=True)
+    os.environ["FUPIN_TIMING_LOG"] = str(timing)
     os.environ.setdefault("FUPIN_SESSION_KEY", str(workdir / "load-session.key"))
     with streamlit_server(db, log=workdir / "load-streamlit.log", timeout=300) as server:
         stop = threading.Event()
         watcher = threading.Thread(target=_watch_rss, args=(server.proc.pid, stop, rss), daemon=True)
         watcher.start()
 
+        cpu: dict[str, float] = {}
+
         async def main() -> None:
             async with async_playwright() as pw:
                 browser = await pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+                cpu["server0"], cpu["browser0"] = _cpu_seconds([server.proc.pid]), _cpu_seconds(_chromium_pids())
                 until = time.monotonic() + minutes * 60
                 await asyncio.gather(*(
-                    _session(browser, server.url, p, until, samples, external) for p in session_plans
+                    _session(browser, server.url, p, until, samples, external, think_ms) for p in session_plans
                 ))  # fmt: skip
+                cpu["server1"], cpu["browser1"] = _cpu_seconds([server.proc.pid]), _cpu_seconds(_chromium_pids())
                 await browser.close()
 
         t0 = time.monotonic()
@@ -197,9 +232,16 @@ def run_load(*, db: Path, workdir: Path, sessions: int = 20, minutes: float = 5.
     def pct(v: list[float], q: float) -> float:
         return round(statistics.quantiles(v, n=100)[int(q) - 1], 2) if len(v) >= 2 else (round(v[0], 2) if v else 0.0)
 
+    server_times: dict[str, list[float]] = {}
+    if timing.exists():
+        for line in timing.read_text(encoding="utf-8").splitlines():
+            _, page, _, seconds = line.split("\t")
+            server_times.setdefault(page, []).append(float(seconds))
+    every = [t for v in server_times.values() for t in v]
     result = {
         "sessions": sessions,
         "minutes": minutes,
+        "think_s": think_s,
         "wall_s": round(wall, 1),
         "page_views": len(samples),
         "errors": len(samples) - len(ok),
@@ -208,6 +250,15 @@ def run_load(*, db: Path, workdir: Path, sessions: int = 20, minutes: float = 5.
         "p95_s": pct(ok, 95),
         "max_s": round(max(ok), 2) if ok else 0.0,
         "by_page": {p: {"n": len(v), "p50_s": pct(v, 50), "p95_s": pct(v, 95)} for p, v in sorted(by_page.items())},
+        "server_script_runs": len(every),
+        "server_p50_s": pct(every, 50),
+        "server_p95_s": pct(every, 95),
+        "server_by_page": {
+            p: {"n": len(v), "p50_s": pct(v, 50), "p95_s": pct(v, 95)} for p, v in sorted(server_times.items())
+        },
+        "cpu_seconds_server": round(cpu.get("server1", 0) - cpu.get("server0", 0), 1),
+        "cpu_seconds_browsers": round(cpu.get("browser1", 0) - cpu.get("browser0", 0), 1),
+        "cpu_seconds_available": round(wall * (os.cpu_count() or 1), 1),
         "server_rss_mib_max": round(max(rss)) if rss else None,
         "server_rss_mib_end": round(rss[-1]) if rss else None,
         "external_requests": sorted(external),

@@ -19,6 +19,12 @@ from fupin.scope import Viewer, scope_prefix
 from fupin.warehouse import cursor
 
 QUERY_DIR = Path(__file__).resolve().parent.parent / "queries"
+# Queries whose rows are households (or their members, visits, measures, records): never for a viewer
+# that sees aggregates only (会议大屏), whatever page asks.
+HOUSEHOLD_ROWS = frozenset({
+    "red_flag_households", "household_profile", "household_members", "household_months", "household_rule_hits",
+    "household_measures", "household_visits", "month_check_records", "category_mismatches",
+})  # fmt: skip
 _PARAM = re.compile(r"\$([a-z_][a-z0-9_]*)")
 
 
@@ -50,6 +56,8 @@ def names() -> list[str]:
 
 def run(con: duckdb.DuckDBPyConnection, name: str, viewer: Viewer, **params: object) -> pd.DataFrame:
     """Run a named query for a viewer. A cursor per call, so threads never share one."""
+    if name in HOUSEHOLD_ROWS and not viewer.sees_households:
+        raise PermissionError(f"{viewer.role} may not read household rows ({name})")
     q = load(name)
     bound = dict(params)
     if q.scoped:

@@ -7,6 +7,7 @@ Kept apart from the pure modules: only this file and pages/ import streamlit.
 from __future__ import annotations
 
 import datetime as dt
+import os
 import threading
 import time
 from dataclasses import dataclass, field
@@ -115,7 +116,14 @@ def current_batch() -> BatchInfo:
 # ---------------------------------------------------------------------------------- cached queries
 
 
-@st.cache_data(max_entries=256, show_spinner=False)
+def cache_viewer(viewer: Viewer) -> Viewer:
+    """What a query's rows depend on: the scope, and whether household rows may be read. Everyone with
+    the same scope shares one cache entry (the province's administrators and analysts, a county's users)."""
+    role = "analyst" if viewer.sees_households else "meeting"
+    return Viewer(name="", role=role, scope_level=viewer.scope_level, scope_code=viewer.scope_code)
+
+
+@st.cache_data(max_entries=512, show_spinner=False)
 def query(name: str, viewer: Viewer, batch_id: str, **params: object) -> pd.DataFrame:
     """A named query, cached per viewer, batch and parameters (a new batch never hits old entries)."""
     del batch_id  # part of the cache key only
@@ -152,7 +160,7 @@ class Selection:
         return scope_prefix(self.viewer)
 
     def q(self, name: str, **params: object) -> pd.DataFrame:
-        return query(name, self.viewer, self.batch.batch_id, **params)
+        return query(name, cache_viewer(self.viewer), self.batch.batch_id, **params)
 
 
 def _select_county(code: str) -> None:
@@ -164,7 +172,7 @@ def sidebar(viewer: Viewer, *, present: bool) -> Selection:
     """Render the shared sidebar and return the selection; the URL mirrors it (?month=&county=)."""
     batch = current_batch()
     months = [m.strftime("%Y-%m") for m in queries.run(connection(), "months_available", viewer)["month"]]
-    flags = query("county_flags", viewer, batch.batch_id)
+    flags = query("county_flags", cache_viewer(viewer), batch.batch_id)
     flags = flags[[allows(viewer, c) for c in flags["county_code"]]]
     city_names = dict(zip(flags["city_code"], flags["city_name"], strict=False))
     county_names = dict(zip(flags["county_code"], flags["county_name"], strict=False))
@@ -203,7 +211,7 @@ def sidebar(viewer: Viewer, *, present: bool) -> Selection:
         st.selectbox("县（市、区）", ["", *counties], key="county", disabled=viewer.scope_level == "county",
                      format_func=lambda c: county_names.get(c, "全部"))  # fmt: skip
         st.divider()
-        if not present and st.button("进入会议模式", icon=":material/slideshow:", use_container_width=True):
+        if not present and st.button("进入会议模式", icon=":material/slideshow:", width="stretch"):
             qp["mode"] = "present"
             st.rerun()
         st.caption(f"数据批次 {batch.batch_id}\n\n导入于 {batch.started_at} · 截至 {month_label(batch.months[-1])}")
@@ -213,7 +221,7 @@ def sidebar(viewer: Viewer, *, present: bool) -> Selection:
             else f" · {md_escape(county_names.get(viewer.scope_code) or city_names.get(viewer.scope_code, viewer.scope_code))}"
         )
         st.caption(f":material/person: {md_escape(viewer.name)}（{ROLE_LABELS[viewer.role]}{where}）")
-        if not present and st.button("退出登录", icon=":material/logout:", use_container_width=True, key="sign_out"):
+        if not present and st.button("退出登录", icon=":material/logout:", width="stretch", key="sign_out"):
             sign_out(viewer)
 
     month, city, county = ss["month"], ss["city"] or None, ss["county"] or None
@@ -273,14 +281,14 @@ def login_form(src: AccountSource) -> None:
         st.markdown("## :material/lock: 皖扶看板 · 登录")
         st.caption("安徽省扶贫开发领导小组 · 防止返贫监测与脱贫攻坚调度")
         if _oidc_configured():
-            if st.button("使用单位统一身份认证登录", type="primary", icon=":material/login:", use_container_width=True):
+            if st.button("使用单位统一身份认证登录", type="primary", icon=":material/login:", width="stretch"):
                 st.login()
             return
         throttle = _throttle()
         with st.form("login", border=True):
             username = st.text_input("账号", autocomplete="username", key="login_user")
             password = st.text_input("密码", type="password", autocomplete="current-password", key="login_password")
-            submitted = st.form_submit_button("登录", type="primary", use_container_width=True)
+            submitted = st.form_submit_button("登录", type="primary", width="stretch")
         if submitted:
             wait = throttle.locked_for(username)
             acc = None if wait else authenticate(src.accounts, username, password)
@@ -357,6 +365,14 @@ def current_viewer() -> Viewer:
         st.error("请先登录。")
         st.stop()
     return viewer
+
+
+def log_run_time(page: str, viewer: Viewer, seconds: float) -> None:
+    """Append the script run's server time to FUPIN_TIMING_LOG (the load test reads it); off by default."""
+    path = os.environ.get("FUPIN_TIMING_LOG")
+    if path:
+        with open(path, "a", encoding="utf-8") as f:
+            f.write(f"{time.time():.3f}\t{page}\t{viewer.role}\t{seconds:.4f}\n")
 
 
 def is_present() -> bool:

@@ -76,7 +76,7 @@ table = table.assign(
 if table.empty:
     st.info("没有符合条件的审计记录。")
 else:
-    st.dataframe(table, hide_index=True, use_container_width=True, height=min(560, 38 + 35 * len(table)))
+    st.dataframe(table, hide_index=True, width="stretch", height=min(560, 38 + 35 * len(table)))
     st.download_button("下载审计记录（XLSX）", households_xlsx(table, title=f"审计日志 · 导出于 {today}"),
                        f"审计日志_{today}.xlsx", icon=":material/download:",
                        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")  # fmt: skip

@@ -72,7 +72,7 @@ with tab_c:
                 "支付率": ranked["disbursement_rate"].astype(float), "进度要求": ranked["required_share"].astype(float),
                 "状态": ["进度迟缓" if s else "" for s in ranked["slow"]],
             }),
-            hide_index=True, use_container_width=True, height=520,
+            hide_index=True, width="stretch", height=520,
             column_config={"支付率": st.column_config.NumberColumn(format="percent"),
                            "进度要求": st.column_config.NumberColumn(format="percent"),
                            "已下达（万元）": st.column_config.NumberColumn(format="%.1f"),
@@ -89,7 +89,7 @@ with tab_s:
             "已支付（万元）": level["paid"].astype(float),
             "支付率": (level["paid"] / level["allocated"].where(level["allocated"] > 0)).astype(float),
         }),
-        hide_index=True, use_container_width=True,
+        hide_index=True, width="stretch",
         column_config={"支付率": st.column_config.NumberColumn(format="percent"),
                        "已下达（万元）": st.column_config.NumberColumn(format="%.1f"),
                        "已支付（万元）": st.column_config.NumberColumn(format="%.1f")},
@@ -108,7 +108,7 @@ with tab_e:
             "每个剩余贫困人口（万元）": in_area["allocated_per_poor_person"].astype(float),
             "每个受疫情影响户（万元）": in_area["allocated_per_epidemic_household"].astype(float),
         }).sort_values("受疫情影响户", ascending=False),
-        hide_index=True, use_container_width=True,
+        hide_index=True, width="stretch",
         column_config={c: st.column_config.NumberColumn(format="%.2f")
                        for c in ("已下达（万元）", "每个剩余贫困人口（万元）", "每个受疫情影响户（万元）")},
     )  # fmt: skip
@@ -126,7 +126,7 @@ with tab_p:
                 "计划财政专项（万元）": projects["special_fund_planned"].astype(float),
                 "已下达（万元）": projects["allocated"].astype(float), "已支付（万元）": projects["paid"].astype(float),
             }),
-            hide_index=True, use_container_width=True,
+            hide_index=True, width="stretch",
         )  # fmt: skip
 
 with tab_f:
@@ -134,7 +134,7 @@ with tab_f:
         条数=("record_id", "count"), 金额万元=("amount_wan", "sum")
     )
     st.dataframe(checks.rename(columns={"check_id": "检查", "check_name": "问题", "clause": "政策条款", "金额万元": "金额（万元）"}),
-                 hide_index=True, use_container_width=True)  # fmt: skip
+                 hide_index=True, width="stretch")  # fmt: skip
     pick = st.selectbox("问题类型", ["", *checks["check_id"]], key="fd_check",
                         format_func=lambda c: "全部" if not c else f"{c} {dict(zip(checks['check_id'], checks['check_name'], strict=True))[c]}")  # fmt: skip
     shown = findings if not pick else findings[findings["check_id"] == pick]
@@ -143,7 +143,7 @@ with tab_f:
         "记录类型": shown["record_type"], "记录": shown["record_id"], "金额（万元）": shown["amount_wan"].astype(float),
         "说明": shown["detail"],
     })  # fmt: skip
-    st.dataframe(table, hide_index=True, use_container_width=True)
+    st.dataframe(table, hide_index=True, width="stretch")
     if st.button("生成问题清单 XLSX", icon=":material/table_view:", disabled=table.empty):
         st.session_state["fd_export"] = households_xlsx(
             table, title=f"扶贫资金合规问题清单 · {sel.area_name} · {month_label(sel.month)}"

@@ -79,7 +79,7 @@ if problems := ss.get("imp_problems"):
     st.dataframe(
         pd.DataFrame([{"文件": c.name, "大小(KB)": round(c.size / 1024, 1), "识别为": c.table or "—",
                        "问题": c.error or "可以导入"} for c in checks]),
-        hide_index=True, use_container_width=True,
+        hide_index=True, width="stretch",
     )  # fmt: skip
     st.caption("未做任何改动。")
 
@@ -108,12 +108,12 @@ if staged is not None and staged.report is not None:
         pd.DataFrame([{"文件": f.file.split("/", 1)[-1], "表": f.table, "格式": f.format, "编码": f.encoding,
                        "表头所在行": f.header_line, "读取": f.rows_read, "入库": f.rows_loaded,
                        "隔离": f.rows_quarantined, "未识别的列": "、".join(f.unknown_columns)} for f in month_files]),
-        hide_index=True, use_container_width=True,
+        hide_index=True, width="stretch",
     )  # fmt: skip
     examples = importer.quarantine_examples(staged)
     if examples:
         st.markdown("**隔离行（按原因）**")
-        st.dataframe(pd.DataFrame(examples), hide_index=True, use_container_width=True)
+        st.dataframe(pd.DataFrame(examples), hide_index=True, width="stretch")
     else:
         st.success("本月没有被隔离的行。")
     st.caption(

@@ -98,11 +98,11 @@ cols_cn = {"township_name": "乡镇", "village_name": "村", "poverty_village": 
 with tab_t:
     a, b = st.columns([2, 3])
     a.plotly_chart(figures.bar_figure(towns, label_col="township_name", metric=drill_metric, top=15), key="town_bar")
-    b.dataframe(towns.drop(columns="township_code").rename(columns=cols_cn), hide_index=True, use_container_width=True,
+    b.dataframe(towns.drop(columns="township_code").rename(columns=cols_cn), hide_index=True, width="stretch",
                 column_config={"占比（‰）": st.column_config.NumberColumn(format="%.2f")})  # fmt: skip
 with tab_v:
     st.dataframe(villages.drop(columns="village_code").rename(columns=cols_cn), hide_index=True,
-                 use_container_width=True, column_config={"占比（‰）": st.column_config.NumberColumn(format="%.2f")})  # fmt: skip
+                 width="stretch", column_config={"占比（‰）": st.column_config.NumberColumn(format="%.2f")})  # fmt: skip
 
 q = f"?month={sel.month}&county={sel.county}"
 st.markdown(

@@ -29,7 +29,7 @@ k[4].metric("本月开工项目 / 支付", f"{int(totals.projects_started_in_mon
 k[5].metric("未走访边缘户 / 销号滞留", f"{int(totals.edge_unvisited):,} / {int(totals.clearance_stuck):,}户")
 
 st.dataframe(summary.drop(columns="county_code").rename(columns=reports.MONTH_COLUMNS), hide_index=True,
-             use_container_width=True, column_config={"本月支付（万元）": st.column_config.NumberColumn(format="%.1f")})  # fmt: skip
+             width="stretch", column_config={"本月支付（万元）": st.column_config.NumberColumn(format="%.1f")})  # fmt: skip
 
 a, b = st.columns([1, 1])
 kind = a.selectbox("查看记录", list(reports.MONTH_KINDS), key="mc_kind", format_func=reports.MONTH_KINDS.get)
@@ -39,7 +39,7 @@ only = b.selectbox("县（市、区）", county_opts, key="mc_county", format_fu
 records = sel.q("month_check_records", month=sel.month_date, area_prefix=only or area, kind=kind)
 st.caption(f"{reports.MONTH_KINDS[kind]}：{len(records):,}条")
 st.dataframe(records.drop(columns=["kind", "county_code"]).rename(
-    columns={"county_name": "县（市、区）", "record_id": "编号", "detail": "说明"}), hide_index=True, use_container_width=True)  # fmt: skip
+    columns={"county_name": "县（市、区）", "record_id": "编号", "detail": "说明"}), hide_index=True, width="stretch")  # fmt: skip
 
 d1, d2 = st.columns([1, 3])
 if d1.button("生成月核查 XLSX", icon=":material/table_view:"):
@@ -64,9 +64,9 @@ q2.markdown(
     f"**{quarter}**：{len(bulletin.counties)}个县中 **{len(slow)}个** 被点名进度迟缓；规则见下表和 data/reference/bulletin_rules.csv。"
 )
 st.dataframe(pd.DataFrame({"市": slow["city_name"], "县（市、区）": slow["county_name"], "进度迟缓原因": slow["slow_reasons"]}),
-             hide_index=True, use_container_width=True)  # fmt: skip
+             hide_index=True, width="stretch")  # fmt: skip
 st.dataframe(bulletin.rules.rename(columns={"label": "指标", "description": "何为进度迟缓"})[["指标", "何为进度迟缓"]],
-             hide_index=True, use_container_width=True)  # fmt: skip
+             hide_index=True, width="stretch")  # fmt: skip
 if st.button("生成季通报（XLSX 和可打印网页）", icon=":material/description:"):
     st.session_state["mc_bulletin"] = (reports.bulletin_workbook(bulletin),
                                        reports.bulletin_html(bulletin, synthetic=sel.batch.synthetic).encode("utf-8"))  # fmt: skip

@@ -99,7 +99,7 @@ if view == "line":
             "边缘户（现）": res["edge_stored"], "边缘户（情景）": res["edge_scenario"], "红色预警（现）": res["red_stored"],
             "红色预警（情景）": res["red_scenario"], "合计变化": res["delta"] + res["red_scenario"] - res["red_stored"],
         }).sort_values("合计变化", ascending=False),
-        hide_index=True, use_container_width=True,
+        hide_index=True, width="stretch",
     )  # fmt: skip
 
 if view == "shock":
@@ -128,7 +128,7 @@ if view == "shock":
             "其中监测户": shock["cross_line_monitor"], "人均收入（前）": shock["income_pc_before"].round(0),
             "人均收入（后）": shock["income_pc_after"].round(0),
         }),
-        hide_index=True, use_container_width=True,
+        hide_index=True, width="stretch",
     )  # fmt: skip
 
 if view == "alloc":
@@ -149,5 +149,5 @@ if view == "alloc":
             "挂牌督战": alloc["supervised"], "实际下达（万元）": alloc["actual"].astype(float).round(1),
             "按公式（万元）": alloc["scenario"].astype(float).round(1), "差额（万元）": alloc["change"].astype(float).round(1),
         }),
-        hide_index=True, use_container_width=True,
+        hide_index=True, width="stretch",
     )  # fmt: skip

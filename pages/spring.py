@@ -87,7 +87,7 @@ with tab_p:
                 "planned_investment": "计划总投资（万元）", "special_fund_planned": "财政专项（万元）",
                 "planned_start_date": "计划开工", "days_overdue": "逾期天数", "government_procurement": "政府采购",
                 "procurement_date": "采购完成"}),
-            hide_index=True, use_container_width=True,
+            hide_index=True, width="stretch",
             column_config={"计划开工": st.column_config.DateColumn(format="YYYY-MM-DD"),
                            "采购完成": st.column_config.DateColumn(format="YYYY-MM-DD"),
                            "政府采购": st.column_config.CheckboxColumn()},
@@ -143,6 +143,6 @@ with tab_r:
     table["进度迟缓"] = view["lagging"]
     table = table.sort_values("进度迟缓", key=lambda s: s.eq(""))
     st.dataframe(
-        table, hide_index=True, use_container_width=True,
+        table, hide_index=True, width="stretch",
         column_config={MEASURES[k][0]: st.column_config.NumberColumn(format="percent") for k in MEASURES},
     )  # fmt: skip

@@ -111,5 +111,5 @@ st.dataframe(
         "资金支付（万元）": vs["paid"].astype(float).round(1), "红色预警户": vs["red_flag_households"].astype(int),
         "判断依据": vs["reason"],
     }),
-    hide_index=True, use_container_width=True,
+    hide_index=True, width="stretch",
 )  # fmt: skip

@@ -82,14 +82,14 @@ if total and len(by_county) > 1:
         a.plotly_chart(figures.households_by_county_bar(by_county), key="rf_county_bar")
         b.dataframe(by_county.drop(columns="county_code").rename(columns={
             "county_name": "县（市、区）", "city_name": "市", "households": "户数", "new_this_month": "本月新增",
-            "open_over_60_days": "超60天"}), hide_index=True, use_container_width=True)  # fmt: skip
+            "open_over_60_days": "超60天"}), hide_index=True, width="stretch")  # fmt: skip
 
 mismatch = sel.q("category_mismatches", area_prefix=area_prefix)
 if len(mismatch):
     with st.expander(f"数据质量：{len(mismatch):,}户的户类别与政策标准不一致（按规则重算，未改动导出数据）"):
         st.dataframe(mismatch.rename(columns={"household_id": "户编号", "county_name": "县", "exported": "导出户类别",
                                               "expected": "按政策应为", "income": "年人均纯收入（元）", "reason": "依据"}),
-                     hide_index=True, use_container_width=True)  # fmt: skip
+                     hide_index=True, width="stretch")  # fmt: skip
 
 # ------------------------------------------------------------------ the paged table
 pages = max(1, -(-total // PAGE_SIZE))
@@ -118,7 +118,7 @@ if rows.empty:
     st.info("没有符合条件的户。", icon=":material/search_off:")
     st.stop()
 event = st.dataframe(
-    _table(rows), hide_index=True, use_container_width=True, on_select="rerun", selection_mode="single-row",
+    _table(rows), hide_index=True, width="stretch", on_select="rerun", selection_mode="single-row",
     key="rf_table", column_config={"预估年人均纯收入": st.column_config.NumberColumn(format="%d")},
 )  # fmt: skip
 p3.caption(f"第 {int(page_no)} / {pages} 页，每页 {PAGE_SIZE} 户；点击一行查看详情。")
@@ -179,20 +179,20 @@ with tabs[1]:
     hits = sel.q("household_rule_hits", household_id=hid)
     st.dataframe(hits.rename(columns={"month": "月份", "rule_id": "规则", "rule_name": "名称", "severity": "严重程度",
                                       "evidence": "依据（触发时的数值）", "clause": "政策条款"}),
-                 hide_index=True, use_container_width=True)  # fmt: skip
+                 hide_index=True, width="stretch")  # fmt: skip
 with tabs[2]:
     members = mask_frame(sel.q("household_members", household_id=hid), unmask=unmask)
     st.dataframe(members.rename(columns={"name": "姓名", "id_number": "证件号码", "relation": "与户主关系", "sex": "性别",
                                          "birth_date": "出生日期", "labour_ability": "劳动能力", "health": "健康状况",
                                          "schooling": "在校生状况", "migrant_status": "务工状态", "work_place": "务工地点"}),
-                 hide_index=True, use_container_width=True)  # fmt: skip
+                 hide_index=True, width="stretch")  # fmt: skip
 with tabs[3]:
     st.dataframe(sel.q("household_measures", household_id=hid).rename(columns={
         "measure_date": "落实日期", "measure_type": "措施类型", "amount": "金额（元）", "fund_source": "资金来源",
-        "project_id": "项目编号"}), hide_index=True, use_container_width=True)  # fmt: skip
+        "project_id": "项目编号"}), hide_index=True, width="stretch")  # fmt: skip
 with tabs[4]:
     visits = mask_frame(sel.q("household_visits", household_id=hid), unmask=unmask)
     st.dataframe(visits.rename(columns={"visit_date": "走访日期", "method": "方式", "visitor_name": "走访人", "notes": "情况"}),
-                 hide_index=True, use_container_width=True)  # fmt: skip
+                 hide_index=True, width="stretch")  # fmt: skip
 with tabs[5]:
-    st.dataframe(figures.clearance_timeline(months), hide_index=True, use_container_width=True)
+    st.dataframe(figures.clearance_timeline(months), hide_index=True, width="stretch")

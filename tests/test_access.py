@@ -278,3 +278,27 @@ def test_example_accounts_file_is_valid() -> None:
     example = PROJECT_ROOT / "data" / "accounts.example.toml"
     accounts = load_accounts(example, county_codes={OWN, OTHER})
     assert {a.role for a in accounts.values()} == {"province_admin", "city", "county", "analyst", "meeting"}
+
+
+def test_audit_log_page_filters(tiny_db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from fupin import audit
+
+    monkeypatch.setenv("FUPIN_DB", str(tiny_db))
+    monkeypatch.setenv("FUPIN_AUDIT", str(tmp_path / "audit.sqlite"))
+    audit.record(
+        LINQUAN, "household_detail", household_id="3412210010010001", filters={"month": "2020-06"}, row_count=1
+    )
+    audit.record(
+        LINQUAN, "household_detail", household_id="3412210010010002", filters={"month": "2020-06"}, row_count=1
+    )
+    audit.record(LINQUAN, "export_xlsx", filters={"area": OWN}, row_count=37)
+    at = app_test("admin").run()
+    at.switch_page("pages/audit_log.py").run()
+    assert not at.exception, [e.message for e in at.exception]
+    metrics = {m.label: m.value for m in at.metric}
+    assert (metrics["其中查看户详情"], metrics["其中导出"]) == ("2", "1")
+    table = at.dataframe[0].value
+    assert set(table["用户"]) == {"临泉县用户"} and "37" in set(table["行数"])
+    at.text_input(key="au_household").input("3412210010010002").run()
+    assert [m.value for m in at.metric if m.label == "符合条件的记录"] == ["1"]
+    assert list(at.dataframe[0].value["户编号"]) == ["3412210010010002"]

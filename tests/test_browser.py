@@ -185,20 +185,6 @@ def _sidebar_shown(page: sync_api.Page) -> bool:
     return box is not None and box["x"] + box["width"] > 0  # a collapsed sidebar is moved off-screen
 
 
-def test_no_request_leaves_this_machine(server: Server, admin: sync_api.BrowserContext) -> None:
-    if not any(urlsplit(u).path.startswith("/_stcore") for u in REQUESTED):  # run on its own: load the pages here
-        for path in ["/", "/map", "/?mode=present", "/warnings?county=341221", "/supervision", "/spring"]:
-            page = _open(admin, server.url + path)
-            page.wait_for_function("!document.querySelector('[data-testid=\"stStatusWidget\"]')")
-            page.wait_for_timeout(1000)
-            page.close()
-    assert REQUESTED
-    external = sorted(
-        {u for u in REQUESTED if urlsplit(u).scheme not in ("data", "blob") and urlsplit(u).hostname not in LOCAL_HOSTS}
-    )
-    assert not external, f"requests to other hosts: {external}"
-
-
 HEADINGS = {
     "/": "总览", "/map": "剩余贫困人口地图", "/supervision": "挂牌督战", "/spring": "春季攻势", "/funds": "资金",
     "/scenarios": "情景推演", "/month_check": "月核查", "/warnings": "红色预警户", "/import_data": "数据导入",
@@ -303,3 +289,72 @@ def test_signed_out_sees_only_the_login_form(server: Server, browser: sync_api.B
         _screenshot(page, shots, "login-wrong-password.png")
     finally:
         ctx.close()
+
+
+@pytest.fixture(scope="module")
+def import_site(tiny_exports: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Server, Path]]:
+    """A server of its own (the import swaps its warehouse): every month but June in the store."""
+    from fupin.ingest import ingest
+
+    root = tmp_path_factory.mktemp("import-site")
+    store = root / "exports"
+    shutil.copytree(tiny_exports, store, ignore=shutil.ignore_patterns("2020-06"))
+    db = root / "warehouse.duckdb"
+    assert ingest(store, db).ok
+    with streamlit_server(db, log=root / "streamlit.log", timeout=60, env={"FUPIN_EXPORTS": str(store)}) as s:
+        yield s, store
+
+
+def test_import_page_dry_run_then_commit(
+    import_site: tuple[Server, Path], browser: sync_api.Browser, tiny_exports: Path, shots: Path, tmp_path: Path
+) -> None:
+    server, store = import_site
+    ctx = browser.new_context(viewport={"width": 1600, "height": 1400})
+    try:
+        sign_in(ctx, server.url, "admin")
+        page = ctx.new_page()
+        page.set_default_timeout(60_000)
+        page.goto(server.url + "/import_data")
+        _settle(page)
+        assert "截至 2020年5月" in page.locator('[data-testid="stSidebar"]').inner_text()
+        # Not an export: refused with the reason, nothing staged.
+        photo = tmp_path / "户信息.jpg"
+        photo.write_bytes(b"\xff\xd8\xff\xe0" + b"\x00" * 2048)
+        page.locator('input[type="file"]').set_input_files([photo])
+        page.get_by_role("button", name="预检").click()
+        page.get_by_text("不支持的文件类型").first.wait_for()
+        _screenshot(page, shots, "import-refused.png")
+        # June's real files: 预检 → report → 确认提交 → the sidebar shows the new month.
+        page.goto(server.url + "/import_data")
+        _settle(page)
+        page.locator('input[type="file"]').set_input_files(sorted((tiny_exports / "2020-06").iterdir()))
+        page.wait_for_timeout(1500)
+        page.get_by_role("button", name="预检").click()
+        page.get_by_text("预检结果").wait_for()
+        text = _settle(page)
+        assert "2020年6月" in text and "读取行数" in text
+        _screenshot(page, shots, "import-dry-run.png")
+        assert not (store / "2020-06").exists()  # nothing committed yet
+        page.get_by_role("button", name="确认提交").click()
+        page.get_by_text("已提交").wait_for()
+        _settle(page)
+        assert "截至 2020年6月" in page.locator('[data-testid="stSidebar"]').inner_text()
+        assert (store / "2020-06").is_dir()
+        _screenshot(page, shots, "import-committed.png")
+    finally:
+        ctx.close()
+
+
+def test_no_request_leaves_this_machine(server: Server, admin: sync_api.BrowserContext) -> None:
+    if not any(urlsplit(u).path.startswith("/_stcore") for u in REQUESTED):  # run on its own: load the pages here
+        for path in ["/", "/map", "/?mode=present", "/warnings?county=341221", "/supervision", "/spring"]:
+            page = _open(admin, server.url + path)
+            page.wait_for_function("!document.querySelector('[data-testid=\"stStatusWidget\"]')")
+            page.wait_for_timeout(1000)
+            page.close()
+    assert REQUESTED
+    assert len(REQUESTED) > 100  # every role's pages and the sign-ins were recorded (this test runs last)
+    external = sorted(
+        {u for u in REQUESTED if urlsplit(u).scheme not in ("data", "blob") and urlsplit(u).hostname not in LOCAL_HOSTS}
+    )
+    assert not external, f"requests to other hosts: {external}"

@@ -73,3 +73,13 @@ def test_values_are_bound_not_formatted(con: duckdb.DuckDBPyConnection) -> None:
         queries.run(con, "county_summary_month", Viewer.province())  # $month missing
     with pytest.raises(TypeError):
         queries.run(con, "county_summary_month", Viewer.province(), month="2020-03-01", scope="34')--")
+
+
+def test_meeting_screen_never_gets_household_rows(con: duckdb.DuckDBPyConnection) -> None:
+    meeting = Viewer("会议大屏", "meeting", "province")
+    for name in queries.HOUSEHOLD_ROWS:
+        q = queries.load(name)
+        assert "household_id" in q.sql, name  # the list names queries that really return households
+        with pytest.raises(PermissionError):
+            queries.run(con, name, meeting, **{k: v for k, v in PARAMS.items() if k in q.params})
+    assert len(queries.run(con, "county_summary_month", meeting, month="2020-03-01")) > 0  # aggregates are fine
