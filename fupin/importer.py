@@ -29,7 +29,7 @@ from fupin.validate import REASONS
 from fupin.warehouse import file_identity
 
 ALLOWED_SUFFIXES = (".csv", ".xlsx", ".xlsm")
-MAX_FILES = 2 * len(C.TABLES)  # a month's tables, some split by city
+MAX_FILES = 200  # a month: 11 tables, the big ones split into one file per city (16) — 176 at most
 MAX_FILE_MB = 1024  # also server.maxUploadSize in .streamlit/config.toml
 CANDIDATE = "candidate.duckdb"
 

@@ -182,6 +182,9 @@ def sidebar(viewer: Viewer, *, present: bool) -> Selection:
     if "pending_county" in ss:  # a click on the map
         code = ss.pop("pending_county")
         ss["county"], ss["city"] = code, code[:4] + "00"
+    if ss.get("seen_batch") not in (None, batch.batch_id):  # a new batch came in (数据导入): its latest month
+        ss["month"] = months[0]
+    ss["seen_batch"] = batch.batch_id
     if "month" not in ss or ss["month"] not in months:
         ss["month"] = qp.get("month") if qp.get("month") in months else months[0]
     if "county" not in ss:

@@ -322,7 +322,9 @@ def test_import_page_dry_run_then_commit(
         photo.write_bytes(b"\xff\xd8\xff\xe0" + b"\x00" * 2048)
         page.locator('input[type="file"]').set_input_files([photo])
         page.get_by_role("button", name="预检").click()
-        page.get_by_text("不支持的文件类型").first.wait_for()
+        page.get_by_text("1 个文件不能导入").wait_for()
+        page.locator('[data-testid="stDataFrame"] td', has_text="不支持的文件类型「.jpg」").wait_for(state="attached")
+        assert "未做任何改动" in page.locator('[data-testid="stMain"]').inner_text()
         _screenshot(page, shots, "import-refused.png")
         # June's real files: 预检 → report → 确认提交 → the sidebar shows the new month.
         page.goto(server.url + "/import_data")
@@ -338,7 +340,9 @@ def test_import_page_dry_run_then_commit(
         page.get_by_role("button", name="确认提交").click()
         page.get_by_text("已提交").wait_for()
         _settle(page)
-        assert "截至 2020年6月" in page.locator('[data-testid="stSidebar"]').inner_text()
+        sidebar = page.locator('[data-testid="stSidebar"]').inner_text()
+        assert "截至 2020年6月" in sidebar  # the batch caption
+        assert "month=2020-06" in page.url  # and the month selected (the sidebar writes it to the URL)
         assert (store / "2020-06").is_dir()
         _screenshot(page, shots, "import-committed.png")
     finally:
