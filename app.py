@@ -7,6 +7,7 @@ import time
 import streamlit as st
 
 from fupin.ui import app_selection, connection, current_batch, log_run_time, login_form, signed_in_account
+from fupin.warehouse import db_path
 
 started = time.perf_counter()
 
@@ -36,7 +37,11 @@ admin_pages = [
     st.Page("pages/audit_log.py", title="审计日志", icon=":material/policy:", url_path="audit_log"),
 ]
 
-connection()  # first start: builds the demo warehouse with a progress bar, then reruns
+if not db_path().exists():  # first start: build the demo warehouse with a progress bar, no page list yet
+    st.navigation([*pages, *admin_pages], position="hidden")
+    connection()  # draws the progress and reruns until the build is done
+    st.rerun()
+connection()
 account, accounts = signed_in_account(current_batch().synthetic)
 if account is None:  # the sign-in form (or why there is none); no page runs, no data is read for anyone
     st.navigation([*pages, *admin_pages], position="hidden")
