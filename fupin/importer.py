@@ -146,6 +146,7 @@ def stage(uploads: list[Upload], month: str, store: Path, staging_root: Path, *,
     """Write the uploads as `<month>/` in a new staging folder beside links to the store's other months."""
     if not MONTH_DIR.match(month):
         raise ValueError(f"bad month {month!r}")
+    clean_stale(staging_root)
     stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S-%f")
     folder = staging_root / f"import-{stamp}"
     (folder / "exports" / month).mkdir(parents=True)
@@ -222,6 +223,18 @@ def commit(staged: Staged, db: Path) -> IngestReport:
     )
     shutil.rmtree(staged.folder, ignore_errors=True)
     return staged.report
+
+
+def clean_stale(staging_root: Path, *, max_age_hours: float = 24) -> list[Path]:
+    """Remove dry runs nobody committed or discarded (a candidate warehouse is as big as the real one)."""
+    removed = []
+    if staging_root.is_dir():
+        cutoff = dt.datetime.now().timestamp() - max_age_hours * 3600
+        for folder in staging_root.glob("import-*"):
+            if folder.is_dir() and folder.stat().st_mtime < cutoff:
+                shutil.rmtree(folder, ignore_errors=True)
+                removed.append(folder)
+    return removed
 
 
 def discard(staged: Staged) -> None:

@@ -143,3 +143,14 @@ def test_partial_month_and_a_stale_dry_run(site: tuple[Path, Path, list[Upload]]
     assert ingest(store, db).ok  # someone else ingested meanwhile
     with pytest.raises(importer.CommitError, match="请重新预检"):
         importer.commit(staged, db)
+
+
+def test_abandoned_dry_runs_are_cleaned_up(site: tuple[Path, Path, list[Upload]]) -> None:
+    import os
+
+    store, db, uploads = site
+    old = importer.stage(uploads[:1], MONTH, store, importer.staging_root(db), db=db)
+    day_ago = old.folder.stat().st_mtime - 25 * 3600
+    os.utime(old.folder, (day_ago, day_ago))
+    fresh = importer.stage(uploads[:1], MONTH, store, importer.staging_root(db), db=db)  # cleans on the way
+    assert not old.folder.exists() and fresh.folder.exists()
