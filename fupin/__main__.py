@@ -103,11 +103,10 @@ def main(argv: list[str] | None = None) -> int:
                 return 2
             print(auth.hash_password(pw))
             return 0
-        from fupin.reference import REFERENCE_DIR, read_csv_text
+        from fupin.reference import county_codes
 
-        counties = set(read_csv_text(REFERENCE_DIR / "counties.csv")["county_code"])
         try:
-            accounts = auth.load_accounts(args.file or auth.accounts_path(), county_codes=counties)
+            accounts = auth.load_accounts(args.file or auth.accounts_path(), county_codes=county_codes())
         except auth.AccountsError as exc:
             print(f"INVALID: {exc}", file=sys.stderr)
             return 1

@@ -92,8 +92,8 @@ def search(
     since: str = "",
     until: str = "",
     limit: int = 1000,
-) -> tuple[list[dict], int]:
-    """Audit rows matching the filters (newest first, at most `limit`) and how many match in all.
+) -> tuple[list[dict], dict[str, int]]:
+    """Audit rows matching the filters (newest first, at most `limit`) and how many match per action.
 
     `since` / `until` are ISO dates (inclusive); `viewer` matches part of the name.
     """
@@ -113,9 +113,9 @@ def search(
     if until:
         where.append("substr(at, 1, 10) <= ?")
         args.append(until)
-    cond = " and ".join(where)
+    cond = " and ".join(where)  # fixed fragments with ? placeholders; every value is bound
     with _connect() as con:
         con.row_factory = sqlite3.Row
-        total = con.execute(f"select count(*) from audit where {cond}", args).fetchone()[0]
+        counts = dict(con.execute(f"select action, count(*) from audit where {cond} group by action", args).fetchall())
         found = con.execute(f"select * from audit where {cond} order by id desc limit ?", [*args, limit])
-        return [dict(r) for r in found], int(total)
+        return [dict(r) for r in found], counts

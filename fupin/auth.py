@@ -117,7 +117,7 @@ def demo_accounts() -> dict[str, Account]:
     return dict(_demo_cache)
 
 
-def _check(account: Account, county_codes: set[str] | None) -> None:
+def _check(account: Account, county_codes: frozenset[str] | set[str] | None) -> None:
     where = f"账号「{account.username}」"
     if account.role not in get_args(Role):
         raise AccountsError(f"{where}的角色「{account.role}」无效，应为：{', '.join(get_args(Role))}")
@@ -134,7 +134,7 @@ def _check(account: Account, county_codes: set[str] | None) -> None:
         raise AccountsError(f"{where}的 password_hash 不是 scrypt 哈希（用 python -m fupin accounts hash 生成）")
 
 
-def load_accounts(path: Path, *, county_codes: set[str] | None = None) -> dict[str, Account]:
+def load_accounts(path: Path, *, county_codes: frozenset[str] | set[str] | None = None) -> dict[str, Account]:
     """Read and check an accounts file ([accounts.<username>] tables)."""
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
@@ -173,7 +173,7 @@ class AccountSource:
     error: str | None = None
 
 
-def resolve_accounts(*, synthetic: bool, county_codes: set[str] | None = None) -> AccountSource:
+def resolve_accounts(*, synthetic: bool, county_codes: frozenset[str] | set[str] | None = None) -> AccountSource:
     path = accounts_path()
     if path.exists():
         try:

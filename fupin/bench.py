@@ -264,6 +264,13 @@ def _bench_browser(db: Path, loads: int, workdir: Path) -> dict:
 
 
 DEMO_PASSWORDS = {user: pw for user, pw, *_ in DEMO_ACCOUNTS}
+# Each page's URL path ('' = the overview) and a word its heading holds: how a browser knows which page it is on.
+PAGE_HEADINGS = {
+    "": "总览", "map": "剩余贫困人口地图", "supervision": "挂牌督战", "spring": "春季攻势", "funds": "资金",
+    "scenarios": "情景推演", "month_check": "月核查", "warnings": "红色预警户", "import_data": "数据导入",
+    "audit_log": "审计日志",
+}  # fmt: skip
+DATA_PAGES = [p for p in PAGE_HEADINGS if p not in ("import_data", "audit_log")]  # every role but 会议大屏
 
 
 def sign_in(context: BrowserContext, url: str, user: str = "admin", password: str | None = None) -> None:

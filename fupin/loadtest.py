@@ -29,15 +29,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from fupin.auth import hash_password
-from fupin.bench import CHROMIUM, CHROMIUM_ARGS, _is_external, streamlit_server
+from fupin.bench import CHROMIUM, CHROMIUM_ARGS, DATA_PAGES, PAGE_HEADINGS, _is_external, streamlit_server
 
 PASSWORD = "load-test-password"
-HEADINGS = {
-    "": "总览", "map": "剩余贫困人口地图", "supervision": "挂牌督战", "spring": "春季攻势", "funds": "资金",
-    "scenarios": "情景推演", "month_check": "月核查", "warnings": "红色预警户", "import_data": "数据导入",
-    "audit_log": "审计日志",
-}  # fmt: skip
-DATA_PAGES = ["", "map", "supervision", "spring", "funds", "scenarios", "month_check", "warnings"]
 # Counties of the 挂牌督战 list and other poverty counties, cities with many of them.
 COUNTIES = ["341221", "341225", "341226", "341222", "341322", "341321", "341324", "341523", "341522", "341623",
             "341722", "340828", "340826", "341524", "340825"]  # fmt: skip
@@ -134,7 +128,7 @@ async def _session(
                     if path == "":
                         link = page.locator('[data-testid="stSidebarNav"] a').first
                     await link.click()
-                    await page.wait_for_function(DONE_JS, arg=HEADINGS[path])
+                    await page.wait_for_function(DONE_JS, arg=PAGE_HEADINGS[path])
                 if await page.locator('[data-testid="stException"]').count():
                     error = "exception: " + (await page.locator('[data-testid="stException"]').first.inner_text())[:200]
             except Exception as exc:  # a timeout: the page did not finish

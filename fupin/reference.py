@@ -8,6 +8,7 @@ village 3). `python -m fupin reference` rebuilds them deterministically; the out
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -43,6 +44,22 @@ class Reference:
 def read_csv_text(path: Path) -> pd.DataFrame:
     """A reference CSV with every column as text (codes keep their digits)."""
     return pd.read_csv(path, dtype=str, keep_default_na=False)
+
+
+@functools.cache
+def area_names() -> dict[str, str]:
+    """6-digit city and county code → name (the 104 counties and 16 cities of the reference data)."""
+    cities = read_csv_text(REFERENCE_DIR / "cities.csv")
+    counties = read_csv_text(REFERENCE_DIR / "counties.csv")
+    return dict(zip(cities["city_code"], cities["city_name"], strict=True)) | dict(
+        zip(counties["county_code"], counties["county_name"], strict=True)
+    )
+
+
+@functools.cache
+def county_codes() -> frozenset[str]:
+    """The 104 county codes of the reference data."""
+    return frozenset(read_csv_text(REFERENCE_DIR / "counties.csv")["county_code"])
 
 
 def load_reference(ref_dir: Path = REFERENCE_DIR) -> Reference:

@@ -20,7 +20,9 @@ import streamlit as st
 
 from fupin import audit, queries
 from fupin.auth import (
+    DEMO_ACCOUNTS,
     ROLE_LABELS,
+    SESSION_SECONDS,
     Account,
     AccountSource,
     Throttle,
@@ -33,7 +35,8 @@ from fupin.auth import (
 )
 from fupin.kpi import Tile
 from fupin.labels import DEMO_NOTE, md_escape, month_label
-from fupin.scope import Viewer, allows, scope_prefix
+from fupin.reference import area_names, county_codes
+from fupin.scope import Viewer, scope_prefix
 from fupin.warehouse import BatchInfo, batch_info, build_demo, db_path, file_identity, open_read_only
 
 # Plotly in the browser: the stub world topojson served by the app (no CDN), PNG export offline.
@@ -109,8 +112,15 @@ def connection() -> duckdb.DuckDBPyConnection:
     return _connect(str(path), file_identity(path))
 
 
+@st.cache_resource(max_entries=2, show_spinner=False)
+def _batch(path: str, identity: tuple[int, int]) -> BatchInfo:
+    return batch_info(_connect(path, identity))
+
+
 def current_batch() -> BatchInfo:
-    return batch_info(connection())
+    """The batch of the current warehouse file (read once per file, not on every rerun)."""
+    path = ensure_warehouse()
+    return _batch(str(path), file_identity(path))
 
 
 # ---------------------------------------------------------------------------------- cached queries
@@ -172,8 +182,7 @@ def sidebar(viewer: Viewer, *, present: bool) -> Selection:
     """Render the shared sidebar and return the selection; the URL mirrors it (?month=&county=)."""
     batch = current_batch()
     months = [m.strftime("%Y-%m") for m in queries.run(connection(), "months_available", viewer)["month"]]
-    flags = query("county_flags", cache_viewer(viewer), batch.batch_id)
-    flags = flags[[allows(viewer, c) for c in flags["county_code"]]]
+    flags = query("county_flags", cache_viewer(viewer), batch.batch_id)  # scoped: only the viewer's counties
     city_names = dict(zip(flags["city_code"], flags["city_name"], strict=False))
     county_names = dict(zip(flags["county_code"], flags["county_name"], strict=False))
     qp = st.query_params
@@ -250,24 +259,17 @@ def _throttle() -> Throttle:
     return Throttle()
 
 
-@st.cache_resource(show_spinner=False)
-def _county_codes() -> frozenset[str]:
-    from fupin.reference import REFERENCE_DIR, read_csv_text
-
-    return frozenset(read_csv_text(REFERENCE_DIR / "counties.csv")["county_code"])
-
-
 def _oidc_configured() -> bool:
-    """An OIDC provider in .streamlit/secrets.toml ([auth] with client_id) switches sign-in to st.login."""
+    """An OIDC provider in .streamlit/secrets.toml ([auth]) switches sign-in to st.login."""
     try:
-        return "auth" in st.secrets and bool(st.secrets["auth"].get("client_id") or len(st.secrets["auth"]))
+        return "auth" in st.secrets
     except Exception:  # no secrets file at all
         return False
 
 
 def _set_cookie(token: str | None) -> None:
     """Write (or clear) the session cookie in the browser; read back by st.context.cookies on reload."""
-    value, age = (token, 12 * 3600) if token else ("", 0)
+    value, age = (token, SESSION_SECONDS) if token else ("", 0)
     st.html(
         f"<script>document.cookie = '{SESSION_COOKIE}={value}; path=/; max-age={age}; SameSite=Strict';</script>",
         unsafe_allow_javascript=True,
@@ -309,13 +311,14 @@ def login_form(src: AccountSource) -> None:
                 audit.sign_in_event(acc.username, "login", acc.viewer())
                 st.rerun()
         if src.demo:
+            names = area_names()
+            rows = [
+                f"| {user} | {pw} | {ROLE_LABELS[role]}{f'（{names[scope]}）' if role in ('city', 'county') else ''} |"
+                for user, pw, _, role, scope in DEMO_ACCOUNTS
+            ]
             st.info(
                 "**演示数据 · 演示账号**（合成数据仓库且未配置账号文件时可用；真实数据必须配置 "
-                "`data/accounts.toml`）\n\n"
-                "| 账号 | 密码 | 角色 |\n|---|---|---|\n"
-                "| admin | demo-admin | 省级管理员 |\n| fuyang | demo-city | 市级（阜阳市） |\n"
-                "| linquan | demo-county | 县级（临泉县） |\n| analyst | demo-analyst | 分析员 |\n"
-                "| meeting | demo-meeting | 会议大屏 |",
+                "`data/accounts.toml`）\n\n| 账号 | 密码 | 角色 |\n|---|---|---|\n" + "\n".join(rows),
                 icon=":material/science:",
             )
 
@@ -326,7 +329,7 @@ def signed_in_account(synthetic: bool) -> tuple[Account | None, AccountSource | 
     Order: this session's sign-in, an OIDC identity (when configured), the signed session cookie.
     A real (non-synthetic) warehouse with no accounts file refuses to start.
     """
-    src = resolve_accounts(synthetic=synthetic, county_codes=set(_county_codes()))
+    src = resolve_accounts(synthetic=synthetic, county_codes=county_codes())
     if src.error:
         st.error(src.error, icon=":material/block:")
         return None, None

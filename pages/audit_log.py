@@ -45,7 +45,7 @@ today = dt.date.today()
 span = c4.date_input("日期", value=(today - dt.timedelta(days=30), today), key="au_dates")
 since, until = (span[0], span[-1]) if isinstance(span, tuple | list) and span else (None, None)
 
-found, total = audit.search(
+found, counts = audit.search(
     viewer=who.strip(),
     actions=picked,
     household_id=hid.strip(),
@@ -53,10 +53,11 @@ found, total = audit.search(
     until=until.isoformat() if until else "",
     limit=SHOW_MAX,
 )
+total = sum(counts.values())
 m1, m2, m3 = st.columns(3)
 m1.metric("符合条件的记录", f"{total:,}")
-m2.metric("其中查看户详情", f"{sum(r['action'] == 'household_detail' for r in found):,}")
-m3.metric("其中导出", f"{sum(r['action'].startswith('export') for r in found):,}")
+m2.metric("其中查看户详情", f"{counts.get('household_detail', 0):,}")
+m3.metric("其中导出", f"{sum(n for a, n in counts.items() if a.startswith('export')):,}")
 if total > SHOW_MAX:
     st.caption(f"显示最新的 {SHOW_MAX:,} 条；请缩小筛选范围。")
 

@@ -163,6 +163,14 @@ def test_exports_keep_a_county_user_in_their_county(
 # ------------------------------------------------------------------------------------ sign-in gate
 
 
+def _sign_in_through_the_form(user: str, password: str) -> AppTest:
+    at = app_test(None).run()
+    at.text_input(key="login_user").input(user)
+    at.text_input(key="login_password").input(password)
+    at.button[0].click().run()
+    return at
+
+
 def test_no_data_before_sign_in(tiny_db: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("FUPIN_DB", str(tiny_db))
     at = app_test(None)
@@ -178,10 +186,7 @@ def test_wrong_password_is_refused_and_audited(tiny_db: Path, monkeypatch: pytes
     from fupin import audit
 
     monkeypatch.setenv("FUPIN_DB", str(tiny_db))
-    at = app_test(None).run()
-    at.text_input[0].input("linquan")
-    at.text_input[1].input("not-the-password")
-    at.button[0].click().run()
+    at = _sign_in_through_the_form("linquan", "not-the-password")
     assert any("账号或密码错误" in e.value for e in at.error)
     assert "auth_user" not in at.session_state
     last = audit.rows(1)[0]
@@ -190,10 +195,7 @@ def test_wrong_password_is_refused_and_audited(tiny_db: Path, monkeypatch: pytes
 
 def test_right_password_signs_in_with_the_account_scope(tiny_db: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("FUPIN_DB", str(tiny_db))
-    at = app_test(None).run()
-    at.text_input[0].input("linquan")
-    at.text_input[1].input("demo-county")
-    at.button[0].click().run()
+    at = _sign_in_through_the_form("linquan", "demo-county")
     assert not at.exception
     assert at.session_state["auth_user"] == "linquan"
     sel = at.session_state["viewer"]
@@ -262,10 +264,7 @@ def test_real_data_with_accounts_uses_them_and_not_the_demo_ones(
     demo = app_test("admin").run()  # a demo account does not exist here
     assert [b.label for b in demo.button] == ["登录"]
     assert not [i for i in demo.info if "演示账号" in i.value]
-    at = app_test(None).run()
-    at.text_input[0].input("wang")
-    at.text_input[1].input("s3cret-Pass")
-    at.button[0].click().run()
+    at = _sign_in_through_the_form("wang", "s3cret-Pass")
     assert not at.exception
     assert at.session_state["viewer"].scope_code == OWN
     assert not [w for w in at.sidebar.warning if "演示数据" in w.value]  # real data is not labelled demo

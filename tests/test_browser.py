@@ -17,7 +17,17 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from fupin.bench import CHROMIUM, CHROMIUM_ARGS, COUNTIES_DRAWN_JS, N_COUNTIES, Server, sign_in, streamlit_server
+from fupin.bench import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    COUNTIES_DRAWN_JS,
+    N_COUNTIES,
+    PAGE_HEADINGS,
+    Server,
+    sign_in,
+    streamlit_server,
+)
+from fupin.bench import DATA_PAGES as BENCH_DATA_PAGES
 
 pytestmark = pytest.mark.browser
 if not CHROMIUM.exists():
@@ -185,12 +195,8 @@ def _sidebar_shown(page: sync_api.Page) -> bool:
     return box is not None and box["x"] + box["width"] > 0  # a collapsed sidebar is moved off-screen
 
 
-HEADINGS = {
-    "/": "总览", "/map": "剩余贫困人口地图", "/supervision": "挂牌督战", "/spring": "春季攻势", "/funds": "资金",
-    "/scenarios": "情景推演", "/month_check": "月核查", "/warnings": "红色预警户", "/import_data": "数据导入",
-    "/audit_log": "审计日志",
-}  # fmt: skip
-DATA_PAGES = ["/", "/map", "/supervision", "/spring", "/funds", "/scenarios", "/month_check", "/warnings"]
+HEADINGS = {"/" + path: heading for path, heading in PAGE_HEADINGS.items()}
+DATA_PAGES = ["/" + path for path in BENCH_DATA_PAGES]
 ROLE_PAGES = {
     "admin": [*DATA_PAGES, "/import_data", "/audit_log"],
     "fuyang": DATA_PAGES,
