@@ -6,7 +6,17 @@ import time
 
 import streamlit as st
 
-from fupin.ui import app_selection, connection, current_batch, log_run_time, login_form, signed_in_account
+from fupin.keys import KeyError_
+from fupin.store import StoreError
+from fupin.ui import (
+    WarehouseUnavailable,
+    app_selection,
+    connection,
+    current_batch,
+    log_run_time,
+    login_form,
+    signed_in_account,
+)
 from fupin.warehouse import db_path
 
 started = time.perf_counter()
@@ -37,16 +47,25 @@ admin_pages = [
     st.Page("pages/audit_log.py", title="审计日志", icon=":material/policy:", url_path="audit_log"),
 ]
 
-if not db_path().exists():  # first start: build the demo warehouse with a progress bar, no page list yet
-    st.navigation([*pages, *admin_pages], position="hidden")
-    connection()  # draws the progress and reruns until the build is done
-    st.rerun()
-connection()
-account, accounts = signed_in_account(current_batch().synthetic)
+everything = [*pages, *admin_pages]
+try:
+    if not db_path().exists():  # first start: build the demo warehouse with a progress bar, no page list yet
+        st.navigation(everything, position="hidden")
+        connection()  # draws the progress and reruns until the build is done (or says why it cannot)
+        st.rerun()
+    connection()
+    account, accounts = signed_in_account(current_batch().synthetic)
+except (WarehouseUnavailable, StoreError, KeyError_) as exc:  # a Chinese message; no page list, no traceback
+    st.navigation(everything, position="hidden")
+    st.error(str(exc), icon=":material/error:")
+    st.stop()
 if account is None:  # the sign-in form (or why there is none); no page runs, no data is read for anyone
-    st.navigation([*pages, *admin_pages], position="hidden")
+    st.navigation(everything, position="hidden")
     if accounts is not None:
-        login_form(accounts)
+        try:
+            login_form(accounts)
+        except (StoreError, KeyError_) as exc:
+            st.error(f"登录暂不可用：{exc}", icon=":material/error:")
     st.stop()
 viewer = account.viewer()
 if viewer.role == "meeting":  # 会议大屏: the overview in meeting mode only (aggregates, no household rows)

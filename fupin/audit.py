@@ -1,44 +1,67 @@
-"""The audit log: every household-detail view and every export writes a row (who, when, scope,
-filters, how many rows). SQLite next to the warehouse, because the warehouse is read-only."""
+"""The audit log: every sign-in, household-detail view, unmasked list and export writes a row (which
+account, when, scope, filters, how many rows). It lives in the transactional store (fupin/store.py).
+
+Rows are chained: each row's ``chain`` is an HMAC (installation key ``audit.key``, kept outside
+``data/``) over the previous row's chain and this row's values, and the newest chain with the row
+count is kept in ``store_meta``. `verify()` recomputes the chain, so an edited, deleted or truncated
+log — or a store that was deleted and came back empty — is reported to the administrator.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import hmac
 import json
-import os
-import sqlite3
-from pathlib import Path
 
-from fupin.reference import PROJECT_ROOT
+import sqlalchemy as sa
+
+from fupin import store
+from fupin.keys import load_key
 from fupin.scope import Viewer
 
-DEFAULT_AUDIT = PROJECT_ROOT / "data" / "audit" / "audit.sqlite"
-
-_SCHEMA = """create table if not exists audit (
-    id integer primary key autoincrement,
-    at text not null,
-    viewer text not null,
-    role text not null,
-    scope text not null,
-    action text not null,
-    household_id text,
-    filters text,
-    row_count integer,
-    unmasked integer not null default 0
-)"""
+GENESIS = "0" * 64
+_FIELDS = ("at", "account", "viewer", "role", "scope", "action", "household_id", "filters", "row_count", "unmasked",
+           "verified")  # fmt: skip
 
 
-def audit_path() -> Path:
-    """FUPIN_AUDIT overrides data/audit/audit.sqlite."""
-    return Path(os.environ.get("FUPIN_AUDIT", DEFAULT_AUDIT))
+def audit_path():
+    return store.describe()
 
 
-def _connect() -> sqlite3.Connection:
-    path = audit_path()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    con = sqlite3.connect(path, timeout=10)
-    con.execute(_SCHEMA)
-    return con
+def _chain(key: bytes, prev: str, row: dict) -> str:
+    body = json.dumps([prev, *[row.get(f) for f in _FIELDS]], ensure_ascii=False, separators=(",", ":"))
+    return hmac.new(key, body.encode(), hashlib.sha256).hexdigest()
+
+
+def _now() -> str:
+    return dt.datetime.now().astimezone().isoformat(timespec="seconds")
+
+
+def _append(row: dict) -> None:
+    key = load_key("audit")
+    with store.tx() as conn:
+        head_sql = "select value from store_meta where key = 'audit_head'"
+        if conn.dialect.name == "postgresql":
+            head_sql += " for update"
+        head = conn.execute(sa.text(head_sql)).scalar_one_or_none()
+        n, prev = json.loads(head) if head else (0, GENESIS)
+        row = {**row, "chain": _chain(key, prev, row)}
+        cols = ", ".join([*_FIELDS, "chain"])
+        conn.execute(
+            sa.text(f"insert into audit ({cols}) values ({', '.join(':' + c for c in [*_FIELDS, 'chain'])})"), row
+        )
+        conn.execute(
+            sa.text(
+                "insert into store_meta (key, value) values ('audit_head', :v) "
+                "on conflict (key) do update set value = excluded.value"
+            ),
+            {"v": json.dumps([n + 1, row["chain"]])},
+        )
+
+
+def _scope(viewer: Viewer) -> str:
+    return f"{viewer.scope_level}:{viewer.scope_code}"
 
 
 def record(
@@ -50,38 +73,52 @@ def record(
     row_count: int | None = None,
     unmasked: bool = False,
 ) -> None:
-    """Append one audit row. Actions: 'household_detail', 'export_xlsx'."""
-    with _connect() as con:
-        con.execute(
-            "insert into audit (at, viewer, role, scope, action, household_id, filters, row_count, unmasked) "
-            "values (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (
-                dt.datetime.now().astimezone().isoformat(timespec="seconds"),
-                viewer.name, viewer.role, f"{viewer.scope_level}:{viewer.scope_code}", action, household_id,
-                json.dumps(filters or {}, ensure_ascii=False, default=str), row_count, int(unmasked),
-            ),
-        )  # fmt: skip
+    """Append one audit row for a signed-in viewer (the account is the viewer's username)."""
+    _append(
+        {
+            "at": _now(),
+            "account": viewer.username or None,
+            "viewer": viewer.name,
+            "role": viewer.role,
+            "scope": _scope(viewer),
+            "action": action,
+            "household_id": household_id,
+            "filters": json.dumps(filters or {}, ensure_ascii=False, default=str),
+            "row_count": row_count,
+            "unmasked": int(unmasked),
+            "verified": 1,
+        }
+    )
 
 
-def sign_in_event(username: str, action: str, viewer: Viewer | None = None) -> None:
-    """'login', 'login_failed' (no viewer: the name typed), 'logout', 'login_locked'."""
-    with _connect() as con:
-        con.execute(
-            "insert into audit (at, viewer, role, scope, action, filters) values (?, ?, ?, ?, ?, ?)",
-            (
-                dt.datetime.now().astimezone().isoformat(timespec="seconds"),
-                viewer.name if viewer else username[:64], viewer.role if viewer else "-",
-                f"{viewer.scope_level}:{viewer.scope_code}" if viewer else "-", action,
-                json.dumps({"username": username[:64]}, ensure_ascii=False),
-            ),
-        )  # fmt: skip
+def sign_in_event(username: str, action: str, viewer: Viewer | None = None, *, client: str = "") -> None:
+    """'login', 'logout' (a verified account) or 'login_failed', 'login_locked' (a name someone typed:
+    stored as unverified, never as an account)."""
+    typed = username[:64]
+    _append(
+        {
+            "at": _now(),
+            "account": (viewer.username or typed) if viewer else None,
+            "viewer": viewer.name if viewer else f"（未验证）{typed}",
+            "role": viewer.role if viewer else "-",
+            "scope": _scope(viewer) if viewer else "-",
+            "action": action,
+            "household_id": None,
+            "filters": json.dumps({"username": typed, "client": client[:64]}, ensure_ascii=False),
+            "row_count": None,
+            "unmasked": 0,
+            "verified": 1 if viewer else 0,
+        }
+    )
 
 
 def rows(limit: int = 100) -> list[dict]:
     """The latest audit rows, newest first."""
-    with _connect() as con:
-        con.row_factory = sqlite3.Row
-        return [dict(r) for r in con.execute("select * from audit order by id desc limit ?", (limit,))]
+    with store.tx() as conn:
+        return [
+            dict(r._mapping)
+            for r in conn.execute(sa.text("select * from audit order by id desc limit :n"), {"n": limit})
+        ]
 
 
 def search(
@@ -95,27 +132,63 @@ def search(
 ) -> tuple[list[dict], dict[str, int]]:
     """Audit rows matching the filters (newest first, at most `limit`) and how many match per action.
 
-    `since` / `until` are ISO dates (inclusive); `viewer` matches part of the name.
+    `since` / `until` are ISO dates (inclusive); `viewer` matches part of the name or the account.
     """
-    where, args = ["1=1"], []
+    where, args = ["1=1"], {}
     if viewer:
-        where.append("instr(viewer, ?) > 0")
-        args.append(viewer)
+        where.append("(strpos(viewer, :viewer) > 0 or strpos(coalesce(account, ''), :viewer) > 0)")
+        args["viewer"] = viewer
     if actions:
-        where.append(f"action in ({','.join('?' * len(actions))})")
-        args += actions
+        names = {f"a{i}": a for i, a in enumerate(actions)}
+        where.append(f"action in ({', '.join(':' + k for k in names)})")
+        args |= names
     if household_id:
-        where.append("household_id = ?")
-        args.append(household_id)
+        where.append("household_id = :hid")
+        args["hid"] = household_id
     if since:
-        where.append("substr(at, 1, 10) >= ?")
-        args.append(since)
+        where.append("substr(at, 1, 10) >= :since")
+        args["since"] = since
     if until:
-        where.append("substr(at, 1, 10) <= ?")
-        args.append(until)
-    cond = " and ".join(where)  # fixed fragments with ? placeholders; every value is bound
-    with _connect() as con:
-        con.row_factory = sqlite3.Row
-        counts = dict(con.execute(f"select action, count(*) from audit where {cond} group by action", args).fetchall())
-        found = con.execute(f"select * from audit where {cond} order by id desc limit ?", [*args, limit])
-        return [dict(r) for r in found], counts
+        where.append("substr(at, 1, 10) <= :until")
+        args["until"] = until
+    cond = " and ".join(where)  # fixed fragments with bound parameters; every value is bound
+    with store.tx() as conn:
+        if conn.dialect.name == "sqlite":
+            cond = cond.replace("strpos(", "instr(")
+        counts = {
+            a: int(n)
+            for a, n in conn.execute(sa.text(f"select action, count(*) from audit where {cond} group by action"), args)
+        }
+        found = conn.execute(
+            sa.text(f"select * from audit where {cond} order by id desc limit :limit"), {**args, "limit": limit}
+        )
+        return [dict(r._mapping) for r in found], counts
+
+
+def verify() -> list[str]:
+    """Problems with the log's integrity, in Chinese (empty: the chain and its head agree)."""
+    problems = []
+    key = load_key("audit")
+    with store.tx() as conn:
+        alert = conn.execute(sa.text("select value from store_meta where key = 'integrity_alert'")).scalar_one_or_none()
+        head = conn.execute(sa.text("select value from store_meta where key = 'audit_head'")).scalar_one_or_none()
+        result = conn.execute(sa.text(f"select id, chain, {', '.join(_FIELDS)} from audit order by id"))
+        prev, n, first_bad = GENESIS, 0, None
+        for r in result:
+            row = dict(r._mapping)
+            n += 1
+            if first_bad is None and not hmac.compare_digest(_chain(key, prev, row), row["chain"]):
+                first_bad = row["id"]
+            prev = row["chain"]
+    if alert:
+        info = json.loads(alert)
+        problems.append(f"数据存储曾被删除或替换（{info.get('noticed_at', '')} 发现）：此前的审计记录已不在本库中。")
+    if first_bad is not None:
+        problems.append(f"审计记录第 {first_bad} 条起被修改或删除（校验链不一致）。")
+    if head:
+        count, last = json.loads(head)
+        if count != n or last != prev:
+            problems.append(f"审计记录条数与校验记录不符（应有 {count:,} 条，实有 {n:,} 条）：记录可能被截断或删除。")
+    else:
+        problems.append("审计校验记录缺失：记录可能被篡改。")
+    return problems

@@ -95,7 +95,7 @@ def bench_ingest(*, scale: str, workdir: Path) -> int:
     return 0
 
 
-# --- a running `streamlit run app.py` --------------------------------------------------------------------
+# --- a running `streamlit run serve.py` --------------------------------------------------------------------
 
 
 def free_port() -> int:
@@ -115,15 +115,15 @@ class Server:
 def streamlit_server(
     db: Path, *, log: Path, port: int | None = None, timeout: float = 120, env: dict[str, str] | None = None
 ) -> Iterator[Server]:
-    """`streamlit run app.py` on a free localhost port with FUPIN_DB=db, up once /_stcore/health answers.
+    """`streamlit run serve.py` on a free localhost port with FUPIN_DB=db, up once /_stcore/health answers.
 
     Stopped at exit: terminate, then kill. Its output goes to `log` (quoted when it fails to start)."""
     port = port or free_port()
-    cmd = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
+    cmd = [sys.executable, "-m", "streamlit", "run", "serve.py", "--server.port", str(port),
            "--server.headless", "true", "--server.address", "127.0.0.1",
            "--server.fileWatcherType", "none", "--browser.gatherUsageStats", "false"]  # fmt: skip
     env = {**os.environ, **(env or {}), "FUPIN_DB": str(db)}
-    env.setdefault("FUPIN_AUDIT", str(log.parent / "audit.sqlite"))  # never the repo's data/audit/
+    env.setdefault("FUPIN_STORE", str(log.parent / "store.sqlite"))  # never the repo's data/store/
     log.parent.mkdir(parents=True, exist_ok=True)
     with log.open("wb") as out:
         proc = subprocess.Popen(cmd, cwd=PROJECT_ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
@@ -185,7 +185,7 @@ def _bench_apptest(db: Path, reruns: int) -> dict[str, dict]:
         st.cache_data.clear()  # cold = a fresh server process (the OS file cache stays warm)
         st.cache_resource.clear()
         at = AppTest.from_file(str(PROJECT_ROOT / "app.py"), default_timeout=600)
-        at.session_state["auth_user"] = "admin"  # signed in as the demo 省级管理员 (synthetic warehouse)
+        at.session_state["auth_token"] = _admin_token()  # signed in as the demo 省级管理员 (synthetic warehouse)
         t0 = time.perf_counter()
         at.run()
         if page != DEFAULT_PAGE:  # the others are reached by switching
@@ -284,13 +284,28 @@ def sign_in(context: BrowserContext, url: str, user: str = "admin", password: st
         page.get_by_label("账号").fill(user)
         page.get_by_label("密码").fill(password or DEMO_PASSWORDS[user])
         page.get_by_role("button", name="登录").click()
-        try:
-            page.wait_for_function("document.cookie.includes('wanfu_session=')", timeout=15_000)
+        if has_session_cookie(context, timeout=15):
             break
-        except Exception:
-            if attempt == 2:
-                raise
+        if attempt == 2:
+            raise TimeoutError("no session cookie after signing in")
     page.close()
+
+
+def has_session_cookie(context: BrowserContext, *, timeout: float) -> bool:
+    """Wait for the HttpOnly session cookie (not visible to page scripts: read from the browser context)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if any(c["name"] == "wanfu_session" and c["value"] for c in context.cookies()):
+            return True
+        time.sleep(0.2)
+    return False
+
+
+def _admin_token() -> str:
+    """A signed session for the demo 省级管理员 (AppTest has no browser to sign in with)."""
+    from fupin.auth import demo_accounts, make_token, session_secret
+
+    return make_token(demo_accounts()["admin"], session_secret())
 
 
 def _is_external(url: str) -> bool:

@@ -93,12 +93,12 @@ async def _sign_in(page: object, url: str, user: str) -> None:
         await page.get_by_label("账号").fill(user)  # type: ignore[attr-defined]
         await page.get_by_label("密码").fill(PASSWORD)  # type: ignore[attr-defined]
         await page.get_by_role("button", name="登录").click()  # type: ignore[attr-defined]
-        try:
-            await page.wait_for_function("document.cookie.includes('wanfu_session=')", timeout=30_000)  # type: ignore[attr-defined]
-            return
-        except Exception:
-            if attempt == 2:
-                raise
+        for _ in range(150):  # the HttpOnly cookie is not visible to page scripts: ask the browser context
+            if any(c["name"] == "wanfu_session" and c["value"] for c in await page.context.cookies()):  # type: ignore[attr-defined]
+                return
+            await page.wait_for_timeout(200)  # type: ignore[attr-defined]
+        if attempt == 2:
+            raise TimeoutError("no session cookie after signing in")
 
 
 async def _session(
@@ -193,7 +193,7 @@ def run_load(*, db: Path, workdir: Path, sessions: int = 20, minutes: float = 5.
     timing = workdir / "load-server-times.tsv"
     timing.unlink(missing_ok=True)
     os.environ["FUPIN_TIMING_LOG"] = str(timing)
-    os.environ.setdefault("FUPIN_SESSION_KEY", str(workdir / "load-session.key"))
+    os.environ.setdefault("FUPIN_KEY_DIR", str(workdir / "keys"))
     with streamlit_server(db, log=workdir / "load-streamlit.log", timeout=300) as server:
         stop = threading.Event()
         watcher = threading.Thread(target=_watch_rss, args=(server.proc.pid, stop, rss), daemon=True)

@@ -24,6 +24,7 @@ class Viewer:
     role: Role
     scope_level: ScopeLevel
     scope_code: str = PROVINCE_CODE
+    username: str = ""  # the account (audit rows name it); empty for the cache's shared viewers
 
     def __post_init__(self) -> None:
         if self.scope_level == "province" and self.scope_code != PROVINCE_CODE:

@@ -7,9 +7,12 @@ Kept apart from the pure modules: only this file and pages/ import streamlit.
 from __future__ import annotations
 
 import datetime as dt
+import json
+import logging
 import os
 import threading
 import time
+import urllib.parse
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -18,26 +21,32 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from fupin import audit, queries
+from fupin import audit, queries, webauth
 from fupin.auth import (
     DEMO_ACCOUNTS,
+    MAX_PASSWORD,
+    MAX_USERNAME,
     ROLE_LABELS,
     SESSION_SECONDS,
     Account,
     AccountSource,
-    Throttle,
     account_for_email,
-    authenticate,
+    cookie_nonce,
     make_token,
     read_token,
     resolve_accounts,
+    revoke_session,
     session_secret,
+    sign_in,
+    token_session,
 )
 from fupin.kpi import Tile
 from fupin.labels import DEMO_NOTE, md_escape, month_label
 from fupin.reference import area_names, county_codes
 from fupin.scope import Viewer, scope_prefix
-from fupin.warehouse import BatchInfo, batch_info, build_demo, db_path, file_identity, open_read_only
+from fupin.warehouse import DEFAULT_DB, BatchInfo, batch_info, build_demo, db_path, file_identity, open_read_only
+
+_LOG = logging.getLogger("fupin")
 
 # Plotly in the browser: the stub world topojson served by the app (no CDN), PNG export offline.
 PLOTLY_CONFIG = {
@@ -89,11 +98,22 @@ def _demo_build(path: str) -> DemoBuild:
     return DemoBuild(Path(path))
 
 
+class WarehouseUnavailable(Exception):
+    """The warehouse cannot be read (Chinese message for the page; details in the server log)."""
+
+
 def ensure_warehouse() -> Path:
-    """The warehouse path; on first start with none, build the demo warehouse with visible progress."""
+    """The warehouse path; on first start with none, build the demo warehouse with visible progress.
+
+    Only the default path is ever built: a configured FUPIN_DB that does not exist is an error, never
+    silently replaced by synthetic data."""
     path = db_path()
     if path.exists():
         return path
+    if path.resolve() != DEFAULT_DB.resolve():
+        raise WarehouseUnavailable(
+            f"数据仓库文件不存在：{path}（由 FUPIN_DB 指定）。请检查路径，或先运行 python -m fupin ingest 生成数据仓库。"
+        )
     build = _demo_build(str(path))
     build.start()
     st.info("首次启动：正在生成并导入演示数据（合成数据，约需半分钟）…", icon=":material/hourglass_top:")
@@ -109,7 +129,14 @@ def ensure_warehouse() -> Path:
 def connection() -> duckdb.DuckDBPyConnection:
     """The read-only connection for the current warehouse file (reopened after an ingest swap)."""
     path = ensure_warehouse()
-    return _connect(str(path), file_identity(path))
+    try:
+        return _connect(str(path), file_identity(path))
+    except (duckdb.Error, OSError) as exc:
+        _LOG.error("cannot open warehouse %s: %r", path, exc)
+        raise WarehouseUnavailable(
+            "数据仓库文件无法读取（文件可能已损坏或不是数据仓库）。请由管理员重新导入数据（python -m fupin ingest）；"
+            "详细原因已写入服务器日志。"
+        ) from exc
 
 
 @st.cache_resource(max_entries=2, show_spinner=False)
@@ -120,7 +147,13 @@ def _batch(path: str, identity: tuple[int, int]) -> BatchInfo:
 def current_batch() -> BatchInfo:
     """The batch of the current warehouse file (read once per file, not on every rerun)."""
     path = ensure_warehouse()
-    return _batch(str(path), file_identity(path))
+    try:
+        return _batch(str(path), file_identity(path))
+    except (duckdb.Error, OSError, TypeError) as exc:
+        _LOG.error("cannot read the batch of %s: %r", path, exc)
+        raise WarehouseUnavailable(
+            "数据仓库不完整（缺少导入批次信息），无法显示。请由管理员重新导入数据；详细原因已写入服务器日志。"
+        ) from exc
 
 
 # ---------------------------------------------------------------------------------- cached queries
@@ -251,12 +284,7 @@ def sidebar(viewer: Viewer, *, present: bool) -> Selection:
 
 # ---------------------------------------------------------------------------------- sign-in
 
-SESSION_COOKIE = "wanfu_session"
-
-
-@st.cache_resource(show_spinner=False)
-def _throttle() -> Throttle:
-    return Throttle()
+SESSION_COOKIE = webauth.SESSION_COOKIE
 
 
 def _oidc_configured() -> bool:
@@ -267,8 +295,34 @@ def _oidc_configured() -> bool:
         return False
 
 
-def _set_cookie(token: str | None) -> None:
-    """Write (or clear) the session cookie in the browser; read back by st.context.cookies on reload."""
+def client_id() -> str:
+    """Who is knocking, for the per-client sign-in limit: the connection's address, or behind a trusted
+    proxy (FUPIN_TRUST_PROXY=1, HAProxy with `option forwardfor`) the address the proxy saw."""
+    ip = st.context.ip_address
+    ip = ip if isinstance(ip, str) and ip else "localhost"
+    if os.environ.get("FUPIN_TRUST_PROXY") == "1":
+        forwarded = st.context.headers.get("X-Forwarded-For")
+        if isinstance(forwarded, str) and forwarded.strip():
+            ip = forwarded.split(",")[-1].strip()
+    return ip[:64]
+
+
+def _here() -> str:
+    """The page the browser is on (path and query), to come back to after the cookie hand-over."""
+    url = urllib.parse.urlsplit(st.context.url if isinstance(st.context.url, str) else "/")
+    return webauth.safe_next(url.path + (f"?{url.query}" if url.query else ""))
+
+
+def _goto(path: str) -> None:
+    """Send the browser to a local path (the cookie routes): a constant script with a JSON-quoted path."""
+    st.html(
+        f"<script>window.top.location.replace({json.dumps(webauth.safe_next(path))});</script>",
+        unsafe_allow_javascript=True,
+    )
+
+
+def _script_cookie(token: str | None) -> None:
+    """Fallback when served by `streamlit run app.py` (no cookie routes): a script-set cookie (not HttpOnly)."""
     value, age = (token, SESSION_SECONDS) if token else ("", 0)
     st.html(
         f"<script>document.cookie = '{SESSION_COOKIE}={value}; path=/; max-age={age}; SameSite=Strict';</script>",
@@ -279,8 +333,11 @@ def _set_cookie(token: str | None) -> None:
 def login_form(src: AccountSource) -> None:
     """The sign-in form (app.py draws it after st.navigation, so its widgets keep their ids)."""
     ss = st.session_state
-    if ss.pop("clear_cookie", False):
-        _set_cookie(None)
+    if ss.pop("signed_out", False):  # the session is already revoked; the browser's cookie goes too
+        if webauth.ROUTES_ACTIVE:
+            _goto(webauth.SIGNOUT_PATH)
+        else:
+            _script_cookie(None)
     _, mid, _ = st.columns([1, 1.3, 1])
     with mid:
         st.markdown("## :material/lock: 皖扶看板 · 登录")
@@ -289,26 +346,27 @@ def login_form(src: AccountSource) -> None:
             if st.button("使用单位统一身份认证登录", type="primary", icon=":material/login:", width="stretch"):
                 st.login()
             return
-        throttle = _throttle()
         with st.form("login", border=True):
-            username = st.text_input("账号", autocomplete="username", key="login_user")
-            password = st.text_input("密码", type="password", autocomplete="current-password", key="login_password")
+            username = st.text_input("账号", autocomplete="username", key="login_user", max_chars=MAX_USERNAME)
+            password = st.text_input(
+                "密码", type="password", autocomplete="current-password", key="login_password", max_chars=MAX_PASSWORD
+            )
             submitted = st.form_submit_button("登录", type="primary", width="stretch")
         if submitted:
-            wait = throttle.locked_for(username)
-            acc = None if wait else authenticate(src.accounts, username, password)
-            if wait:
-                audit.sign_in_event(username, "login_locked")
-                st.error(f"密码错误次数过多，账号已锁定，请 {wait // 60 + 1} 分钟后再试。")
-            elif acc is None:
-                throttle.fail(username)
-                audit.sign_in_event(username, "login_failed")
+            client = client_id()
+            result = sign_in(src.accounts, username, password, client)
+            if result.locked_seconds:
+                audit.sign_in_event(result.username, "login_locked", client=client)
+                st.error(f"密码错误次数过多，已暂停从本机登录该账号，请 {result.locked_seconds // 60 + 1} 分钟后再试。")
+            elif result.account is None:
+                audit.sign_in_event(result.username, "login_failed", client=client)
                 st.error("账号或密码错误。")
             else:
-                throttle.clear(username)
-                ss["auth_user"] = acc.username
-                ss["set_cookie"] = make_token(acc, session_secret())
-                audit.sign_in_event(acc.username, "login", acc.viewer())
+                acc = result.account
+                token = make_token(acc, session_secret())
+                ss["auth_token"] = token
+                ss["set_cookie"] = token
+                audit.sign_in_event(acc.username, "login", acc.viewer(), client=client)
                 st.rerun()
         if src.demo:
             names = area_names()
@@ -326,7 +384,9 @@ def login_form(src: AccountSource) -> None:
 def signed_in_account(synthetic: bool) -> tuple[Account | None, AccountSource | None]:
     """The signed-in account, or None and where accounts come from (None: refused, error shown).
 
-    Order: this session's sign-in, an OIDC identity (when configured), the signed session cookie.
+    Every run re-checks the session: the token (this session's, or the browser's HttpOnly cookie) must
+    carry a valid signature, name a session that was not revoked, and match the account's current role,
+    scope and password. An OIDC identity (when configured) is mapped to its account.
     A real (non-synthetic) warehouse with no accounts file refuses to start.
     """
     src = resolve_accounts(synthetic=synthetic, county_codes=county_codes())
@@ -334,7 +394,9 @@ def signed_in_account(synthetic: bool) -> tuple[Account | None, AccountSource | 
         st.error(src.error, icon=":material/block:")
         return None, None
     ss = st.session_state
-    acc = src.accounts.get(ss.get("auth_user", ""))
+    secret = session_secret()
+    token = ss.get("auth_token") or st.context.cookies.get(SESSION_COOKIE)
+    acc = read_token(token, src.accounts, secret) if token else None
     if acc is None and _oidc_configured() and getattr(st.user, "is_logged_in", False):
         acc = account_for_email(src.accounts, st.user.get("email"))  # type: ignore[arg-type]
         if acc is None:
@@ -342,23 +404,28 @@ def signed_in_account(synthetic: bool) -> tuple[Account | None, AccountSource | 
             if st.button("退出"):
                 st.logout()
             return None, None
-        audit.sign_in_event(acc.username, "login", acc.viewer())
-    if acc is None and not ss.get("clear_cookie"):
-        acc = read_token(st.context.cookies.get(SESSION_COOKIE), src.accounts, session_secret())
+        token = make_token(acc, secret)
+        audit.sign_in_event(acc.username, "login", acc.viewer(), client=client_id())
     if acc is None:
-        ss.pop("auth_user", None)
+        ss.pop("auth_token", None)
         return None, src
-    ss["auth_user"] = acc.username
-    if token := ss.pop("set_cookie", None):
-        _set_cookie(token)
+    ss["auth_token"] = token
+    if pending := ss.pop("set_cookie", None):
+        if webauth.ROUTES_ACTIVE:
+            _goto(f"{webauth.SESSION_PATH}?n={cookie_nonce(pending)}&next={urllib.parse.quote(_here(), safe='')}")
+        else:
+            _script_cookie(pending)
     return acc, src
 
 
 def sign_out(viewer: Viewer) -> None:
+    """Revoke the session server-side (a copied cookie stops working at once), then clear the browser's."""
     ss = st.session_state
-    audit.sign_in_event(ss.get("auth_user", ""), "logout", viewer)
-    ss.pop("auth_user", None)
-    ss["clear_cookie"] = True
+    if sid := token_session(ss.get("auth_token")):
+        revoke_session(sid)
+    audit.sign_in_event(viewer.username, "logout", viewer, client=client_id())
+    ss.pop("auth_token", None)
+    ss["signed_out"] = True
     if _oidc_configured() and getattr(st.user, "is_logged_in", False):
         st.logout()
     st.rerun()

@@ -22,17 +22,22 @@ def _private_state(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
     d = tmp_path_factory.mktemp("private")
     mp = pytest.MonkeyPatch()
     mp.setenv("FUPIN_ACCOUNTS", str(d / "no-accounts.toml"))  # absent: the demo accounts apply
-    mp.setenv("FUPIN_SESSION_KEY", str(d / "session.key"))
-    mp.setenv("FUPIN_AUDIT", str(d / "audit.sqlite"))
+    mp.setenv("FUPIN_KEY_DIR", str(d / "keys"))  # session, audit and generator keys
+    mp.setenv("FUPIN_STORE", str(d / "store.sqlite"))  # audit log, sign-in attempts, sessions
+    mp.delenv("FUPIN_STORE_URL", raising=False)
+    mp.delenv("FUPIN_SESSION_KEY", raising=False)
+    mp.delenv("FUPIN_AUDIT", raising=False)
     yield
     mp.undo()
 
 
 def app_test(user: str | None = "admin", *, timeout: int = 60) -> AppTest:
-    """app.py in AppTest, signed in as a demo account (session state: what the sign-in form sets)."""
+    """app.py in AppTest, signed in as a demo account (session state: the token the sign-in form sets)."""
+    from fupin.auth import demo_accounts, make_token, session_secret
+
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=timeout)
     if user:
-        at.session_state["auth_user"] = user
+        at.session_state["auth_token"] = make_token(demo_accounts()[user], session_secret())
     return at
 
 
@@ -61,3 +66,39 @@ def con(tiny_db: Path) -> Iterator[duckdb.DuckDBPyConnection]:
     c = duckdb.connect(str(tiny_db), read_only=True)
     yield c
     c.close()
+
+
+def _pg_schema_url(base: str, schema: str) -> str:
+    import sqlalchemy as sa
+
+    eng = sa.create_engine(base)
+    with eng.begin() as conn:
+        conn.execute(sa.text(f'drop schema if exists "{schema}" cascade'))
+        conn.execute(sa.text(f'create schema "{schema}"'))
+    eng.dispose()
+    sep = "&" if "?" in base else "?"
+    return f"{base}{sep}options=-csearch_path%3D{schema}"
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def any_store(request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """The transactional store on SQLite and on a real PostgreSQL server (FUPIN_TEST_PG_URL, which
+    .ci/run starts with scripts/pg-test-server.sh; FUPIN_REQUIRE_PG=1 makes its absence a failure)."""
+    import os
+    import secrets
+
+    from fupin import store
+
+    if request.param == "sqlite":
+        monkeypatch.setenv("FUPIN_STORE", str(tmp_path / "store.sqlite"))
+        monkeypatch.delenv("FUPIN_STORE_URL", raising=False)
+    else:
+        base = os.environ.get("FUPIN_TEST_PG_URL")
+        if not base:
+            if os.environ.get("FUPIN_REQUIRE_PG") == "1":
+                pytest.fail("FUPIN_REQUIRE_PG=1 but FUPIN_TEST_PG_URL is not set")
+            pytest.skip("no PostgreSQL server (set FUPIN_TEST_PG_URL; scripts/pg-test-server.sh starts one)")
+        monkeypatch.setenv("FUPIN_STORE_URL", _pg_schema_url(base, f"t_{secrets.token_hex(6)}"))
+    store.reset()
+    yield request.param
+    store.reset()

@@ -188,7 +188,7 @@ def test_wrong_password_is_refused_and_audited(tiny_db: Path, monkeypatch: pytes
     monkeypatch.setenv("FUPIN_DB", str(tiny_db))
     at = _sign_in_through_the_form("linquan", "not-the-password")
     assert any("账号或密码错误" in e.value for e in at.error)
-    assert "auth_user" not in at.session_state
+    assert "auth_token" not in at.session_state
     last = audit.rows(1)[0]
     assert (last["action"], json.loads(last["filters"])["username"]) == ("login_failed", "linquan")
 
@@ -197,7 +197,7 @@ def test_right_password_signs_in_with_the_account_scope(tiny_db: Path, monkeypat
     monkeypatch.setenv("FUPIN_DB", str(tiny_db))
     at = _sign_in_through_the_form("linquan", "demo-county")
     assert not at.exception
-    assert at.session_state["auth_user"] == "linquan"
+    assert at.session_state["viewer"].username == "linquan"
     sel = at.session_state["viewer"]
     assert (sel.role, sel.scope_level, sel.scope_code) == ("county", "county", OWN)
     assert at.title[0].value.startswith("临泉县")  # the overview of their county
@@ -283,7 +283,7 @@ def test_audit_log_page_filters(tiny_db: Path, tmp_path: Path, monkeypatch: pyte
     from fupin import audit
 
     monkeypatch.setenv("FUPIN_DB", str(tiny_db))
-    monkeypatch.setenv("FUPIN_AUDIT", str(tmp_path / "audit.sqlite"))
+    monkeypatch.setenv("FUPIN_STORE", str(tmp_path / "store.sqlite"))
     audit.record(
         LINQUAN, "household_detail", household_id="3412210010010001", filters={"month": "2020-06"}, row_count=1
     )

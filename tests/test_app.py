@@ -201,6 +201,7 @@ def test_first_start_builds_the_demo_warehouse(tmp_path: Path, monkeypatch: pyte
 
     db = tmp_path / "fresh" / "warehouse.duckdb"
     monkeypatch.setenv("FUPIN_DB", str(db))
+    monkeypatch.setattr("fupin.ui.DEFAULT_DB", db)  # only the default path is ever built
     monkeypatch.chdir(ROOT)
     at = app_test()
     at.run()
@@ -215,3 +216,52 @@ def test_first_start_builds_the_demo_warehouse(tmp_path: Path, monkeypatch: pyte
     at = app_test().run()
     assert not at.exception
     assert at.title[0].value.startswith("全省总览") and any("演示数据" in w.value for w in at.warning)
+
+
+def test_a_configured_warehouse_that_is_missing_is_an_error_not_a_demo(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    db = tmp_path / "typo" / "warehouse.duckdb"
+    monkeypatch.setenv("FUPIN_DB", str(db))
+    at = app_test().run()
+    assert not at.exception
+    assert any("数据仓库文件不存在" in e.value and "FUPIN_DB" in e.value for e in at.error)
+    assert not db.exists() and not (db.parent / "exports").exists()  # nothing synthetic built there
+
+
+def test_a_corrupt_warehouse_is_a_chinese_message_without_pages(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    db = tmp_path / "warehouse.duckdb"
+    db.write_bytes(b"DUCK" + b"\x00" * 4000 + b"garbage")
+    monkeypatch.setenv("FUPIN_DB", str(db))
+    for user in (None, "admin"):
+        at = app_test(user).run()
+        assert not at.exception, [e.message for e in at.exception]
+        assert any("数据仓库文件无法读取" in e.value for e in at.error)
+        assert not at.button and not at.metric and not at.sidebar.children  # no sign-in, no page list
+
+
+def test_an_unwritable_store_at_sign_in_is_a_chinese_message(
+    tiny_db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from fupin import store
+
+    monkeypatch.setenv("FUPIN_DB", str(tiny_db))
+    monkeypatch.setenv("FUPIN_STORE", str(tmp_path))  # a directory: cannot be the store file
+    store.reset()
+    at = app_test(None).run()
+    at.text_input(key="login_user").input("admin")
+    at.text_input(key="login_password").input("demo-admin")
+    at.button[0].click().run()
+    assert not at.exception, [e.message for e in at.exception]
+    assert any("登录暂不可用" in e.value and "不是文件" in e.value for e in at.error)
+    store.reset()
+
+
+def test_accounts_path_that_is_a_directory(tiny_db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("FUPIN_DB", str(tiny_db))
+    monkeypatch.setenv("FUPIN_ACCOUNTS", str(tmp_path))
+    at = app_test(None).run()
+    assert not at.exception
+    assert any("是一个目录" in e.value for e in at.error) and not at.button

@@ -83,8 +83,8 @@ def test_resolve_accounts(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> No
 
 
 def test_session_token(tmp_path: Path) -> None:
-    secret = auth.session_secret(tmp_path / "k")
-    assert len(secret) == 32 and (tmp_path / "k").stat().st_mode & 0o077 == 0
+    secret = auth.session_secret()
+    assert len(secret) == 32 and auth.session_secret() == secret
     acc = Account("u", "用户", "county", "341221", hash_password("pw-12345678"))
     accounts = {"u": acc}
     token = auth.make_token(acc, secret, now=1000.0)
@@ -100,15 +100,104 @@ def test_session_token(tmp_path: Path) -> None:
     assert auth.read_token(token, {}, secret, now=1000.0) is None  # account removed
 
 
-def test_throttle_locks_after_five_failures() -> None:
-    t = auth.Throttle()
-    for i in range(auth.MAX_FAILURES - 1):
-        t.fail("u", now=100.0 + i)
-    assert t.locked_for("u", now=110.0) == 0
-    t.fail("u", now=111.0)
-    assert t.locked_for("u", now=112.0) > 0
-    assert t.locked_for("other", now=112.0) == 0
-    assert t.locked_for("u", now=100.0 + auth.LOCK_SECONDS + 20) == 0  # the window has passed
-    t.fail("u", now=2000.0)
-    t.clear("u")
-    assert t.locked_for("u", now=2001.0) == 0
+def test_sign_out_revokes_the_token_server_side() -> None:
+    """A copied cookie stops working the moment its session signs out (not 12 hours later)."""
+    secret = auth.session_secret()
+    acc = auth.demo_accounts()["linquan"]
+    token, other = auth.make_token(acc, secret), auth.make_token(acc, secret)
+    assert auth.read_token(token, {"linquan": acc}, secret) == acc
+    auth.revoke_session(auth.token_session(token))
+    assert auth.read_token(token, {"linquan": acc}, secret) is None
+    assert auth.read_token(other, {"linquan": acc}, secret) == acc  # another browser's session is its own
+
+
+def test_username_is_normalised_before_counting() -> None:
+    assert auth.normalize_username(" admin\t") == auth.normalize_username("ＡＤＭＩＮ") == "admin"
+    accounts = auth.demo_accounts()
+    guard = auth.SignInGuard()
+    for _ in range(auth.POLICY.pair_failures):
+        assert auth.sign_in(accounts, "admin", "wrong", "10.0.0.9", guard=guard).account is None
+    for variant in ("admin ", " admin", "\tadmin", "ADMIN", "ａｄｍｉｎ"):  # the right password, still locked
+        r = auth.sign_in(accounts, variant, "demo-admin", "10.0.0.9", guard=guard)
+        assert r.account is None and r.locked_seconds > 0 and r.username == "admin", variant
+
+
+def test_lockout_is_shared_and_survives_a_restart(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from fupin import store
+
+    monkeypatch.setenv("FUPIN_STORE", str(tmp_path / "store.sqlite"))
+    for _ in range(auth.POLICY.pair_failures):
+        auth.SignInGuard().note("linquan", "10.1.1.1", ok=False)  # another process's guard each time
+    store.reset()  # a restart: no engine, nothing in memory
+    assert auth.SignInGuard().locked_for("linquan", "10.1.1.1") > 0
+
+
+def test_a_stranger_cannot_lock_the_owner_out(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("FUPIN_STORE", str(tmp_path / "store.sqlite"))
+    accounts, guard = auth.demo_accounts(), auth.SignInGuard()
+    for _ in range(12):
+        auth.sign_in(accounts, "admin", "guess", "203.0.113.5", guard=guard)
+    assert auth.sign_in(accounts, "admin", "demo-admin", "203.0.113.5", guard=guard).account is None  # locked
+    assert auth.sign_in(accounts, "admin", "demo-admin", "10.0.0.2", guard=guard).account is not None  # owner
+
+
+def test_lock_backs_off_exponentially_and_success_clears(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("FUPIN_STORE", str(tmp_path / "store.sqlite"))
+    g, p, t = auth.SignInGuard(), auth.POLICY, 1_000_000.0
+    for i in range(p.pair_failures):
+        g.note("u", "c", ok=False, now=t + i)
+    first = g.locked_for("u", "c", now=t + 10)
+    assert p.pair_lock - 20 < first <= p.pair_lock
+    t2 = t + 10 + first  # the lock ran out; one more wrong password doubles it
+    assert g.locked_for("u", "c", now=t2) == 0
+    g.note("u", "c", ok=False, now=t2)
+    assert g.locked_for("u", "c", now=t2 + 1) == 2 * p.pair_lock - 1
+    g.note("u", "c", ok=True, now=t2 + 3 * p.pair_lock)
+    assert g.locked_for("u", "c", now=t2 + 3 * p.pair_lock + 1) == 0
+
+
+def test_client_and_account_limits(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("FUPIN_STORE", str(tmp_path / "store.sqlite"))
+    g, p, t = auth.SignInGuard(), auth.POLICY, 2_000_000.0
+    for i in range(p.client_failures):  # one client spraying different names
+        g.note(f"user{i}", "198.51.100.7", ok=False, now=t + i)
+    assert g.locked_for("fresh-name", "198.51.100.7", now=t + 30) > 0
+    assert g.locked_for("fresh-name", "198.51.100.8", now=t + 30) == 0
+    for i in range(p.account_failures):  # many clients guessing one account
+        g.note("admin", f"10.9.{i}.1", ok=False, now=t + i)
+    assert g.locked_for("admin", "10.0.0.1", now=t + 60) > 0
+    assert g.locked_for("admin", "10.0.0.1", now=t + p.window + p.account_failures + 1) == 0
+
+
+def test_locked_or_oversized_attempts_cost_no_hashing(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("FUPIN_STORE", str(tmp_path / "store.sqlite"))
+    calls = []
+    real = auth.verify_password
+    monkeypatch.setattr(auth, "verify_password", lambda pw, h: calls.append(len(pw)) or real(pw, h))
+    accounts = auth.demo_accounts()
+    assert auth.sign_in(accounts, "admin", "x" * 1_000_000, "c1").account is None
+    assert calls == []  # a megabyte password is refused before scrypt
+    for _ in range(auth.POLICY.pair_failures):
+        auth.sign_in(accounts, "analyst", "wrong", "c1")
+    calls.clear()
+    assert auth.sign_in(accounts, "analyst", "demo-analyst", "c1").locked_seconds > 0
+    assert calls == []  # while locked, the password is not even checked
+
+
+def test_cookie_nonce_is_single_use_and_short_lived() -> None:
+    n = auth.cookie_nonce("tok", now=5000.0)
+    assert auth.redeem_nonce(n, now=5001.0) == "tok"
+    assert auth.redeem_nonce(n, now=5002.0) is None  # used
+    late = auth.cookie_nonce("tok", now=5000.0)
+    assert auth.redeem_nonce(late, now=5000.0 + auth.NONCE_SECONDS + 1) is None
+    assert auth.redeem_nonce("", now=5000.0) is None
+
+
+def test_accounts_file_that_is_a_directory_says_so(tmp_path: Path) -> None:
+    with pytest.raises(AccountsError, match="是一个目录"):
+        load_accounts(tmp_path)
+
+
+def test_account_names_must_be_in_normal_form(tmp_path: Path) -> None:
+    with pytest.raises(AccountsError, match="请写作「admin」"):
+        load_accounts(_write(tmp_path, '[accounts.Admin]\nrole = "analyst"\nemail = "a@b.c"'))

@@ -35,7 +35,7 @@ def hostile_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def test_hostile_name_renders_as_text(hostile_db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("FUPIN_DB", str(hostile_db))
-    monkeypatch.setenv("FUPIN_AUDIT", str(tmp_path / "audit.sqlite"))
+    monkeypatch.setenv("FUPIN_STORE", str(tmp_path / "audit.sqlite"))
     monkeypatch.chdir(ROOT)
     at = app_test()
     at.session_state["city"] = "341200"

@@ -23,7 +23,7 @@ COUNTY = "341221"
 @pytest.fixture()
 def page(tiny_db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AppTest:
     monkeypatch.setenv("FUPIN_DB", str(tiny_db))
-    monkeypatch.setenv("FUPIN_AUDIT", str(tmp_path / "audit.sqlite"))
+    monkeypatch.setenv("FUPIN_STORE", str(tmp_path / "audit.sqlite"))
     monkeypatch.chdir(ROOT)
     at = app_test()
     at.session_state["city"] = COUNTY[:4] + "00"

@@ -106,7 +106,7 @@ def test_cli_reports(tiny_db: Path, tmp_path: Path) -> None:
 
 def test_month_check_page(tiny_db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("FUPIN_DB", str(tiny_db))
-    monkeypatch.setenv("FUPIN_AUDIT", str(tmp_path / "a.sqlite"))
+    monkeypatch.setenv("FUPIN_STORE", str(tmp_path / "a.sqlite"))
     monkeypatch.chdir(ROOT)
     at = app_test(timeout=90)
     at.session_state["month"] = "2020-03"
