@@ -11,6 +11,7 @@ every file says so in its title row or in `_manifest.json`.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,6 +22,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from fupin import contract as C
+from fupin import provenance
 from fupin.exportio import write_csv, write_xlsx
 from fupin.idcard import id_bodies, ids_from_bodies
 from fupin.reference import Reference, load_reference
@@ -895,6 +897,14 @@ class _Writer:
         self.report.rows[table.cn] = self.report.rows.get(table.cn, 0) + len(df)
 
 
+def _file_sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as f:
+        while chunk := f.read(1 << 20):
+            h.update(chunk)
+    return h.hexdigest()
+
+
 def generate(*, scale: str, seed: int, out: Path, ref: Reference | None = None) -> GenerateReport:
     """Write one folder per month of synthetic exports into `out`."""
     ref = ref or load_reference()
@@ -949,5 +959,7 @@ def generate(*, scale: str, seed: int, out: Path, ref: Reference | None = None) 
         "months": list(MONTHS), "rows": report.rows, "figures": report.figures,
         "note": "演示数据：由 python -m fupin generate 合成，不是真实数据",
     }  # fmt: skip
+    written = {str(p.relative_to(out)): _file_sha256(p) for m in MONTHS for p in sorted((out / m).iterdir())}
+    manifest = provenance.sign(manifest, written)  # only these files, unchanged, make a synthetic batch
     (out / "_manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=2), encoding="utf-8")
     return report

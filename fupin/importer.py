@@ -154,9 +154,7 @@ def stage(uploads: list[Upload], month: str, store: Path, staging_root: Path, *,
     for md in existing:
         if md.name != month:
             (folder / "exports" / md.name).symlink_to(md.resolve(), target_is_directory=True)
-    manifest = store / "_manifest.json"
-    if manifest.exists():
-        shutil.copy2(manifest, folder / "exports" / "_manifest.json")
+    # No manifest goes with an upload: uploaded files make a batch real (fupin/provenance.py).
     for up in uploads:
         (folder / "exports" / month / Path(up.name).name).write_bytes(up.data)
     present = {C.table_for_file(Path(u.name).stem).cn for u in uploads if C.table_for_file(Path(u.name).stem)}  # type: ignore[union-attr]
@@ -211,9 +209,9 @@ def commit(staged: Staged, db: Path) -> IngestReport:
     if month_dst.exists():  # an earlier upload of this month: keep it beside, replaced
         month_dst.rename(staged.store / f".{staged.month}.replaced-{dt.datetime.now():%Y%m%d%H%M%S}")
     shutil.move(str(month_src), month_dst)
-    manifest = staged.folder / "exports" / "_manifest.json"
-    if manifest.exists() and not (staged.store / "_manifest.json").exists():
-        shutil.copy2(manifest, staged.store / "_manifest.json")
+    generated = staged.store / "_manifest.json"
+    if generated.exists():  # the store now holds uploaded files: it is never synthetic again
+        generated.rename(staged.store / "_manifest.generated-before-import.json")
     fd = os.open(staged.candidate, os.O_RDONLY)
     os.fsync(fd)
     os.close(fd)

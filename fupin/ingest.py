@@ -25,6 +25,7 @@ import numpy as np
 import pyarrow as pa
 
 from fupin import contract as C
+from fupin import provenance
 from fupin.exportio import ExportFile, read_export
 from fupin.idcard import valid_mask
 from fupin.reference import REFERENCE_DIR, read_csv_text
@@ -282,7 +283,6 @@ def ingest(
         files, manifest = discover(src)
         if not files:
             raise C.ContractError(str(src), "no export files found", cn="文件夹中没有任何导出文件")
-        report.synthetic = bool(manifest.get("synthetic", False))
         report.months = sorted({m for m, _, _ in files})
         for stale in db.parent.glob(f".{db.name}.building-*"):
             if not _alive(stale.name.rsplit("-", 1)[-1].split(".")[0]):
@@ -319,6 +319,7 @@ def ingest(
         for fname in C.REFERENCE_FILES:  # reference data shapes the warehouse too (lists, thresholds)
             digest.update(f"reference/{fname}:{_sha256(ref_dir / fname)}\n".encode())
         report.batch_id = digest.hexdigest()[:16]
+        report.synthetic = provenance.is_synthetic(manifest, {f.file: f.sha256 for f in report.files})
         mark("read")
         for i, t in enumerate(C.TABLES):
             note(0.6 + 0.25 * i / len(C.TABLES), f"校验 {t.cn}")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -83,9 +84,15 @@ def build_demo(*, db: Path, exports: Path | None = None, progress: Callable[[flo
     exports = exports or db.parent / "exports" / "demo"
     from fupin.generate import generate
     from fupin.ingest import ingest
+    from fupin.provenance import signed
 
     note = progress or (lambda _f, _m: None)
-    if not (exports / "_manifest.json").exists():
+    manifest = exports / "_manifest.json"
+    try:
+        valid = signed(json.loads(manifest.read_text(encoding="utf-8")))
+    except (OSError, ValueError):
+        valid = False
+    if not valid:  # absent, or made elsewhere / by an older version: generate afresh
         note(0.0, "生成演示数据（全省104个县，约2%的户）…")
         generate(scale="demo", seed=2020, out=exports)
     report = ingest(exports, db, progress=lambda f, m: note(0.3 + 0.7 * f, m))

@@ -1,0 +1,75 @@
+"""A batch is 演示数据 only when the generator made every file in it (signed manifest with hashes)."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from fupin.ingest import ingest
+
+
+@pytest.fixture()
+def exports(tiny_exports: Path, tmp_path: Path) -> Path:
+    out = tmp_path / "exports"
+    shutil.copytree(tiny_exports, out)
+    return out
+
+
+def _manifest(exports: Path) -> dict:
+    return json.loads((exports / "_manifest.json").read_text(encoding="utf-8"))
+
+
+def _write_manifest(exports: Path, manifest: dict) -> None:
+    (exports / "_manifest.json").write_text(json.dumps(manifest, ensure_ascii=False), encoding="utf-8")
+
+
+def test_generator_output_is_synthetic(exports: Path, tmp_path: Path) -> None:
+    m = _manifest(exports)
+    assert m["synthetic"] is True and len(m["files"]) > 60 and len(m["signature"]) == 64
+    assert ingest(exports, tmp_path / "w.duckdb").synthetic
+
+
+@pytest.mark.parametrize("flag", ["false", "true", 1, None])
+def test_only_the_json_literal_true_counts(exports: Path, tmp_path: Path, flag: object) -> None:
+    _write_manifest(exports, _manifest(exports) | {"synthetic": flag})
+    assert not ingest(exports, tmp_path / "w.duckdb").synthetic
+
+
+def test_an_added_or_edited_file_makes_the_batch_real(exports: Path, tmp_path: Path) -> None:
+    visits = sorted((exports / "2020-06").glob("走访记录*"))[0]
+    extra = exports / "2020-06" / f"{visits.stem}_补报{visits.suffix}"
+    shutil.copy(visits, extra)  # an uploaded file beside the generated ones
+    assert not ingest(exports, tmp_path / "a.duckdb").synthetic
+    extra.unlink()
+    with visits.open("ab") as f:  # one generated file edited
+        f.write(b"\n")
+    assert not ingest(exports, tmp_path / "b.duckdb").synthetic
+
+
+def test_a_hand_written_or_foreign_manifest_is_not_trusted(
+    exports: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    m = _manifest(exports)
+    _write_manifest(exports, {k: v for k, v in m.items() if k != "signature"})  # unsigned, hashes right
+    assert not ingest(exports, tmp_path / "a.duckdb").synthetic
+    _write_manifest(exports, m)
+    monkeypatch.setenv("FUPIN_KEY_DIR", str(tmp_path / "another-installation"))
+    assert not ingest(exports, tmp_path / "b.duckdb").synthetic
+
+
+def test_an_import_into_the_demo_store_is_real(exports: Path, tmp_path: Path) -> None:
+    """数据导入 into the default (demo) store: the uploaded month makes the whole batch real."""
+    from fupin import importer
+
+    db = tmp_path / "warehouse.duckdb"
+    assert ingest(exports, db).synthetic
+    month = exports / "2020-06"
+    uploads = [importer.Upload(p.name, p.read_bytes()) for p in sorted(month.iterdir())]
+    staged = importer.stage(uploads, "2020-06", exports, tmp_path / "imports", db=db)
+    report = importer.dry_run(staged)
+    assert report.ok and not report.synthetic  # the same bytes, but uploaded: real
+    importer.commit(staged, db)
+    assert not ingest(exports, tmp_path / "again.duckdb").synthetic
