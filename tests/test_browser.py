@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 import shutil
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -272,6 +273,35 @@ def test_household_detail_is_masked_for_county_and_analyst(
         _screenshot(page, shots, f"detail-masked-{user}.png")
     finally:
         page.close()
+
+
+def test_session_cookie_is_http_only_and_dies_at_sign_out(server: Server, browser: sync_api.Browser) -> None:
+    """The cookie is HttpOnly + SameSite=Strict (set by the server route, not a page script); a copy of
+    it in another browser stops working the moment the owner signs out."""
+    owner = browser.new_context(viewport={"width": 1600, "height": 1000})
+    thief = browser.new_context(viewport={"width": 1600, "height": 1000})
+    try:
+        sign_in(owner, server.url, "linquan")
+        (cookie,) = [c for c in owner.cookies() if c["name"] == "wanfu_session"]
+        assert cookie["httpOnly"] and cookie["sameSite"] == "Strict" and cookie["path"] == "/"
+        page = _open(owner, server.url + "/")
+        page.get_by_role("button", name="退出登录").wait_for()
+        assert page.evaluate("document.cookie").find("wanfu_session") < 0  # invisible to page scripts
+        thief.add_cookies([{k: cookie[k] for k in ("name", "value", "domain", "path")}])
+        stolen = _open(thief, server.url + "/")
+        stolen.get_by_role("button", name="退出登录").wait_for()  # the copy works while the session lives
+        page.get_by_role("button", name="退出登录").click()
+        page.get_by_role("button", name="登录").wait_for()
+        deadline = time.monotonic() + 15
+        while any(c["name"] == "wanfu_session" and c["value"] for c in owner.cookies()):
+            assert time.monotonic() < deadline, "the cookie was not cleared"
+            page.wait_for_timeout(200)
+        stolen.reload()
+        stolen.get_by_role("button", name="登录").wait_for()  # revoked server-side: the copy is dead
+        assert not stolen.get_by_role("button", name="退出登录").count()
+    finally:
+        owner.close()
+        thief.close()
 
 
 def test_signed_out_sees_only_the_login_form(server: Server, browser: sync_api.Browser, shots: Path) -> None:
