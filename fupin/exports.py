@@ -8,14 +8,33 @@ would run (starting with = + - @ tab or CR) is prefixed with a single quote (OWA
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
 
 import pandas as pd
+
+from fupin import audit
+from fupin.scope import Viewer
 
 # xlsxwriter otherwise writes text starting with '=' as a formula and text like 'http://…' as a link.
 XLSX_OPTIONS: dict[str, bool] = {"strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False}
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CSV_MIME = "text/csv"
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def audited_file(
+    build: Callable[[], tuple[bytes, int]], viewer: Viewer, action: str, *, filters: dict, unmasked: bool = False
+) -> Callable[[], bytes]:
+    """The `data` of st.download_button: a callable Streamlit runs when the button is clicked. It builds the
+    file from what the page showed in that run (`build` returns the bytes and how many rows they hold) and
+    writes the audit row then, so no file is kept between runs and only a download is an export."""
+
+    def make() -> bytes:
+        data, rows = build()
+        audit.record(viewer, action, filters=filters, row_count=rows, unmasked=unmasked)
+        return data
+
+    return make
 
 
 def excel_writer(buf: io.BytesIO) -> pd.ExcelWriter:
