@@ -4,6 +4,8 @@ Names, ID and phone numbers are masked; every detail view and export writes an a
 
 from __future__ import annotations
 
+import json
+
 import pandas as pd
 import streamlit as st
 
@@ -117,6 +119,13 @@ def _table(df: pd.DataFrame) -> pd.DataFrame:
 if rows.empty:
     st.info("没有符合条件的户。", icon=":material/search_off:")
     st.stop()
+if unmask:  # each page of names and ID numbers shown in full is recorded: once per view (filters, sort, page)
+    view = {**filters, "sort": sort, "page": int(page_no)}
+    seen = st.session_state.setdefault("rf_unmasked_views", set())
+    key = (sel.batch.batch_id, json.dumps(view, sort_keys=True, default=str))
+    if key not in seen:
+        audit.record(viewer, "view_list_unmasked", filters=view, row_count=len(rows), unmasked=True)
+        seen.add(key)
 event = st.dataframe(
     _table(rows), hide_index=True, width="stretch", on_select="rerun", selection_mode="single-row",
     key="rf_table", column_config={"预估年人均纯收入": st.column_config.NumberColumn(format="%d")},

