@@ -17,6 +17,7 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 
 from fupin.contract import ContractError, Table
+from fupin.exports import XLSX_OPTIONS
 
 Encoding = str  # "utf-8", "utf-8-sig", "gb18030"
 
@@ -56,7 +57,7 @@ def write_xlsx(path: Path, table: pa.Table, *, title: str | None = None) -> None
     """Write the first sheet of an XLSX file; every cell as text so codes keep leading digits."""
     import xlsxwriter
 
-    wb = xlsxwriter.Workbook(str(path), {"constant_memory": True, "strings_to_numbers": False})
+    wb = xlsxwriter.Workbook(str(path), {"constant_memory": True, **XLSX_OPTIONS})  # text stays text
     wb.set_properties({"created": dt.datetime(2020, 1, 1)})  # fixed: same data, same bytes
     ws = wb.add_worksheet("导出数据")
     row = 0

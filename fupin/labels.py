@@ -47,13 +47,17 @@ OVERLAYS: dict[str, str] = {
 DEMO_NOTE = "演示数据：全部为合成数据，不是真实数字"
 
 
-_MD_SPECIAL = "\\`*_{}[]()#+-.!<>|~$"
-
-
 def md_escape(text: object) -> str:
-    """Data text for st.markdown / st.caption / st.subheader: every Markdown character escaped, so a
-    name like '**x**' or '[链接](http://…)' shows as typed and never becomes formatting or a link."""
-    return "".join("\\" + ch if ch in _MD_SPECIAL else ch for ch in str(text))
+    """Data text for st.markdown / st.caption / st.subheader, shown exactly as it is (and as exported).
+
+    Every ASCII character other than a letter or digit (punctuation, space, control) becomes a numeric character
+    reference (':' → '&#58;', '$' → '&#36;', '[' → '&#91;'). Markdown decodes a reference only after parsing, as
+    plain text, so no '**x**', '[链接](…)', autolink, HTML tag, '$…$' LaTeX, ':red[…]' directive, ':material/…:'
+    icon or ':smile:' emoji can form, and no backslash is left over. (Backslash escapes fall short: Streamlit still
+    reads ':red\\[x\\]' as a colour directive, and an autolink keeps the backslashes.) Checked in headless chromium
+    by tests/test_hostile_text.py.
+    """
+    return "".join(ch if ord(ch) > 127 or ch.isalnum() else f"&#{ord(ch)};" for ch in str(text))
 
 
 def month_label(month: str | pd.Timestamp) -> str:

@@ -14,6 +14,7 @@ import duckdb
 import pandas as pd
 
 from fupin import queries
+from fupin.exports import excel_writer
 from fupin.labels import fmt_money_wan, month_label
 from fupin.scope import Viewer, scope_prefix
 
@@ -54,7 +55,7 @@ def month_workbook(con: duckdb.DuckDBPyConnection, viewer: Viewer, month: str, a
     """The 月核查 workbook: 汇总 (per county) and one sheet of records per kind of change."""
     buf = io.BytesIO()
     summary = month_check(con, viewer, month, area_prefix)
-    with pd.ExcelWriter(buf, engine="xlsxwriter") as xw:
+    with excel_writer(buf) as xw:
         table = summary.drop(columns="county_code").rename(columns=MONTH_COLUMNS)
         table.to_excel(xw, sheet_name="汇总", index=False, startrow=2)
         xw.sheets["汇总"].write_string(0, 0, f"月核查 · {month_label(month)}（户以户编号标识，不含姓名和证件号码）")
@@ -175,7 +176,7 @@ LABELS = {
 
 def bulletin_workbook(b: Bulletin) -> bytes:
     buf = io.BytesIO()
-    with pd.ExcelWriter(buf, engine="xlsxwriter") as xw:
+    with excel_writer(buf) as xw:
         summary = pd.DataFrame({"指标": [LABELS[k] for k in b.province], "数值": list(b.province.values())})
         summary.to_excel(xw, sheet_name="全省概况", index=False, startrow=2)
         xw.sheets["全省概况"].write_string(0, 0, f"季通报 · {b.quarter} · {b.area_name}")

@@ -498,7 +498,6 @@ def page_selection() -> Selection:
 
 PRESENT_CSS = """
 <style>
-button[aria-label="Download as CSV"] {display: none !important;}
 [data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"], header[data-testid="stHeader"] {display: none;}
 .block-container {padding-top: 1.2rem; padding-bottom: 0.5rem; max-width: 100%;}
 h1 {font-size: 2.4rem !important; padding-bottom: 0.4rem !important;}
@@ -513,7 +512,6 @@ h1 {font-size: 2.4rem !important; padding-bottom: 0.4rem !important;}
 
 NORMAL_CSS = """
 <style>
-button[aria-label="Download as CSV"] {display: none !important;}
 [data-testid="stMetric"] {background: #fafafa; border: 1px solid #eee; border-radius: 0.5rem; padding: 0.5rem 0.8rem;}
 [data-testid="stMetricValue"] {font-size: 1.9rem;}
 </style>
@@ -523,7 +521,8 @@ button[aria-label="Download as CSV"] {display: none !important;}
 def page_style(present: bool) -> None:
     """Constant CSS only (no data in it): large, high-contrast type and no sidebar in meeting mode.
 
-    Tables' built-in CSV download is hidden: household lists leave only through the audited exports.
+    Tables' built-in CSV download is not hidden here but switched off (`client.disableDataExport` in
+    .streamlit/config.toml): the browser never draws it, so household lists leave only through the audited exports.
     """
     st.html(PRESENT_CSS if present else NORMAL_CSS)
 

@@ -10,15 +10,19 @@ import streamlit as st
 
 from fupin import audit
 from fupin.auth import ROLE_LABELS
-from fupin.exports import households_xlsx
+from fupin.exports import XLSX_MIME, audited_file, households_xlsx
 from fupin.ui import Selection, page_selection
 
 ACTIONS = {
     "household_detail": "查看户详情",
+    "view_list_unmasked": "查看未脱敏名单",
     "export_xlsx": "导出预警户工作单",
     "export_findings_xlsx": "导出资金合规问题",
     "export_month_check": "导出月核查工作簿",
     "export_bulletin": "导出季通报",
+    "export_map_csv": "导出地图数据 CSV",
+    "export_map_xlsx": "导出地图数据 XLSX",
+    "export_audit_log": "导出审计日志",
     "import_dry_run": "导入预检",
     "import_commit": "导入提交",
     "login": "登录",
@@ -80,6 +84,11 @@ if table.empty:
     st.info("没有符合条件的审计记录。")
 else:
     st.dataframe(table, hide_index=True, width="stretch", height=min(560, 38 + 35 * len(table)))
-    st.download_button("下载审计记录（XLSX）", households_xlsx(table, title=f"审计日志 · 导出于 {today}"),
-                       f"审计日志_{today}.xlsx", icon=":material/download:",
-                       mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")  # fmt: skip
+    title = f"审计日志 · 导出于 {today}"
+    st.download_button(  # built on click; the download itself is recorded in the log
+        "下载审计记录（XLSX）",
+        audited_file(lambda: (households_xlsx(table, title=title), len(table)), sel.viewer, "export_audit_log",
+                     filters={"viewer": who.strip(), "actions": picked, "household_id": hid.strip(),
+                              "since": str(since or ""), "until": str(until or "")}),
+        f"审计日志_{today}.xlsx", mime=XLSX_MIME, icon=":material/download:",
+    )  # fmt: skip

@@ -6,8 +6,8 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from fupin import audit, figures
-from fupin.exports import households_xlsx
+from fupin import figures
+from fupin.exports import XLSX_MIME, audited_file, households_xlsx
 from fupin.labels import METRICS_BY_KEY, fmt_money_wan, month_label
 from fupin.ui import Selection, page_selection, plotly
 
@@ -144,12 +144,10 @@ with tab_f:
         "说明": shown["detail"],
     })  # fmt: skip
     st.dataframe(table, hide_index=True, width="stretch")
-    if st.button("生成问题清单 XLSX", icon=":material/table_view:", disabled=table.empty):
-        st.session_state["fd_export"] = households_xlsx(
-            table, title=f"扶贫资金合规问题清单 · {sel.area_name} · {month_label(sel.month)}"
-        )
-        audit.record(sel.viewer, "export_findings_xlsx", filters={"area": area, "check": pick}, row_count=len(table))
-    if "fd_export" in st.session_state:
-        st.download_button("下载问题清单", st.session_state["fd_export"], f"资金合规问题_{sel.month}.xlsx",
-                           icon=":material/download:",
-                           mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")  # fmt: skip
+    title = f"扶贫资金合规问题清单 · {sel.area_name} · {month_label(sel.month)}"
+    st.download_button(  # built on click from the rows shown now; the audit row is written then
+        "下载问题清单",
+        audited_file(lambda: (households_xlsx(table, title=title), len(table)), sel.viewer, "export_findings_xlsx",
+                     filters={"area": area, "check": pick}),
+        f"资金合规问题_{sel.month}.xlsx", mime=XLSX_MIME, icon=":material/download:", disabled=table.empty,
+    )  # fmt: skip

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import io
-
 import streamlit as st
 
 from fupin import figures
+from fupin.exports import CSV_MIME, XLSX_MIME, audited_file, safe_csv, table_xlsx
 from fupin.labels import MAP_METRICS, METRICS_BY_KEY, OVERLAYS, fmt_value, month_label
 from fupin.ui import Selection, clicked_county, page_selection, plotly, select_county
 
@@ -59,12 +58,13 @@ export = table[["county_code", "county_name", "city_name", metric.key, "poverty_
              "poverty_level": "贫困县", "supervised": "挂牌督战", "deep_areas": "深度贫困地区"}
 )  # fmt: skip
 d1, d2, d3 = st.columns([1, 1, 4])
-d1.download_button("下载数据 CSV", export.to_csv(index=False).encode("utf-8-sig"), f"{metric.label}_{sel.month}.csv",
-                   mime="text/csv", icon=":material/download:")  # fmt: skip
-xlsx = io.BytesIO()
-export.to_excel(xlsx, index=False, sheet_name=sel.month)
-d2.download_button("下载数据 XLSX", xlsx.getvalue(), f"{metric.label}_{sel.month}.xlsx", icon=":material/download:",
-                   mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")  # fmt: skip
+audit_as = {"month": sel.month, "metric": metric.key}  # built on click and recorded in the audit log
+d1.download_button("下载数据 CSV", audited_file(lambda: (safe_csv(export), len(export)), sel.viewer, "export_map_csv",
+                                               filters=audit_as), f"{metric.label}_{sel.month}.csv", mime=CSV_MIME,
+                   icon=":material/download:")  # fmt: skip
+d2.download_button("下载数据 XLSX", audited_file(lambda: (table_xlsx(export, sheet_name=sel.month), len(export)),
+                                                sel.viewer, "export_map_xlsx", filters=audit_as),
+                   f"{metric.label}_{sel.month}.xlsx", icon=":material/download:", mime=XLSX_MIME)  # fmt: skip
 d3.caption("点击地图上的县查看乡镇、村明细；地图图片可用地图右上角的相机按钮下载为PNG。")
 
 # ------------------------------------------------------------------------------ drill panel

@@ -6,7 +6,8 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from fupin import audit, reports
+from fupin import reports
+from fupin.exports import XLSX_MIME, audited_file
 from fupin.labels import month_label
 from fupin.ui import Selection, connection, page_selection
 
@@ -41,13 +42,15 @@ st.caption(f"{reports.MONTH_KINDS[kind]}：{len(records):,}条")
 st.dataframe(records.drop(columns=["kind", "county_code"]).rename(
     columns={"county_name": "县（市、区）", "record_id": "编号", "detail": "说明"}), hide_index=True, width="stretch")  # fmt: skip
 
-d1, d2 = st.columns([1, 3])
-if d1.button("生成月核查 XLSX", icon=":material/table_view:"):
-    st.session_state["mc_xlsx"] = reports.month_workbook(connection(), sel.viewer, sel.month, area)
-    audit.record(sel.viewer, "export_month_check", filters={"month": sel.month, "area": area}, row_count=len(summary))
-if "mc_xlsx" in st.session_state:
-    d2.download_button("下载月核查工作簿", st.session_state["mc_xlsx"], f"月核查_{sel.month}.xlsx", icon=":material/download:",
-                       mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")  # fmt: skip
+# Files are built when a download button is clicked, from this run's month and area (never bytes kept from an
+# earlier run); the audit row is written then. (Each run executes this page in a fresh namespace.)
+con, viewer = connection(), sel.viewer
+st.download_button(
+    "下载月核查工作簿",
+    audited_file(lambda: (reports.month_workbook(con, viewer, sel.month, area), len(summary)), viewer,
+                 "export_month_check", filters={"month": sel.month, "area": area}),
+    f"月核查_{sel.month}.xlsx", mime=XLSX_MIME, icon=":material/download:",
+)  # fmt: skip
 
 st.divider()
 st.subheader("季通报")
@@ -58,7 +61,7 @@ if not quarters:
     st.stop()
 q1, q2 = st.columns([1, 3])
 quarter = q1.selectbox("季度", quarters, key="mc_quarter")
-bulletin = reports.build_bulletin(connection(), sel.viewer, quarter, area_prefix=area, area_name=sel.area_name)
+bulletin = reports.build_bulletin(con, viewer, quarter, area_prefix=area, area_name=sel.area_name)
 slow = bulletin.counties[bulletin.counties["slow_reasons"] != ""]
 q2.markdown(
     f"**{quarter}**：{len(bulletin.counties)}个县中 **{len(slow)}个** 被点名进度迟缓；规则见下表和 data/reference/bulletin_rules.csv。"
@@ -67,17 +70,17 @@ st.dataframe(pd.DataFrame({"市": slow["city_name"], "县（市、区）": slow[
              hide_index=True, width="stretch")  # fmt: skip
 st.dataframe(bulletin.rules.rename(columns={"label": "指标", "description": "何为进度迟缓"})[["指标", "何为进度迟缓"]],
              hide_index=True, width="stretch")  # fmt: skip
-if st.button("生成季通报（XLSX 和可打印网页）", icon=":material/description:"):
-    st.session_state["mc_bulletin"] = (reports.bulletin_workbook(bulletin),
-                                       reports.bulletin_html(bulletin, synthetic=sel.batch.synthetic).encode("utf-8"))  # fmt: skip
-    audit.record(
-        sel.viewer, "export_bulletin", filters={"quarter": quarter, "area": area}, row_count=len(bulletin.counties)
-    )
-if "mc_bulletin" in st.session_state:
-    x, h = st.session_state["mc_bulletin"]
-    c1, c2 = st.columns(2)
-    c1.download_button("下载季通报 XLSX", x, f"季通报_{quarter}.xlsx", icon=":material/download:",
-                       mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")  # fmt: skip
-    c2.download_button(
-        "下载季通报（网页，可打印为A4）", h, f"季通报_{quarter}.html", icon=":material/download:", mime="text/html"
-    )
+c1, c2 = st.columns(2)
+c1.download_button(
+    "下载季通报 XLSX",
+    audited_file(lambda: (reports.bulletin_workbook(bulletin), len(bulletin.counties)), viewer, "export_bulletin",
+                 filters={"quarter": quarter, "area": area, "format": "xlsx"}),
+    f"季通报_{quarter}.xlsx", mime=XLSX_MIME, icon=":material/download:",
+)  # fmt: skip
+c2.download_button(
+    "下载季通报（网页，可打印为A4）",
+    audited_file(lambda: (reports.bulletin_html(bulletin, synthetic=sel.batch.synthetic).encode("utf-8"),
+                          len(bulletin.counties)), viewer, "export_bulletin",
+                 filters={"quarter": quarter, "area": area, "format": "html"}),
+    f"季通报_{quarter}.html", mime="text/html", icon=":material/download:",
+)  # fmt: skip

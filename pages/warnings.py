@@ -4,14 +4,16 @@ Names, ID and phone numbers are masked; every detail view and export writes an a
 
 from __future__ import annotations
 
+import json
+
 import pandas as pd
 import streamlit as st
 
-from fupin import audit, figures
-from fupin.exports import households_xlsx
+from fupin import audit, figures, queries
+from fupin.exports import XLSX_MIME, audited_file, households_xlsx
 from fupin.labels import FLAG_STATUS, GUARANTEE_ITEMS, md_escape, month_label
 from fupin.privacy import mask_frame
-from fupin.ui import Selection, page_selection, plotly
+from fupin.ui import Selection, connection, page_selection, plotly
 
 PAGE_SIZE = 50
 EXPORT_MAX = 100_000
@@ -117,6 +119,13 @@ def _table(df: pd.DataFrame) -> pd.DataFrame:
 if rows.empty:
     st.info("没有符合条件的户。", icon=":material/search_off:")
     st.stop()
+if unmask:  # each page of names and ID numbers shown in full is recorded: once per view (filters, sort, page)
+    view = {**filters, "sort": sort, "page": int(page_no)}
+    seen = st.session_state.setdefault("rf_unmasked_views", set())
+    key = (sel.batch.batch_id, json.dumps(view, sort_keys=True, default=str))
+    if key not in seen:
+        audit.record(viewer, "view_list_unmasked", filters=view, row_count=len(rows), unmasked=True)
+        seen.add(key)
 event = st.dataframe(
     _table(rows), hide_index=True, width="stretch", on_select="rerun", selection_mode="single-row",
     key="rf_table", column_config={"预估年人均纯收入": st.column_config.NumberColumn(format="%d")},
@@ -124,25 +133,26 @@ event = st.dataframe(
 p3.caption(f"第 {int(page_no)} / {pages} 页，每页 {PAGE_SIZE} 户；点击一行查看详情。")
 
 # ------------------------------------------------------------------ export
+# The work order is built when the button is clicked, from this run's filters (never bytes kept from an earlier
+# run), and audited then. (Each run executes this page in a fresh namespace: the lambda sees this run's values.)
+con = connection()
+title = f"红色预警户工作单 · {sel.area_name} · {month_label(sel.month)}"
+
+
+def _work_order() -> tuple[bytes, int]:
+    everything = queries.run(con, "red_flag_households", viewer, **filters, sort=sort, limit=EXPORT_MAX, offset=0)
+    return households_xlsx(_table(everything), title=title), len(everything)
+
+
 with st.container():
     e1, e2 = st.columns([1, 4])
-    if e1.button("生成 XLSX 工作单", icon=":material/table_view:", disabled=total == 0):
-        if total > EXPORT_MAX:
-            st.warning(f"符合条件的户超过 {EXPORT_MAX:,} 户，请缩小筛选范围后再导出。")
-        else:
-            everything = sel.q("red_flag_households", **filters, sort=sort, limit=EXPORT_MAX, offset=0)
-            data = households_xlsx(
-                _table(everything), title=f"红色预警户工作单 · {sel.area_name} · {month_label(sel.month)}"
-            )
-            audit.record(
-                viewer, "export_xlsx", filters=filters | {"sort": sort}, row_count=len(everything), unmasked=unmask
-            )
-            st.session_state["rf_export"] = data
-            st.session_state["rf_export_rows"] = len(everything)
-    if "rf_export" in st.session_state:
-        e2.download_button(f"下载工作单（{st.session_state['rf_export_rows']:,}户）", st.session_state["rf_export"],
-                           f"红色预警户_{sel.month}.xlsx", icon=":material/download:",
-                           mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")  # fmt: skip
+    e1.download_button(
+        f"下载工作单（{total:,}户）",
+        audited_file(_work_order, viewer, "export_xlsx", filters=filters | {"sort": sort}, unmasked=unmask),
+        f"红色预警户_{sel.month}.xlsx", mime=XLSX_MIME, icon=":material/download:", disabled=total > EXPORT_MAX,
+    )  # fmt: skip
+    if total > EXPORT_MAX:
+        e2.warning(f"符合条件的户超过 {EXPORT_MAX:,} 户，请缩小筛选范围后再导出。")
 
 # ------------------------------------------------------------------ household detail
 picked = event["selection"]["rows"] if event and event.get("selection") else []

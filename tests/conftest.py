@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import duckdb
@@ -102,3 +102,35 @@ def any_store(request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytes
     store.reset()
     yield request.param
     store.reset()
+
+
+Download = tuple[str | None, Callable[[], object]]
+
+
+@pytest.fixture()
+def deferred(monkeypatch: pytest.MonkeyPatch) -> dict[str, Download]:
+    """Download buttons whose file is built on click (st.download_button(data=callable)): every one the
+    runs registered, by file id → (file name, the callable Streamlit runs when the button is clicked)."""
+    from streamlit.runtime.media_file_manager import MediaFileManager
+
+    made: dict[str, Download] = {}
+    register = MediaFileManager.add_deferred
+
+    def add(self, data_callable, mimetype, coordinates, file_name=None, *, element_id=""):  # type: ignore[no-untyped-def]
+        file_id = register(self, data_callable, mimetype, coordinates, file_name, element_id=element_id)
+        made[file_id] = (file_name, data_callable)
+        return file_id
+
+    monkeypatch.setattr(MediaFileManager, "add_deferred", add)
+    return made
+
+
+def downloads(at: AppTest, made: dict[str, Download]) -> dict[str, Download]:
+    """The download buttons the page shows now, by label: (file name, callable that builds the file).
+
+    A button with ready-made bytes (no callable) maps to (None, None)."""
+    out: dict[str, Download] = {}
+    for b in at.get("download_button"):
+        fid = b.proto.deferred_file_id  # type: ignore[attr-defined]
+        out[b.proto.label] = made[fid] if fid else (None, None)  # type: ignore[assignment, attr-defined]
+    return out

@@ -9,6 +9,7 @@ test-artifacts/screenshots/ (git-ignored).
 
 from __future__ import annotations
 
+import io
 import re
 import shutil
 import time
@@ -16,8 +17,10 @@ from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlsplit
 
+import openpyxl
 import pytest
 
+from fupin import audit
 from fupin.bench import (
     CHROMIUM,
     CHROMIUM_ARGS,
@@ -161,7 +164,23 @@ def test_red_flags_table_and_detail(server: Server, admin: sync_api.BrowserConte
         page.wait_for_function("!document.querySelector('[data-testid=\"stStatusWidget\"]')")
         main = page.locator('[data-testid="stMain"]')
         assert "红色预警户" in main.inner_text()
-        assert not page.locator('button[aria-label="Download as CSV"]').is_visible()  # lists leave only audited
+        # Lists leave only through the audited exports: the table's toolbar is drawn without a CSV download,
+        # the control is not in the page at all (before, CSS only hid it).
+        page.locator('[data-testid="stDataFrame"]').first.hover()
+        page.locator('[data-testid="stElementToolbar"] button[aria-label="Search"]').first.wait_for(state="attached")
+        assert page.locator('button[aria-label="Download as CSV"]').count() == 0
+        # The work order is built when its button is clicked (st.download_button(data=callable)) and audited then.
+        with page.expect_download() as download:
+            page.get_by_role("button", name=re.compile("下载工作单")).click()
+        assert download.value.suggested_filename == "红色预警户_2020-06.xlsx"
+        sheet = openpyxl.load_workbook(io.BytesIO(download.value.path().read_bytes()))["工作单"]
+        assert sheet["A1"].value.startswith("红色预警户工作单 · 临泉县") and sheet["A3"].value == "户编号"
+        last = audit.rows(1)[0]  # the server writes the log this test process names (FUPIN_AUDIT)
+        assert (last["action"], last["row_count"], last["viewer"]) == (
+            "export_xlsx",
+            sheet.max_row - 3,
+            "省扶贫办管理员（演示）",
+        )
         box = page.locator('[data-testid="stDataFrame"]').first.bounding_box()
         page.mouse.click(box["x"] + 14, box["y"] + 53)  # the first row's selection box
         page.wait_for_selector('[data-testid="stTab"]')
