@@ -11,8 +11,6 @@ every file says so in its title row or in `_manifest.json`.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -897,14 +895,6 @@ class _Writer:
         self.report.rows[table.cn] = self.report.rows.get(table.cn, 0) + len(df)
 
 
-def _file_sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as f:
-        while chunk := f.read(1 << 20):
-            h.update(chunk)
-    return h.hexdigest()
-
-
 def generate(*, scale: str, seed: int, out: Path, ref: Reference | None = None) -> GenerateReport:
     """Write one folder per month of synthetic exports into `out`."""
     ref = ref or load_reference()
@@ -959,7 +949,5 @@ def generate(*, scale: str, seed: int, out: Path, ref: Reference | None = None) 
         "months": list(MONTHS), "rows": report.rows, "figures": report.figures,
         "note": "演示数据：由 python -m fupin generate 合成，不是真实数据",
     }  # fmt: skip
-    written = {str(p.relative_to(out)): _file_sha256(p) for m in MONTHS for p in sorted((out / m).iterdir())}
-    manifest = provenance.sign(manifest, written)  # only these files, unchanged, make a synthetic batch
-    (out / "_manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=2), encoding="utf-8")
+    provenance.sign_folder(out, manifest)  # only these files, unchanged, make a synthetic batch
     return report

@@ -14,6 +14,7 @@ import hashlib
 import hmac
 import json
 from collections.abc import Mapping
+from pathlib import Path
 
 from fupin.keys import load_key
 
@@ -46,3 +47,26 @@ def is_synthetic(manifest: object, files: Mapping[str, str]) -> bool:
     if not isinstance(listed, Mapping) or not files or not signed(manifest):
         return False
     return all(listed.get(rel) == sha for rel, sha in files.items())
+
+
+def file_sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as f:
+        while chunk := f.read(1 << 20):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def sign_folder(out: Path, manifest: dict) -> dict:
+    """Sign `manifest` over every file in the month folders of `out` and write `_manifest.json`
+    (the generator's last step; tests use it for hand-made synthetic folders)."""
+    files = {
+        str(p.relative_to(out)): file_sha256(p)
+        for md in sorted(out.iterdir())
+        if md.is_dir() and len(md.name) == 7 and md.name[4] == "-"
+        for p in sorted(md.iterdir())
+        if p.is_file() and not p.name.startswith((".", "_", "~$"))
+    }
+    signed_manifest = sign(manifest, files)
+    (out / "_manifest.json").write_text(json.dumps(signed_manifest, ensure_ascii=False, indent=2), encoding="utf-8")
+    return signed_manifest

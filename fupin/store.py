@@ -2,7 +2,7 @@
 and their revocation (work items join them later). The warehouse stays read-only DuckDB.
 
 - **SQLite (WAL)** at ``data/store/store.sqlite`` is the embedded default (``FUPIN_STORE`` names another
-  file; ``FUPIN_AUDIT`` is read as a legacy alias). **PostgreSQL** when ``FUPIN_STORE_URL`` is set
+  file). **PostgreSQL** when ``FUPIN_STORE_URL`` is set
   (``postgresql+psycopg://user@host/db``) — for several app processes or hosts.
 - One code path: SQLAlchemy Core with ``text()`` statements written for both dialects; the schema is a
   list of versioned migrations applied once, under a lock (PostgreSQL advisory lock / SQLite write lock).
@@ -43,7 +43,7 @@ def store_url() -> str:
 
 
 def sqlite_path() -> Path:
-    return Path(os.environ.get("FUPIN_STORE") or os.environ.get("FUPIN_AUDIT") or DEFAULT_STORE)
+    return Path(os.environ.get("FUPIN_STORE") or DEFAULT_STORE)
 
 
 def describe() -> str:

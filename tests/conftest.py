@@ -26,7 +26,6 @@ def _private_state(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
     mp.setenv("FUPIN_STORE", str(d / "store.sqlite"))  # audit log, sign-in attempts, sessions
     mp.delenv("FUPIN_STORE_URL", raising=False)
     mp.delenv("FUPIN_SESSION_KEY", raising=False)
-    mp.delenv("FUPIN_AUDIT", raising=False)
     yield
     mp.undo()
 

