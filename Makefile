@@ -27,7 +27,7 @@ ci:  ## exactly what CI runs (apt chromium if missing, pip, lint, tests)
 	bash .ci/run
 
 run:
-	$(PY) -m streamlit run app.py --server.port $(PORT)
+	$(PY) -m streamlit run serve.py --server.port $(PORT)
 
 demo:  ## rebuild the demo exports and warehouse from scratch
 	rm -rf data/exports/demo data/warehouse.duckdb
