@@ -410,13 +410,17 @@ def make_token(account: Account, secret: bytes, *, sid: str | None = None, now: 
     sid = sid or new_session(account, now=now)
     body = f"{account.username}|{sid}|{int(now + SESSION_SECONDS)}|{_fingerprint(account)}"
     sig = hmac.new(secret, body.encode(), hashlib.sha256).hexdigest()
-    return base64.urlsafe_b64encode(f"{body}|{sig}".encode()).decode()
+    return base64.urlsafe_b64encode(f"{body}|{sig}".encode()).decode().rstrip("=")  # no '=': no cookie quoting
+
+
+def _b64(token: str) -> str:
+    return base64.urlsafe_b64decode((token + "=" * (-len(token) % 4)).encode()).decode()
 
 
 def token_session(token: str | None) -> str | None:
     """The session id a token names (no checks; for sign-out)."""
     try:
-        return base64.urlsafe_b64decode(str(token).encode()).decode().split("|")[1]
+        return _b64(str(token)).split("|")[1]
     except (ValueError, UnicodeDecodeError, IndexError):
         return None
 
@@ -430,7 +434,7 @@ def read_token(
         return None
     now = time.time() if now is None else now
     try:
-        user, sid, expires, fp, sig = base64.urlsafe_b64decode(token.encode()).decode().split("|")
+        user, sid, expires, fp, sig = _b64(token).split("|")
         body = f"{user}|{sid}|{expires}|{fp}"
         good = hmac.compare_digest(sig, hmac.new(secret, body.encode(), hashlib.sha256).hexdigest())
         if not good or int(expires) < now:

@@ -284,21 +284,23 @@ def sign_in(context: BrowserContext, url: str, user: str = "admin", password: st
         page.get_by_label("账号").fill(user)
         page.get_by_label("密码").fill(password or DEMO_PASSWORDS[user])
         page.get_by_role("button", name="登录").click()
-        if has_session_cookie(context, timeout=15):
+        try:  # signed in: the page went through /_fupin/session and came back with the sign-out button
+            page.get_by_role("button", name="退出登录").wait_for(timeout=30_000)
+        except Exception:
+            if attempt == 2:
+                raise
+            page.goto(url + "/")
+            continue
+        if has_session_cookie(context):
             break
         if attempt == 2:
             raise TimeoutError("no session cookie after signing in")
     page.close()
 
 
-def has_session_cookie(context: BrowserContext, *, timeout: float) -> bool:
-    """Wait for the HttpOnly session cookie (not visible to page scripts: read from the browser context)."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if any(c["name"] == "wanfu_session" and c["value"] for c in context.cookies()):
-            return True
-        time.sleep(0.2)
-    return False
+def has_session_cookie(context: BrowserContext) -> bool:
+    """The HttpOnly session cookie is set (not visible to page scripts: read from the browser context)."""
+    return any(c["name"] == "wanfu_session" and c["value"] for c in context.cookies())
 
 
 def _admin_token() -> str:

@@ -93,12 +93,13 @@ async def _sign_in(page: object, url: str, user: str) -> None:
         await page.get_by_label("账号").fill(user)  # type: ignore[attr-defined]
         await page.get_by_label("密码").fill(PASSWORD)  # type: ignore[attr-defined]
         await page.get_by_role("button", name="登录").click()  # type: ignore[attr-defined]
-        for _ in range(150):  # the HttpOnly cookie is not visible to page scripts: ask the browser context
-            if any(c["name"] == "wanfu_session" and c["value"] for c in await page.context.cookies()):  # type: ignore[attr-defined]
-                return
-            await page.wait_for_timeout(200)  # type: ignore[attr-defined]
-        if attempt == 2:
-            raise TimeoutError("no session cookie after signing in")
+        try:  # signed in: back from /_fupin/session (the HttpOnly cookie is set) with the sign-out button
+            await page.get_by_role("button", name="退出登录").wait_for(timeout=60_000)  # type: ignore[attr-defined]
+            return
+        except Exception:
+            if attempt == 2:
+                raise
+            await page.goto(url + "/")  # type: ignore[attr-defined]
 
 
 async def _session(
