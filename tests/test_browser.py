@@ -347,9 +347,13 @@ def test_signed_out_sees_only_the_login_form(server: Server, browser: sync_api.B
         ctx.close()
 
 
+IMPORT_PW = "import-Test-pw-1"
+
+
 @pytest.fixture(scope="module")
 def import_site(tiny_exports: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Server, Path]]:
     """A server of its own (the import swaps its warehouse): every month but June in the store."""
+    from fupin.auth import hash_password
     from fupin.ingest import ingest
 
     root = tmp_path_factory.mktemp("import-site")
@@ -357,7 +361,14 @@ def import_site(tiny_exports: Path, tmp_path_factory: pytest.TempPathFactory) ->
     shutil.copytree(tiny_exports, store, ignore=shutil.ignore_patterns("2020-06"))
     db = root / "warehouse.duckdb"
     assert ingest(store, db).ok
-    with streamlit_server(db, log=root / "streamlit.log", timeout=60, env={"FUPIN_EXPORTS": str(store)}) as s:
+    # An uploaded month makes the data real, and real data signs in with an accounts file only.
+    accounts = root / "accounts.toml"
+    accounts.write_text(
+        f'[accounts.admin]\nname = "省扶贫办"\nrole = "province_admin"\npassword_hash = "{hash_password(IMPORT_PW)}"\n',
+        encoding="utf-8",
+    )
+    env = {"FUPIN_EXPORTS": str(store), "FUPIN_ACCOUNTS": str(accounts)}
+    with streamlit_server(db, log=root / "streamlit.log", timeout=60, env=env) as s:
         yield s, store
 
 
@@ -367,7 +378,7 @@ def test_import_page_dry_run_then_commit(
     server, store = import_site
     ctx = browser.new_context(viewport={"width": 1600, "height": 1400})
     try:
-        sign_in(ctx, server.url, "admin")
+        sign_in(ctx, server.url, "admin", IMPORT_PW)
         page = ctx.new_page()
         page.set_default_timeout(60_000)
         page.goto(server.url + "/import_data")
@@ -400,6 +411,7 @@ def test_import_page_dry_run_then_commit(
         assert "截至 2020年6月" in sidebar  # the batch caption
         assert "month=2020-06" in page.url  # and the month selected (the sidebar writes it to the URL)
         assert (store / "2020-06").is_dir()
+        assert "演示数据" not in sidebar  # uploaded files: the batch is real, never labelled synthetic
         _screenshot(page, shots, "import-committed.png")
     finally:
         ctx.close()
