@@ -7,11 +7,15 @@ file line number of each row, so validation can point an official at the exact l
 
 from __future__ import annotations
 
+import codecs
 import csv
 import datetime as dt
 import io
-from dataclasses import dataclass
+import re
+import tempfile
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import BinaryIO
 
 import pyarrow as pa
 import pyarrow.csv as pacsv
@@ -32,6 +36,7 @@ class ExportFile:
     header_line: int  # 1-based line (row) of the header
     data: pa.Table  # every column as string, plus "_line" (int64)
     unknown_columns: list[str]
+    bad_encoding_lines: list[int] = field(default_factory=list)  # rows to quarantine as 'bad_encoding'
 
 
 # ---------------------------------------------------------------------------------- writing
@@ -77,16 +82,92 @@ def write_xlsx(path: Path, table: pa.Table, *, title: str | None = None) -> None
 # ---------------------------------------------------------------------------------- reading
 
 
-def detect_encoding(path: Path) -> Encoding:
-    """UTF-8 (with or without BOM) when the bytes decode as UTF-8, otherwise GB18030."""
-    raw = path.read_bytes()
-    if raw.startswith(b"\xef\xbb\xbf"):
-        return "utf-8-sig"
+UTF8_BOM = b"\xef\xbb\xbf"
+HEAD_LINES = 10  # the header is one of the first 10 lines (title rows above it are skipped)
+UTF16_CN = "文件编码为 UTF-16，请另存为 UTF-8 或 GBK"
+# Two consecutive CJK characters in UTF-8: in GB18030 text this byte pattern is rare, and a line that is
+# entirely valid UTF-8 is a UTF-8 row pasted into a GB18030 file (it would otherwise load as mojibake).
+_UTF8_CJK_PAIR = re.compile(rb"[\xe4-\xe9][\x80-\xbf]{2}[\xe4-\xe9][\x80-\xbf]{2}")
+_CHUNK = 1 << 22
+
+
+def looks_utf16(head: bytes) -> bool:
+    """A UTF-16 text file: a BOM, or every other byte NUL (ASCII in UTF-16 without a BOM), and text with a
+    comma or a line break when read as UTF-16 (a CSV has both; random bytes after FF FE do not)."""
+    sample = head[:4096]
+    if sample.startswith((b"\xff\xfe", b"\xfe\xff")):
+        enc, body = ("utf-16-le" if sample[0] == 0xFF else "utf-16-be"), sample[2:]
+    else:
+        body = sample
+        even, odd = body[0::2].count(0), body[1::2].count(0)
+        if len(body) < 4 or max(even, odd) < len(body) // 8 or min(even, odd) * 10 > max(even, odd):
+            return False
+        enc = "utf-16-le" if odd > even else "utf-16-be"
+    text = body[: len(body) - len(body) % 2].decode(enc, errors="replace")
+    return "," in text or "\n" in text
+
+
+def _decode_line(raw: bytes) -> tuple[str, str | None]:
+    """A head line as text and the encoding it decodes in (None: neither; shown with replacement marks)."""
+    for enc in ("utf-8", "gb18030"):
+        try:
+            return raw.decode(enc), enc
+        except UnicodeDecodeError:
+            pass
+    return raw.decode("utf-8", errors="replace"), None
+
+
+def _utf8_row_in_gb(line: bytes) -> bool:
+    """Is this line of a GB18030 file really UTF-8 (non-ASCII and entirely valid UTF-8)?"""
+    if line.isascii():
+        return False
     try:
-        raw.decode("utf-8")
+        line.decode("utf-8")
     except UnicodeDecodeError:
-        return "gb18030"
-    return "utf-8"
+        return False
+    return True
+
+
+def _data_is_clean(fh: BinaryIO, enc: str) -> bool:
+    """Do the bytes after the header decode in `enc` throughout (streamed; nothing kept)?"""
+    decoder = codecs.getincrementaldecoder(enc)(errors="strict")
+    tail = b""
+    try:
+        while chunk := fh.read(_CHUNK):
+            decoder.decode(chunk)
+            if enc == "gb18030" and _UTF8_CJK_PAIR.search(tail + chunk):
+                return False
+            tail = chunk[-6:]
+        decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def _recode_rows(fh: BinaryIO, enc: str, first_line: int, out: BinaryIO) -> tuple[list[int], list[int]]:
+    """Copy the data rows to `out` as UTF-8, line by line; a row that does not decode in `enc` (or a UTF-8 row
+    in a GB18030 file) is kept, read in the other encoding when it decodes there (else with replacement
+    marks), and its line is listed to be quarantined. Returns (file line of every row, lines of bad rows)."""
+    other = "gb18030" if enc.startswith("utf-8") else "utf-8"
+    lines: list[int] = []
+    bad: list[int] = []
+    for n, raw in enumerate(fh, start=first_line):
+        row = raw.rstrip(b"\r\n")
+        if not row:
+            continue  # an empty line is no row (as pyarrow reads it)
+        try:
+            text = row.decode(enc)
+            if enc == "gb18030" and _utf8_row_in_gb(row):
+                raise UnicodeDecodeError(enc, row, 0, len(row), "a UTF-8 row in a GB18030 file")
+        except UnicodeDecodeError:
+            bad.append(n)
+            try:
+                text = row.decode(other)
+            except UnicodeDecodeError:
+                text = row.decode(enc, errors="replace")
+        out.write(text.encode("utf-8") + b"\n")
+        lines.append(n)
+    return lines, bad
 
 
 def _find_header(rows: list[list[str]], table: Table, path: Path) -> int:
@@ -132,32 +213,87 @@ def _finish(path: Path, table: Table, fmt: str, enc: str, header_idx: int, data:
     return ExportFile(path, table, fmt, enc, header_idx + 1, data.select(keep), unknown)
 
 
+def _read_head(fh: BinaryIO, table: Table) -> tuple[list[list[str]], list[bytes]]:
+    """The lines up to the header (at most HEAD_LINES), raw and as CSV cells; `fh` is left after the header."""
+    required = set(table.required_headers)
+    rows: list[list[str]] = []
+    raws: list[bytes] = []
+    while len(rows) < HEAD_LINES:
+        raw = fh.readline()
+        if not raw:
+            break
+        if not rows and raw.startswith(UTF8_BOM):
+            raw = raw[len(UTF8_BOM) :]
+        raws.append(raw)
+        text, _ = _decode_line(raw.rstrip(b"\r\n"))
+        rows.append(next(csv.reader([text])) if text.strip() else [])
+        if required <= {c.strip() for c in rows[-1]}:
+            break
+    return rows, raws
+
+
 def read_csv_export(path: Path, table: Table) -> ExportFile:
-    """Read a CSV export: detect encoding and title rows; all cells as strings."""
-    enc = detect_encoding(path)
-    with path.open(encoding=enc, newline="") as fh:
-        head = [next(csv.reader([line])) if line.strip() else [] for line, _ in zip(fh, range(10), strict=False)]
-    header_idx = _find_header(head, table, path)
-    headers = _unique_headers([h.strip() for h in head[header_idx]], path)
-    opts = pacsv.ReadOptions(
-        skip_rows=header_idx + 1,
-        column_names=headers,
-        encoding="utf8" if enc == "utf-8" else enc,
-        block_size=1 << 24,
-    )
-    conv = pacsv.ConvertOptions(
-        column_types={h: pa.string() for h in headers}, strings_can_be_null=False, quoted_strings_can_be_null=False
-    )
-    parse = pacsv.ParseOptions(newlines_in_values=False)
-    try:
-        data = pacsv.read_csv(path, read_options=opts, convert_options=conv, parse_options=parse)
-    except pa.ArrowInvalid as exc:  # ragged rows etc.: the file cannot be read as a table
-        raise ContractError(
-            str(path), f"CSV cannot be parsed: {exc}", cn=f"CSV 无法解析（各行列数不一致或格式损坏）：{exc}"
-        ) from exc
-    lines = pa.array(range(header_idx + 2, header_idx + 2 + data.num_rows), pa.int64())
+    """Read a CSV export: detect encoding and title rows; all cells as strings.
+
+    The encoding is the header's: UTF-8 (with or without BOM) or GB18030; UTF-16 is a contract error. A data
+    row that does not decode in it (a row pasted from a file in another encoding) is read anyway and listed
+    in `bad_encoding_lines`, for ingest to quarantine — the rest of the file loads as usual.
+    """
+    with path.open("rb") as fh:
+        start = fh.read(4096)
+        if looks_utf16(start):
+            raise ContractError(
+                str(path), "the file is UTF-16: save it as UTF-8 or GBK", extra={"line": 1}, cn=UTF16_CN
+            )
+        fh.seek(0)
+        head, raws = _read_head(fh, table)
+        header_idx = _find_header(head, table, path)
+        header_raw = raws[header_idx].rstrip(b"\r\n")
+        _, header_enc = _decode_line(header_raw)
+        if header_enc is None:
+            raise ContractError(
+                str(path),
+                f"the header (line {header_idx + 1}) is neither UTF-8 nor GB18030",
+                extra={"line": header_idx + 1},
+                cn=f"第{header_idx + 1}行（表头）含无法识别的字符：请导出为 UTF-8 或 GBK 编码",
+            )
+        enc = ("utf-8-sig" if start.startswith(UTF8_BOM) else "utf-8") if header_enc == "utf-8" else "gb18030"
+        headers = _unique_headers([h.strip() for h in head[header_idx]], path)
+        data_start = fh.tell()
+        clean = _data_is_clean(fh, "utf-8" if enc == "utf-8-sig" else enc)
+        fh.seek(data_start)
+        conv = pacsv.ConvertOptions(
+            column_types={h: pa.string() for h in headers}, strings_can_be_null=False, quoted_strings_can_be_null=False
+        )
+        parse = pacsv.ParseOptions(newlines_in_values=False)
+        bad: list[int] = []
+        try:
+            if clean:  # the common case: pyarrow reads the file itself
+                opts = pacsv.ReadOptions(
+                    skip_rows=header_idx + 1,
+                    column_names=headers,
+                    encoding="utf8" if enc == "utf-8" else enc,
+                    block_size=1 << 24,
+                )
+                data = pacsv.read_csv(path, read_options=opts, convert_options=conv, parse_options=parse)
+                lines = pa.array(range(header_idx + 2, header_idx + 2 + data.num_rows), pa.int64())
+            else:  # mixed encodings: recode row by row into a temporary UTF-8 copy
+                with tempfile.TemporaryFile() as tmp:
+                    line_nos, bad = _recode_rows(fh, "utf-8" if enc == "utf-8-sig" else enc, header_idx + 2, tmp)
+                    tmp.seek(0)
+                    opts = pacsv.ReadOptions(column_names=headers, encoding="utf8", block_size=1 << 24)
+                    data = pacsv.read_csv(tmp, read_options=opts, convert_options=conv, parse_options=parse)
+                if data.num_rows != len(line_nos):
+                    raise pa.ArrowInvalid(f"{data.num_rows} rows parsed from {len(line_nos)} lines")
+                lines = pa.array(line_nos, pa.int64())
+        except pa.ArrowInvalid as exc:  # ragged rows etc.: the file cannot be read as a table
+            raise ContractError(
+                str(path), f"CSV cannot be parsed: {exc}", cn=f"CSV 无法解析（各行列数不一致或格式损坏）：{exc}"
+            ) from exc
     data = data.append_column("_line", lines)
-    return _finish(path, table, "csv", enc, header_idx, data)
+    ef = _finish(path, table, "csv", enc, header_idx, data)
+    ef.bad_encoding_lines = bad
+    return ef
 
 
 def _cell_text(v: object) -> str:

@@ -23,8 +23,11 @@ from pathlib import Path
 
 import duckdb
 
+from fupin import audit
 from fupin import contract as C
+from fupin.exportio import UTF16_CN, looks_utf16
 from fupin.ingest import MONTH_DIR, IngestReport, Progress, ingest
+from fupin.scope import Viewer
 from fupin.validate import REASONS
 from fupin.warehouse import file_identity
 
@@ -74,7 +77,9 @@ def check_file(up: Upload, *, max_mb: int = MAX_FILE_MB) -> FileCheck:
     fc.table = table.cn
     head = up.data[:65536]
     if suffix == ".csv":
-        if b"\x00" in head:
+        if looks_utf16(head):
+            fc.error = UTF16_CN
+        elif b"\x00" in head:
             fc.error = "不是文本格式的 CSV（可能是图片、压缩包或 Excel 文件改了扩展名）"
         elif not _decodes(head):
             fc.error = "CSV 编码无法识别：请导出为 UTF-8 或 GBK 编码"
@@ -193,6 +198,25 @@ def quarantine_examples(staged: Staged, *, per_reason: int = 3) -> list[dict]:
     finally:
         con.close()
     return [{"表": t, "原因": REASONS.get(r, r), "行数": int(n), "示例": "；".join(ex)} for t, r, n, ex in rows]
+
+
+def failure_message(report: IngestReport) -> str:
+    """What the page says when a dry run failed (Chinese; the file's name, never a server path)."""
+    err = report.error or {}
+    where = []
+    if err.get("file"):
+        where.append(f"文件 {Path(err['file']).name}")
+    if err.get("line") and f"第{err['line']}行" not in err.get("message_cn", ""):
+        where.append(f"第{err['line']}行")
+    return f"预检未通过，未做任何改动：{err.get('message_cn') or '导入程序出错'}" + (
+        f"（{'，'.join(where)}）" if where else ""
+    )
+
+
+def record_failure(staged: Staged, viewer: Viewer, message: str, *, files: list[str]) -> None:
+    """A dry run that failed: its folder goes, the attempt stays in the audit log."""
+    discard(staged)
+    audit.record(viewer, "import_failed", filters={"month": staged.month, "files": files, "message": message})
 
 
 class CommitError(Exception):

@@ -28,7 +28,7 @@ from fupin import contract as C
 from fupin.exportio import ExportFile, read_export
 from fupin.idcard import valid_mask
 from fupin.reference import REFERENCE_DIR, read_csv_text
-from fupin.validate import BAD_IDS_TABLE, DATE_EXPR, table_checks, typed_select
+from fupin.validate import BAD_ENCODING_TABLE, BAD_IDS_TABLE, DATE_EXPR, bad_encoding_query, table_checks, typed_select
 
 MONTH_DIR = re.compile(r"^\d{4}-\d{2}$")
 SQL_DIR = Path(__file__).parent / "sql"
@@ -135,6 +135,26 @@ def _read_one(path: Path, table: C.Table) -> tuple[ExportFile, str]:
     return read_export(path, table), _sha256(path)
 
 
+def read_manifest(path: Path) -> dict:
+    """The export folder's `_manifest.json` ({} when absent); one that cannot be read is a contract error."""
+    if not path.exists():
+        return {}
+    where = ""
+    try:
+        manifest = json.loads(path.read_bytes().decode("utf-8"))
+    except UnicodeDecodeError:
+        manifest = None
+    except json.JSONDecodeError as exc:
+        manifest, where = None, f"（第{exc.lineno}行第{exc.colno}列）"
+    if not isinstance(manifest, dict):
+        raise C.ContractError(
+            str(path),
+            "_manifest.json is not a JSON object in UTF-8" + (f" ({where[1:-1]})" if where else ""),
+            cn=f"_manifest.json 无法解析{where}：不是有效的 JSON",
+        )
+    return manifest
+
+
 def discover(src: Path) -> tuple[list[tuple[str, Path, C.Table]], dict]:
     """Every export file under `src` (a folder of month folders, or one month folder).
 
@@ -149,8 +169,7 @@ def discover(src: Path) -> tuple[list[tuple[str, Path, C.Table]], dict]:
     )
     if not month_dirs:
         raise C.ContractError(str(src), "no month folders (YYYY-MM) found", cn="没有找到月份文件夹（YYYY-MM）")
-    manifest_path = (src.parent if MONTH_DIR.match(src.name) else src) / "_manifest.json"
-    manifest = json.loads(manifest_path.read_text(encoding="utf-8")) if manifest_path.exists() else {}
+    manifest = read_manifest((src.parent if MONTH_DIR.match(src.name) else src) / "_manifest.json")
     files = []
     for md in month_dirs:
         for p in sorted(md.iterdir()):
@@ -193,6 +212,11 @@ def _insert_raw(con: duckdb.DuckDBPyConnection, ef: ExportFile, month: str, rel:
     con.execute(
         f"insert into raw_{t.en} select _row_id, $month, $file, _line, {sel} from _in", {"month": month, "file": rel}
     )
+    if ef.bad_encoding_lines:
+        con.execute(
+            f"insert into {BAD_ENCODING_TABLE} select $t, _row_id from _in where list_contains($lines, _line)",
+            {"t": t.cn, "lines": ef.bad_encoding_lines},
+        )
     con.unregister("_in")
 
 
@@ -211,7 +235,7 @@ def _flag_bad_ids(con: duckdb.DuckDBPyConnection, t: C.Table) -> None:
 def _validate_table(con: duckdb.DuckDBPyConnection, t: C.Table, batch_id: str) -> None:
     """Quarantine the rows of raw_<t> that break a rule; type the rest into stg_<t>."""
     _flag_bad_ids(con, t)
-    for check in table_checks(t):
+    for check in [bad_encoding_query(t), *table_checks(t)]:
         # Each check sees only rows not yet quarantined, so a row carries its first failure.
         con.execute(
             f"""
@@ -293,6 +317,7 @@ def ingest(
         _load_reference(con, ref_dir)
         for t in C.TABLES:
             _create_raw(con, t)
+        con.execute(f"create temp table {BAD_ENCODING_TABLE} (table_name varchar, _row_id bigint)")
         con.execute(
             """create table quarantine (batch_id varchar, table_name varchar, file varchar, line bigint,
                month varchar, row_id bigint, reason_code varchar, message varchar, record json)"""
@@ -343,7 +368,8 @@ def ingest(
         report.ok = True
         note(1.0, "完成")
     except C.ContractError as exc:
-        report.error = {"file": exc.file, "column": exc.column, "message": str(exc), "message_cn": exc.cn or str(exc)}
+        report.error = {"file": exc.file, "column": exc.column, "line": exc.extra.get("line"), "message": str(exc),
+                        "message_cn": exc.cn or str(exc)}  # fmt: skip
     finally:
         for leftover in (tmp, Path(f"{tmp}.wal")):
             if leftover.exists():

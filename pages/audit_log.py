@@ -21,6 +21,7 @@ ACTIONS = {
     "export_bulletin": "导出季通报",
     "import_dry_run": "导入预检",
     "import_commit": "导入提交",
+    "import_failed": "导入失败",
     "login": "登录",
     "login_failed": "登录失败",
     "login_locked": "账号锁定",

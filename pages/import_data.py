@@ -64,13 +64,13 @@ if files and st.button("预检", type="primary", icon=":material/rule:", disable
         bar = st.progress(0.0, text="预检中…")
         report = importer.dry_run(staged, progress=lambda f, m: bar.progress(min(f, 1.0), text=f"预检：{m}"))
         bar.empty()
-        audit.record(sel.viewer, "import_dry_run", filters={"month": month, "files": [u.name for u in uploads],
-                     "ok": report.ok, "batch": report.batch_id}, row_count=report.rows_read)  # fmt: skip
         if report.ok:
+            audit.record(sel.viewer, "import_dry_run", filters={"month": month, "files": [u.name for u in uploads],
+                         "batch": report.batch_id}, row_count=report.rows_read)  # fmt: skip
             ss["imp_staged"] = staged
         else:
-            importer.discard(staged)
-            ss["imp_failed"] = report
+            ss["imp_failed"] = importer.failure_message(report)
+            importer.record_failure(staged, sel.viewer, ss["imp_failed"], files=[u.name for u in uploads])
         st.rerun()
 
 checks: list[importer.FileCheck] = ss.get("imp_checks", [])
@@ -84,12 +84,7 @@ if problems := ss.get("imp_problems"):
     st.caption("未做任何改动。")
 
 if failed := ss.pop("imp_failed", None):
-    err = failed.error or {}
-    st.error(
-        f"预检未通过，未做任何改动：{md_escape(err.get('message_cn', ''))}"
-        + (f"（文件 {md_escape(err['file'].rsplit('/', 1)[-1])}）" if err.get("file") else ""),
-        icon=":material/error:",
-    )
+    st.error(md_escape(failed), icon=":material/error:")
 
 if staged is not None and staged.report is not None:
     r = staged.report

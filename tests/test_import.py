@@ -4,6 +4,7 @@ ingest and reports quarantined rows with their reasons; commit swaps it in; a ba
 from __future__ import annotations
 
 import io
+import json
 import shutil
 import zipfile
 from pathlib import Path
@@ -154,3 +155,37 @@ def test_abandoned_dry_runs_are_cleaned_up(site: tuple[Path, Path, list[Upload]]
     os.utime(old.folder, (day_ago, day_ago))
     fresh = importer.stage(uploads[:1], MONTH, store, importer.staging_root(db), db=db)  # cleans on the way
     assert not old.folder.exists() and fresh.folder.exists()
+
+
+# ------------------------------------------------------------------ issue 12, item 10: undecodable bytes
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-le"])
+def test_utf16_upload_is_refused_with_the_reason(encoding: str) -> None:
+    check = importer.check_file(Upload("户信息.csv", "行政区划代码,户编号\n341221001001,1\n".encode(encoding)))
+    assert check.error == "文件编码为 UTF-16，请另存为 UTF-8 或 GBK"
+
+
+def test_a_failed_dry_run_is_removed_and_audited(site: tuple[Path, Path, list[Upload]]) -> None:
+    from fupin import audit
+    from fupin.scope import Viewer
+
+    store, db, uploads = site
+    before = file_identity(db)
+    (store / "_manifest.json").write_text('{"synthetic": true,,', encoding="utf-8")  # broken in the store
+    staged = importer.stage(uploads, MONTH, store, importer.staging_root(db), db=db)
+    report = importer.dry_run(staged)
+    assert not report.ok
+    message = importer.failure_message(report)
+    assert (
+        message
+        == "预检未通过，未做任何改动：_manifest.json 无法解析（第1行第20列）：不是有效的 JSON（文件 _manifest.json）"
+    )
+    assert "/" not in message  # no server paths
+    admin = Viewer.province(name="测试管理员")
+    importer.record_failure(staged, admin, message, files=[u.name for u in uploads])
+    assert not staged.folder.exists() and file_identity(db) == before
+    row = audit.rows(limit=1)[0]
+    assert (row["viewer"], row["action"]) == ("测试管理员", "import_failed")
+    filters = json.loads(row["filters"])
+    assert filters["month"] == MONTH and filters["message"] == message and len(filters["files"]) == len(uploads)
