@@ -11,8 +11,10 @@ import codecs
 import csv
 import datetime as dt
 import io
+import os
 import re
 import tempfile
+import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
@@ -82,6 +84,33 @@ def write_xlsx(path: Path, table: pa.Table, *, title: str | None = None) -> None
 # ---------------------------------------------------------------------------------- reading
 
 
+@dataclass(frozen=True)
+class Limits:
+    """What a file may hold before anything in it is parsed (issue 12: a 9 MB header of 1,000,000 columns took
+    117 s and 9.3 GB; a 2.8 MB XLSX expanding to 695 MB took 2.1 GB). The same caps guard the upload check and
+    the reader, so the CLI is protected too."""
+
+    max_columns: int = 200
+    max_header_bytes: int = 64 * 1024  # each line up to the header
+    max_rows: int = 5_000_000  # data rows per file (FUPIN_MAX_ROWS_PER_FILE)
+    xlsx_max_mb: int = 1024  # uncompressed XLSX (sum of the zip members' sizes; FUPIN_XLSX_MAX_MB)
+    xlsx_max_ratio: float = 20.0  # uncompressed / file size ...
+    xlsx_member_ratio: float = 100.0  # ... and one member's uncompressed / compressed (a zip bomb) ...
+    xlsx_ratio_floor_mb: int = 10  # ... once it expands beyond this (small files cannot exhaust memory)
+
+
+def limits() -> Limits:
+    """The caps, with the settings from the environment."""
+    return Limits(
+        max_rows=int(os.environ.get("FUPIN_MAX_ROWS_PER_FILE", Limits.max_rows)),
+        xlsx_max_mb=int(os.environ.get("FUPIN_XLSX_MAX_MB", Limits.xlsx_max_mb)),
+    )
+
+
+def rows_cn(n: int, cap: int) -> str:
+    return f"文件有 {n:,} 行数据，超过每个文件 {cap:,} 行的上限（可按市拆分）"
+
+
 UTF8_BOM = b"\xef\xbb\xbf"
 HEAD_LINES = 10  # the header is one of the first 10 lines (title rows above it are skipped)
 UTF16_CN = "文件编码为 UTF-16，请另存为 UTF-8 或 GBK"
@@ -128,20 +157,33 @@ def _utf8_row_in_gb(line: bytes) -> bool:
     return True
 
 
-def _data_is_clean(fh: BinaryIO, enc: str) -> bool:
-    """Do the bytes after the header decode in `enc` throughout (streamed; nothing kept)?"""
+def _scan_data(fh: BinaryIO, enc: str, path: Path, lim: Limits) -> bool:
+    """Stream the bytes after the header (nothing kept): count the rows against the cap, and say whether
+    they all decode in `enc` (and, in GB18030, hold no UTF-8 row)."""
     decoder = codecs.getincrementaldecoder(enc)(errors="strict")
-    tail = b""
-    try:
-        while chunk := fh.read(_CHUNK):
-            decoder.decode(chunk)
+    tail, rows, clean, last = b"", 0, True, b"\n"
+    while chunk := fh.read(_CHUNK):
+        rows += chunk.count(b"\n")
+        last = chunk[-1:]
+        if rows > lim.max_rows:
+            raise ContractError(str(path), f"more than {lim.max_rows} data rows", cn=rows_cn(rows, lim.max_rows))
+        if clean:
+            try:
+                decoder.decode(chunk)
+            except UnicodeDecodeError:
+                clean = False
             if enc == "gb18030" and _UTF8_CJK_PAIR.search(tail + chunk):
-                return False
+                clean = False
             tail = chunk[-6:]
-        decoder.decode(b"", final=True)
-    except UnicodeDecodeError:
-        return False
-    return True
+    rows += last != b"\n"
+    if rows > lim.max_rows:
+        raise ContractError(str(path), f"{rows} data rows (at most {lim.max_rows})", cn=rows_cn(rows, lim.max_rows))
+    if clean:
+        try:
+            decoder.decode(b"", final=True)
+        except UnicodeDecodeError:
+            clean = False
+    return clean
 
 
 def _recode_rows(fh: BinaryIO, enc: str, first_line: int, out: BinaryIO) -> tuple[list[int], list[int]]:
@@ -213,32 +255,65 @@ def _finish(path: Path, table: Table, fmt: str, enc: str, header_idx: int, data:
     return ExportFile(path, table, fmt, enc, header_idx + 1, data.select(keep), unknown)
 
 
-def _read_head(fh: BinaryIO, table: Table) -> tuple[list[list[str]], list[bytes]]:
-    """The lines up to the header (at most HEAD_LINES), raw and as CSV cells; `fh` is left after the header."""
+def read_head(fh: BinaryIO, table: Table, path: Path, lim: Limits) -> tuple[list[list[str]], list[bytes]]:
+    """The lines up to the header (at most HEAD_LINES), raw and as CSV cells; `fh` is left after the header.
+
+    Each line is read with a bound: one longer than `max_header_bytes`, or with more than `max_columns`
+    cells, is a contract error before it is parsed any further."""
     required = set(table.required_headers)
     rows: list[list[str]] = []
     raws: list[bytes] = []
+    kb = lim.max_header_bytes // 1024
     while len(rows) < HEAD_LINES:
-        raw = fh.readline()
+        raw = fh.readline(lim.max_header_bytes + 1)
         if not raw:
             break
-        if not rows and raw.startswith(UTF8_BOM):
+        n = len(rows) + 1
+        if len(raw) > lim.max_header_bytes:
+            raise ContractError(
+                str(path),
+                f"line {n} is longer than {kb} KB (the header must be within the first {HEAD_LINES} lines)",
+                extra={"line": n},
+                cn=f"第{n}行超过 {kb} KB：表头过长（表头应在前{HEAD_LINES}行内，每行不超过 {kb} KB）",
+            )
+        if n == 1 and raw.startswith(UTF8_BOM):
             raw = raw[len(UTF8_BOM) :]
         raws.append(raw)
         text, _ = _decode_line(raw.rstrip(b"\r\n"))
         rows.append(next(csv.reader([text])) if text.strip() else [])
+        if len(rows[-1]) > lim.max_columns:
+            raise ContractError(
+                str(path),
+                f"line {n} has {len(rows[-1])} columns (at most {lim.max_columns})",
+                extra={"line": n},
+                cn=f"第{n}行有 {len(rows[-1])} 列，超过 {lim.max_columns} 列的上限",
+            )
         if required <= {c.strip() for c in rows[-1]}:
             break
     return rows, raws
 
 
-def read_csv_export(path: Path, table: Table) -> ExportFile:
+def check_csv_bytes(data: bytes, table: Table, path: Path, lim: Limits) -> None:
+    """The upload check: the reader's caps on bytes in memory (UTF-16, header lines, columns, rows)."""
+    if looks_utf16(data[:4096]):
+        raise ContractError(str(path), "the file is UTF-16: save it as UTF-8 or GBK", extra={"line": 1}, cn=UTF16_CN)
+    fh = io.BytesIO(data)
+    read_head(fh, table, path, lim)
+    rest = memoryview(data)[fh.tell() :]
+    n = data.count(b"\n", fh.tell()) + (1 if rest and data[-1:] != b"\n" else 0)
+    if n > lim.max_rows:
+        raise ContractError(str(path), f"{n} data rows (at most {lim.max_rows})", cn=rows_cn(n, lim.max_rows))
+
+
+def read_csv_export(path: Path, table: Table, lim: Limits | None = None) -> ExportFile:
     """Read a CSV export: detect encoding and title rows; all cells as strings.
 
     The encoding is the header's: UTF-8 (with or without BOM) or GB18030; UTF-16 is a contract error. A data
     row that does not decode in it (a row pasted from a file in another encoding) is read anyway and listed
-    in `bad_encoding_lines`, for ingest to quarantine — the rest of the file loads as usual.
+    in `bad_encoding_lines`, for ingest to quarantine — the rest of the file loads as usual. The caps in
+    `Limits` are checked before the rows are parsed.
     """
+    lim = lim or limits()
     with path.open("rb") as fh:
         start = fh.read(4096)
         if looks_utf16(start):
@@ -246,7 +321,7 @@ def read_csv_export(path: Path, table: Table) -> ExportFile:
                 str(path), "the file is UTF-16: save it as UTF-8 or GBK", extra={"line": 1}, cn=UTF16_CN
             )
         fh.seek(0)
-        head, raws = _read_head(fh, table)
+        head, raws = read_head(fh, table, path, lim)
         header_idx = _find_header(head, table, path)
         header_raw = raws[header_idx].rstrip(b"\r\n")
         _, header_enc = _decode_line(header_raw)
@@ -260,7 +335,7 @@ def read_csv_export(path: Path, table: Table) -> ExportFile:
         enc = ("utf-8-sig" if start.startswith(UTF8_BOM) else "utf-8") if header_enc == "utf-8" else "gb18030"
         headers = _unique_headers([h.strip() for h in head[header_idx]], path)
         data_start = fh.tell()
-        clean = _data_is_clean(fh, "utf-8" if enc == "utf-8-sig" else enc)
+        clean = _scan_data(fh, "utf-8" if enc == "utf-8-sig" else enc, path, lim)
         fh.seek(data_start)
         conv = pacsv.ConvertOptions(
             column_types={h: pa.string() for h in headers}, strings_can_be_null=False, quoted_strings_can_be_null=False
@@ -308,14 +383,99 @@ def _cell_text(v: object) -> str:
     return str(v).strip() if isinstance(v, str) else str(v)
 
 
-def read_xlsx_export(path: Path, table: Table) -> ExportFile:
+_DIMENSION = re.compile(rb'<(?:\w+:)?dimension\s+ref="[A-Z]*\d*:?([A-Z]+)(\d+)"')
+
+
+def _column_number(letters: bytes) -> int:
+    n = 0
+    for ch in letters:
+        n = n * 26 + ch - 64
+    return n
+
+
+def _first_sheet(z: zipfile.ZipFile) -> str | None:
+    """The member holding the workbook's first sheet (the one ingest reads)."""
+    try:
+        wb = z.read("xl/workbook.xml")
+        rels = z.read("xl/_rels/workbook.xml.rels")
+    except KeyError:
+        return None
+    first = re.search(rb'<(?:\w+:)?sheet\b[^>]*?\br:id="([^"]+)"', wb)
+    for rel in re.findall(rb"<Relationship\b[^>]*>", rels):
+        rid, target = re.search(rb'\bId="([^"]+)"', rel), re.search(rb'\bTarget="([^"]+)"', rel)
+        if first and rid and target and rid.group(1) == first.group(1):
+            t = target.group(1).decode()
+            return t.lstrip("/") if t.startswith("/") else f"xl/{t}"
+    return None
+
+
+def check_xlsx(z: zipfile.ZipFile, size: int, path: Path, lim: Limits) -> None:
+    """Caps on an XLSX before calamine expands it: the uncompressed size (declared in the zip directory, then
+    checked by streaming the first sheet through a bounded decompressor) and the first sheet's dimension."""
+    infos = z.infolist()
+    total = sum(i.file_size for i in infos)
+    mb = total / 1024 / 1024
+    if mb > lim.xlsx_max_mb:
+        raise ContractError(
+            str(path), f"XLSX expands to {mb:.0f} MB (at most {lim.xlsx_max_mb} MB)",
+            cn=f"XLSX 解压后 {mb:.0f} MB，超过 {lim.xlsx_max_mb} MB 的上限",
+        )  # fmt: skip
+    if mb > lim.xlsx_ratio_floor_mb:
+        ratio = total / max(size, 1)
+        worst = max(i.file_size / max(i.compress_size, 1) for i in infos)
+        if ratio > lim.xlsx_max_ratio or worst > lim.xlsx_member_ratio:
+            raise ContractError(
+                str(path), f"XLSX expands to {mb:.0f} MB, {ratio:.0f} times its size (a zip bomb?)",
+                cn=f"XLSX 解压后 {mb:.0f} MB，是文件大小的 {ratio:.0f} 倍（上限 {lim.xlsx_max_ratio:.0f} 倍），疑似压缩炸弹",
+            )  # fmt: skip
+    sheet = _first_sheet(z)
+    if sheet is None or sheet not in z.namelist():
+        return  # calamine decides whether it is a workbook at all
+    info = z.getinfo(sheet)
+    with z.open(info) as fh:  # zipfile stops at the declared size and checks the CRC: a lying directory fails
+        head = fh.read(1 << 16)
+        while fh.read(1 << 20):
+            pass
+    m = _DIMENSION.search(head)
+    if m:
+        check_sheet_size(_column_number(m.group(1)), int(m.group(2)), path, lim)
+
+
+def check_sheet_size(columns: int, rows: int, path: Path, lim: Limits) -> None:
+    if columns > lim.max_columns:
+        raise ContractError(
+            str(path), f"the sheet has {columns} columns (at most {lim.max_columns})",
+            cn=f"工作表有 {columns} 列，超过 {lim.max_columns} 列的上限",
+        )  # fmt: skip
+    if rows - 1 > lim.max_rows:  # less the header row
+        raise ContractError(
+            str(path), f"{rows - 1} data rows (at most {lim.max_rows})", cn=rows_cn(rows - 1, lim.max_rows)
+        )
+
+
+def read_xlsx_export(path: Path, table: Table, lim: Limits | None = None) -> ExportFile:
     """Read the first sheet of an XLSX export with calamine; title rows above the header skipped."""
     from python_calamine import CalamineWorkbook
 
+    lim = lim or limits()
+    try:
+        with zipfile.ZipFile(path) as z:
+            check_xlsx(z, path.stat().st_size, path, lim)
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError) as exc:
+        raise ContractError(
+            str(path), f"XLSX cannot be read: {exc}", cn="XLSX 无法读取（文件损坏或不是 Excel 工作簿）"
+        ) from exc
     try:
         wb = CalamineWorkbook.from_path(str(path))
-        rows = wb.get_sheet_by_index(0).to_python(skip_empty_area=False)
+        sheet = wb.get_sheet_by_index(0)
     except Exception as exc:  # corrupt or not an xlsx at all
+        raise ContractError(
+            str(path), f"XLSX cannot be read: {exc}", cn="XLSX 无法读取（文件损坏或不是 Excel 工作簿）"
+        ) from exc
+    check_sheet_size(sheet.total_width, sheet.total_height, path, lim)  # before a Python object per cell
+    try:
+        rows = sheet.to_python(skip_empty_area=False)
+    except Exception as exc:
         raise ContractError(
             str(path), f"XLSX cannot be read: {exc}", cn="XLSX 无法读取（文件损坏或不是 Excel 工作簿）"
         ) from exc
@@ -342,13 +502,13 @@ def read_xlsx_export(path: Path, table: Table) -> ExportFile:
     return _finish(path, table, "xlsx", "xlsx", header_idx, data)
 
 
-def read_export(path: Path, table: Table) -> ExportFile:
+def read_export(path: Path, table: Table, lim: Limits | None = None) -> ExportFile:
     """Read one export file of a known table."""
     suffix = path.suffix.lower()
     if suffix == ".csv":
-        return read_csv_export(path, table)
+        return read_csv_export(path, table, lim)
     if suffix in (".xlsx", ".xlsm"):
-        return read_xlsx_export(path, table)
+        return read_xlsx_export(path, table, lim)
     raise ContractError(
         str(path),
         f"unsupported file type {suffix!r} (CSV or XLSX expected)",

@@ -17,13 +17,14 @@ import json
 import os
 import shutil
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from io import BytesIO
 from pathlib import Path
 
 import duckdb
 
-from fupin import audit
+from fupin import audit, exportio
 from fupin import contract as C
 from fupin.exportio import UTF16_CN, looks_utf16
 from fupin.ingest import MONTH_DIR, IngestReport, Progress, ingest
@@ -76,6 +77,7 @@ def check_file(up: Upload, *, max_mb: int = MAX_FILE_MB) -> FileCheck:
         return fc
     fc.table = table.cn
     head = up.data[:65536]
+    lim = exportio.limits()
     if suffix == ".csv":
         if looks_utf16(head):
             fc.error = UTF16_CN
@@ -83,6 +85,8 @@ def check_file(up: Upload, *, max_mb: int = MAX_FILE_MB) -> FileCheck:
             fc.error = "不是文本格式的 CSV（可能是图片、压缩包或 Excel 文件改了扩展名）"
         elif not _decodes(head):
             fc.error = "CSV 编码无法识别：请导出为 UTF-8 或 GBK 编码"
+        else:
+            fc.error = _contract_problem(lambda: exportio.check_csv_bytes(up.data, table, name, lim))
     else:
         if not up.data.startswith(b"PK\x03\x04"):
             fc.error = "不是有效的 XLSX 文件（可能是旧版 .xls、图片或其他文件改了扩展名）"
@@ -91,9 +95,20 @@ def check_file(up: Upload, *, max_mb: int = MAX_FILE_MB) -> FileCheck:
                 with zipfile.ZipFile(BytesIO(up.data)) as z:
                     if "xl/workbook.xml" not in z.namelist():
                         fc.error = "这是一个压缩包，不是 Excel 工作簿"
-            except zipfile.BadZipFile:
+                    else:
+                        fc.error = _contract_problem(lambda: exportio.check_xlsx(z, len(up.data), name, lim))
+            except (zipfile.BadZipFile, EOFError):
                 fc.error = "XLSX 文件已损坏，无法打开"
     return fc
+
+
+def _contract_problem(check: Callable[[], None]) -> str | None:
+    """The reader's caps, run on the upload: the Chinese reason, or None."""
+    try:
+        check()
+    except C.ContractError as exc:
+        return exc.cn or str(exc)
+    return None
 
 
 def _decodes(head: bytes) -> bool:

@@ -189,3 +189,53 @@ def test_a_failed_dry_run_is_removed_and_audited(site: tuple[Path, Path, list[Up
     assert (row["viewer"], row["action"]) == ("测试管理员", "import_failed")
     filters = json.loads(row["filters"])
     assert filters["month"] == MONTH and filters["message"] == message and len(filters["files"]) == len(uploads)
+
+
+# ------------------------------------------------------------------ issue 12, item 8: caps before reading
+
+
+def _xlsx_bytes(tmp_path: Path, columns: int, rows: int) -> bytes:
+    from fupin.exportio import write_xlsx
+    from tests.hostile import xlsx_table
+
+    p = tmp_path / "户信息.xlsx"
+    write_xlsx(p, xlsx_table(columns, rows))
+    return p.read_bytes()
+
+
+def test_a_million_column_header_is_refused_at_once() -> None:
+    import time
+
+    from tests.hostile import wide_header
+
+    data = wide_header(1_000_000)
+    assert len(data) > 9_000_000
+    t0 = time.perf_counter()
+    check = importer.check_file(Upload("户信息.csv", data))
+    assert time.perf_counter() - t0 < 1.0
+    assert check.error == "第1行超过 64 KB：表头过长（表头应在前10行内，每行不超过 64 KB）"
+
+
+def test_upload_caps(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from tests.hostile import many_rows, wide_header, xlsx_bomb
+
+    assert importer.check_file(Upload("户信息.csv", wide_header(175))).error is None  # 200 columns: the cap
+    assert importer.check_file(Upload("户信息.csv", wide_header(176))).error == "第1行有 201 列，超过 200 列的上限"
+    monkeypatch.setenv("FUPIN_MAX_ROWS_PER_FILE", "100")
+    assert importer.check_file(Upload("户信息.csv", many_rows(100))).error is None
+    too_many = "文件有 101 行数据，超过每个文件 100 行的上限（可按市拆分）"
+    assert importer.check_file(Upload("户信息.csv", many_rows(101))).error == too_many
+    bomb = xlsx_bomb(60)
+    assert len(bomb) < 200_000
+    error = importer.check_file(Upload("户信息.xlsx", bomb)).error or ""
+    assert error.startswith("XLSX 解压后 60 MB，是文件大小的") and error.endswith("倍（上限 20 倍），疑似压缩炸弹")
+    monkeypatch.setenv("FUPIN_XLSX_MAX_MB", "1")
+    plain = _xlsx_bytes(tmp_path, 25, 2000)  # ≈3 MB of sheet, an ordinary ratio
+    assert importer.check_file(Upload("户信息.xlsx", plain)).error == "XLSX 解压后 3 MB，超过 1 MB 的上限"
+    monkeypatch.delenv("FUPIN_XLSX_MAX_MB")
+    assert (
+        importer.check_file(Upload("户信息.xlsx", plain)).error
+        == "文件有 2,000 行数据，超过每个文件 100 行的上限（可按市拆分）"
+    )
+    wide = _xlsx_bytes(tmp_path, 201, 3)
+    assert importer.check_file(Upload("户信息.xlsx", wide)).error == "工作表有 201 列，超过 200 列的上限"

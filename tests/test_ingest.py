@@ -329,3 +329,52 @@ def test_broken_manifest_is_a_contract_error(
     (src / "_manifest.json").write_text("[1, 2]", encoding="utf-8")  # JSON, but not an object
     assert cli(["ingest", str(src), "--db", str(db)]) == 2
     assert sha(db) == before
+
+
+# ------------------------------------------------------------------ caps before reading (issue 12, item 8)
+
+
+def _hostile(case: str, tmp_path: Path) -> tuple[str, bytes]:
+    from fupin.exportio import write_xlsx
+    from tests.hostile import many_rows, wide_header, xlsx_bomb, xlsx_table
+
+    if case == "million_columns":
+        return "户信息.csv", wide_header(1_000_000)
+    if case == "201_columns":
+        return "户信息.csv", wide_header(176)
+    if case == "rows":
+        return "户信息.csv", many_rows(101)
+    if case == "xlsx_bomb":
+        return "户信息.xlsx", xlsx_bomb(60)
+    write_xlsx(tmp_path / "x.xlsx", xlsx_table(201, 3))
+    return "户信息.xlsx", (tmp_path / "x.xlsx").read_bytes()
+
+
+@pytest.mark.parametrize(
+    ("case", "message"),
+    [
+        ("million_columns", "第1行超过 64 KB：表头过长（表头应在前10行内，每行不超过 64 KB）"),
+        ("201_columns", "第1行有 201 列，超过 200 列的上限"),
+        ("rows", "文件有 101 行数据，超过每个文件 100 行的上限（可按市拆分）"),
+        ("xlsx_bomb", "疑似压缩炸弹"),
+        ("xlsx_201_columns", "工作表有 201 列，超过 200 列的上限"),
+    ],
+)
+def test_caps_refuse_before_reading(
+    tmp_path: Path, existing: tuple[Path, str], monkeypatch: pytest.MonkeyPatch, case: str, message: str
+) -> None:
+    import time
+
+    db, before = existing
+    monkeypatch.setenv("FUPIN_MAX_ROWS_PER_FILE", "100")
+    name, data = _hostile(case, tmp_path)
+    src = _month_with(tmp_path, "户信息.csv", "")
+    (src / "2020-01" / "户信息.csv").unlink()
+    (src / "2020-01" / name).write_bytes(data)
+    t0 = time.perf_counter()
+    code = cli(["ingest", str(src), "--db", str(db), "--report", str(tmp_path / "r.json")])
+    assert time.perf_counter() - t0 < 5  # refused before the bytes are parsed (it took 117 s and 9.3 GB)
+    assert code == 2
+    err = json.loads((tmp_path / "r.json").read_text(encoding="utf-8"))["error"]
+    assert err["file"].endswith(name) and message in err["message_cn"]
+    assert sha(db) == before
