@@ -13,6 +13,7 @@ export store, build a candidate warehouse with the CLI's own `ingest`, report it
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 import os
 import shutil
@@ -122,6 +123,19 @@ def _decodes(head: bytes) -> bool:
     return False
 
 
+def base_name(name: str) -> str:
+    """The file name an upload is staged under (any folder part dropped, '/' or '\\')."""
+    return name.replace("\\", "/").rsplit("/", 1)[-1]
+
+
+def duplicate_names(uploads: list[Upload]) -> list[str]:
+    """Base names given to more than one upload, compared case-folded (one would overwrite the other)."""
+    seen: dict[str, list[str]] = {}
+    for u in uploads:
+        seen.setdefault(base_name(u.name).casefold(), []).append(base_name(u.name))
+    return sorted(names[0] for names in seen.values() if len(names) > 1)
+
+
 def check_uploads(uploads: list[Upload], *, max_files: int = MAX_FILES) -> tuple[list[FileCheck], list[str]]:
     """Every file's check and the problems with the set (Chinese)."""
     problems = []
@@ -130,10 +144,8 @@ def check_uploads(uploads: list[Upload], *, max_files: int = MAX_FILES) -> tuple
     if len(uploads) > max_files:
         problems.append(f"一次最多导入 {max_files} 个文件（本次 {len(uploads)} 个）")
     checks = [check_file(u) for u in uploads]
-    names = [u.name for u in uploads]
-    dup = sorted({n for n in names if names.count(n) > 1})
-    if dup:
-        problems.append(f"文件重名：{'、'.join(dup)}")
+    if dup := duplicate_names(uploads):
+        problems.append(f"文件重名（不同文件夹中的同名文件会互相覆盖，请改名后再导入）：{'、'.join(dup)}")
     bad = [c for c in checks if c.error]
     if bad:
         problems.append(f"{len(bad)} 个文件不能导入（见下表），本次导入不会进行")
@@ -151,6 +163,7 @@ class Staged:
     missing_tables: list[str] = field(default_factory=list)
     replaces_month: bool = False
     base: tuple[int, int] | None = None  # the warehouse file the dry run was made against
+    uploaded: dict[str, tuple[int, str]] = field(default_factory=dict)  # staged name → (bytes, SHA-256)
 
     @property
     def candidate(self) -> Path:
@@ -162,10 +175,16 @@ def staging_root(db: Path) -> Path:
     return db.parent / "imports"
 
 
+class StageError(Exception):
+    """The uploads could not be staged as they are (Chinese message)."""
+
+
 def stage(uploads: list[Upload], month: str, store: Path, staging_root: Path, *, db: Path | None = None) -> Staged:
     """Write the uploads as `<month>/` in a new staging folder beside links to the store's other months."""
     if not MONTH_DIR.match(month):
         raise ValueError(f"bad month {month!r}")
+    if dup := duplicate_names(uploads):
+        raise StageError(f"文件重名（不同文件夹中的同名文件会互相覆盖，请改名后再导入）：{'、'.join(dup)}")
     clean_stale(staging_root)
     stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S-%f")
     folder = staging_root / f"import-{stamp}"
@@ -177,24 +196,76 @@ def stage(uploads: list[Upload], month: str, store: Path, staging_root: Path, *,
     manifest = store / "_manifest.json"
     if manifest.exists():
         shutil.copy2(manifest, folder / "exports" / "_manifest.json")
+    uploaded = {}
     for up in uploads:
-        (folder / "exports" / month / Path(up.name).name).write_bytes(up.data)
-    present = {C.table_for_file(Path(u.name).stem).cn for u in uploads if C.table_for_file(Path(u.name).stem)}  # type: ignore[union-attr]
-    return Staged(
+        name = base_name(up.name)
+        (folder / "exports" / month / name).write_bytes(up.data)
+        uploaded[name] = (len(up.data), hashlib.sha256(up.data).hexdigest())
+    present = {t.cn for n in uploaded if (t := C.table_for_file(Path(n).stem))}
+    staged = Staged(
         folder=folder,
         month=month,
         store=store,
         missing_tables=[t.cn for t in C.TABLES if t.cn not in present],
         replaces_month=any(md.name == month for md in existing),
         base=file_identity(db) if db is not None and db.exists() else None,
+        uploaded=uploaded,
     )
+    if problem := _staged_mismatch(staged):
+        discard(staged)
+        raise StageError(problem)
+    return staged
+
+
+def _staged_mismatch(staged: Staged, *, content: bool = False) -> str | None:
+    """Is every upload in the month folder with its size (and, with `content`, its SHA-256)?"""
+    folder = staged.folder / "exports" / staged.month
+    bad = []
+    for name, (size, sha) in staged.uploaded.items():
+        p = folder / name
+        if not p.is_file():
+            bad.append(f"{name}（未读到）")
+        elif p.stat().st_size != size or (content and _sha256(p) != sha):
+            bad.append(f"{name}（大小或内容不同）")
+    return f"预检读取的文件与上传的不一致：{'、'.join(bad)}" if bad else None
+
+
+def _report_mismatch(staged: Staged, report: IngestReport) -> str | None:
+    """Did the ingest read every uploaded file, once, with the bytes uploaded?"""
+    read: dict[str, list[str]] = {}
+    for f in report.files:
+        if f.month == staged.month:
+            read.setdefault(Path(f.file).name, []).append(f.sha256)
+    bad = [f"{n}（未读到）" if n not in read else f"{n}（大小或内容不同）"
+           for n, (_, sha) in staged.uploaded.items() if read.get(n) != [sha]]  # fmt: skip
+    return f"预检读取的文件与上传的不一致：{'、'.join(bad)}" if bad else None
 
 
 def dry_run(staged: Staged, *, progress: Progress | None = None) -> IngestReport:
-    """Build the candidate warehouse from store + this month with the CLI's ingest; report it."""
-    staged.report = ingest(staged.folder / "exports", staged.candidate, progress=progress)
-    (staged.folder / "report.json").write_text(staged.report.to_json(), encoding="utf-8")
-    return staged.report
+    """Build the candidate warehouse from store + this month with the CLI's ingest; report it.
+
+    Every uploaded file must be staged and read with the bytes that were uploaded; otherwise the dry run
+    fails (error code 'upload_mismatch')."""
+    src = staged.folder / "exports"
+    if problem := _staged_mismatch(staged, content=True):
+        report = IngestReport(ok=False, source=str(src), db=str(staged.candidate), dry_run=False)
+        report.error = {"code": "upload_mismatch", "message": problem, "message_cn": problem}
+    else:
+        report = ingest(src, staged.candidate, progress=progress)
+        if report.ok and (problem := _report_mismatch(staged, report)):
+            report.ok = False
+            report.error = {"code": "upload_mismatch", "message": problem, "message_cn": problem}
+    staged.report = report
+    (staged.folder / "report.json").write_text(report.to_json(), encoding="utf-8")
+    return report
+
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
 
 
 def quarantine_examples(staged: Staged, *, per_reason: int = 3) -> list[dict]:

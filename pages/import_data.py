@@ -60,7 +60,11 @@ if files and st.button("预检", type="primary", icon=":material/rule:", disable
         ss["imp_problems"] = problems
     else:
         ss.pop("imp_problems", None)
-        staged = importer.stage(uploads, month, store, importer.staging_root(db), db=db)
+        try:
+            staged = importer.stage(uploads, month, store, importer.staging_root(db), db=db)
+        except importer.StageError as exc:
+            ss["imp_problems"] = [str(exc)]
+            st.rerun()
         bar = st.progress(0.0, text="预检中…")
         report = importer.dry_run(staged, progress=lambda f, m: bar.progress(min(f, 1.0), text=f"预检：{m}"))
         bar.empty()

@@ -239,3 +239,33 @@ def test_upload_caps(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     )
     wide = _xlsx_bytes(tmp_path, 201, 3)
     assert importer.check_file(Upload("户信息.xlsx", wide)).error == "工作表有 201 列，超过 200 列的上限"
+
+
+# ------------------------------------------------------------------ issue 12, item 9: name collisions
+
+
+def test_same_base_name_from_two_folders_is_refused(site: tuple[Path, Path, list[Upload]]) -> None:
+    store, db, uploads = site
+    visits = next(u for u in uploads if u.name == "走访记录_341200.csv")
+    a, b = Upload(f"a/{visits.name}", visits.data), Upload(f"b/{visits.name}", visits.data)
+    _, problems = importer.check_uploads([a, b])
+    assert "文件重名（不同文件夹中的同名文件会互相覆盖，请改名后再导入）：走访记录_341200.csv" in problems
+    _, problems = importer.check_uploads([Upload("户信息.CSV", b"x"), Upload("c:\\exports\\户信息.csv", b"y")])
+    assert any(p.startswith("文件重名") and "户信息.csv" in p.casefold() for p in problems)
+    with pytest.raises(importer.StageError, match="文件重名"):
+        importer.stage([a, b], MONTH, store, importer.staging_root(db), db=db)
+    assert not list(importer.staging_root(db).glob("import-*"))  # nothing half-staged
+
+
+def test_every_uploaded_file_reaches_the_report_unchanged(site: tuple[Path, Path, list[Upload]]) -> None:
+    store, db, uploads = site
+    staged = importer.stage(uploads, MONTH, store, importer.staging_root(db), db=db)
+    victim = staged.folder / "exports" / MONTH / uploads[0].name
+    victim.write_bytes(uploads[0].data[: len(uploads[0].data) // 2])  # changed after staging
+    report = importer.dry_run(staged)
+    assert not report.ok
+    assert report.error["message_cn"] == f"预检读取的文件与上传的不一致：{uploads[0].name}（大小或内容不同）"
+    staged = importer.stage(uploads, MONTH, store, importer.staging_root(db), db=db)
+    (staged.folder / "exports" / MONTH / uploads[1].name).unlink()  # lost after staging
+    report = importer.dry_run(staged)
+    assert not report.ok and report.error["message_cn"] == f"预检读取的文件与上传的不一致：{uploads[1].name}（未读到）"
