@@ -21,6 +21,13 @@ def main(argv: list[str] | None = None) -> int:
     i.add_argument("--db", type=Path, required=True)
     i.add_argument("--dry-run", action="store_true")
     i.add_argument("--report", type=Path)
+    i.add_argument(
+        "--lock-wait",
+        type=float,
+        default=10.0,
+        metavar="SECONDS",
+        help="when another ingest holds the warehouse's lock, wait this long, then give up (exit 3)",
+    )
 
     c = sub.add_parser("contract", help="render docs/export-contract.md from fupin/contract.py")
     c.add_argument("--out", type=Path, default=Path("docs/export-contract.md"))
@@ -75,9 +82,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.cmd == "ingest":
         from fupin.ingest import ingest
 
-        r = ingest(args.src, args.db, dry_run=args.dry_run, report_path=args.report)
+        r = ingest(args.src, args.db, dry_run=args.dry_run, report_path=args.report, lock_wait=args.lock_wait)
         print(r.summary(), file=sys.stdout if r.ok else sys.stderr)
-        return 0 if r.ok else 2
+        return 0 if r.ok else 3 if (r.error or {}).get("code") == "locked" else 2
     if args.cmd == "contract":
         from fupin.contract import render_markdown
 

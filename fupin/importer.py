@@ -31,7 +31,7 @@ from fupin.exportio import UTF16_CN, looks_utf16
 from fupin.ingest import MONTH_DIR, IngestReport, Progress, ingest
 from fupin.scope import Viewer
 from fupin.validate import REASONS
-from fupin.warehouse import file_identity
+from fupin.warehouse import LockBusy, file_identity, warehouse_lock
 
 ALLOWED_SUFFIXES = (".csv", ".xlsx", ".xlsm")
 MAX_FILES = 200  # a month: 11 tables, the big ones split into one file per city (16) — 176 at most
@@ -309,10 +309,27 @@ class CommitError(Exception):
     """The commit could not go ahead (Chinese message)."""
 
 
-def commit(staged: Staged, db: Path) -> IngestReport:
-    """Move the month into the store and swap the candidate in over the warehouse (atomic rename)."""
+COMMIT_LOCK_WAIT = 10.0  # seconds a commit waits for another ingest's lock (a commit itself holds it for ms)
+
+
+def commit(staged: Staged, db: Path, *, lock_wait: float = COMMIT_LOCK_WAIT) -> IngestReport:
+    """Move the month into the store and swap the candidate in over the warehouse (atomic rename).
+
+    Under the warehouse's ingest lock (the one `python -m fupin ingest` holds): the check that the warehouse
+    is still the one the dry run was made against, the move and the rename happen as one step."""
     if staged.report is None or not staged.report.ok or not staged.candidate.exists():
         raise CommitError("没有可提交的预检结果，请先完成预检")
+    try:
+        with warehouse_lock(db, wait=lock_wait):
+            _commit_locked(staged, db)
+    except LockBusy as exc:
+        raise CommitError(f"另一个导入正在写入数据仓库{exc.holder_cn}，请稍后再提交") from None
+    shutil.rmtree(staged.folder, ignore_errors=True)
+    return staged.report
+
+
+def _commit_locked(staged: Staged, db: Path) -> None:
+    assert staged.report is not None
     if (file_identity(db) if db.exists() else None) != staged.base:
         raise CommitError("预检之后数据仓库已被更新（可能有其他人同时导入），请重新预检")
     staged.store.mkdir(parents=True, exist_ok=True)
@@ -331,8 +348,6 @@ def commit(staged: Staged, db: Path) -> IngestReport:
     (staged.folder / "committed.json").write_text(
         json.dumps({"db": str(db), "batch_id": staged.report.batch_id}, ensure_ascii=False), encoding="utf-8"
     )
-    shutil.rmtree(staged.folder, ignore_errors=True)
-    return staged.report
 
 
 def clean_stale(staging_root: Path, *, max_age_hours: float = 24) -> list[Path]:

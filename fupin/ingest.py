@@ -14,6 +14,7 @@ import hashlib
 import json
 import os
 import re
+import sys
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -29,6 +30,7 @@ from fupin.exportio import ExportFile, read_export
 from fupin.idcard import valid_mask
 from fupin.reference import REFERENCE_DIR, read_csv_text
 from fupin.validate import BAD_ENCODING_TABLE, BAD_IDS_TABLE, DATE_EXPR, bad_encoding_query, table_checks, typed_select
+from fupin.warehouse import LockBusy, warehouse_lock
 
 MONTH_DIR = re.compile(r"^\d{4}-\d{2}$")
 SQL_DIR = Path(__file__).parent / "sql"
@@ -283,11 +285,47 @@ def ingest(
     report_path: Path | None = None,
     ref_dir: Path = REFERENCE_DIR,
     progress: Progress | None = None,
+    lock_wait: float = 0.0,
 ) -> IngestReport:
     """Build a new warehouse from the exports in `src` and swap it in over `db`.
 
-    Returns the report; on a contract error the report has ok=False and `db` is untouched.
+    Returns the report; on a contract error the report has ok=False and `db` is untouched. Unless it is a dry
+    run, it holds the warehouse's lock from reading to the swap: when another ingest holds it for longer than
+    `lock_wait` seconds, nothing is read and the report's error has code 'locked'.
     """
+    if dry_run:
+        return _ingest(src, db, dry_run=True, report_path=report_path, ref_dir=ref_dir, progress=progress)
+    try:
+        with warehouse_lock(db, wait=lock_wait, on_wait=lambda holder: _waiting(db, holder)):
+            return _ingest(src, db, dry_run=False, report_path=report_path, ref_dir=ref_dir, progress=progress)
+    except LockBusy as exc:
+        report = IngestReport(ok=False, source=str(src), db=str(db), dry_run=False)
+        report.started_at = dt.datetime.now().astimezone().isoformat(timespec="seconds")
+        holder = f" ({exc.holder})" if exc.holder else ""
+        report.error = {
+            "code": "locked",
+            "file": None,
+            "message": f"another ingest into {db} is running{holder}; nothing changed — try again later",
+            "message_cn": f"另一个导入正在写入数据仓库{exc.holder_cn}，未做任何改动，请稍后再试",
+        }
+        if report_path:
+            report_path.write_text(report.to_json(), encoding="utf-8")
+        return report
+
+
+def _waiting(db: Path, holder: str) -> None:
+    print(f"waiting for the ingest lock on {db} ({holder or 'held by another process'})", file=sys.stderr)
+
+
+def _ingest(
+    src: Path,
+    db: Path,
+    *,
+    dry_run: bool,
+    report_path: Path | None,
+    ref_dir: Path,
+    progress: Progress | None,
+) -> IngestReport:
     t0 = time.perf_counter()
     step = t0
     report = IngestReport(ok=False, source=str(src), db=str(db), dry_run=dry_run)
@@ -368,7 +406,7 @@ def ingest(
         report.ok = True
         note(1.0, "完成")
     except C.ContractError as exc:
-        report.error = {"file": exc.file, "column": exc.column, "line": exc.extra.get("line"), "message": str(exc),
+        report.error = {"code": "contract", "file": exc.file, "column": exc.column, "line": exc.extra.get("line"), "message": str(exc),
                         "message_cn": exc.cn or str(exc)}  # fmt: skip
     finally:
         for leftover in (tmp, Path(f"{tmp}.wal")):

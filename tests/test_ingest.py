@@ -378,3 +378,61 @@ def test_caps_refuse_before_reading(
     err = json.loads((tmp_path / "r.json").read_text(encoding="utf-8"))["error"]
     assert err["file"].endswith(name) and message in err["message_cn"]
     assert sha(db) == before
+
+
+# ------------------------------------------------------------------ one ingest at a time (issue 12, item 11)
+
+ROOT = Path(__file__).parent.parent
+
+
+def slow_ingest(src: Path, db: Path, *args: str) -> subprocess.Popen:
+    """`python -m fupin ingest` in a process of its own, half a second slower per table validated."""
+    script = (
+        "import sys, time; import fupin.ingest as ing; from fupin.__main__ import main\n"
+        "orig = ing._validate_table\n"
+        "def slow(*a, **k):\n"
+        "    time.sleep(0.5)\n"
+        "    return orig(*a, **k)\n"
+        "ing._validate_table = slow\n"
+        f"sys.exit(main(['ingest', {str(src)!r}, '--db', {str(db)!r}, *{list(args)!r}]))\n"
+    )
+    return subprocess.Popen([sys.executable, "-c", script], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True)  # fmt: skip
+
+
+def wait_until_building(db: Path, proc: subprocess.Popen, timeout: float = 60) -> None:
+    """Until `proc` is past reading (its half-built file exists, under the lock when there is one)."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    while not list(db.parent.glob(f".{db.name}.building-{proc.pid}")):
+        assert proc.poll() is None and time.monotonic() < deadline, proc.communicate()
+        time.sleep(0.05)
+
+
+def test_two_ingests_race_one_refuses(tmp_path: Path, existing: tuple[Path, str], tiny_exports: Path) -> None:
+    db, before = existing
+    first = slow_ingest(tiny_exports, db)
+    wait_until_building(db, first)
+    second = subprocess.run([sys.executable, "-m", "fupin", "ingest", str(_one_month(tiny_exports, tmp_path)), "--db",
+                             str(db), "--lock-wait", "0"], cwd=ROOT, capture_output=True, text=True, check=False)  # fmt: skip
+    _, err = first.communicate(timeout=120)
+    assert first.returncode == 0, err
+    assert second.returncode == 3, (second.stdout, second.stderr)
+    assert f"another ingest into {db} is running (pid {first.pid}" in second.stderr
+    assert sha(db) != before
+    con = duckdb.connect(str(db), read_only=True)
+    assert len(con.execute("select months from ingest_batch").fetchone()[0]) == 6  # the first one's batch, whole
+
+
+def test_a_second_ingest_waits_for_the_first(tmp_path: Path, existing: tuple[Path, str], tiny_exports: Path) -> None:
+    db, _ = existing
+    first = slow_ingest(tiny_exports, db)
+    wait_until_building(db, first)
+    second = subprocess.run([sys.executable, "-m", "fupin", "ingest", str(_one_month(tiny_exports, tmp_path)), "--db",
+                             str(db), "--lock-wait", "120"], cwd=ROOT, capture_output=True, text=True, check=False)  # fmt: skip
+    first.communicate(timeout=120)
+    assert (first.returncode, second.returncode) == (0, 0), second.stderr
+    assert "waiting for the ingest lock" in second.stderr
+    con = duckdb.connect(str(db), read_only=True)
+    assert con.execute("select months from ingest_batch").fetchone()[0] == ["2020-01"]  # the second swapped in last
