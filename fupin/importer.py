@@ -4,10 +4,13 @@ export store, build a candidate warehouse with the CLI's own `ingest`, report it
 - The export store is the folder of month folders the warehouse is built from (``FUPIN_EXPORTS``,
   default ``<warehouse folder>/exports/demo``, where the first start put the demo exports).
 - Dry run: the uploads become ``<month>/`` in a staging folder whose other months link to the store;
-  `ingest` builds a candidate warehouse there (the whole batch, as the CLI would) and the report and
-  quarantine examples are read from it. Nothing the app reads has changed.
-- Commit: the month folder moves into the store (replacing an earlier upload of that month) and the
-  candidate replaces the warehouse with one atomic rename; the pages reopen it on their next run.
+  `python -m fupin ingest` builds a candidate warehouse there (the whole batch, as the CLI would) in a
+  process of its own with a memory cap, writing its progress and report into the folder; the page polls
+  them, and the report and quarantine examples are read from them. Nothing the app reads has changed, and
+  a hostile file can exhaust only that process.
+- Commit: under the warehouse's ingest lock, the month folder moves into the store (replacing an earlier
+  upload of that month) and the candidate replaces the warehouse with one atomic rename; the pages reopen
+  it on their next run. A commit is two renames and parses nothing, so it runs in the server.
 """
 
 from __future__ import annotations
@@ -15,8 +18,12 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import logging
 import os
 import shutil
+import subprocess
+import sys
+import time
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -28,10 +35,14 @@ import duckdb
 from fupin import audit, exportio
 from fupin import contract as C
 from fupin.exportio import UTF16_CN, looks_utf16
-from fupin.ingest import MONTH_DIR, IngestReport, Progress, ingest
+from fupin.ingest import MONTH_DIR, IngestReport
+from fupin.memory import ingest_memory_mb, looks_out_of_memory, out_of_memory_cn
+from fupin.reference import PROJECT_ROOT
 from fupin.scope import Viewer
 from fupin.validate import REASONS
 from fupin.warehouse import LockBusy, file_identity, warehouse_lock
+
+log = logging.getLogger(__name__)
 
 ALLOWED_SUFFIXES = (".csv", ".xlsx", ".xlsm")
 MAX_FILES = 200  # a month: 11 tables, the big ones split into one file per city (16) — 176 at most
@@ -241,23 +252,116 @@ def _report_mismatch(staged: Staged, report: IngestReport) -> str | None:
     return f"预检读取的文件与上传的不一致：{'、'.join(bad)}" if bad else None
 
 
-def dry_run(staged: Staged, *, progress: Progress | None = None) -> IngestReport:
-    """Build the candidate warehouse from store + this month with the CLI's ingest; report it.
+@dataclass
+class DryRunJob:
+    """A dry run in a process of its own: `python -m fupin ingest` with a memory cap, writing its progress
+    (JSON lines) and report into the staging folder, where the page reads them while it runs."""
 
-    Every uploaded file must be staged and read with the bytes that were uploaded; otherwise the dry run
-    fails (error code 'upload_mismatch')."""
+    staged: Staged
+    proc: subprocess.Popen | None  # None: refused before it started (the report is written already)
+    memory_mb: int
+    started: float = field(default_factory=time.time)
+
+    @property
+    def report_path(self) -> Path:
+        return self.staged.folder / "report.json"
+
+    @property
+    def progress_path(self) -> Path:
+        return self.staged.folder / "progress.jsonl"
+
+    @property
+    def stderr_path(self) -> Path:
+        return self.staged.folder / "ingest.stderr"
+
+    def running(self) -> bool:
+        return self.proc is not None and self.proc.poll() is None
+
+    def progress(self) -> tuple[float, str]:
+        """The latest (fraction, Chinese message) the process wrote."""
+        try:
+            lines = self.progress_path.read_text(encoding="utf-8").splitlines()
+        except FileNotFoundError:
+            lines = []
+        for line in reversed(lines):  # the last one may be half-written
+            try:
+                d = json.loads(line)
+                return float(d["fraction"]), str(d["message"])
+            except (ValueError, KeyError, TypeError):
+                continue
+        return 0.0, "启动导入进程…"
+
+    def cancel(self) -> None:
+        if self.running():
+            assert self.proc is not None
+            self.proc.kill()
+        if self.proc is not None:
+            self.proc.wait()
+
+
+def start_dry_run(staged: Staged, *, memory_mb: int | None = None) -> DryRunJob:
+    """Start the dry run: the CLI's ingest of store + this month into the candidate, in a child process whose
+    address space is capped (`--memory-mb`, FUPIN_INGEST_MEMORY_MB, default 8192 MB; DuckDB keeps to half).
+
+    Every uploaded file must be staged with the bytes uploaded, else nothing starts (code 'upload_mismatch')."""
+    job = DryRunJob(staged, None, memory_mb or ingest_memory_mb())
     src = staged.folder / "exports"
     if problem := _staged_mismatch(staged, content=True):
         report = IngestReport(ok=False, source=str(src), db=str(staged.candidate), dry_run=False)
         report.error = {"code": "upload_mismatch", "message": problem, "message_cn": problem}
-    else:
-        report = ingest(src, staged.candidate, progress=progress)
-        if report.ok and (problem := _report_mismatch(staged, report)):
-            report.ok = False
-            report.error = {"code": "upload_mismatch", "message": problem, "message_cn": problem}
+        job.report_path.write_text(report.to_json(), encoding="utf-8")
+        return job
+    cmd = [sys.executable, "-m", "fupin", "ingest", str(src), "--db", str(staged.candidate),
+           "--report", str(job.report_path), "--progress", str(job.progress_path), "--memory-mb", str(job.memory_mb)]  # fmt: skip
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [str(PROJECT_ROOT), os.environ.get("PYTHONPATH")])),
+               MALLOC_ARENA_MAX="2", ARROW_DEFAULT_MEMORY_POOL="system")  # fmt: skip
+    with job.stderr_path.open("wb") as err:
+        job.proc = subprocess.Popen(cmd, cwd=PROJECT_ROOT, env=env, stdin=subprocess.DEVNULL,
+                                    stdout=subprocess.DEVNULL, stderr=err, start_new_session=True)  # fmt: skip
+    return job
+
+
+def finish_dry_run(job: DryRunJob) -> IngestReport:
+    """Wait for the process and read its report. However it ended — a contract error, out of memory, killed,
+    a bug — the result is a report with a Chinese message (the details go to the server log, not the page)."""
+    rc = job.proc.wait() if job.proc is not None else 0
+    staged = job.staged
+    try:
+        report = IngestReport.from_json(job.report_path.read_text(encoding="utf-8"))
+    except (FileNotFoundError, ValueError, TypeError):
+        report = None
+    if report is None or (not report.ok and not (report.error or {}).get("message_cn")) or (report.ok and rc != 0):
+        stderr = (
+            job.stderr_path.read_bytes()[-4000:].decode("utf-8", errors="replace") if job.stderr_path.exists() else ""
+        )
+        log.warning("ingest process for %s ended with %s:\n%s", staged.folder.name, rc, stderr)
+        oom = (report is not None and (report.error or {}).get("code") == "out_of_memory") or looks_out_of_memory(
+            stderr
+        )
+        if rc < 0 and not oom:
+            message = (
+                f"导入进程被终止（信号 {-rc}），未做任何改动；若反复出现，可能是超出了内存上限（{job.memory_mb:,} MB）"
+            )
+        elif oom or rc == 4:
+            message = out_of_memory_cn(job.memory_mb)
+        else:
+            message = f"导入进程出错（退出码 {rc}），详情已记入服务器日志"
+        report = IngestReport(ok=False, source=str(staged.folder / "exports"), db=str(staged.candidate), dry_run=False)
+        report.error = {"code": "out_of_memory" if oom else "process_failed", "exit_code": rc, "message": message,
+                        "message_cn": message}  # fmt: skip
+    elif report.ok and (problem := _report_mismatch(staged, report)):
+        report.ok = False
+        report.error = {"code": "upload_mismatch", "message": problem, "message_cn": problem}
     staged.report = report
-    (staged.folder / "report.json").write_text(report.to_json(), encoding="utf-8")
+    if staged.folder.exists():
+        job.report_path.write_text(report.to_json(), encoding="utf-8")
     return report
+
+
+def dry_run(staged: Staged, *, memory_mb: int | None = None) -> IngestReport:
+    """Build the candidate warehouse from store + this month with the CLI's ingest, in a process of its own,
+    and wait for it; report it (see `start_dry_run` and `finish_dry_run`)."""
+    return finish_dry_run(start_dry_run(staged, memory_mb=memory_mb))
 
 
 def _sha256(path: Path) -> str:

@@ -14,11 +14,12 @@ import hashlib
 import json
 import os
 import re
+import shutil
 import sys
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 
 import duckdb
@@ -28,6 +29,7 @@ import pyarrow as pa
 from fupin import contract as C
 from fupin.exportio import ExportFile, read_export
 from fupin.idcard import valid_mask
+from fupin.memory import looks_out_of_memory, out_of_memory_cn
 from fupin.reference import REFERENCE_DIR, read_csv_text
 from fupin.validate import BAD_ENCODING_TABLE, BAD_IDS_TABLE, DATE_EXPR, bad_encoding_query, table_checks, typed_select
 from fupin.warehouse import LockBusy, warehouse_lock
@@ -80,6 +82,16 @@ class IngestReport:
     @property
     def rows_quarantined(self) -> int:
         return sum(f.rows_quarantined for f in self.files)
+
+    @classmethod
+    def from_json(cls, text: str) -> IngestReport:
+        """A report as `to_json` (or the CLI after a failure) wrote it."""
+        d = json.loads(text)
+        names = {f.name for f in fields(cls)}
+        report = cls(**{k: v for k, v in d.items() if k in names and k != "files"})
+        names = {f.name for f in fields(FileReport)}
+        report.files = [FileReport(**{k: v for k, v in f.items() if k in names}) for f in d.get("files", [])]
+        return report
 
     def to_json(self) -> str:
         d = asdict(self)
@@ -286,18 +298,22 @@ def ingest(
     ref_dir: Path = REFERENCE_DIR,
     progress: Progress | None = None,
     lock_wait: float = 0.0,
+    memory_mb: int | None = None,
 ) -> IngestReport:
     """Build a new warehouse from the exports in `src` and swap it in over `db`.
 
     Returns the report; on a contract error the report has ok=False and `db` is untouched. Unless it is a dry
     run, it holds the warehouse's lock from reading to the swap: when another ingest holds it for longer than
-    `lock_wait` seconds, nothing is read and the report's error has code 'locked'.
+    `lock_wait` seconds, nothing is read and the report's error has code 'locked'. With `memory_mb`, DuckDB
+    keeps to half of it (`memory_limit`, spilling to disk beyond); running out of memory anyway (the process's
+    RLIMIT_AS, see `python -m fupin ingest --memory-mb`) is reported with code 'out_of_memory', nothing changed.
     """
+    kw = {"report_path": report_path, "ref_dir": ref_dir, "progress": progress, "memory_mb": memory_mb}
     if dry_run:
-        return _ingest(src, db, dry_run=True, report_path=report_path, ref_dir=ref_dir, progress=progress)
+        return _ingest(src, db, dry_run=True, **kw)
     try:
         with warehouse_lock(db, wait=lock_wait, on_wait=lambda holder: _waiting(db, holder)):
-            return _ingest(src, db, dry_run=False, report_path=report_path, ref_dir=ref_dir, progress=progress)
+            return _ingest(src, db, dry_run=False, **kw)
     except LockBusy as exc:
         report = IngestReport(ok=False, source=str(src), db=str(db), dry_run=False)
         report.started_at = dt.datetime.now().astimezone().isoformat(timespec="seconds")
@@ -325,6 +341,7 @@ def _ingest(
     report_path: Path | None,
     ref_dir: Path,
     progress: Progress | None,
+    memory_mb: int | None,
 ) -> IngestReport:
     t0 = time.perf_counter()
     step = t0
@@ -340,6 +357,7 @@ def _ingest(
         report.step_seconds[name] = round(now - step, 2)
         step = now
 
+    con: duckdb.DuckDBPyConnection | None = None
     try:
         files, manifest = discover(src)
         if not files:
@@ -347,9 +365,11 @@ def _ingest(
         report.synthetic = bool(manifest.get("synthetic", False))
         report.months = sorted({m for m, _, _ in files})
         for stale in db.parent.glob(f".{db.name}.building-*"):
-            if not _alive(stale.name.rsplit("-", 1)[-1].split(".")[0]):
-                stale.unlink(missing_ok=True)  # left by a killed run
+            if not _alive(stale.name.rsplit("-", 1)[-1].split(".")[0]):  # left by a killed run
+                shutil.rmtree(stale) if stale.is_dir() else stale.unlink(missing_ok=True)  # a spill folder too
         con = duckdb.connect(str(tmp))
+        if memory_mb:
+            con.execute(f"set memory_limit = '{max(memory_mb // 2, 128)}MB'")
         con.execute("set preserve_insertion_order = true")
         con.execute("set enable_progress_bar = false")
         _load_reference(con, ref_dir)
@@ -408,7 +428,19 @@ def _ingest(
     except C.ContractError as exc:
         report.error = {"code": "contract", "file": exc.file, "column": exc.column, "line": exc.extra.get("line"), "message": str(exc),
                         "message_cn": exc.cn or str(exc)}  # fmt: skip
+    except Exception as exc:
+        if not (isinstance(exc, MemoryError | duckdb.OutOfMemoryException) or looks_out_of_memory(str(exc))):
+            raise
+        report.error = {
+            "code": "out_of_memory",
+            "file": None,
+            "message": f"out of memory{f' (limit {memory_mb} MB)' if memory_mb else ''}: {type(exc).__name__}: "
+            f"{exc}; nothing changed",
+            "message_cn": out_of_memory_cn(memory_mb),
+        }
     finally:
+        if con is not None:
+            con.close()  # idempotent; frees DuckDB's memory before the report is written
         for leftover in (tmp, Path(f"{tmp}.wal")):
             if leftover.exists():
                 leftover.unlink()

@@ -292,3 +292,87 @@ def test_commit_waits_for_the_lock_and_then_sees_the_change(site: tuple[Path, Pa
     with pytest.raises(importer.CommitError, match="请重新预检"):  # checked under the lock: the warehouse changed
         importer.commit(staged, db)
     assert MONTH not in _months(db) and not (store / MONTH).exists()
+
+
+# ------------------------------------------------------------------ issue 12, item 8: the dry run out of the server
+
+
+def test_the_dry_run_is_a_capped_process_of_its_own(site: tuple[Path, Path, list[Upload]]) -> None:
+    import os
+    import time
+
+    store, db, uploads = site
+    staged = importer.stage(uploads, MONTH, store, importer.staging_root(db), db=db)
+    job = importer.start_dry_run(staged, memory_mb=3000)
+    assert job.proc is not None and job.proc.pid != os.getpid()
+    limits = Path(f"/proc/{job.proc.pid}/limits")
+    seen: set[tuple[float, str]] = set()
+    address_space = ""
+    while job.running():
+        seen.add(job.progress())
+        if len(seen) > 1 and not address_space:  # reading the exports: the cap was set before anything loaded
+            address_space = next((x for x in limits.read_text().splitlines() if x.startswith("Max address space")), "")
+        time.sleep(0.05)
+    assert address_space.split()[3:5] == [str(3000 * 1024 * 1024)] * 2  # soft and hard, in the child
+    report = importer.finish_dry_run(job)
+    assert report.ok and staged.report is report
+    assert job.progress() == (1.0, "完成")
+    assert any(0 < f < 1 and m.startswith(("读取", "校验")) for f, m in seen)  # the page had something to show
+    assert {Path(f.file).name for f in report.files if f.month == MONTH} == {u.name for u in uploads}
+
+
+def test_a_dry_run_out_of_memory_is_a_chinese_message(site: tuple[Path, Path, list[Upload]]) -> None:
+    from fupin import audit
+    from fupin.scope import Viewer
+
+    store, db, uploads = site
+    before = file_identity(db)
+    staged = importer.stage(uploads, MONTH, store, importer.staging_root(db), db=db)
+    report = importer.dry_run(staged, memory_mb=450)  # the tiny exports need more than that
+    assert not report.ok and report.error["code"] == "out_of_memory"
+    message = importer.failure_message(report)
+    assert message == (
+        "预检未通过，未做任何改动：所需内存超过导入进程的上限（450 MB），导入进程已停止：请把大文件按市拆分后重试，"
+        "或请管理员调高 FUPIN_INGEST_MEMORY_MB"
+    )
+    importer.record_failure(staged, Viewer.province(name="测试管理员"), message, files=list(staged.uploaded))
+    assert not staged.folder.exists() and file_identity(db) == before
+    assert audit.rows(limit=1)[0]["action"] == "import_failed"
+
+
+@pytest.mark.parametrize("memory_mb", [4096, 450])
+def test_the_import_page_follows_the_process(
+    site: tuple[Path, Path, list[Upload]], monkeypatch: pytest.MonkeyPatch, memory_mb: int
+) -> None:
+    import time
+
+    from tests.conftest import app_test
+
+    store, db, uploads = site
+    before = file_identity(db)
+    monkeypatch.setenv("FUPIN_DB", str(db))
+    monkeypatch.setenv("FUPIN_EXPORTS", str(store))
+    at = app_test("admin")
+    at.run()
+    at.switch_page("pages/import_data.py").run()
+    staged = importer.stage(uploads, MONTH, store, importer.staging_root(db), db=db)
+    job = importer.start_dry_run(staged, memory_mb=memory_mb)
+    at.session_state["imp_job"] = job  # what the 预检 button does with the uploads (AppTest cannot upload)
+    at.run()
+    if job.running():
+        assert at.get("progress") and any("独立的导入进程中运行" in c.value for c in at.caption)
+    while job.running():
+        time.sleep(0.2)
+    at.run()
+    assert not at.exception
+    if memory_mb == 4096:
+        assert [s.value for s in at.subheader] == ["预检结果 · 2020年6月"]
+        read = sum(f.rows_read for f in staged.report.files if f.month == MONTH)
+        assert at.metric[1].label == "读取行数" and at.metric[1].value == f"{read:,}"
+    else:
+        assert [e.value for e in at.error] == [
+            "预检未通过，未做任何改动：所需内存超过导入进程的上限（450 MB），导入进程已停止：请把大文件按市拆分后重试，"
+            "或请管理员调高 FUPIN\\_INGEST\\_MEMORY\\_MB"
+        ]
+        assert not staged.folder.exists() and "imp_job" not in at.session_state
+    assert file_identity(db) == before

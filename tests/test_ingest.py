@@ -436,3 +436,21 @@ def test_a_second_ingest_waits_for_the_first(tmp_path: Path, existing: tuple[Pat
     assert "waiting for the ingest lock" in second.stderr
     con = duckdb.connect(str(db), read_only=True)
     assert con.execute("select months from ingest_batch").fetchone()[0] == ["2020-01"]  # the second swapped in last
+
+
+def test_the_cli_writes_its_report_whatever_happens(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture
+) -> None:
+    import fupin.ingest as ing
+
+    def boom(*_a: object, **_k: object) -> None:
+        raise RuntimeError("disk on fire")
+
+    monkeypatch.setattr(ing, "ingest", boom)
+    report = tmp_path / "r.json"
+    assert cli(["ingest", str(BAD / "bad_date"), "--db", str(tmp_path / "w.duckdb"), "--report", str(report)]) == 1
+    assert "Traceback" in capsys.readouterr().err  # the CLI user sees the bug; the page reads the report
+    error = json.loads(report.read_text(encoding="utf-8"))["error"]
+    assert (
+        error["code"] == "internal" and error["message"] == "ingest failed: RuntimeError: disk on fire; nothing changed"
+    )
