@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -21,6 +22,21 @@ def main(argv: list[str] | None = None) -> int:
     i.add_argument("--db", type=Path, required=True)
     i.add_argument("--dry-run", action="store_true")
     i.add_argument("--report", type=Path)
+    i.add_argument(
+        "--lock-wait",
+        type=float,
+        default=10.0,
+        metavar="SECONDS",
+        help="when another ingest holds the warehouse's lock, wait this long, then give up (exit 3)",
+    )
+    i.add_argument(
+        "--memory-mb",
+        type=int,
+        default=int(os.environ["FUPIN_INGEST_MEMORY_MB"]) if os.environ.get("FUPIN_INGEST_MEMORY_MB") else None,
+        help="cap this process's memory (RLIMIT_AS) and DuckDB's (half of it); running out exits 4, nothing changed "
+        "(default: FUPIN_INGEST_MEMORY_MB, else no cap)",
+    )
+    i.add_argument("--progress", type=Path, help="append progress as JSON lines {fraction, message} to this file")
 
     c = sub.add_parser("contract", help="render docs/export-contract.md from fupin/contract.py")
     c.add_argument("--out", type=Path, default=Path("docs/export-contract.md"))
@@ -73,11 +89,11 @@ def main(argv: list[str] | None = None) -> int:
         print("  " + ", ".join(f"{k}={v:,.3f}" for k, v in r.figures.items()))
         return 0
     if args.cmd == "ingest":
-        from fupin.ingest import ingest
+        if args.memory_mb:
+            from fupin.memory import limit_memory
 
-        r = ingest(args.src, args.db, dry_run=args.dry_run, report_path=args.report)
-        print(r.summary(), file=sys.stdout if r.ok else sys.stderr)
-        return 0 if r.ok else 2
+            limit_memory(args.memory_mb)  # before DuckDB and pyarrow are loaded
+        return run_ingest(args)
     if args.cmd == "contract":
         from fupin.contract import render_markdown
 
@@ -151,6 +167,54 @@ def main(argv: list[str] | None = None) -> int:
             return bench_pages(db=db, workdir=args.workdir, reruns=args.reruns, loads=args.loads)
         return bench_ingest(scale=args.scale, workdir=args.workdir)
     return 1
+
+
+EXIT_CODES = {"contract": 2, "upload_mismatch": 2, "locked": 3, "out_of_memory": 4}
+
+
+def run_ingest(args: argparse.Namespace) -> int:
+    """`ingest`: the report is written whatever happens (a contract error, the lock, memory, a bug)."""
+    import json
+    import time
+    import traceback
+
+    progress = None
+    if args.progress:
+        args.progress.parent.mkdir(parents=True, exist_ok=True)
+        fh = args.progress.open("a", encoding="utf-8")
+
+        def progress(fraction: float, message: str) -> None:
+            fh.write(json.dumps({"fraction": round(fraction, 4), "message": message, "at": time.time()},
+                                ensure_ascii=False) + "\n")  # fmt: skip
+            fh.flush()
+
+    try:
+        from fupin.ingest import ingest
+
+        r = ingest(args.src, args.db, dry_run=args.dry_run, report_path=args.report, lock_wait=args.lock_wait,
+                   memory_mb=args.memory_mb, progress=progress)  # fmt: skip
+    except Exception as exc:  # a bug, or memory that ran out outside DuckDB and pyarrow's own checks
+        from fupin.memory import looks_out_of_memory, out_of_memory_cn
+
+        traceback.print_exc()
+        if isinstance(exc, MemoryError) or looks_out_of_memory(f"{type(exc).__name__}: {exc}"):
+            _failed(args, "out_of_memory", f"out of memory (limit {args.memory_mb} MB): {exc}; nothing changed",
+                    out_of_memory_cn(args.memory_mb))  # fmt: skip
+            return EXIT_CODES["out_of_memory"]
+        _failed(args, "internal", f"ingest failed: {type(exc).__name__}: {exc}; nothing changed")
+        return 1
+    print(r.summary(), file=sys.stdout if r.ok else sys.stderr)
+    return 0 if r.ok else EXIT_CODES.get((r.error or {}).get("code", ""), 2)
+
+
+def _failed(args: argparse.Namespace, code: str, message: str, message_cn: str = "") -> None:
+    import json
+
+    print(f"INGEST FAILED — {message}", file=sys.stderr)
+    if args.report:
+        error = {"code": code, "file": None, "message": message, "message_cn": message_cn}
+        report = {"ok": False, "source": str(args.src), "db": str(args.db), "dry_run": args.dry_run, "error": error}
+        args.report.write_text(json.dumps(report, ensure_ascii=False, indent=2), encoding="utf-8")
 
 
 if __name__ == "__main__":

@@ -14,10 +14,12 @@ import hashlib
 import json
 import os
 import re
+import shutil
+import sys
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 
 import duckdb
@@ -28,8 +30,10 @@ from fupin import contract as C
 from fupin import provenance
 from fupin.exportio import ExportFile, read_export
 from fupin.idcard import valid_mask
+from fupin.memory import looks_out_of_memory, out_of_memory_cn
 from fupin.reference import REFERENCE_DIR, read_csv_text
-from fupin.validate import BAD_IDS_TABLE, DATE_EXPR, table_checks, typed_select
+from fupin.validate import BAD_ENCODING_TABLE, BAD_IDS_TABLE, DATE_EXPR, bad_encoding_query, table_checks, typed_select
+from fupin.warehouse import LockBusy, warehouse_lock
 
 MONTH_DIR = re.compile(r"^\d{4}-\d{2}$")
 SQL_DIR = Path(__file__).parent / "sql"
@@ -79,6 +83,16 @@ class IngestReport:
     @property
     def rows_quarantined(self) -> int:
         return sum(f.rows_quarantined for f in self.files)
+
+    @classmethod
+    def from_json(cls, text: str) -> IngestReport:
+        """A report as `to_json` (or the CLI after a failure) wrote it."""
+        d = json.loads(text)
+        names = {f.name for f in fields(cls)}
+        report = cls(**{k: v for k, v in d.items() if k in names and k != "files"})
+        names = {f.name for f in fields(FileReport)}
+        report.files = [FileReport(**{k: v for k, v in f.items() if k in names}) for f in d.get("files", [])]
+        return report
 
     def to_json(self) -> str:
         d = asdict(self)
@@ -136,6 +150,26 @@ def _read_one(path: Path, table: C.Table) -> tuple[ExportFile, str]:
     return read_export(path, table), _sha256(path)
 
 
+def read_manifest(path: Path) -> dict:
+    """The export folder's `_manifest.json` ({} when absent); one that cannot be read is a contract error."""
+    if not path.exists():
+        return {}
+    where = ""
+    try:
+        manifest = json.loads(path.read_bytes().decode("utf-8"))
+    except UnicodeDecodeError:
+        manifest = None
+    except json.JSONDecodeError as exc:
+        manifest, where = None, f"（第{exc.lineno}行第{exc.colno}列）"
+    if not isinstance(manifest, dict):
+        raise C.ContractError(
+            str(path),
+            "_manifest.json is not a JSON object in UTF-8" + (f" ({where[1:-1]})" if where else ""),
+            cn=f"_manifest.json 无法解析{where}：不是有效的 JSON",
+        )
+    return manifest
+
+
 def discover(src: Path) -> tuple[list[tuple[str, Path, C.Table]], dict]:
     """Every export file under `src` (a folder of month folders, or one month folder).
 
@@ -150,8 +184,7 @@ def discover(src: Path) -> tuple[list[tuple[str, Path, C.Table]], dict]:
     )
     if not month_dirs:
         raise C.ContractError(str(src), "no month folders (YYYY-MM) found", cn="没有找到月份文件夹（YYYY-MM）")
-    manifest_path = (src.parent if MONTH_DIR.match(src.name) else src) / "_manifest.json"
-    manifest = json.loads(manifest_path.read_text(encoding="utf-8")) if manifest_path.exists() else {}
+    manifest = read_manifest((src.parent if MONTH_DIR.match(src.name) else src) / "_manifest.json")
     files = []
     for md in month_dirs:
         for p in sorted(md.iterdir()):
@@ -194,6 +227,11 @@ def _insert_raw(con: duckdb.DuckDBPyConnection, ef: ExportFile, month: str, rel:
     con.execute(
         f"insert into raw_{t.en} select _row_id, $month, $file, _line, {sel} from _in", {"month": month, "file": rel}
     )
+    if ef.bad_encoding_lines:
+        con.execute(
+            f"insert into {BAD_ENCODING_TABLE} select $t, _row_id from _in where list_contains($lines, _line)",
+            {"t": t.cn, "lines": ef.bad_encoding_lines},
+        )
     con.unregister("_in")
 
 
@@ -212,7 +250,7 @@ def _flag_bad_ids(con: duckdb.DuckDBPyConnection, t: C.Table) -> None:
 def _validate_table(con: duckdb.DuckDBPyConnection, t: C.Table, batch_id: str) -> None:
     """Quarantine the rows of raw_<t> that break a rule; type the rest into stg_<t>."""
     _flag_bad_ids(con, t)
-    for check in table_checks(t):
+    for check in [bad_encoding_query(t), *table_checks(t)]:
         # Each check sees only rows not yet quarantined, so a row carries its first failure.
         con.execute(
             f"""
@@ -260,11 +298,52 @@ def ingest(
     report_path: Path | None = None,
     ref_dir: Path = REFERENCE_DIR,
     progress: Progress | None = None,
+    lock_wait: float = 0.0,
+    memory_mb: int | None = None,
 ) -> IngestReport:
     """Build a new warehouse from the exports in `src` and swap it in over `db`.
 
-    Returns the report; on a contract error the report has ok=False and `db` is untouched.
+    Returns the report; on a contract error the report has ok=False and `db` is untouched. Unless it is a dry
+    run, it holds the warehouse's lock from reading to the swap: when another ingest holds it for longer than
+    `lock_wait` seconds, nothing is read and the report's error has code 'locked'. With `memory_mb`, DuckDB
+    keeps to half of it (`memory_limit`, spilling to disk beyond); running out of memory anyway (the process's
+    RLIMIT_AS, see `python -m fupin ingest --memory-mb`) is reported with code 'out_of_memory', nothing changed.
     """
+    kw = {"report_path": report_path, "ref_dir": ref_dir, "progress": progress, "memory_mb": memory_mb}
+    if dry_run:
+        return _ingest(src, db, dry_run=True, **kw)
+    try:
+        with warehouse_lock(db, wait=lock_wait, on_wait=lambda holder: _waiting(db, holder)):
+            return _ingest(src, db, dry_run=False, **kw)
+    except LockBusy as exc:
+        report = IngestReport(ok=False, source=str(src), db=str(db), dry_run=False)
+        report.started_at = dt.datetime.now().astimezone().isoformat(timespec="seconds")
+        holder = f" ({exc.holder})" if exc.holder else ""
+        report.error = {
+            "code": "locked",
+            "file": None,
+            "message": f"another ingest into {db} is running{holder}; nothing changed — try again later",
+            "message_cn": f"另一个导入正在写入数据仓库{exc.holder_cn}，未做任何改动，请稍后再试",
+        }
+        if report_path:
+            report_path.write_text(report.to_json(), encoding="utf-8")
+        return report
+
+
+def _waiting(db: Path, holder: str) -> None:
+    print(f"waiting for the ingest lock on {db} ({holder or 'held by another process'})", file=sys.stderr)
+
+
+def _ingest(
+    src: Path,
+    db: Path,
+    *,
+    dry_run: bool,
+    report_path: Path | None,
+    ref_dir: Path,
+    progress: Progress | None,
+    memory_mb: int | None,
+) -> IngestReport:
     t0 = time.perf_counter()
     step = t0
     report = IngestReport(ok=False, source=str(src), db=str(db), dry_run=dry_run)
@@ -279,20 +358,24 @@ def ingest(
         report.step_seconds[name] = round(now - step, 2)
         step = now
 
+    con: duckdb.DuckDBPyConnection | None = None
     try:
         files, manifest = discover(src)
         if not files:
             raise C.ContractError(str(src), "no export files found", cn="文件夹中没有任何导出文件")
         report.months = sorted({m for m, _, _ in files})
         for stale in db.parent.glob(f".{db.name}.building-*"):
-            if not _alive(stale.name.rsplit("-", 1)[-1].split(".")[0]):
-                stale.unlink(missing_ok=True)  # left by a killed run
+            if not _alive(stale.name.rsplit("-", 1)[-1].split(".")[0]):  # left by a killed run
+                shutil.rmtree(stale) if stale.is_dir() else stale.unlink(missing_ok=True)  # a spill folder too
         con = duckdb.connect(str(tmp))
+        if memory_mb:
+            con.execute(f"set memory_limit = '{max(memory_mb // 2, 128)}MB'")
         con.execute("set preserve_insertion_order = true")
         con.execute("set enable_progress_bar = false")
         _load_reference(con, ref_dir)
         for t in C.TABLES:
             _create_raw(con, t)
+        con.execute(f"create temp table {BAD_ENCODING_TABLE} (table_name varchar, _row_id bigint)")
         con.execute(
             """create table quarantine (batch_id varchar, table_name varchar, file varchar, line bigint,
                month varchar, row_id bigint, reason_code varchar, message varchar, record json)"""
@@ -344,8 +427,21 @@ def ingest(
         report.ok = True
         note(1.0, "完成")
     except C.ContractError as exc:
-        report.error = {"file": exc.file, "column": exc.column, "message": str(exc), "message_cn": exc.cn or str(exc)}
+        report.error = {"code": "contract", "file": exc.file, "column": exc.column, "line": exc.extra.get("line"), "message": str(exc),
+                        "message_cn": exc.cn or str(exc)}  # fmt: skip
+    except Exception as exc:
+        if not (isinstance(exc, MemoryError | duckdb.OutOfMemoryException) or looks_out_of_memory(str(exc))):
+            raise
+        report.error = {
+            "code": "out_of_memory",
+            "file": None,
+            "message": f"out of memory{f' (limit {memory_mb} MB)' if memory_mb else ''}: {type(exc).__name__}: "
+            f"{exc}; nothing changed",
+            "message_cn": out_of_memory_cn(memory_mb),
+        }
     finally:
+        if con is not None:
+            con.close()  # idempotent; frees DuckDB's memory before the report is written
         for leftover in (tmp, Path(f"{tmp}.wal")):
             if leftover.exists():
                 leftover.unlink()

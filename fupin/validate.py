@@ -33,6 +33,7 @@ REASONS: dict[str, str] = {
     "month_mismatch": "年月与所在月份文件夹不一致",
     "stage_not_in_chain": "销号阶段与户类别的销号程序不符",
     "payment_exceeds_allocation": "累计支付超过下达金额",
+    "bad_encoding": "含无法识别的字符（编码混用）",
 }
 
 DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%Y%m%d", "%Y年%m月%d日", "%Y.%m.%d")
@@ -44,6 +45,8 @@ DATE_EXPR = (
 )
 # Row ids whose ID number failed fupin.idcard.valid_mask (filled by ingest before the checks).
 BAD_IDS_TABLE = "_bad_ids"
+# (table, row id) of rows whose bytes are not in the file's encoding (filled by ingest as it reads).
+BAD_ENCODING_TABLE = "_bad_encoding"
 
 _PATTERNS = {
     "village_code": "[0-9]{12}",
@@ -247,6 +250,12 @@ def stage_query() -> str:
             or (trim(r."户类别") = '边缘户' and trim(r."销号阶段") not in ({edge}))
             or (trim(r."户类别") not in ('脱贫监测户', '边缘户') and trim(r."销号阶段") <> '未启动'))
     """
+
+
+def bad_encoding_query(t: C.Table) -> str:
+    """Rows read from bytes in another encoding than their file's: first, so nothing else judges their text."""
+    return f"""select r._row_id, 'bad_encoding', '第' || r._line || '行含无法识别的字符（编码混用）'
+               from raw_{t.en} r join {BAD_ENCODING_TABLE} b on b._row_id = r._row_id and b.table_name = {_q(t.cn)}"""
 
 
 def table_checks(t: C.Table) -> list[str]:

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import fcntl
 import json
 import os
-from collections.abc import Callable
+import re
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,6 +29,55 @@ def file_identity(path: Path) -> tuple[int, int]:
     """(inode, mtime_ns): changes when ingest replaces the file, so a cache keyed on it reopens."""
     st = path.stat()
     return st.st_ino, st.st_mtime_ns
+
+
+class LockBusy(Exception):
+    """Another process (or session) holds the warehouse's ingest lock."""
+
+    def __init__(self, lock: Path, holder: str) -> None:
+        super().__init__(f"{lock} is held by {holder or 'another process'}")
+        self.lock, self.holder = lock, holder  # "pid 123 since 2020-06-01 10:00:00", as the holder wrote it
+
+    @property
+    def holder_cn(self) -> str:
+        m = re.fullmatch(r"pid (\d+) since (.+)", self.holder)
+        return f"（进程 {m.group(1)}，开始于 {m.group(2)}）" if m else ""
+
+
+def lock_path(db: Path) -> Path:
+    return db.with_name(db.name + ".lock")
+
+
+@contextmanager
+def warehouse_lock(db: Path, *, wait: float = 0.0, on_wait: Callable[[str], None] | None = None) -> Iterator[None]:
+    """One writer per warehouse: an exclusive `flock` on `<warehouse>.lock` beside it, across processes (and
+    across sessions of one server: each call opens the file anew). Waits up to `wait` seconds, then raises
+    LockBusy naming the holder. Ingest holds it from reading the exports to the swap; a 数据导入 commit holds it
+    while it checks that the warehouse is still the one of its dry run and swaps. The file stays (removing a
+    lock file races with the next locker); the lock goes with the process."""
+    path = lock_path(db)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        deadline = time.monotonic() + wait
+        waited = False
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                holder = os.pread(fd, 200, 0).decode("utf-8", errors="replace").strip()
+                if time.monotonic() >= deadline:
+                    raise LockBusy(path, holder) from None
+                if not waited and on_wait:
+                    on_wait(holder)
+                waited = True
+                time.sleep(0.1)
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, f"pid {os.getpid()} since {dt.datetime.now():%Y-%m-%d %H:%M:%S}".encode(), 0)
+        yield
+    finally:
+        os.close(fd)  # releases the lock
 
 
 WAREHOUSE_ALIAS = "wh"

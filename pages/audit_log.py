@@ -25,6 +25,7 @@ ACTIONS = {
     "export_audit_log": "导出审计日志",
     "import_dry_run": "导入预检",
     "import_commit": "导入提交",
+    "import_failed": "导入失败",
     "login": "登录",
     "login_failed": "登录失败",
     "login_locked": "账号锁定",

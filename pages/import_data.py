@@ -5,6 +5,7 @@ warehouse that the dry run built with the CLI's own ingest; every page reads it 
 from __future__ import annotations
 
 import datetime as dt
+import time
 
 import pandas as pd
 import streamlit as st
@@ -51,8 +52,9 @@ files = c2.file_uploader(
     help=f"最多 {importer.MAX_FILES} 个文件；每个不超过 {importer.MAX_FILE_MB} MB",
 )
 staged: importer.Staged | None = ss.get("imp_staged")
+job: importer.DryRunJob | None = ss.get("imp_job")
 
-if files and st.button("预检", type="primary", icon=":material/rule:", disabled=staged is not None):
+if files and st.button("预检", type="primary", icon=":material/rule:", disabled=staged is not None or job is not None):
     uploads = [importer.Upload(f.name, f.getvalue()) for f in files]
     checks, problems = importer.check_uploads(uploads)
     ss["imp_checks"] = checks
@@ -60,18 +62,47 @@ if files and st.button("预检", type="primary", icon=":material/rule:", disable
         ss["imp_problems"] = problems
     else:
         ss.pop("imp_problems", None)
-        staged = importer.stage(uploads, month, store, importer.staging_root(db), db=db)
-        bar = st.progress(0.0, text="预检中…")
-        report = importer.dry_run(staged, progress=lambda f, m: bar.progress(min(f, 1.0), text=f"预检：{m}"))
-        bar.empty()
-        audit.record(sel.viewer, "import_dry_run", filters={"month": month, "files": [u.name for u in uploads],
-                     "ok": report.ok, "batch": report.batch_id}, row_count=report.rows_read)  # fmt: skip
-        if report.ok:
-            ss["imp_staged"] = staged
+        try:
+            new_staged = importer.stage(uploads, month, store, importer.staging_root(db), db=db)
+        except importer.StageError as exc:
+            ss["imp_problems"] = [str(exc)]
         else:
-            importer.discard(staged)
-            ss["imp_failed"] = report
+            # The ingest runs as `python -m fupin ingest` in a process of its own, with a memory cap: a hostile
+            # file can exhaust that process, never the server. Its progress is read back below.
+            ss["imp_job"] = importer.start_dry_run(new_staged)
+    st.rerun()
+
+if job is not None and job.running():
+
+    @st.fragment(run_every=0.5)
+    def _dry_run_progress() -> None:
+        if not job.running():
+            st.rerun(scope="app")
+        fraction, message = job.progress()
+        st.progress(
+            min(max(fraction, 0.0), 1.0), text=f"预检中：{md_escape(message)}（{time.time() - job.started:.0f} 秒）"
+        )
+        st.caption(f"预检在独立的导入进程中运行（内存上限 {job.memory_mb:,} MB），不影响其他用户使用看板。")
+
+    _dry_run_progress()
+    if st.button("取消预检", icon=":material/cancel:"):
+        job.cancel()
+        ss.pop("imp_job", None)
+        ss["imp_failed"] = "预检已取消，未做任何改动。"
+        importer.record_failure(job.staged, sel.viewer, ss["imp_failed"], files=list(job.staged.uploaded))
         st.rerun()
+elif job is not None:  # finished: read its report (a failure of any kind becomes a Chinese message)
+    ss.pop("imp_job", None)
+    report = importer.finish_dry_run(job)
+    files_uploaded = list(job.staged.uploaded)
+    if report.ok:
+        audit.record(sel.viewer, "import_dry_run", filters={"month": job.staged.month, "files": files_uploaded,
+                     "batch": report.batch_id}, row_count=report.rows_read)  # fmt: skip
+        ss["imp_staged"] = job.staged
+    else:
+        ss["imp_failed"] = importer.failure_message(report)
+        importer.record_failure(job.staged, sel.viewer, ss["imp_failed"], files=files_uploaded)
+    st.rerun()
 
 checks: list[importer.FileCheck] = ss.get("imp_checks", [])
 if problems := ss.get("imp_problems"):
@@ -84,12 +115,7 @@ if problems := ss.get("imp_problems"):
     st.caption("未做任何改动。")
 
 if failed := ss.pop("imp_failed", None):
-    err = failed.error or {}
-    st.error(
-        f"预检未通过，未做任何改动：{md_escape(err.get('message_cn', ''))}"
-        + (f"（文件 {md_escape(err['file'].rsplit('/', 1)[-1])}）" if err.get("file") else ""),
-        icon=":material/error:",
-    )
+    st.error(md_escape(failed), icon=":material/error:")
 
 if staged is not None and staged.report is not None:
     r = staged.report

@@ -4,6 +4,7 @@ ingest and reports quarantined rows with their reasons; commit swaps it in; a ba
 from __future__ import annotations
 
 import io
+import json
 import shutil
 import zipfile
 from pathlib import Path
@@ -154,3 +155,224 @@ def test_abandoned_dry_runs_are_cleaned_up(site: tuple[Path, Path, list[Upload]]
     os.utime(old.folder, (day_ago, day_ago))
     fresh = importer.stage(uploads[:1], MONTH, store, importer.staging_root(db), db=db)  # cleans on the way
     assert not old.folder.exists() and fresh.folder.exists()
+
+
+# ------------------------------------------------------------------ issue 12, item 10: undecodable bytes
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-le"])
+def test_utf16_upload_is_refused_with_the_reason(encoding: str) -> None:
+    check = importer.check_file(Upload("户信息.csv", "行政区划代码,户编号\n341221001001,1\n".encode(encoding)))
+    assert check.error == "文件编码为 UTF-16，请另存为 UTF-8 或 GBK"
+
+
+def test_a_failed_dry_run_is_removed_and_audited(site: tuple[Path, Path, list[Upload]]) -> None:
+    from fupin import audit
+    from fupin.scope import Viewer
+
+    store, db, uploads = site
+    before = file_identity(db)
+    (store / "_manifest.json").write_text('{"synthetic": true,,', encoding="utf-8")  # broken in the store
+    staged = importer.stage(uploads, MONTH, store, importer.staging_root(db), db=db)
+    report = importer.dry_run(staged)
+    assert not report.ok
+    message = importer.failure_message(report)
+    assert (
+        message
+        == "预检未通过，未做任何改动：_manifest.json 无法解析（第1行第20列）：不是有效的 JSON（文件 _manifest.json）"
+    )
+    assert "/" not in message  # no server paths
+    admin = Viewer.province(name="测试管理员")
+    importer.record_failure(staged, admin, message, files=[u.name for u in uploads])
+    assert not staged.folder.exists() and file_identity(db) == before
+    row = audit.rows(limit=1)[0]
+    assert (row["viewer"], row["action"]) == ("测试管理员", "import_failed")
+    filters = json.loads(row["filters"])
+    assert filters["month"] == MONTH and filters["message"] == message and len(filters["files"]) == len(uploads)
+
+
+# ------------------------------------------------------------------ issue 12, item 8: caps before reading
+
+
+def _xlsx_bytes(tmp_path: Path, columns: int, rows: int) -> bytes:
+    from fupin.exportio import write_xlsx
+    from tests.hostile import xlsx_table
+
+    p = tmp_path / "户信息.xlsx"
+    write_xlsx(p, xlsx_table(columns, rows))
+    return p.read_bytes()
+
+
+def test_a_million_column_header_is_refused_at_once() -> None:
+    import time
+
+    from tests.hostile import wide_header
+
+    data = wide_header(1_000_000)
+    assert len(data) > 9_000_000
+    t0 = time.perf_counter()
+    check = importer.check_file(Upload("户信息.csv", data))
+    assert time.perf_counter() - t0 < 1.0
+    assert check.error == "第1行超过 64 KB：表头过长（表头应在前10行内，每行不超过 64 KB）"
+
+
+def test_upload_caps(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from tests.hostile import many_rows, wide_header, xlsx_bomb
+
+    assert importer.check_file(Upload("户信息.csv", wide_header(175))).error is None  # 200 columns: the cap
+    assert importer.check_file(Upload("户信息.csv", wide_header(176))).error == "第1行有 201 列，超过 200 列的上限"
+    monkeypatch.setenv("FUPIN_MAX_ROWS_PER_FILE", "100")
+    assert importer.check_file(Upload("户信息.csv", many_rows(100))).error is None
+    too_many = "文件有 101 行数据，超过每个文件 100 行的上限（可按市拆分）"
+    assert importer.check_file(Upload("户信息.csv", many_rows(101))).error == too_many
+    bomb = xlsx_bomb(60)
+    assert len(bomb) < 200_000
+    error = importer.check_file(Upload("户信息.xlsx", bomb)).error or ""
+    assert error.startswith("XLSX 解压后 60 MB，是文件大小的") and error.endswith("倍（上限 20 倍），疑似压缩炸弹")
+    monkeypatch.setenv("FUPIN_XLSX_MAX_MB", "1")
+    plain = _xlsx_bytes(tmp_path, 25, 2000)  # ≈3 MB of sheet, an ordinary ratio
+    assert importer.check_file(Upload("户信息.xlsx", plain)).error == "XLSX 解压后 3 MB，超过 1 MB 的上限"
+    monkeypatch.delenv("FUPIN_XLSX_MAX_MB")
+    assert (
+        importer.check_file(Upload("户信息.xlsx", plain)).error
+        == "文件有 2,000 行数据，超过每个文件 100 行的上限（可按市拆分）"
+    )
+    wide = _xlsx_bytes(tmp_path, 201, 3)
+    assert importer.check_file(Upload("户信息.xlsx", wide)).error == "工作表有 201 列，超过 200 列的上限"
+
+
+# ------------------------------------------------------------------ issue 12, item 9: name collisions
+
+
+def test_same_base_name_from_two_folders_is_refused(site: tuple[Path, Path, list[Upload]]) -> None:
+    store, db, uploads = site
+    visits = next(u for u in uploads if u.name == "走访记录_341200.csv")
+    a, b = Upload(f"a/{visits.name}", visits.data), Upload(f"b/{visits.name}", visits.data)
+    _, problems = importer.check_uploads([a, b])
+    assert "文件重名（不同文件夹中的同名文件会互相覆盖，请改名后再导入）：走访记录_341200.csv" in problems
+    _, problems = importer.check_uploads([Upload("户信息.CSV", b"x"), Upload("c:\\exports\\户信息.csv", b"y")])
+    assert any(p.startswith("文件重名") and "户信息.csv" in p.casefold() for p in problems)
+    with pytest.raises(importer.StageError, match="文件重名"):
+        importer.stage([a, b], MONTH, store, importer.staging_root(db), db=db)
+    assert not list(importer.staging_root(db).glob("import-*"))  # nothing half-staged
+
+
+def test_every_uploaded_file_reaches_the_report_unchanged(site: tuple[Path, Path, list[Upload]]) -> None:
+    store, db, uploads = site
+    staged = importer.stage(uploads, MONTH, store, importer.staging_root(db), db=db)
+    victim = staged.folder / "exports" / MONTH / uploads[0].name
+    victim.write_bytes(uploads[0].data[: len(uploads[0].data) // 2])  # changed after staging
+    report = importer.dry_run(staged)
+    assert not report.ok
+    assert report.error["message_cn"] == f"预检读取的文件与上传的不一致：{uploads[0].name}（大小或内容不同）"
+    staged = importer.stage(uploads, MONTH, store, importer.staging_root(db), db=db)
+    (staged.folder / "exports" / MONTH / uploads[1].name).unlink()  # lost after staging
+    report = importer.dry_run(staged)
+    assert not report.ok and report.error["message_cn"] == f"预检读取的文件与上传的不一致：{uploads[1].name}（未读到）"
+
+
+# ------------------------------------------------------------------ issue 12, item 11: one writer per warehouse
+
+
+def test_commit_waits_for_the_lock_and_then_sees_the_change(site: tuple[Path, Path, list[Upload]]) -> None:
+    from tests.test_ingest import slow_ingest, wait_until_building
+
+    store, db, uploads = site
+    staged = importer.stage(uploads, MONTH, store, importer.staging_root(db), db=db)
+    assert importer.dry_run(staged).ok
+    other = slow_ingest(store, db)  # a CLI ingest of the store, in a process of its own
+    wait_until_building(db, other)
+    with pytest.raises(
+        importer.CommitError, match=r"^另一个导入正在写入数据仓库（进程 \d+，开始于 .+），请稍后再提交$"
+    ):
+        importer.commit(staged, db, lock_wait=0.5)
+    assert not (store / MONTH).exists()  # nothing moved while it waited
+    other.communicate(timeout=120)
+    assert other.returncode == 0
+    with pytest.raises(importer.CommitError, match="请重新预检"):  # checked under the lock: the warehouse changed
+        importer.commit(staged, db)
+    assert MONTH not in _months(db) and not (store / MONTH).exists()
+
+
+# ------------------------------------------------------------------ issue 12, item 8: the dry run out of the server
+
+
+def test_the_dry_run_is_a_capped_process_of_its_own(site: tuple[Path, Path, list[Upload]]) -> None:
+    import os
+    import time
+
+    store, db, uploads = site
+    staged = importer.stage(uploads, MONTH, store, importer.staging_root(db), db=db)
+    job = importer.start_dry_run(staged, memory_mb=3000)
+    assert job.proc is not None and job.proc.pid != os.getpid()
+    limits = Path(f"/proc/{job.proc.pid}/limits")
+    seen: set[tuple[float, str]] = set()
+    address_space = ""
+    while job.running():
+        seen.add(job.progress())
+        if len(seen) > 1 and not address_space:  # reading the exports: the cap was set before anything loaded
+            address_space = next((x for x in limits.read_text().splitlines() if x.startswith("Max address space")), "")
+        time.sleep(0.05)
+    assert address_space.split()[3:5] == [str(3000 * 1024 * 1024)] * 2  # soft and hard, in the child
+    report = importer.finish_dry_run(job)
+    assert report.ok and staged.report is report
+    assert job.progress() == (1.0, "完成")
+    assert any(0 < f < 1 and m.startswith(("读取", "校验")) for f, m in seen)  # the page had something to show
+    assert {Path(f.file).name for f in report.files if f.month == MONTH} == {u.name for u in uploads}
+
+
+def test_a_dry_run_out_of_memory_is_a_chinese_message(site: tuple[Path, Path, list[Upload]]) -> None:
+    from fupin import audit
+    from fupin.scope import Viewer
+
+    store, db, uploads = site
+    before = file_identity(db)
+    staged = importer.stage(uploads, MONTH, store, importer.staging_root(db), db=db)
+    report = importer.dry_run(staged, memory_mb=450)  # the tiny exports need more than that
+    assert not report.ok and report.error["code"] == "out_of_memory"
+    message = importer.failure_message(report)
+    assert message == (
+        "预检未通过，未做任何改动：所需内存超过导入进程的上限（450 MB），导入进程已停止：请把大文件按市拆分后重试，"
+        "或请管理员调高 FUPIN_INGEST_MEMORY_MB"
+    )
+    importer.record_failure(staged, Viewer.province(name="测试管理员"), message, files=list(staged.uploaded))
+    assert not staged.folder.exists() and file_identity(db) == before
+    assert audit.rows(limit=1)[0]["action"] == "import_failed"
+
+
+@pytest.mark.parametrize("memory_mb", [4096, 450])
+def test_the_import_page_follows_the_process(
+    site: tuple[Path, Path, list[Upload]], monkeypatch: pytest.MonkeyPatch, memory_mb: int
+) -> None:
+    import time
+
+    from tests.conftest import app_test
+
+    store, db, uploads = site
+    before = file_identity(db)
+    monkeypatch.setenv("FUPIN_DB", str(db))
+    monkeypatch.setenv("FUPIN_EXPORTS", str(store))
+    at = app_test("admin")
+    at.run()
+    at.switch_page("pages/import_data.py").run()
+    staged = importer.stage(uploads, MONTH, store, importer.staging_root(db), db=db)
+    job = importer.start_dry_run(staged, memory_mb=memory_mb)
+    at.session_state["imp_job"] = job  # what the 预检 button does with the uploads (AppTest cannot upload)
+    at.run()
+    if job.running():
+        assert at.get("progress") and any("独立的导入进程中运行" in c.value for c in at.caption)
+    while job.running():
+        time.sleep(0.2)
+    at.run()
+    assert not at.exception
+    if memory_mb == 4096:
+        assert [s.value for s in at.subheader] == ["预检结果 · 2020年6月"]
+        read = sum(f.rows_read for f in staged.report.files if f.month == MONTH)
+        assert at.metric[1].label == "读取行数" and at.metric[1].value == f"{read:,}"
+    else:
+        assert [e.value for e in at.error] == [
+            "预检未通过，未做任何改动：所需内存超过导入进程的上限（450 MB），导入进程已停止：请把大文件按市拆分后重试，"
+            "或请管理员调高 FUPIN\\_INGEST\\_MEMORY\\_MB"
+        ]
+        assert not staged.folder.exists() and "imp_job" not in at.session_state
+    assert file_identity(db) == before

@@ -3,6 +3,7 @@ leave the old warehouse byte-identical; atomic swap; encodings; reproducible war
 
 from __future__ import annotations
 
+import csv
 import hashlib
 import json
 import os
@@ -191,6 +192,17 @@ def test_encodings_read_the_same(tmp_path: Path, encoding: str) -> None:
     assert ef.data.column("_line").to_pylist() == [3, 4, 5]
 
 
+def test_a_utf8_row_that_reads_as_gb18030_mojibake_is_caught(tmp_path: Path) -> None:
+    """「王三」in UTF-8 is valid GB18030 too (「鐜嬩笁」): the row must not load as mojibake."""
+    lines = (BAD / "bad_id_check_digit" / "2020-01" / "户信息.csv").read_text(encoding="utf-8").splitlines()
+    p = tmp_path / "户信息.csv"
+    p.write_bytes(b"".join((t + "\n").encode("utf-8" if i == 2 else "gb18030") for i, t in enumerate(lines)))
+    ef = read_export(p, HOUSEHOLD)
+    assert ef.encoding == "gb18030" and ef.bad_encoding_lines == [3]
+    assert ef.data.column("户主姓名").to_pylist() == ["王二", "王三", "王四"]  # the row kept, read as UTF-8
+    assert ef.data.column("_line").to_pylist() == [2, 3, 4]
+
+
 def test_xlsx_with_title_row(tmp_path: Path) -> None:
     import pyarrow as pa
 
@@ -215,3 +227,230 @@ def test_cli_generate_and_ingest_tiny(tmp_path: Path) -> None:
     proc = subprocess.run([sys.executable, "-m", "fupin", "ingest", str(out), "--db", str(tmp_path / "w.duckdb")],
                           check=True, env=env, capture_output=True, text=True)  # fmt: skip
     assert "rows read" in proc.stdout and (tmp_path / "w.duckdb").exists()
+
+
+# ------------------------------------------------------------------ undecodable bytes (issue 12, item 10)
+
+
+def _one_month(tiny_exports: Path, tmp_path: Path) -> Path:
+    """January of the tiny exports (and its manifest) as an export folder of its own."""
+    src = tmp_path / "one-month"
+    (src / "2020-01").mkdir(parents=True)
+    shutil.copy(tiny_exports / "_manifest.json", src / "_manifest.json")
+    for p in (tiny_exports / "2020-01").iterdir():
+        shutil.copy(p, src / "2020-01" / p.name)
+    return src
+
+
+def _text(path: Path) -> str:
+    raw = path.read_bytes()
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return raw.decode("gb18030")
+
+
+def _mix(path: Path, encoding: str, other: str, *, after: int) -> tuple[int, list[str]]:
+    """Rewrite a CSV in `encoding` with one data row (the first one past `after` bytes) in `other`.
+
+    Returns the file line of that row and the file's lines."""
+    lines = _text(path).split("\n")
+    out, bad = bytearray(), 0
+    for i, line in enumerate(lines):
+        enc = encoding
+        if not bad and len(out) > after and "," in line:
+            enc, bad = other, i + 1
+        out += (line + ("\n" if i < len(lines) - 1 else "")).encode(enc)
+    path.write_bytes(bytes(out))
+    return bad, lines
+
+
+@pytest.mark.parametrize(("encoding", "other"), [("utf-8", "gb18030"), ("gb18030", "utf-8")])
+def test_a_row_in_another_encoding_is_quarantined_not_a_crash(
+    tiny_exports: Path, tmp_path: Path, encoding: str, other: str
+) -> None:
+    src = _one_month(tiny_exports, tmp_path)
+    name = "家庭成员_341200.csv"
+    line, lines = _mix(src / "2020-01" / name, encoding, other, after=70_000)  # past the 64 KB an upload check reads
+    assert line > 300
+    report = ingest(src, tmp_path / "w.duckdb", report_path=tmp_path / "r.json")
+    assert report.ok, report.error
+    f = next(f for f in report.files if f.file.endswith(name))
+    data_rows = sum(1 for x in lines[f.header_line :] if x)
+    assert f.encoding == encoding and f.rows_read == data_rows
+    assert f.quarantined_by_reason == {"bad_encoding": 1} and f.rows_loaded == data_rows - 1
+    assert all(x.rows_read == x.rows_loaded + x.rows_quarantined for x in report.files)
+    con = duckdb.connect(str(tmp_path / "w.duckdb"), read_only=True)
+    q = con.execute("select line, message, record from quarantine where reason_code = 'bad_encoding'").fetchall()
+    assert [(ln, msg) for ln, msg, _ in q] == [(line, f"第{line}行含无法识别的字符（编码混用）")]
+    rows = list(csv.reader(lines))
+    col = rows[f.header_line - 1].index("姓名")
+    assert json.loads(q[0][2])["姓名"] == rows[line - 1][col]  # read in the row's own encoding
+    # Every other row keeps its true text (no mojibake): the names read are the file's names, less the bad row.
+    names = [r[0] for r in con.execute("select 姓名 from raw_member where _file = $f and _line <> $l order by _line",
+                                       {"f": f.file, "l": line}).fetchall()]  # fmt: skip
+    expected = [
+        x.split(",")[col].strip('"') for i, x in enumerate(lines[f.header_line :], f.header_line + 1) if x and i != line
+    ]
+    assert names == expected and len(names) == data_rows - 1
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-le", "utf-16-be"])  # with BOM, without (both byte orders)
+def test_utf16_is_a_contract_error_with_the_file(
+    tmp_path: Path, existing: tuple[Path, str], capsys: pytest.CaptureFixture, encoding: str
+) -> None:
+    db, before = existing
+    text = (BAD / "bad_date" / "2020-01" / "户信息.csv").read_text(encoding="utf-8")
+    src = _month_with(tmp_path, "户信息.csv", text, encoding=encoding)
+    code = cli(["ingest", str(src), "--db", str(db), "--report", str(tmp_path / "r.json")])
+    assert code == 2
+    assert "UTF-16" in capsys.readouterr().err
+    saved = json.loads((tmp_path / "r.json").read_text(encoding="utf-8"))
+    assert saved["ok"] is False and saved["error"]["file"].endswith("户信息.csv")
+    assert saved["error"]["message_cn"] == "文件编码为 UTF-16，请另存为 UTF-8 或 GBK"
+    assert sha(db) == before
+
+
+def test_broken_manifest_is_a_contract_error(
+    tmp_path: Path, existing: tuple[Path, str], capsys: pytest.CaptureFixture
+) -> None:
+    db, before = existing
+    src = _month_with(tmp_path, "说明.txt", "")
+    (src / "2020-01" / "说明.txt").unlink()
+    (src / "_manifest.json").write_text('{"synthetic": true,,\n', encoding="utf-8")
+    code = cli(["ingest", str(src), "--db", str(db), "--report", str(tmp_path / "r.json")])
+    assert code == 2
+    assert "_manifest.json" in capsys.readouterr().err
+    err = json.loads((tmp_path / "r.json").read_text(encoding="utf-8"))["error"]
+    assert err["file"].endswith("_manifest.json")
+    assert err["message_cn"] == "_manifest.json 无法解析（第1行第20列）：不是有效的 JSON"
+    (src / "_manifest.json").write_bytes(b'{"synthetic": "\xff"}')  # not UTF-8
+    assert cli(["ingest", str(src), "--db", str(db)]) == 2
+    (src / "_manifest.json").write_text("[1, 2]", encoding="utf-8")  # JSON, but not an object
+    assert cli(["ingest", str(src), "--db", str(db)]) == 2
+    assert sha(db) == before
+
+
+# ------------------------------------------------------------------ caps before reading (issue 12, item 8)
+
+
+def _hostile(case: str, tmp_path: Path) -> tuple[str, bytes]:
+    from fupin.exportio import write_xlsx
+    from tests.hostile import many_rows, wide_header, xlsx_bomb, xlsx_table
+
+    if case == "million_columns":
+        return "户信息.csv", wide_header(1_000_000)
+    if case == "201_columns":
+        return "户信息.csv", wide_header(176)
+    if case == "rows":
+        return "户信息.csv", many_rows(101)
+    if case == "xlsx_bomb":
+        return "户信息.xlsx", xlsx_bomb(60)
+    write_xlsx(tmp_path / "x.xlsx", xlsx_table(201, 3))
+    return "户信息.xlsx", (tmp_path / "x.xlsx").read_bytes()
+
+
+@pytest.mark.parametrize(
+    ("case", "message"),
+    [
+        ("million_columns", "第1行超过 64 KB：表头过长（表头应在前10行内，每行不超过 64 KB）"),
+        ("201_columns", "第1行有 201 列，超过 200 列的上限"),
+        ("rows", "文件有 101 行数据，超过每个文件 100 行的上限（可按市拆分）"),
+        ("xlsx_bomb", "疑似压缩炸弹"),
+        ("xlsx_201_columns", "工作表有 201 列，超过 200 列的上限"),
+    ],
+)
+def test_caps_refuse_before_reading(
+    tmp_path: Path, existing: tuple[Path, str], monkeypatch: pytest.MonkeyPatch, case: str, message: str
+) -> None:
+    import time
+
+    db, before = existing
+    monkeypatch.setenv("FUPIN_MAX_ROWS_PER_FILE", "100")
+    name, data = _hostile(case, tmp_path)
+    src = _month_with(tmp_path, "户信息.csv", "")
+    (src / "2020-01" / "户信息.csv").unlink()
+    (src / "2020-01" / name).write_bytes(data)
+    t0 = time.perf_counter()
+    code = cli(["ingest", str(src), "--db", str(db), "--report", str(tmp_path / "r.json")])
+    assert time.perf_counter() - t0 < 5  # refused before the bytes are parsed (it took 117 s and 9.3 GB)
+    assert code == 2
+    err = json.loads((tmp_path / "r.json").read_text(encoding="utf-8"))["error"]
+    assert err["file"].endswith(name) and message in err["message_cn"]
+    assert sha(db) == before
+
+
+# ------------------------------------------------------------------ one ingest at a time (issue 12, item 11)
+
+ROOT = Path(__file__).parent.parent
+
+
+def slow_ingest(src: Path, db: Path, *args: str) -> subprocess.Popen:
+    """`python -m fupin ingest` in a process of its own, half a second slower per table validated."""
+    script = (
+        "import sys, time; import fupin.ingest as ing; from fupin.__main__ import main\n"
+        "orig = ing._validate_table\n"
+        "def slow(*a, **k):\n"
+        "    time.sleep(0.5)\n"
+        "    return orig(*a, **k)\n"
+        "ing._validate_table = slow\n"
+        f"sys.exit(main(['ingest', {str(src)!r}, '--db', {str(db)!r}, *{list(args)!r}]))\n"
+    )
+    return subprocess.Popen([sys.executable, "-c", script], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True)  # fmt: skip
+
+
+def wait_until_building(db: Path, proc: subprocess.Popen, timeout: float = 60) -> None:
+    """Until `proc` is past reading (its half-built file exists, under the lock when there is one)."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    while not list(db.parent.glob(f".{db.name}.building-{proc.pid}")):
+        assert proc.poll() is None and time.monotonic() < deadline, proc.communicate()
+        time.sleep(0.05)
+
+
+def test_two_ingests_race_one_refuses(tmp_path: Path, existing: tuple[Path, str], tiny_exports: Path) -> None:
+    db, before = existing
+    first = slow_ingest(tiny_exports, db)
+    wait_until_building(db, first)
+    second = subprocess.run([sys.executable, "-m", "fupin", "ingest", str(_one_month(tiny_exports, tmp_path)), "--db",
+                             str(db), "--lock-wait", "0"], cwd=ROOT, capture_output=True, text=True, check=False)  # fmt: skip
+    _, err = first.communicate(timeout=120)
+    assert first.returncode == 0, err
+    assert second.returncode == 3, (second.stdout, second.stderr)
+    assert f"another ingest into {db} is running (pid {first.pid}" in second.stderr
+    assert sha(db) != before
+    con = duckdb.connect(str(db), read_only=True)
+    assert len(con.execute("select months from ingest_batch").fetchone()[0]) == 6  # the first one's batch, whole
+
+
+def test_a_second_ingest_waits_for_the_first(tmp_path: Path, existing: tuple[Path, str], tiny_exports: Path) -> None:
+    db, _ = existing
+    first = slow_ingest(tiny_exports, db)
+    wait_until_building(db, first)
+    second = subprocess.run([sys.executable, "-m", "fupin", "ingest", str(_one_month(tiny_exports, tmp_path)), "--db",
+                             str(db), "--lock-wait", "120"], cwd=ROOT, capture_output=True, text=True, check=False)  # fmt: skip
+    first.communicate(timeout=120)
+    assert (first.returncode, second.returncode) == (0, 0), second.stderr
+    assert "waiting for the ingest lock" in second.stderr
+    con = duckdb.connect(str(db), read_only=True)
+    assert con.execute("select months from ingest_batch").fetchone()[0] == ["2020-01"]  # the second swapped in last
+
+
+def test_the_cli_writes_its_report_whatever_happens(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture
+) -> None:
+    import fupin.ingest as ing
+
+    def boom(*_a: object, **_k: object) -> None:
+        raise RuntimeError("disk on fire")
+
+    monkeypatch.setattr(ing, "ingest", boom)
+    report = tmp_path / "r.json"
+    assert cli(["ingest", str(BAD / "bad_date"), "--db", str(tmp_path / "w.duckdb"), "--report", str(report)]) == 1
+    assert "Traceback" in capsys.readouterr().err  # the CLI user sees the bug; the page reads the report
+    error = json.loads(report.read_text(encoding="utf-8"))["error"]
+    assert (
+        error["code"] == "internal" and error["message"] == "ingest failed: RuntimeError: disk on fire; nothing changed"
+    )
