@@ -35,10 +35,10 @@ demo:  ## rebuild the demo exports and warehouse from scratch
 	$(PY) -m fupin ingest data/exports/demo --db data/warehouse.duckdb --report data/exports/demo-ingest.json
 
 bench:  ## province scale: generate + ingest, wall time and peak RSS (not part of CI; ~4 min, ~2 GB disk)
-	$(PY) -m fupin bench ingest --scale province --workdir bench/out
-	$(PY) -m fupin bench pages --db bench/out/warehouse-province.duckdb
-	$(PY) -m fupin bench warnings --db bench/out/warehouse-province.duckdb
-	$(PY) -m fupin bench scenarios --db bench/out/warehouse-province.duckdb
+	$(PY) -m tools bench ingest --scale province --workdir bench/out
+	$(PY) -m tools bench pages --db bench/out/warehouse-province.duckdb
+	$(PY) -m tools bench warnings --db bench/out/warehouse-province.duckdb
+	$(PY) -m tools bench scenarios --db bench/out/warehouse-province.duckdb
 
 contract:
 	$(PY) -m fupin contract

@@ -6,8 +6,8 @@ import time
 
 import streamlit as st
 
-from fupin.keys import KeyError_
-from fupin.store import StoreError
+from fupin.access.keys import KeyError_
+from fupin.access.store import StoreError
 from fupin.ui import (
     WarehouseUnavailable,
     app_selection,
@@ -17,7 +17,7 @@ from fupin.ui import (
     login_form,
     signed_in_account,
 )
-from fupin.warehouse import db_path
+from fupin.warehouse.connection import db_path
 
 started = time.perf_counter()
 
@@ -29,22 +29,22 @@ st.set_page_config(
     initial_sidebar_state="collapsed" if present else "expanded",
 )
 
-# Each url_path equals its file's name: on a fresh server Streamlit may first run a page through its
-# legacy pages/ handling (page hash = file name); identical paths let that run hand over to this router.
-overview = st.Page("pages/overview.py", title="总览", icon=":material/dashboard:", default=True)
+# The page files live in app_pages/ (not pages/, which Streamlit would also run the legacy way, bypassing
+# this router); each url_path equals its file's name.
+overview = st.Page("app_pages/overview.py", title="总览", icon=":material/dashboard:", default=True)
 pages = [
     overview,
-    st.Page("pages/map.py", title="剩余贫困人口地图", icon=":material/map:", url_path="map"),
-    st.Page("pages/supervision.py", title="挂牌督战", icon=":material/flag:", url_path="supervision"),
-    st.Page("pages/spring.py", title="春季攻势", icon=":material/construction:", url_path="spring"),
-    st.Page("pages/funds.py", title="资金", icon=":material/payments:", url_path="funds"),
-    st.Page("pages/scenarios.py", title="情景推演", icon=":material/science:", url_path="scenarios"),
-    st.Page("pages/month_check.py", title="月核查与季通报", icon=":material/fact_check:", url_path="month_check"),
-    st.Page("pages/warnings.py", title="红色预警户", icon=":material/warning:", url_path="warnings"),
+    st.Page("app_pages/map.py", title="剩余贫困人口地图", icon=":material/map:", url_path="map"),
+    st.Page("app_pages/supervision.py", title="挂牌督战", icon=":material/flag:", url_path="supervision"),
+    st.Page("app_pages/spring.py", title="春季攻势", icon=":material/construction:", url_path="spring"),
+    st.Page("app_pages/funds.py", title="资金", icon=":material/payments:", url_path="funds"),
+    st.Page("app_pages/scenarios.py", title="情景推演", icon=":material/science:", url_path="scenarios"),
+    st.Page("app_pages/month_check.py", title="月核查与季通报", icon=":material/fact_check:", url_path="month_check"),
+    st.Page("app_pages/warnings.py", title="红色预警户", icon=":material/warning:", url_path="warnings"),
 ]
 admin_pages = [
-    st.Page("pages/import_data.py", title="数据导入", icon=":material/upload_file:", url_path="import_data"),
-    st.Page("pages/audit_log.py", title="审计日志", icon=":material/policy:", url_path="audit_log"),
+    st.Page("app_pages/import_data.py", title="数据导入", icon=":material/upload_file:", url_path="import_data"),
+    st.Page("app_pages/audit_log.py", title="审计日志", icon=":material/policy:", url_path="audit_log"),
 ]
 
 everything = [*pages, *admin_pages]

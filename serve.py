@@ -1,7 +1,7 @@
 """皖扶看板 server entry: `streamlit run serve.py` (or `uvicorn serve:app`).
 
 Streamlit's ASGI `st.App` runs app.py (the router) and adds the two routes that set and clear the
-HttpOnly session cookie (fupin/webauth.py). An uncaught error in a page shows a Chinese message; the
+HttpOnly session cookie (fupin/access/webauth.py). An uncaught error in a page shows a Chinese message; the
 traceback goes to the server log only. `streamlit run app.py` still works, but then the cookie is set
 by a script in the page and is not HttpOnly.
 """
@@ -10,7 +10,7 @@ import logging
 
 import streamlit as st
 
-from fupin import webauth
+from fupin.access import webauth
 
 _LOG = logging.getLogger("fupin")
 

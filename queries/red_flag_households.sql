@@ -7,7 +7,7 @@
 --   $guarantee (varchar: '' or 吃穿/义务教育/基本医疗/住房安全/饮水安全), $only_new (boolean),
 --   $open_over (integer, 0 = any), $sort (varchar: score / open_days / income / household), $limit (integer),
 --   $offset (integer)
--- The filters live in the warehouse macro red_flag_filtered (fupin/sql/build_50_macros.sql).
+-- The filters live in the warehouse macro red_flag_filtered (fupin/warehouse/sql/macros.sql).
 with filtered as (
     select *,
         case $sort

@@ -9,8 +9,8 @@ import duckdb
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from fupin.generate import generate
-from fupin.ingest import IngestReport, ingest
+from fupin.data.generate import generate
+from fupin.data.ingest import IngestReport, ingest
 
 SEED = 7
 ROOT = Path(__file__).resolve().parent.parent
@@ -32,7 +32,7 @@ def _private_state(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
 
 def app_test(user: str | None = "admin", *, timeout: int = 60) -> AppTest:
     """app.py in AppTest, signed in as a demo account (session state: the token the sign-in form sets)."""
-    from fupin.auth import demo_accounts, make_token, session_secret
+    from fupin.access.auth import demo_accounts, make_token, session_secret
 
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=timeout)
     if user:
@@ -86,7 +86,7 @@ def any_store(request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytes
     import os
     import secrets
 
-    from fupin import store
+    from fupin.access import store
 
     if request.param == "sqlite":
         monkeypatch.setenv("FUPIN_STORE", str(tmp_path / "store.sqlite"))

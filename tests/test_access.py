@@ -18,11 +18,12 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from fupin import queries, reports
-from fupin.generate import generate
-from fupin.ingest import ingest
-from fupin.scope import Viewer
-from fupin.warehouse import open_read_only
+from fupin.access.scope import Viewer
+from fupin.data.generate import generate
+from fupin.data.ingest import ingest
+from fupin.reports import bulletin as reports
+from fupin.warehouse import queries
+from fupin.warehouse.connection import open_read_only
 from tests.conftest import SEED, app_test
 from tests.test_queries import PARAMS
 
@@ -32,10 +33,16 @@ OTHER_CITY = "340100"  # 合肥市
 LINQUAN = Viewer("临泉县用户", "county", "county", OWN)
 
 DATA_PAGES = [
-    "pages/overview.py", "pages/map.py", "pages/supervision.py", "pages/spring.py", "pages/funds.py",
-    "pages/scenarios.py", "pages/month_check.py", "pages/warnings.py",
-]  # fmt: skip
-ADMIN_PAGES = ["pages/import_data.py", "pages/audit_log.py"]
+    "app_pages/overview.py",
+    "app_pages/map.py",
+    "app_pages/supervision.py",
+    "app_pages/spring.py",
+    "app_pages/funds.py",
+    "app_pages/scenarios.py",
+    "app_pages/month_check.py",
+    "app_pages/warnings.py",
+]
+ADMIN_PAGES = ["app_pages/import_data.py", "app_pages/audit_log.py"]
 URL_PARAMS = [
     {},
     {"county": OTHER},
@@ -69,13 +76,17 @@ def _drawn(node: object, out: list[str]) -> list[str]:
 def foreign(tiny_db: Path) -> dict[str, set[str]]:
     """Codes and names that belong to areas outside 临泉县 (and that never occur inside it)."""
     con = open_read_only(tiny_db)
-    codes = {r[0] for r in con.execute(
-        """select county_code from ref_county union select township_code from ref_township
+    codes = {
+        r[0]
+        for r in con.execute(
+            """select county_code from ref_county union select township_code from ref_township
            union select village_code from ref_village union select household_id from stg_household"""
-    ).fetchall() if not r[0].startswith(OWN)}  # fmt: skip
-    own_names = {r[0] for r in con.execute(
-        "select county_name from ref_county where county_code = $c", {"c": OWN}
-    ).fetchall()}  # fmt: skip
+        ).fetchall()
+        if not r[0].startswith(OWN)
+    }
+    own_names = {
+        r[0] for r in con.execute("select county_name from ref_county where county_code = $c", {"c": OWN}).fetchall()
+    }
     names = {r[0] for r in con.execute("select county_name from ref_county").fetchall()} - own_names
     con.close()
     return {"codes": codes, "names": names}
@@ -108,7 +119,7 @@ def test_county_user_sees_nothing_of_another_county(
         if page in ADMIN_PAGES:  # not in a county user's navigation at all
             with pytest.raises(ValueError, match="Could not find a navigation page"):
                 at.switch_page(page)
-        elif page != "pages/overview.py":
+        elif page != "app_pages/overview.py":
             at.switch_page(page).run()
         assert not at.exception, (page, params, [e.message for e in at.exception])
         text = "\n".join(_drawn(at._tree, []))
@@ -123,7 +134,7 @@ def test_the_leak_check_catches_a_leak(tiny_db: Path, foreign: dict[str, set[str
     at = app_test("admin")
     at.query_params["county"] = OTHER
     at.run()
-    at.switch_page("pages/warnings.py").run()
+    at.switch_page("app_pages/warnings.py").run()
     leaks = _leaks("\n".join(_drawn(at._tree, [])), foreign)
     assert any(code.startswith(OTHER) for code in leaks) and "阜南县" in leaks
 
@@ -183,7 +194,7 @@ def test_no_data_before_sign_in(tiny_db: Path, monkeypatch: pytest.MonkeyPatch) 
 
 
 def test_wrong_password_is_refused_and_audited(tiny_db: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from fupin import audit
+    from fupin.access import audit
 
     monkeypatch.setenv("FUPIN_DB", str(tiny_db))
     at = _sign_in_through_the_form("linquan", "not-the-password")
@@ -210,7 +221,7 @@ def test_meeting_account_sees_meeting_mode_only(tiny_db: Path, monkeypatch: pyte
     assert "（演示数据）" in at.title[0].value or "总览" in at.title[0].value
     assert not at.dataframe  # aggregates only
     with pytest.raises(ValueError, match="Could not find a navigation page"):  # not in its navigation
-        at.switch_page("pages/warnings.py")
+        at.switch_page("app_pages/warnings.py")
     at.query_params["mode"] = "normal"  # no way out of meeting mode by URL
     at.run()
     assert "退出登录" in [b.label for b in at.button] and "进入会议模式" not in [b.label for b in at.button]
@@ -219,13 +230,13 @@ def test_meeting_account_sees_meeting_mode_only(tiny_db: Path, monkeypatch: pyte
 def test_analyst_may_not_unmask(tiny_db: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("FUPIN_DB", str(tiny_db))
     at = app_test("analyst").run()
-    at.switch_page("pages/warnings.py").run()
+    at.switch_page("app_pages/warnings.py").run()
     assert not at.exception
     assert not [t for t in at.toggle if t.label == "显示完整信息"]
     names = at.dataframe[-1].value["户主"]
     assert len(names) and names.str.contains(r"\*").all()
     admin = app_test("admin").run()
-    admin.switch_page("pages/warnings.py").run()
+    admin.switch_page("app_pages/warnings.py").run()
     assert [t for t in admin.toggle if t.label == "显示完整信息"]
 
 
@@ -251,7 +262,7 @@ def test_real_data_without_accounts_refuses_to_start(real_db: Path, monkeypatch:
 def test_real_data_with_accounts_uses_them_and_not_the_demo_ones(
     real_db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from fupin.auth import hash_password
+    from fupin.access.auth import hash_password
 
     accounts = tmp_path / "accounts.toml"
     accounts.write_text(
@@ -271,8 +282,8 @@ def test_real_data_with_accounts_uses_them_and_not_the_demo_ones(
 
 
 def test_example_accounts_file_is_valid() -> None:
-    from fupin.auth import load_accounts
-    from fupin.reference import PROJECT_ROOT
+    from fupin.access.auth import load_accounts
+    from fupin.core.reference import PROJECT_ROOT
 
     example = PROJECT_ROOT / "data" / "accounts.example.toml"
     accounts = load_accounts(example, county_codes={OWN, OTHER})
@@ -280,7 +291,7 @@ def test_example_accounts_file_is_valid() -> None:
 
 
 def test_audit_log_page_filters(tiny_db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from fupin import audit
+    from fupin.access import audit
 
     monkeypatch.setenv("FUPIN_DB", str(tiny_db))
     monkeypatch.setenv("FUPIN_STORE", str(tmp_path / "store.sqlite"))
@@ -292,7 +303,7 @@ def test_audit_log_page_filters(tiny_db: Path, tmp_path: Path, monkeypatch: pyte
     )
     audit.record(LINQUAN, "export_xlsx", filters={"area": OWN}, row_count=37)
     at = app_test("admin").run()
-    at.switch_page("pages/audit_log.py").run()
+    at.switch_page("app_pages/audit_log.py").run()
     assert not at.exception, [e.message for e in at.exception]
     metrics = {m.label: m.value for m in at.metric}
     assert (metrics["其中查看户详情"], metrics["其中导出"]) == ("2", "1")

@@ -10,11 +10,11 @@ import plotly.io as pio
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from fupin.figures import metric_values
+from fupin.views.figures import metric_values
 from tests.conftest import app_test
 
 ROOT = Path(__file__).parent.parent
-MAP = "pages/map.py"
+MAP = "app_pages/map.py"
 
 
 @pytest.fixture()
@@ -29,8 +29,13 @@ def wh(tiny_db: Path, sql: str, **params: object) -> object:
 
 
 def poor(tiny_db: Path, month: str, prefix: str = "34") -> int:
-    return wh(tiny_db, "select sum(remaining_poor_persons) from summary_county_month where month = cast($m as date) "
-              "and starts_with(county_code, $p)", m=month + "-01", p=prefix)  # fmt: skip
+    return wh(
+        tiny_db,
+        "select sum(remaining_poor_persons) from summary_county_month where month = cast($m as date) "
+        "and starts_with(county_code, $p)",
+        m=month + "-01",
+        p=prefix,
+    )
 
 
 def tile(app: AppTest, label: str) -> object:
@@ -60,8 +65,10 @@ def test_overview_kpis_equal_the_warehouse(app: AppTest, tiny_db: Path) -> None:
     assert t.value == f"{june:,}人" and t.delta == f"{june - may:+,}人"
     monitor = wh(tiny_db, "select sum(monitor_households) from summary_county_month where month = date '2020-06-01'")
     assert tile(app, "脱贫监测户").value == f"{monitor:,}户"
-    started, projects = [wh(tiny_db, f"select sum({c}) from summary_county_month where month = date '2020-06-01'")
-                         for c in ("projects_started", "projects")]  # fmt: skip
+    started, projects = [
+        wh(tiny_db, f"select sum({c}) from summary_county_month where month = date '2020-06-01'")
+        for c in ("projects_started", "projects")
+    ]
     assert tile(app, "扶贫项目开工率").value == f"{started / projects:.1%}"
     counties, villages = [
         wh(tiny_db, "select count(*) from ref_supervision where level = $l", l=lv) for lv in ("county", "village")
@@ -74,9 +81,11 @@ def test_overview_map_has_104_counties_matching_the_query(app: AppTest, tiny_db:
     z = metric_z(figure(app))
     assert len(z) == 104
     con = duckdb.connect(str(tiny_db), read_only=True)
-    expected = dict(con.execute(
-        "select county_code, remaining_poor_persons from summary_county_month where month = date '2020-06-01'"
-    ).fetchall())  # fmt: skip
+    expected = dict(
+        con.execute(
+            "select county_code, remaining_poor_persons from summary_county_month where month = date '2020-06-01'"
+        ).fetchall()
+    )
     assert z == {k: float(v) for k, v in expected.items()}
 
 
@@ -128,9 +137,11 @@ def test_map_has_104_locations_whose_z_match_the_query(app: AppTest, tiny_db: Pa
     assert not app.exception
     z = metric_z(figure(app))
     con = duckdb.connect(str(tiny_db), read_only=True)
-    expected = dict(con.execute(
-        "select county_code, remaining_poor_persons from summary_county_month where month = date '2020-06-01'"
-    ).fetchall())  # fmt: skip
+    expected = dict(
+        con.execute(
+            "select county_code, remaining_poor_persons from summary_county_month where month = date '2020-06-01'"
+        ).fetchall()
+    )
     assert len(z) == 104 and z == {k: float(v) for k, v in expected.items()}
 
 
@@ -139,8 +150,10 @@ def test_map_metric_selector_changes_the_values(app: AppTest, tiny_db: Path) -> 
     app.session_state["map_metric"] = "disbursement_rate"
     app.run()
     z = metric_z(figure(app))
-    paid, alloc = (wh(tiny_db, f"select {c} from summary_county_month where month = date '2020-06-01' and county_code = '341221'")
-                   for c in ("special_paid", "special_allocated"))  # fmt: skip
+    paid, alloc = (
+        wh(tiny_db, f"select {c} from summary_county_month where month = date '2020-06-01' and county_code = '341221'")
+        for c in ("special_paid", "special_allocated")
+    )
     assert z["341221"] == pytest.approx(float(paid) / float(alloc))
     legend_title = figure(app).layout.legend.title.text
     assert legend_title.startswith("财政专项扶贫资金支付率")
@@ -170,10 +183,11 @@ def test_map_download_buttons(app: AppTest) -> None:
     assert labels == ["下载数据 CSV", "下载数据 XLSX"]
 
 
-def test_app_reopens_the_warehouse_after_an_ingest_swap(tiny_exports: Path, tmp_path: Path,
-                                                          monkeypatch: pytest.MonkeyPatch) -> None:  # fmt: skip
-    from fupin.generate import generate
-    from fupin.ingest import ingest
+def test_app_reopens_the_warehouse_after_an_ingest_swap(
+    tiny_exports: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from fupin.data.generate import generate
+    from fupin.data.ingest import ingest
 
     db = tmp_path / "warehouse.duckdb"
     first = ingest(tiny_exports, db)
@@ -201,7 +215,7 @@ def test_first_start_builds_the_demo_warehouse(tmp_path: Path, monkeypatch: pyte
 
     db = tmp_path / "fresh" / "warehouse.duckdb"
     monkeypatch.setenv("FUPIN_DB", str(db))
-    monkeypatch.setattr("fupin.ui.DEFAULT_DB", db)  # only the default path is ever built
+    monkeypatch.setattr("fupin.ui.connection.DEFAULT_DB", db)  # only the default path is ever built
     monkeypatch.chdir(ROOT)
     at = app_test()
     at.run()
@@ -245,7 +259,7 @@ def test_a_corrupt_warehouse_is_a_chinese_message_without_pages(
 def test_an_unwritable_store_at_sign_in_is_a_chinese_message(
     tiny_db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from fupin import store
+    from fupin.access import store
 
     monkeypatch.setenv("FUPIN_DB", str(tiny_db))
     monkeypatch.setenv("FUPIN_STORE", str(tmp_path))  # a directory: cannot be the store file

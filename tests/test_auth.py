@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from fupin import auth
-from fupin.auth import Account, AccountsError, hash_password, load_accounts, verify_password
+from fupin.access import auth
+from fupin.access.auth import Account, AccountsError, hash_password, load_accounts, verify_password
 
 
 def test_hash_round_trip_and_salt() -> None:
@@ -27,7 +27,9 @@ def _write(tmp_path: Path, body: str) -> Path:
 
 def test_load_accounts_and_viewer_scope(tmp_path: Path) -> None:
     h = hash_password("pw-12345678")
-    p = _write(tmp_path, f"""
+    p = _write(
+        tmp_path,
+        f"""
 [accounts.a]
 name = "甲"
 role = "county"
@@ -40,7 +42,8 @@ password_hash = "{h}"
 [accounts.c]
 role = "meeting"
 email = "Room@Example.org"
-""")  # fmt: skip
+""",
+    )
     acc = load_accounts(p, county_codes={"341221"})
     assert acc["a"].viewer().scope_level == "county" and acc["a"].viewer().scope_code == "341221"
     assert acc["b"].viewer().scope_level == "city" and acc["b"].name == "b"
@@ -123,7 +126,7 @@ def test_username_is_normalised_before_counting() -> None:
 
 
 def test_lockout_is_shared_and_survives_a_restart(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from fupin import store
+    from fupin.access import store
 
     monkeypatch.setenv("FUPIN_STORE", str(tmp_path / "store.sqlite"))
     for _ in range(auth.POLICY.pair_failures):

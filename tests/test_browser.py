@@ -19,8 +19,8 @@ from urllib.parse import urlsplit
 import openpyxl
 import pytest
 
-from fupin import audit
-from fupin.bench import (
+from fupin.access import audit
+from tools.harness import (
     CHROMIUM,
     CHROMIUM_ARGS,
     COUNTIES_DRAWN_JS,
@@ -30,7 +30,7 @@ from fupin.bench import (
     sign_in,
     streamlit_server,
 )
-from fupin.bench import DATA_PAGES as BENCH_DATA_PAGES
+from tools.harness import DATA_PAGES as BENCH_DATA_PAGES
 
 pytestmark = pytest.mark.browser
 if not CHROMIUM.exists():
@@ -192,8 +192,9 @@ def test_red_flags_table_and_detail(server: Server, admin: sync_api.BrowserConte
 
 
 @pytest.mark.parametrize(("path", "heading"), [("/supervision", "挂牌督战"), ("/spring", "春季攻势")])
-def test_supervision_and_spring_render(server: Server, admin: sync_api.BrowserContext, shots: Path, path: str,
-                                       heading: str) -> None:  # fmt: skip
+def test_supervision_and_spring_render(
+    server: Server, admin: sync_api.BrowserContext, shots: Path, path: str, heading: str
+) -> None:
     page = _open(admin, server.url + path, height=1400)
     try:
         page.wait_for_selector("h1")
@@ -353,8 +354,8 @@ IMPORT_PW = "import-Test-pw-1"
 @pytest.fixture(scope="module")
 def import_site(tiny_exports: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Server, Path]]:
     """A server of its own (the import swaps its warehouse): every month but June in the store."""
-    from fupin.auth import hash_password
-    from fupin.ingest import ingest
+    from fupin.access.auth import hash_password
+    from fupin.data.ingest import ingest
 
     root = tmp_path_factory.mktemp("import-site")
     store = root / "exports"

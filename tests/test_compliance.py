@@ -8,8 +8,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from fupin import contract as C
-from fupin.ingest import ingest
+from fupin.data import contract as C
+from fupin.data.ingest import ingest
 from tests.test_rules import household, member, write
 
 M = "2020-03"
@@ -17,16 +17,34 @@ M = "2020-03"
 
 def project(pid: str, *, publicised: str, start: str) -> dict:
     return {c.cn: "" for c in C.PROJECT.columns} | {
-        "项目编号": pid, "县代码": "341221", "项目名称": f"测试项目{pid[-2:]}", "项目类型": "基础设施", "项目年度": "2020",
-        "计划总投资": "120", "其中财政专项扶贫资金": "100", "计划开工日期": "2020-02-15", "实际开工日期": start,
-        "项目状态": "已开工" if start else "未开工", "是否公告公示": publicised, "是否政府采购": "否",
-        "受益贫困户数": "10", "受益贫困人口数": "25",
-    }  # fmt: skip
+        "项目编号": pid,
+        "县代码": "341221",
+        "项目名称": f"测试项目{pid[-2:]}",
+        "项目类型": "基础设施",
+        "项目年度": "2020",
+        "计划总投资": "120",
+        "其中财政专项扶贫资金": "100",
+        "计划开工日期": "2020-02-15",
+        "实际开工日期": start,
+        "项目状态": "已开工" if start else "未开工",
+        "是否公告公示": publicised,
+        "是否政府采购": "否",
+        "受益贫困户数": "10",
+        "受益贫困人口数": "25",
+    }
 
 
 def alloc(aid: str, pid: str, amount: str, date: str) -> dict:
-    return {"下达编号": aid, "县代码": "341221", "项目编号": pid, "资金级次": "中央", "资金性质": "财政专项扶贫资金",
-            "文号": "", "下达日期": date, "下达金额": amount}  # fmt: skip
+    return {
+        "下达编号": aid,
+        "县代码": "341221",
+        "项目编号": pid,
+        "资金级次": "中央",
+        "资金性质": "财政专项扶贫资金",
+        "文号": "",
+        "下达日期": date,
+        "下达金额": amount,
+    }
 
 
 def pay(pid_: str, aid: str, project: str, amount: str, date: str) -> dict:
@@ -41,13 +59,27 @@ def pay(pid_: str, aid: str, project: str, amount: str, date: str) -> dict:
 
 
 def measure(mid: str, hh: int, source: str, amount: str = "3000") -> dict:
-    return {"措施编号": mid, "户编号": f"3412210010010{hh:03d}", "措施类型": "临时救助", "落实日期": "2020-03-10",
-            "金额": amount, "资金来源": source, "项目编号": ""}  # fmt: skip
+    return {
+        "措施编号": mid,
+        "户编号": f"3412210010010{hh:03d}",
+        "措施类型": "临时救助",
+        "落实日期": "2020-03-10",
+        "金额": amount,
+        "资金来源": source,
+        "项目编号": "",
+    }
 
 
 def pairing(helper: str, helped: str, this: str, last: str, arranged: str) -> dict:
-    return {"帮扶方代码": helper, "帮扶方": f"帮扶方{helper}", "受援县代码": helped, "本年度帮扶资金": this,
-            "上年度帮扶资金": last, "资金安排到位日期": arranged, "帮扶项目数": "5"}  # fmt: skip
+    return {
+        "帮扶方代码": helper,
+        "帮扶方": f"帮扶方{helper}",
+        "受援县代码": helped,
+        "本年度帮扶资金": this,
+        "上年度帮扶资金": last,
+        "资金安排到位日期": arranged,
+        "帮扶项目数": "5",
+    }
 
 
 @pytest.fixture(scope="module")
@@ -59,35 +91,55 @@ def db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     )
     write(folder, C.HOUSEHOLD, [edge, household(2)])
     write(folder, C.MEMBER, [member(1), member(2)])
-    write(folder, C.MEASURE, [
-        measure("M1", 1, "财政专项扶贫资金"),  # F3: an edge household paid from the special fund
-        measure("M2", 1, "县级救助基金"),  # near miss: the right fund for edge households
-        measure("M3", 2, "财政专项扶贫资金"),  # near miss: a monitored (lifted) household may use it
-    ])  # fmt: skip
-    write(folder, C.PROJECT, [
-        project("XM34122120200001", publicised="是", start="2020-02-20"),
-        project("XM34122120200002", publicised="否", start="2020-02-10"),  # F4: funded, not publicised
-        project("XM34122120200003", publicised="否", start=""),  # near miss: not publicised but not funded
-        project("XM34122120200004", publicised="是", start=""),  # not started
-    ])  # fmt: skip
-    write(folder, C.ALLOCATION, [
-        alloc("XD1", "XM34122120200001", "100.00", "2020-01-10"),
-        alloc("XD2", "XM34122120200002", "50.00", "2020-01-10"),
-        alloc("XD3", "XM34122120209999", "20.00", "2020-01-10"),  # F5: not in the 项目库
-        alloc("XD4", "XM34122120200004", "30.00", "2020-03-01"),
-    ])  # fmt: skip
-    write(folder, C.PAYMENT, [
-        pay("ZF1", "XD1", "XM34122120200001", "60.00", "2020-02-25"),  # near miss: after start and allocation
-        pay("ZF2", "XD1", "XM34122120200001", "50.00", "2020-03-01"),  # F6: 110 > 100 (quarantined)
-        pay("ZF3", "XD4", "XM34122120200004", "10.00", "2020-02-15"),  # F7 (before allocation) and F8 (not started)
-        pay("ZF4", "XD2", "XM34122120200002", "5.00", "2020-02-25"),  # near miss
-    ])  # fmt: skip
-    write(folder, C.PAIRING, [
-        pairing("340102", "341221", "1000", "1200", "2020-02-01"),  # F1: 200 below last year
-        pairing("340103", "341222", "1000", "1000", "2020-03-31"),  # near misses: equal, on the last day of Q1
-        pairing("340104", "341225", "1100", "1000", "2020-04-01"),  # F2: after Q1
-        pairing("340111", "341226", "1100", "1000", ""),  # F2: not arranged
-    ])  # fmt: skip
+    write(
+        folder,
+        C.MEASURE,
+        [
+            measure("M1", 1, "财政专项扶贫资金"),  # F3: an edge household paid from the special fund
+            measure("M2", 1, "县级救助基金"),  # near miss: the right fund for edge households
+            measure("M3", 2, "财政专项扶贫资金"),  # near miss: a monitored (lifted) household may use it
+        ],
+    )
+    write(
+        folder,
+        C.PROJECT,
+        [
+            project("XM34122120200001", publicised="是", start="2020-02-20"),
+            project("XM34122120200002", publicised="否", start="2020-02-10"),  # F4: funded, not publicised
+            project("XM34122120200003", publicised="否", start=""),  # near miss: not publicised but not funded
+            project("XM34122120200004", publicised="是", start=""),  # not started
+        ],
+    )
+    write(
+        folder,
+        C.ALLOCATION,
+        [
+            alloc("XD1", "XM34122120200001", "100.00", "2020-01-10"),
+            alloc("XD2", "XM34122120200002", "50.00", "2020-01-10"),
+            alloc("XD3", "XM34122120209999", "20.00", "2020-01-10"),  # F5: not in the 项目库
+            alloc("XD4", "XM34122120200004", "30.00", "2020-03-01"),
+        ],
+    )
+    write(
+        folder,
+        C.PAYMENT,
+        [
+            pay("ZF1", "XD1", "XM34122120200001", "60.00", "2020-02-25"),  # near miss: after start and allocation
+            pay("ZF2", "XD1", "XM34122120200001", "50.00", "2020-03-01"),  # F6: 110 > 100 (quarantined)
+            pay("ZF3", "XD4", "XM34122120200004", "10.00", "2020-02-15"),  # F7 (before allocation) and F8 (not started)
+            pay("ZF4", "XD2", "XM34122120200002", "5.00", "2020-02-25"),  # near miss
+        ],
+    )
+    write(
+        folder,
+        C.PAIRING,
+        [
+            pairing("340102", "341221", "1000", "1200", "2020-02-01"),  # F1: 200 below last year
+            pairing("340103", "341222", "1000", "1000", "2020-03-31"),  # near misses: equal, on the last day of Q1
+            pairing("340104", "341225", "1100", "1000", "2020-04-01"),  # F2: after Q1
+            pairing("340111", "341226", "1100", "1000", ""),  # F2: not arranged
+        ],
+    )
     out = src.parent / "w.duckdb"
     report = ingest(src, out)
     assert report.ok and report.quarantined_by_reason == {"payment_exceeds_allocation": 1}

@@ -2,8 +2,8 @@ from pathlib import Path
 
 import pytest
 
-from fupin import contract as C
-from fupin.reference import PROJECT_ROOT
+from fupin.core.reference import PROJECT_ROOT
+from fupin.data import contract as C
 
 
 @pytest.mark.parametrize("table", C.TABLES, ids=lambda t: t.en)
@@ -24,8 +24,12 @@ def test_table_is_well_formed(table: C.Table) -> None:
 
 def test_household_categories_are_the_policy_five() -> None:
     assert C.HOUSEHOLD.column("household_category").allowed == (
-        "未脱贫户", "不享受政策的脱贫户", "享受政策的脱贫户", "脱贫监测户", "边缘户",
-    )  # fmt: skip
+        "未脱贫户",
+        "不享受政策的脱贫户",
+        "享受政策的脱贫户",
+        "脱贫监测户",
+        "边缘户",
+    )
 
 
 def test_clearance_chains_follow_the_policy() -> None:

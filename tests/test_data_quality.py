@@ -3,7 +3,7 @@
 import duckdb
 import pytest
 
-from fupin import contract as C
+from fupin.data import contract as C
 
 STG = [(f"stg_{t.en}", t.key if t.mode in ("register", "transactions") else (*t.key, "month")) for t in C.TABLES]
 
@@ -12,7 +12,8 @@ STG = [(f"stg_{t.en}", t.key if t.mode in ("register", "transactions") else (*t.
 def test_keys_unique_and_not_null(con: duckdb.DuckDBPyConnection, table: str, key: tuple[str, ...]) -> None:
     cols = ", ".join(dict.fromkeys(key))
     total, distinct, nulls = con.execute(
-        f"select count(*), count(distinct ({cols})), count(*) filter (where {' or '.join(f'{k} is null' for k in key)}) from {table}"
+        f"select count(*), count(distinct ({cols})), count(*) filter (where "
+        f"{' or '.join(f'{k} is null' for k in key)}) from {table}"
     ).fetchone()
     assert total > 0 and total == distinct and nulls == 0
 
@@ -25,7 +26,8 @@ def test_households_reconcile_with_members(con: duckdb.DuckDBPyConnection) -> No
     ).fetchone()[0]
     assert mismatched == 0
     heads = con.execute(
-        "select count(*) from stg_household h join stg_member m on m.id_number = h.head_id_number and m.relation = '户主'"
+        "select count(*) from stg_household h join stg_member m on m.id_number = h.head_id_number and "
+        "m.relation = '户主'"
     ).fetchone()[0]
     assert heads == con.execute("select count(*) from stg_household").fetchone()[0]
 
@@ -56,7 +58,8 @@ def test_summary_has_every_county_every_month(con: duckdb.DuckDBPyConnection) ->
 def test_summaries_roll_up(con: duckdb.DuckDBPyConnection) -> None:
     for metric in ("remaining_poor_persons", "monitor_households", "edge_households", "red_flag_households", "persons"):
         v, t, c = con.execute(
-            f"""select (select sum({metric}) from summary_village_month), (select sum({metric}) from summary_township_month),
+            f"""select (select sum({metric}) from summary_village_month),
+                       (select sum({metric}) from summary_township_month),
                        (select sum({metric}) from summary_county_month)"""
         ).fetchone()
         assert v == t == c, metric

@@ -13,8 +13,8 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from fupin import audit
-from fupin.scope import Viewer
+from fupin.access import audit
+from fupin.access.scope import Viewer
 from tests.conftest import Download, app_test, downloads
 
 ROOT = Path(__file__).parent.parent
@@ -61,7 +61,7 @@ def no_byte_caches(at: AppTest) -> None:
 
 
 def test_month_workbook_follows_the_sidebar_month(site: Path, deferred: dict[str, Download]) -> None:
-    at = open_page("pages/month_check.py", month="2020-05")
+    at = open_page("app_pages/month_check.py", month="2020-05")
     name, data = built(at, deferred, "下载月核查工作簿")
     assert name == "月核查_2020-05.xlsx"
     assert openpyxl.load_workbook(io.BytesIO(data))["汇总"]["A1"].value.startswith("月核查 · 2020年5月")
@@ -86,7 +86,7 @@ def test_month_workbook_follows_the_sidebar_month(site: Path, deferred: dict[str
 
 
 def test_month_workbook_is_audited_only_when_built(site: Path, deferred: dict[str, Download]) -> None:
-    at = open_page("pages/month_check.py", month="2020-04")
+    at = open_page("app_pages/month_check.py", month="2020-04")
     at.run()  # reruns draw the button again: still nothing exported
     assert exports_audited() == []
     built(at, deferred, "下载月核查工作簿")
@@ -95,7 +95,7 @@ def test_month_workbook_is_audited_only_when_built(site: Path, deferred: dict[st
 
 
 def test_bulletin_follows_the_quarter(site: Path, deferred: dict[str, Download]) -> None:
-    at = open_page("pages/month_check.py")
+    at = open_page("app_pages/month_check.py")
     at.selectbox(key="mc_quarter").set_value("2020Q2").run()
     assert exports_audited() == []
     assert built(at, deferred, "下载季通报 XLSX")[0] == "季通报_2020Q2.xlsx"
@@ -112,7 +112,7 @@ def test_bulletin_follows_the_quarter(site: Path, deferred: dict[str, Download])
 
 
 def test_findings_follow_the_filter(site: Path, deferred: dict[str, Download]) -> None:
-    at = open_page("pages/funds.py")
+    at = open_page("app_pages/funds.py")
     _, data = built(at, deferred, "下载问题清单")
     everything = pd.read_excel(io.BytesIO(data), header=2, engine="calamine")
     assert len(everything) == count(site, "select count(*) from compliance_finding")
@@ -127,7 +127,7 @@ def test_findings_follow_the_filter(site: Path, deferred: dict[str, Download]) -
 
 
 def test_work_order_follows_the_month(site: Path, deferred: dict[str, Download]) -> None:
-    at = open_page("pages/warnings.py", month="2020-05")
+    at = open_page("app_pages/warnings.py", month="2020-05")
     built(at, deferred, next(k for k in downloads(at, deferred) if k.startswith("下载工作单")))
     at.session_state["month"] = "2020-03"
     at.run()
@@ -159,10 +159,13 @@ def audited(action: str) -> list[dict]:
 
 
 def test_unmasked_list_pages_are_audited_once_each(site: Path) -> None:
-    at = open_page("pages/warnings.py", month="2020-06")
+    at = open_page("app_pages/warnings.py", month="2020-06")
     assert audited("view_list_unmasked") == []  # masked: nothing to record
-    total = count(site, "select count(*) from warning_flag_month where month = date '2020-06-01' and red_flag "
-                        "and household_category in ('脱贫监测户', '边缘户')")  # fmt: skip
+    total = count(
+        site,
+        "select count(*) from warning_flag_month where month = date '2020-06-01' and red_flag "
+        "and household_category in ('脱贫监测户', '边缘户')",
+    )
     assert 50 < total <= 100  # two pages
     at.toggle(key="rf_unmask").set_value(True).run()
     first = audited("view_list_unmasked")
@@ -185,7 +188,7 @@ def test_audit_log_download_is_audited_and_text_stays_text(site: Path, deferred:
     audit.sign_in_event(typed, "login_failed")  # an anonymous "username": logged as unverified, as typed
     hostile = Viewer(name=typed, role="county", scope_level="county", scope_code="341221", username="x")
     audit.record(hostile, "household_detail", household_id="1")  # a display name from the accounts file
-    at = open_page("pages/audit_log.py")
+    at = open_page("app_pages/audit_log.py")
     assert audited("export_audit_log") == []
     name, data = built(at, deferred, "下载审计记录（XLSX）")
     assert name.startswith("审计日志_") and name.endswith(".xlsx")
@@ -199,7 +202,7 @@ def test_audit_log_download_is_audited_and_text_stays_text(site: Path, deferred:
 
 
 def test_map_downloads_are_audited(site: Path, deferred: dict[str, Download]) -> None:
-    at = open_page("pages/map.py", month="2020-04")
+    at = open_page("app_pages/map.py", month="2020-04")
     offered = downloads(at, deferred)
     name, data = built(at, deferred, "下载数据 CSV")
     assert name == "剩余贫困人口_2020-04.csv"
@@ -210,8 +213,9 @@ def test_map_downloads_are_audited(site: Path, deferred: dict[str, Download]) ->
     name, data = built(at, deferred, "下载数据 XLSX")
     assert name == "剩余贫困人口_2020-04.xlsx" and len(pd.read_excel(io.BytesIO(data), engine="calamine")) == 104
     assert [(r["action"], r["row_count"]) for r in audited("export_map_csv") + audited("export_map_xlsx")] == [
-        ("export_map_csv", 104), ("export_map_xlsx", 104)
-    ]  # fmt: skip
+        ("export_map_csv", 104),
+        ("export_map_xlsx", 104),
+    ]
     assert list(offered) == ["下载数据 CSV", "下载数据 XLSX"]
 
 
@@ -221,9 +225,11 @@ def test_tables_offer_no_csv_download() -> None:
     import subprocess
     import sys
 
-    code = ("from streamlit import config; from streamlit.proto.NewSession_pb2 import Config; "
-            "from streamlit.runtime.app_session import _populate_config_msg; m = Config(); _populate_config_msg(m); "
-            "print(config.get_option('client.disableDataExport'), m.disable_data_export)")  # fmt: skip
+    code = (
+        "from streamlit import config; from streamlit.proto.NewSession_pb2 import Config; "
+        "from streamlit.runtime.app_session import _populate_config_msg; m = Config(); _populate_config_msg(m); "
+        "print(config.get_option('client.disableDataExport'), m.disable_data_export)"
+    )
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
     assert out.stdout.split() == ["True", "True"]  # read from the project's .streamlit/config.toml
     from fupin import ui

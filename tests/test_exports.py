@@ -11,7 +11,8 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from fupin import exports, reports
+from fupin.reports import bulletin as reports
+from fupin.reports import exports
 
 ROOT = Path(__file__).parent.parent
 # Text a spreadsheet would otherwise run: formulas, DDE, a link, and a masked name that starts with '='.
@@ -61,10 +62,13 @@ def test_table_xlsx_writes_text_as_text() -> None:
 
 
 def test_safe_csv_prefixes_formula_text_and_keeps_numbers() -> None:
-    df = pd.DataFrame({
-        "名称": [*HOSTILE, "王伟", None], "数值": [-1, -2.5, 3, 4, 5, 6, 7, 8, -9, 10],
-        "是否": [True, False] * 5,
-    })  # fmt: skip
+    df = pd.DataFrame(
+        {
+            "名称": [*HOSTILE, "王伟", None],
+            "数值": [-1, -2.5, 3, 4, 5, 6, 7, 8, -9, 10],
+            "是否": [True, False] * 5,
+        }
+    )
     data = exports.safe_csv(df)
     assert data.startswith(b"\xef\xbb\xbf")  # UTF-8 with BOM: Excel opens Chinese correctly
     assert data.splitlines()[1].startswith(b"\"'=HYPERLINK(") and b'"\'\r=1+1"' in data  # a CR in a cell is quoted
@@ -77,8 +81,15 @@ def test_safe_csv_prefixes_formula_text_and_keeps_numbers() -> None:
 
 def test_month_workbook_writes_text_as_text(monkeypatch: pytest.MonkeyPatch) -> None:
     summary = pd.DataFrame({"county_code": ["341221"], "county_name": ["=***"], "red_flag_new": [-1]})
-    records = pd.DataFrame({"kind": ["red_new"], "county_code": ["341221"], "county_name": ["临泉县"],
-                            "record_id": ["+341221"], "detail": [HOSTILE[0]]})  # fmt: skip
+    records = pd.DataFrame(
+        {
+            "kind": ["red_new"],
+            "county_code": ["341221"],
+            "county_name": ["临泉县"],
+            "record_id": ["+341221"],
+            "detail": [HOSTILE[0]],
+        }
+    )
     monkeypatch.setattr(reports, "month_check", lambda *a, **k: summary)
     monkeypatch.setattr(reports, "month_records", lambda *a, **k: records)
     data = reports.month_workbook(None, None, "2020-05")  # type: ignore[arg-type]
@@ -86,10 +97,24 @@ def test_month_workbook_writes_text_as_text(monkeypatch: pytest.MonkeyPatch) -> 
 
 
 def test_bulletin_workbook_writes_text_as_text() -> None:
-    counties = pd.DataFrame({"county_code": ["341221"], "county_name": ["=***"], "city_name": ["@市"],
-                             "poor_reduction": [-0.1], "slow_reasons": ["-进度迟缓"]})  # fmt: skip
-    rules = pd.DataFrame({"measure": ["poor_reduction"], "label": ["+减贫"], "rule": ["below"], "threshold": [0.1],
-                          "description": ["=说明"]})  # fmt: skip
+    counties = pd.DataFrame(
+        {
+            "county_code": ["341221"],
+            "county_name": ["=***"],
+            "city_name": ["@市"],
+            "poor_reduction": [-0.1],
+            "slow_reasons": ["-进度迟缓"],
+        }
+    )
+    rules = pd.DataFrame(
+        {
+            "measure": ["poor_reduction"],
+            "label": ["+减贫"],
+            "rule": ["below"],
+            "threshold": [0.1],
+            "description": ["=说明"],
+        }
+    )
     b = reports.Bulletin("2020Q1", "=全省", {"poor_reduction": -0.1}, counties, rules, pd.Series(dtype=float))
     _assert_text(
         reports.bulletin_workbook(b), ["=***", "@市", "-进度迟缓", "+减贫", "=说明", "季通报 · 2020Q1 · =全省"]
@@ -99,10 +124,10 @@ def test_bulletin_workbook_writes_text_as_text() -> None:
 def test_every_workbook_and_csv_is_made_through_fupin_exports() -> None:
     """Workbooks are opened with XLSX_OPTIONS (text as text); pages write no CSV or XLSX themselves."""
     offenders = []
-    for path in sorted([*ROOT.glob("pages/*.py"), ROOT / "app.py", *ROOT.glob("fupin/*.py")]):
+    for path in sorted([*ROOT.glob("app_pages/*.py"), ROOT / "app.py", *ROOT.glob("fupin/**/*.py")]):
         for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
             opens = re.search(r"ExcelWriter\(|xlsxwriter\.Workbook\(", line) and "XLSX_OPTIONS" not in line
-            page_writes = path.parent.name == "pages" and re.search(r"\.to_(csv|excel)\(", line)
+            page_writes = path.parent.name == "app_pages" and re.search(r"\.to_(csv|excel)\(", line)
             if opens or page_writes:
                 offenders.append(f"{path.relative_to(ROOT)}:{n}: {line.strip()}")
     assert not offenders, offenders

@@ -9,16 +9,19 @@ import duckdb
 import pandas as pd
 import pytest
 
-from fupin.generate import MONTHS, REMAINING_POOR_PERSONS, SCALES, TOTAL_HOUSEHOLDS, generate
-from fupin.idcard import is_valid
-from fupin.reference import load_reference
+from fupin.core.reference import load_reference
+from fupin.data.generate import MONTHS, REMAINING_POOR_PERSONS, SCALES, TOTAL_HOUSEHOLDS, generate
+from fupin.data.idcard import is_valid
 
 SCALE = SCALES["tiny"]
 
 
 def _digest(folder: Path) -> dict[str, str]:
-    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(folder.rglob("*")) if p.is_file()}  # fmt: skip
+    return {
+        str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
 
 
 def test_deterministic_for_a_seed(tiny_exports: Path, tmp_path: Path) -> None:
@@ -69,7 +72,8 @@ def test_remaining_poor_calibrated_concentrated_and_falling(con: duckdb.DuckDBPy
     late = set(ref.poverty_counties.loc[ref.poverty_counties["exit_date"].str.startswith("2020"), "county_code"])
     deep = late | set(ref.deep_poverty_areas["county_code"])
     share = con.execute(
-        "select sum(remaining_poor_persons) filter (where list_contains($c, county_code)) / sum(remaining_poor_persons) "
+        "select sum(remaining_poor_persons) filter (where list_contains($c, county_code)) / "
+        "sum(remaining_poor_persons) "
         "from summary_county_month where month = date '2020-01-01'",
         {"c": sorted(deep)},
     ).fetchone()[0]
@@ -78,7 +82,8 @@ def test_remaining_poor_calibrated_concentrated_and_falling(con: duckdb.DuckDBPy
 
 def test_monitored_share(con: duckdb.DuckDBPyConnection) -> None:
     registered, monitor = con.execute(
-        "select count(*) filter (where household_category <> '边缘户'), count(*) filter (where household_category = '脱贫监测户') "
+        "select count(*) filter (where household_category <> '边缘户'), count(*) filter (where household_category "
+        "= '脱贫监测户') "
         "from household_month where month = date '2020-01-01'"
     ).fetchone()
     assert 0.035 <= monitor / registered <= 0.065

@@ -12,10 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from fupin import contract as C
-from fupin.ingest import ingest
-from fupin.labels import md_escape
-from fupin.provenance import sign_folder
+from fupin.core.labels import md_escape
+from fupin.data import contract as C
+from fupin.data.ingest import ingest
+from fupin.data.provenance import sign_folder
 from tests.conftest import app_test
 from tests.test_rules import household, member, record, write
 
@@ -27,10 +27,36 @@ HOSTILE = "<script>alert(1)</script>**粗体**[链接](http://example.com)"
 # Names that Streamlit's Markdown would otherwise turn into formatting, a link, colour, an icon, an emoji, LaTeX,
 # HTML, a heading or a list; each must show exactly as typed (and as exported), with no stray backslash.
 NAMES = [
-    "**x**", ":red[张三]", "$x$", "<script>alert(1)</script>", "[链接](http://a)", "a\\b", "a\\\\b", ":material/home:",
-    "=1+1", ":smile:", "王:blue-background[李]", "http://a.com", "www.a.com", "a@b.com", "a_b_c", "~~s~~", "`c`",
-    "# h", "- y", "1. x", "&amp;", "&#58;", "<b>x</b>", "|a|b|", "\\*", "$$x$$", "张 三", "    四个空格", HOSTILE,
-]  # fmt: skip
+    "**x**",
+    ":red[张三]",
+    "$x$",
+    "<script>alert(1)</script>",
+    "[链接](http://a)",
+    "a\\b",
+    "a\\\\b",
+    ":material/home:",
+    "=1+1",
+    ":smile:",
+    "王:blue-background[李]",
+    "http://a.com",
+    "www.a.com",
+    "a@b.com",
+    "a_b_c",
+    "~~s~~",
+    "`c`",
+    "# h",
+    "- y",
+    "1. x",
+    "&amp;",
+    "&#58;",
+    "<b>x</b>",
+    "|a|b|",
+    "\\*",
+    "$$x$$",
+    "张 三",
+    "    四个空格",
+    HOSTILE,
+]
 
 
 def test_md_escape_keeps_no_markdown_character() -> None:
@@ -45,7 +71,7 @@ def test_md_escape_keeps_no_markdown_character() -> None:
 
 APP = """
 import streamlit as st
-from fupin.labels import md_escape
+from fupin.core.labels import md_escape
 
 for i, name in enumerate({names!r}):
     st.container(key=f"n{{i}}_markdown").markdown(md_escape(name))
@@ -57,7 +83,7 @@ for i, name in enumerate({names!r}):
 @pytest.mark.browser
 def test_hostile_names_render_exactly_in_the_browser(tmp_path: Path) -> None:
     """st.markdown / st.caption / st.subheader in headless chromium: the visible text is the raw name."""
-    from fupin.bench import CHROMIUM, CHROMIUM_ARGS, free_port
+    from tools.harness import CHROMIUM, CHROMIUM_ARGS, free_port
 
     if not CHROMIUM.exists():
         pytest.skip(f"{CHROMIUM} not found (apt-get install chromium fonts-noto-cjk)")
@@ -66,11 +92,28 @@ def test_hostile_names_render_exactly_in_the_browser(tmp_path: Path) -> None:
     script.write_text(APP.format(names=NAMES), encoding="utf-8")
     port = free_port()
     proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", str(script), "--server.port", str(port), "--server.address",
-         "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false",
-         "--server.fileWatcherType", "none"],
-        cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)}, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
+        [
+            sys.executable,
+            "-m",
+            "streamlit",
+            "run",
+            str(script),
+            "--server.port",
+            str(port),
+            "--server.address",
+            "127.0.0.1",
+            "--server.headless",
+            "true",
+            "--browser.gatherUsageStats",
+            "false",
+            "--server.fileWatcherType",
+            "none",
+        ],
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         with sync_api.sync_playwright() as pw:
             browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
@@ -121,7 +164,7 @@ def test_hostile_name_renders_as_text(hostile_db: Path, tmp_path: Path, monkeypa
     at.session_state["city"] = "341200"
     at.session_state["county"] = "341221"
     at.run()
-    at.switch_page("pages/warnings.py").run()
+    at.switch_page("app_pages/warnings.py").run()
     at.session_state["rf_unmask"] = True  # 省级管理员 may unmask: the full hostile name reaches the page
     at.session_state["rf_table"] = {"selection": {"rows": [0], "columns": [], "cells": []}}
     at.run()

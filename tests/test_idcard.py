@@ -1,6 +1,6 @@
 import numpy as np
 
-from fupin.idcard import check_digit, is_valid, make_ids, mask_id, mask_name
+from fupin.data.idcard import check_digit, is_valid, make_ids, mask_id, mask_name
 
 
 def test_known_numbers() -> None:

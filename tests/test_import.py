@@ -13,10 +13,10 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from fupin import importer
-from fupin.importer import Upload
-from fupin.ingest import ingest
-from fupin.warehouse import file_identity
+from fupin.data import importer
+from fupin.data.importer import Upload
+from fupin.data.ingest import ingest
+from fupin.warehouse.connection import file_identity
 
 MONTH = "2020-06"
 
@@ -111,8 +111,9 @@ def test_quarantine_by_reason_with_examples(site: tuple[Path, Path, list[Upload]
     row[3] = row[3][:-2] + ("0" if row[3][-2] != "0" else "1") + '"'  # the check digit no longer matches
     text[line] = ",".join(row)
     bad = Upload(target.name, ("\ufeff" + "\n".join(text) + "\n").encode("utf-8"))
-    staged = importer.stage([bad if u is target else u for u in uploads], MONTH, store, importer.staging_root(db),
-                            db=db)  # fmt: skip
+    staged = importer.stage(
+        [bad if u is target else u for u in uploads], MONTH, store, importer.staging_root(db), db=db
+    )
     report = importer.dry_run(staged)
     assert report.ok
     examples = importer.quarantine_examples(staged)
@@ -168,8 +169,8 @@ def test_utf16_upload_is_refused_with_the_reason(encoding: str) -> None:
 
 
 def test_a_failed_dry_run_is_removed_and_audited(site: tuple[Path, Path, list[Upload]]) -> None:
-    from fupin import audit
-    from fupin.scope import Viewer
+    from fupin.access import audit
+    from fupin.access.scope import Viewer
 
     store, db, uploads = site
     before = file_identity(db)
@@ -196,8 +197,8 @@ def test_a_failed_dry_run_is_removed_and_audited(site: tuple[Path, Path, list[Up
 
 
 def _xlsx_bytes(tmp_path: Path, columns: int, rows: int) -> bytes:
-    from fupin.exportio import write_xlsx
-    from tests.hostile import xlsx_table
+    from fupin.data.exportio import write_xlsx
+    from tests.support.hostile import xlsx_table
 
     p = tmp_path / "户信息.xlsx"
     write_xlsx(p, xlsx_table(columns, rows))
@@ -207,7 +208,7 @@ def _xlsx_bytes(tmp_path: Path, columns: int, rows: int) -> bytes:
 def test_a_million_column_header_is_refused_at_once() -> None:
     import time
 
-    from tests.hostile import wide_header
+    from tests.support.hostile import wide_header
 
     data = wide_header(1_000_000)
     assert len(data) > 9_000_000
@@ -218,7 +219,7 @@ def test_a_million_column_header_is_refused_at_once() -> None:
 
 
 def test_upload_caps(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from tests.hostile import many_rows, wide_header, xlsx_bomb
+    from tests.support.hostile import many_rows, wide_header, xlsx_bomb
 
     assert importer.check_file(Upload("户信息.csv", wide_header(175))).error is None  # 200 columns: the cap
     assert importer.check_file(Upload("户信息.csv", wide_header(176))).error == "第1行有 201 列，超过 200 列的上限"
@@ -323,8 +324,8 @@ def test_the_dry_run_is_a_capped_process_of_its_own(site: tuple[Path, Path, list
 
 
 def test_a_dry_run_out_of_memory_is_a_chinese_message(site: tuple[Path, Path, list[Upload]]) -> None:
-    from fupin import audit
-    from fupin.scope import Viewer
+    from fupin.access import audit
+    from fupin.access.scope import Viewer
 
     store, db, uploads = site
     before = file_identity(db)
@@ -355,7 +356,7 @@ def test_the_import_page_follows_the_process(
     monkeypatch.setenv("FUPIN_EXPORTS", str(store))
     at = app_test("admin")
     at.run()
-    at.switch_page("pages/import_data.py").run()
+    at.switch_page("app_pages/import_data.py").run()
     staged = importer.stage(uploads, MONTH, store, importer.staging_root(db), db=db)
     job = importer.start_dry_run(staged, memory_mb=memory_mb)
     at.session_state["imp_job"] = job  # what the 预检 button does with the uploads (AppTest cannot upload)

@@ -15,11 +15,11 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from fupin import contract as C
 from fupin.__main__ import main as cli
-from fupin.contract import HOUSEHOLD
-from fupin.exportio import read_export
-from fupin.ingest import IngestReport, ingest
+from fupin.data import contract as C
+from fupin.data.contract import HOUSEHOLD
+from fupin.data.exportio import read_export
+from fupin.data.ingest import IngestReport, ingest
 
 BAD = Path(__file__).parent / "fixtures" / "bad"
 CASES = sorted(p.name for p in BAD.iterdir() if p.is_dir())
@@ -139,10 +139,11 @@ def test_missing_required_column_names_file_and_column(tmp_path: Path, existing:
     assert not list(db.parent.glob(".warehouse.duckdb.building-*"))
 
 
-def test_crash_midway_leaves_the_old_warehouse(tmp_path: Path, existing: tuple[Path, str], tiny_exports: Path,
-                                                monkeypatch: pytest.MonkeyPatch) -> None:  # fmt: skip
+def test_crash_midway_leaves_the_old_warehouse(
+    tmp_path: Path, existing: tuple[Path, str], tiny_exports: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     db, before = existing
-    import fupin.ingest as ing
+    import fupin.data.ingest as ing
 
     def boom(*_a: object, **_k: object) -> None:
         raise RuntimeError("disk full")
@@ -157,7 +158,7 @@ def test_crash_midway_leaves_the_old_warehouse(tmp_path: Path, existing: tuple[P
 def test_killed_midway_leaves_the_old_warehouse(tmp_path: Path, existing: tuple[Path, str], tiny_exports: Path) -> None:
     db, before = existing
     script = (
-        "import os, signal, sys; from pathlib import Path; from fupin.ingest import ingest\n"
+        "import os, signal, sys; from pathlib import Path; from fupin.data.ingest import ingest\n"
         "def stop(f, m):\n"
         "    if f > 0.7: os.kill(os.getpid(), signal.SIGKILL)\n"
         f"ingest(Path({str(tiny_exports)!r}), Path({str(db)!r}), progress=stop)\n"
@@ -206,7 +207,7 @@ def test_a_utf8_row_that_reads_as_gb18030_mojibake_is_caught(tmp_path: Path) -> 
 def test_xlsx_with_title_row(tmp_path: Path) -> None:
     import pyarrow as pa
 
-    from fupin.exportio import write_xlsx
+    from fupin.data.exportio import write_xlsx
 
     table = pa.table({h: ["341221001001" if h == "行政区划代码" else "1"] for h in HOUSEHOLD.headers})
     p = tmp_path / "户信息.xlsx"
@@ -224,8 +225,13 @@ def test_cli_generate_and_ingest_tiny(tmp_path: Path) -> None:
         check=True,
         env=env,
     )
-    proc = subprocess.run([sys.executable, "-m", "fupin", "ingest", str(out), "--db", str(tmp_path / "w.duckdb")],
-                          check=True, env=env, capture_output=True, text=True)  # fmt: skip
+    proc = subprocess.run(
+        [sys.executable, "-m", "fupin", "ingest", str(out), "--db", str(tmp_path / "w.duckdb")],
+        check=True,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
     assert "rows read" in proc.stdout and (tmp_path / "w.duckdb").exists()
 
 
@@ -287,8 +293,12 @@ def test_a_row_in_another_encoding_is_quarantined_not_a_crash(
     col = rows[f.header_line - 1].index("姓名")
     assert json.loads(q[0][2])["姓名"] == rows[line - 1][col]  # read in the row's own encoding
     # Every other row keeps its true text (no mojibake): the names read are the file's names, less the bad row.
-    names = [r[0] for r in con.execute("select 姓名 from raw_member where _file = $f and _line <> $l order by _line",
-                                       {"f": f.file, "l": line}).fetchall()]  # fmt: skip
+    names = [
+        r[0]
+        for r in con.execute(
+            "select 姓名 from raw_member where _file = $f and _line <> $l order by _line", {"f": f.file, "l": line}
+        ).fetchall()
+    ]
     expected = [
         x.split(",")[col].strip('"') for i, x in enumerate(lines[f.header_line :], f.header_line + 1) if x and i != line
     ]
@@ -335,8 +345,8 @@ def test_broken_manifest_is_a_contract_error(
 
 
 def _hostile(case: str, tmp_path: Path) -> tuple[str, bytes]:
-    from fupin.exportio import write_xlsx
-    from tests.hostile import many_rows, wide_header, xlsx_bomb, xlsx_table
+    from fupin.data.exportio import write_xlsx
+    from tests.support.hostile import many_rows, wide_header, xlsx_bomb, xlsx_table
 
     if case == "million_columns":
         return "户信息.csv", wide_header(1_000_000)
@@ -388,7 +398,7 @@ ROOT = Path(__file__).parent.parent
 def slow_ingest(src: Path, db: Path, *args: str) -> subprocess.Popen:
     """`python -m fupin ingest` in a process of its own, half a second slower per table validated."""
     script = (
-        "import sys, time; import fupin.ingest as ing; from fupin.__main__ import main\n"
+        "import sys, time; import fupin.data.ingest as ing; from fupin.__main__ import main\n"
         "orig = ing._validate_table\n"
         "def slow(*a, **k):\n"
         "    time.sleep(0.5)\n"
@@ -396,8 +406,9 @@ def slow_ingest(src: Path, db: Path, *args: str) -> subprocess.Popen:
         "ing._validate_table = slow\n"
         f"sys.exit(main(['ingest', {str(src)!r}, '--db', {str(db)!r}, *{list(args)!r}]))\n"
     )
-    return subprocess.Popen([sys.executable, "-c", script], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            text=True)  # fmt: skip
+    return subprocess.Popen(
+        [sys.executable, "-c", script], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
 
 
 def wait_until_building(db: Path, proc: subprocess.Popen, timeout: float = 60) -> None:
@@ -414,8 +425,23 @@ def test_two_ingests_race_one_refuses(tmp_path: Path, existing: tuple[Path, str]
     db, before = existing
     first = slow_ingest(tiny_exports, db)
     wait_until_building(db, first)
-    second = subprocess.run([sys.executable, "-m", "fupin", "ingest", str(_one_month(tiny_exports, tmp_path)), "--db",
-                             str(db), "--lock-wait", "0"], cwd=ROOT, capture_output=True, text=True, check=False)  # fmt: skip
+    second = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "fupin",
+            "ingest",
+            str(_one_month(tiny_exports, tmp_path)),
+            "--db",
+            str(db),
+            "--lock-wait",
+            "0",
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     _, err = first.communicate(timeout=120)
     assert first.returncode == 0, err
     assert second.returncode == 3, (second.stdout, second.stderr)
@@ -429,8 +455,23 @@ def test_a_second_ingest_waits_for_the_first(tmp_path: Path, existing: tuple[Pat
     db, _ = existing
     first = slow_ingest(tiny_exports, db)
     wait_until_building(db, first)
-    second = subprocess.run([sys.executable, "-m", "fupin", "ingest", str(_one_month(tiny_exports, tmp_path)), "--db",
-                             str(db), "--lock-wait", "120"], cwd=ROOT, capture_output=True, text=True, check=False)  # fmt: skip
+    second = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "fupin",
+            "ingest",
+            str(_one_month(tiny_exports, tmp_path)),
+            "--db",
+            str(db),
+            "--lock-wait",
+            "120",
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     first.communicate(timeout=120)
     assert (first.returncode, second.returncode) == (0, 0), second.stderr
     assert "waiting for the ingest lock" in second.stderr
@@ -441,7 +482,7 @@ def test_a_second_ingest_waits_for_the_first(tmp_path: Path, existing: tuple[Pat
 def test_the_cli_writes_its_report_whatever_happens(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture
 ) -> None:
-    import fupin.ingest as ing
+    import fupin.data.ingest as ing
 
     def boom(*_a: object, **_k: object) -> None:
         raise RuntimeError("disk on fire")

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from fupin.ingest import ingest
+from fupin.data.ingest import ingest
 
 
 @pytest.fixture()
@@ -62,7 +62,7 @@ def test_a_hand_written_or_foreign_manifest_is_not_trusted(
 
 def test_an_import_into_the_demo_store_is_real(exports: Path, tmp_path: Path) -> None:
     """数据导入 into the default (demo) store: the uploaded month makes the whole batch real."""
-    from fupin import importer
+    from fupin.data import importer
 
     db = tmp_path / "warehouse.duckdb"
     assert ingest(exports, db).synthetic

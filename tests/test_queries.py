@@ -5,21 +5,47 @@ import re
 import duckdb
 import pytest
 
-from fupin import queries
-from fupin.scope import Viewer
+from fupin.access.scope import Viewer
+from fupin.warehouse import queries
 
 HOUSEHOLD_TABLES = re.compile(
     r"\b(summary_\w+|household_month|monitor_month|warning_\w+|clearance_month|visit_sla_month|dq_\w+"
     r"|red_flag_filtered|stg_(household|member|monitoring|visit|measure)\w*)\b"
 )
 PARAMS = {
-    "month": "2020-03-01", "area_prefix": "34", "county": "341221", "red_only": False, "categories": [],
-    "rule": "", "stage": "", "income_min": 0.0, "income_max": 1e12, "guarantee": "", "only_new": False,
-    "open_over": 0, "sort": "score", "limit": 50, "offset": 0, "group_by": "type", "line": 5000.0, "t02": 0.3,
-    "t08": 6000.0, "t09": 0.2, "min_score": 3, "counties": [], "migrant_cut": 0.3, "migrant_months": 3,
-    "farm_loss": 0.1, "w_poor": 0.5, "w_epidemic": 0.3, "w_deep": 0.1, "w_supervised": 0.1, "kind": "red_new",
-    "start_month": "2020-01-01", "end_month": "2020-03-01",
-}  # fmt: skip
+    "month": "2020-03-01",
+    "area_prefix": "34",
+    "county": "341221",
+    "red_only": False,
+    "categories": [],
+    "rule": "",
+    "stage": "",
+    "income_min": 0.0,
+    "income_max": 1e12,
+    "guarantee": "",
+    "only_new": False,
+    "open_over": 0,
+    "sort": "score",
+    "limit": 50,
+    "offset": 0,
+    "group_by": "type",
+    "line": 5000.0,
+    "t02": 0.3,
+    "t08": 6000.0,
+    "t09": 0.2,
+    "min_score": 3,
+    "counties": [],
+    "migrant_cut": 0.3,
+    "migrant_months": 3,
+    "farm_loss": 0.1,
+    "w_poor": 0.5,
+    "w_epidemic": 0.3,
+    "w_deep": 0.1,
+    "w_supervised": 0.1,
+    "kind": "red_new",
+    "start_month": "2020-01-01",
+    "end_month": "2020-03-01",
+}
 
 
 @pytest.mark.parametrize("name", queries.names())
@@ -61,7 +87,8 @@ def test_scope_limits_rows(con: duckdb.DuckDBPyConnection) -> None:
     assert set(city["county_code"].str[:4]) == {"3412"} and 1 < len(city) < 104
     assert county["county_code"].tolist() == ["341221"]
     expected = con.execute(
-        "select remaining_poor_persons from summary_county_month where county_code = '341221' and month = date '2020-03-01'"
+        "select remaining_poor_persons from summary_county_month where county_code = '341221' and month = date "
+        "'2020-03-01'"
     ).fetchone()[0]
     assert county["remaining_poor_persons"].iloc[0] == expected
 

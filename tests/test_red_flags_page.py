@@ -12,11 +12,11 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from fupin import audit
+from fupin.access import audit
 from tests.conftest import Download, app_test, downloads
 
 ROOT = Path(__file__).parent.parent
-PAGE = "pages/warnings.py"
+PAGE = "app_pages/warnings.py"
 COUNTY = "341221"
 
 

@@ -13,9 +13,9 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from fupin import reports
-from fupin.scope import Viewer
-from fupin.warehouse import open_read_only
+from fupin.access.scope import Viewer
+from fupin.reports import bulletin as reports
+from fupin.warehouse.connection import open_read_only
 from tests.conftest import app_test
 
 ROOT = Path(__file__).parent.parent
@@ -34,13 +34,20 @@ def test_month_check_equals_the_warehouse(wh: duckdb.DuckDBPyConnection) -> None
         "from warning_flag_month where month = date '2020-03-01'"
     ).fetchone()
     assert (s.red_flag_new, s.red_flag_cleared) == (new, cleared)
-    poor = wh.execute("select sum(remaining_poor_persons) from summary_county_month where month in "
-                      "(date '2020-02-01', date '2020-03-01') group by month order by month").fetchall()  # fmt: skip
+    poor = wh.execute(
+        "select sum(remaining_poor_persons) from summary_county_month where month in "
+        "(date '2020-02-01', date '2020-03-01') group by month order by month"
+    ).fetchall()
     assert s.remaining_poor_change == poor[1][0] - poor[0][0]
     # every number has its records
-    for kind, col in (("red_new", "red_flag_new"), ("monitor_in", "monitor_in"), ("edge_in", "edge_in"),
-                      ("unvisited", "edge_unvisited"), ("stuck", "clearance_stuck"),
-                      ("projects_started", "projects_started_in_month")):  # fmt: skip
+    for kind, col in (
+        ("red_new", "red_flag_new"),
+        ("monitor_in", "monitor_in"),
+        ("edge_in", "edge_in"),
+        ("unvisited", "edge_unvisited"),
+        ("stuck", "clearance_stuck"),
+        ("projects_started", "projects_started_in_month"),
+    ):
         assert len(reports.month_records(wh, PROVINCE, "2020-03", kind)) == s[col], kind
     paid = reports.month_records(wh, PROVINCE, "2020-03", "payments")
     assert len(paid) > 0
@@ -55,14 +62,28 @@ def test_month_workbook_sheets(wh: duckdb.DuckDBPyConnection, tmp_path: Path) ->
 
 
 def test_hand_made_slow_county_is_named_with_its_reason() -> None:
-    raw = pd.DataFrame({
-        "county_code": ["1", "2"], "county_name": ["甲县", "乙县"], "city_name": ["某市", "某市"],
-        "poor_start": [100, 100], "poor_end": [50, 90], "projects": [10, 10], "projects_started": [9, 9],
-        "workshops": [10, 10], "workshops_restarted": [10, 10], "migrant_workers": [90, 90],
-        "migrant_workers_last_year": [100, 100], "special_allocated": [100.0, 100.0], "special_paid": [50.0, 50.0],
-        "required_share": [0.2, 0.2], "edge_households": [10, 10], "edge_visited": [10, 10], "clearance_stuck": [0, 0],
-        "red_flag_households": [0, 0],
-    })  # fmt: skip
+    raw = pd.DataFrame(
+        {
+            "county_code": ["1", "2"],
+            "county_name": ["甲县", "乙县"],
+            "city_name": ["某市", "某市"],
+            "poor_start": [100, 100],
+            "poor_end": [50, 90],
+            "projects": [10, 10],
+            "projects_started": [9, 9],
+            "workshops": [10, 10],
+            "workshops_restarted": [10, 10],
+            "migrant_workers": [90, 90],
+            "migrant_workers_last_year": [100, 100],
+            "special_allocated": [100.0, 100.0],
+            "special_paid": [50.0, 50.0],
+            "required_share": [0.2, 0.2],
+            "edge_households": [10, 10],
+            "edge_visited": [10, 10],
+            "clearance_stuck": [0, 0],
+            "red_flag_households": [0, 0],
+        }
+    )
     rules = pd.read_csv(ROOT / "data" / "reference" / "bulletin_rules.csv")
     area = reports.area_values(raw)
     assert area["poor_reduction"] == pytest.approx(0.3)
@@ -96,10 +117,29 @@ def test_city_bulletin_covers_only_the_city(wh: duckdb.DuckDBPyConnection) -> No
 
 def test_cli_reports(tiny_db: Path, tmp_path: Path) -> None:
     env = dict(os.environ, PYTHONPATH=str(ROOT))
-    subprocess.run([sys.executable, "-m", "fupin", "report", "quarter", "2020Q2", "--out", str(tmp_path), "--db", str(tiny_db)],
-                   check=True, env=env, capture_output=True)  # fmt: skip
-    subprocess.run([sys.executable, "-m", "fupin", "report", "month", "2020-04", "--out", str(tmp_path / "m.xlsx"),
-                    "--db", str(tiny_db)], check=True, env=env, capture_output=True)  # fmt: skip
+    subprocess.run(
+        [sys.executable, "-m", "fupin", "report", "quarter", "2020Q2", "--out", str(tmp_path), "--db", str(tiny_db)],
+        check=True,
+        env=env,
+        capture_output=True,
+    )
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "fupin",
+            "report",
+            "month",
+            "2020-04",
+            "--out",
+            str(tmp_path / "m.xlsx"),
+            "--db",
+            str(tiny_db),
+        ],
+        check=True,
+        env=env,
+        capture_output=True,
+    )
     assert (tmp_path / "季通报_2020Q2.xlsx").exists() and (tmp_path / "季通报_2020Q2.html").exists()
     assert (tmp_path / "m.xlsx").stat().st_size > 5000
 
@@ -111,7 +151,7 @@ def test_month_check_page(tiny_db: Path, tmp_path: Path, monkeypatch: pytest.Mon
     at = app_test(timeout=90)
     at.session_state["month"] = "2020-03"
     at.run()
-    at.switch_page("pages/month_check.py").run()
+    at.switch_page("app_pages/month_check.py").run()
     assert not at.exception, [e.message for e in at.exception]
     wh = open_read_only(tiny_db)
     new, cleared = wh.execute(

@@ -10,10 +10,10 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from fupin import contract as C
-from fupin.idcard import check_digit
-from fupin.ingest import ingest
-from fupin.reference import REFERENCE_DIR
+from fupin.core.reference import REFERENCE_DIR
+from fupin.data import contract as C
+from fupin.data.idcard import check_digit
+from fupin.data.ingest import ingest
 
 VILLAGE = "341221001001"
 
@@ -25,26 +25,56 @@ def _pid(n: int) -> str:
 
 def household(n: int, **over: str) -> dict[str, str]:
     row = {c.cn: "" for c in C.HOUSEHOLD.columns} | {
-        "行政区划代码": VILLAGE, "户编号": f"{VILLAGE}{n:04d}", "户主姓名": "王某", "户主证件号码": _pid(n),
-        "家庭人口数": "1", "贫困户属性": "一般贫困户", "户类别": "脱贫监测户", "脱贫年度": "2018",
-        "年人均纯收入": "4500", "工资性收入": "3000", "生产经营性收入": "1000", "财产性收入": "0",
-        "转移性收入": "500", "吃穿不愁": "是", "义务教育有保障": "是", "基本医疗有保障": "是",
-        "住房安全有保障": "是", "饮水安全有保障": "是", "疫情影响": "无",
-    }  # fmt: skip
+        "行政区划代码": VILLAGE,
+        "户编号": f"{VILLAGE}{n:04d}",
+        "户主姓名": "王某",
+        "户主证件号码": _pid(n),
+        "家庭人口数": "1",
+        "贫困户属性": "一般贫困户",
+        "户类别": "脱贫监测户",
+        "脱贫年度": "2018",
+        "年人均纯收入": "4500",
+        "工资性收入": "3000",
+        "生产经营性收入": "1000",
+        "财产性收入": "0",
+        "转移性收入": "500",
+        "吃穿不愁": "是",
+        "义务教育有保障": "是",
+        "基本医疗有保障": "是",
+        "住房安全有保障": "是",
+        "饮水安全有保障": "是",
+        "疫情影响": "无",
+    }
     return row | over
 
 
 def member(n: int) -> dict[str, str]:
-    return {"户编号": f"{VILLAGE}{n:04d}", "证件号码": _pid(n), "姓名": "王某", "与户主关系": "户主", "性别": "男",
-            "出生日期": "1965-01-01", "劳动能力": "普通劳动力", "健康状况": "健康", "在校生状况": "非在校生",
-            "务工状态": "未务工", "务工地点": ""}  # fmt: skip
+    return {
+        "户编号": f"{VILLAGE}{n:04d}",
+        "证件号码": _pid(n),
+        "姓名": "王某",
+        "与户主关系": "户主",
+        "性别": "男",
+        "出生日期": "1965-01-01",
+        "劳动能力": "普通劳动力",
+        "健康状况": "健康",
+        "在校生状况": "非在校生",
+        "务工状态": "未务工",
+        "务工地点": "",
+    }
 
 
 def record(n: int, month: str, *, est: int, last: int = 8000, points: str = "", category: str = "脱贫监测户") -> dict:
     return {c.cn: "" for c in C.MONITORING.columns} | {
-        "户编号": f"{VILLAGE}{n:04d}", "监测年月": month, "户类别": category, "预估年人均纯收入": str(est),
-        "上年人均纯收入": str(last), "风险点": points, "红色标注": "否", "销号阶段": "未启动",
-    }  # fmt: skip
+        "户编号": f"{VILLAGE}{n:04d}",
+        "监测年月": month,
+        "户类别": category,
+        "预估年人均纯收入": str(est),
+        "上年人均纯收入": str(last),
+        "风险点": points,
+        "红色标注": "否",
+        "销号阶段": "未启动",
+    }
 
 
 def write(folder: Path, table: C.Table, rows: list[dict]) -> None:
@@ -114,14 +144,17 @@ def rules_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def hits(db: Path, n: int) -> set[str]:
     con = duckdb.connect(str(db), read_only=True)
-    rows = con.execute("select rule_id from warning_hit where household_id = $h and month = date '2020-01-01'",
-                       {"h": f"{VILLAGE}{n:04d}"}).fetchall()  # fmt: skip
+    rows = con.execute(
+        "select rule_id from warning_hit where household_id = $h and month = date '2020-01-01'",
+        {"h": f"{VILLAGE}{n:04d}"},
+    ).fetchall()
     return {r for (r,) in rows}
 
 
 @pytest.mark.parametrize(("n", "over", "kw", "fires", "silent"), CASES, ids=[f"hh{c[0]}" for c in CASES])
-def test_rule_fires_exactly_at_its_threshold(rules_db: Path, n: int, over: dict, kw: dict, fires: str | None,
-                                              silent: str | None) -> None:  # fmt: skip
+def test_rule_fires_exactly_at_its_threshold(
+    rules_db: Path, n: int, over: dict, kw: dict, fires: str | None, silent: str | None
+) -> None:
     got = hits(rules_db, n)
     if fires:
         assert fires in got
@@ -163,8 +196,12 @@ def test_score_threshold_from_settings(rules_db: Path) -> None:
 
 def test_class_recomputation_lists_mismatches(rules_db: Path) -> None:
     con = duckdb.connect(str(rules_db), read_only=True)
-    found = {hid[-2:]: (exp, want) for hid, exp, want in con.execute(
-        "select household_id, exported, expected from dq_category_mismatch").fetchall()}  # fmt: skip
+    found = {
+        hid[-2:]: (exp, want)
+        for hid, exp, want in con.execute(
+            "select household_id, exported, expected from dq_category_mismatch"
+        ).fetchall()
+    }
     assert found["21"] == ("享受政策的脱贫户", "不享受政策的脱贫户")
     assert found["22"] == ("脱贫监测户", "享受政策的脱贫户")
     assert "23" not in found  # consistent: not listed

@@ -9,12 +9,12 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from fupin import contract as C
-from fupin import queries
-from fupin.ingest import ingest
-from fupin.reference import load_reference
-from fupin.scenario import ScenarioParams, baseline, from_query, to_query
-from fupin.scope import Viewer
+from fupin.access.scope import Viewer
+from fupin.core.reference import load_reference
+from fupin.data import contract as C
+from fupin.data.ingest import ingest
+from fupin.domain.scenario import ScenarioParams, baseline, from_query, to_query
+from fupin.warehouse import queries
 from tests.conftest import app_test
 from tests.test_rules import household, member, write
 
@@ -23,8 +23,19 @@ BASE = baseline(load_reference().warning_rules, load_reference().warning_setting
 
 
 def line_run(con: duckdb.DuckDBPyConnection, p: ScenarioParams, group_by: str = "county"):
-    return queries.run(con, "scenario_line_by_area", Viewer.province(), month="2020-06-01", area_prefix="34",
-                       group_by=group_by, line=p.line, t02=p.t02, t08=p.t08, t09=p.t09, min_score=p.min_score)  # fmt: skip
+    return queries.run(
+        con,
+        "scenario_line_by_area",
+        Viewer.province(),
+        month="2020-06-01",
+        area_prefix="34",
+        group_by=group_by,
+        line=p.line,
+        t02=p.t02,
+        t08=p.t08,
+        t09=p.t09,
+        min_score=p.min_score,
+    )
 
 
 def test_baseline_equals_the_stored_numbers(con: duckdb.DuckDBPyConnection) -> None:
@@ -33,16 +44,27 @@ def test_baseline_equals_the_stored_numbers(con: duckdb.DuckDBPyConnection) -> N
         res["edge_scenario"] == res["edge_stored"]
     ).all()
     assert (res["red_scenario"] == res["red_stored"]).all()
-    stored_red = dict(con.execute(
-        "select county_code, count(*) filter (where red_flag) from warning_flag_month where month = date '2020-06-01' group by 1"
-    ).fetchall())  # fmt: skip
+    stored_red = dict(
+        con.execute(
+            "select county_code, count(*) filter (where red_flag) from warning_flag_month where month = date "
+            "'2020-06-01' group by 1"
+        ).fetchall()
+    )
     assert {k: v for k, v in res["red_stored"].items() if v} == {k: v for k, v in stored_red.items() if v}
     stored_monitor = con.execute(
         "select count(*) from household_month where month = date '2020-06-01' and household_category = '脱贫监测户'"
     ).fetchone()[0]
     assert res["monitor_scenario"].sum() == stored_monitor
-    alloc = queries.run(con, "scenario_allocation", Viewer.province(), month="2020-06-01", w_poor=0.5, w_epidemic=0.3,
-                        w_deep=0.1, w_supervised=0.1)  # fmt: skip
+    alloc = queries.run(
+        con,
+        "scenario_allocation",
+        Viewer.province(),
+        month="2020-06-01",
+        w_poor=0.5,
+        w_epidemic=0.3,
+        w_deep=0.1,
+        w_supervised=0.1,
+    )
     assert alloc["scenario"].sum() == pytest.approx(float(alloc["actual"].sum()))
 
 
@@ -62,11 +84,30 @@ def test_raising_the_line_never_reduces_the_count(con: duckdb.DuckDBPyConnection
 def shock_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     src = tmp_path_factory.mktemp("shock") / "exports" / "2020-06"
     # Per capita 6000 (one person): wage 4000 from migrant work, business 2000.
-    hh = [household(n, 户类别="享受政策的脱贫户", 年人均纯收入="6000", 工资性收入="4000", 生产经营性收入="2000",
-                    财产性收入="0", 转移性收入="0") for n in (1, 2)]  # fmt: skip
+    hh = [
+        household(
+            n,
+            户类别="享受政策的脱贫户",
+            年人均纯收入="6000",
+            工资性收入="4000",
+            生产经营性收入="2000",
+            财产性收入="0",
+            转移性收入="0",
+        )
+        for n in (1, 2)
+    ]
     # 3: no migrant member: migrant shocks do not touch it.
-    hh.append(household(3, 户类别="享受政策的脱贫户", 年人均纯收入="6000", 工资性收入="4000", 生产经营性收入="2000",
-                        财产性收入="0", 转移性收入="0"))  # fmt: skip
+    hh.append(
+        household(
+            3,
+            户类别="享受政策的脱贫户",
+            年人均纯收入="6000",
+            工资性收入="4000",
+            生产经营性收入="2000",
+            财产性收入="0",
+            转移性收入="0",
+        )
+    )
     write(src, C.HOUSEHOLD, hh)
     write(
         src,
@@ -93,17 +134,44 @@ def test_hand_made_households_cross_exactly(
     shock_db: Path, cut: float, months: int, farm: float, crosses: set[str]
 ) -> None:
     con = duckdb.connect(str(shock_db), read_only=True)
-    res = queries.run(con, "scenario_shock_by_county", Viewer.province(), area_prefix="34", counties=[],
-                      migrant_cut=cut, migrant_months=months, farm_loss=farm, line=5000.0)  # fmt: skip
+    res = queries.run(
+        con,
+        "scenario_shock_by_county",
+        Viewer.province(),
+        area_prefix="34",
+        counties=[],
+        migrant_cut=cut,
+        migrant_months=months,
+        farm_loss=farm,
+        line=5000.0,
+    )
     assert int(res["cross_line"].sum()) == len(crosses)
-    only_other = queries.run(con, "scenario_shock_by_county", Viewer.province(), area_prefix="34", counties=["340102"],
-                             migrant_cut=cut, migrant_months=months, farm_loss=farm, line=5000.0)  # fmt: skip
+    only_other = queries.run(
+        con,
+        "scenario_shock_by_county",
+        Viewer.province(),
+        area_prefix="34",
+        counties=["340102"],
+        migrant_cut=cut,
+        migrant_months=months,
+        farm_loss=farm,
+        line=5000.0,
+    )
     assert int(only_other["cross_line"].sum()) == 0  # the shock applies only in the chosen counties
 
 
 def test_url_round_trip() -> None:
-    p = ScenarioParams(**{**BASE.__dict__, "line": 6200.0, "min_score": 4, "migrant_cut": 0.35, "migrant_months": 4,
-                          "areas": ("皖北地区", "341221"), "w_poor": 0.7})  # fmt: skip
+    p = ScenarioParams(
+        **{
+            **BASE.__dict__,
+            "line": 6200.0,
+            "min_score": 4,
+            "migrant_cut": 0.35,
+            "migrant_months": 4,
+            "areas": ("皖北地区", "341221"),
+            "w_poor": 0.7,
+        }
+    )
     q = to_query(p, BASE)
     assert from_query(q, BASE) == p
     assert to_query(BASE, BASE) == {}  # the baseline leaves the URL clean
@@ -119,7 +187,7 @@ def test_page_reads_and_writes_the_url(tiny_db: Path, monkeypatch: pytest.Monkey
     at.run()
     at.query_params["s_line"] = "6000"
     at.query_params["s_w_poor"] = "0.8"
-    at.switch_page("pages/scenarios.py").run()
+    at.switch_page("app_pages/scenarios.py").run()
     assert not at.exception, [e.message for e in at.exception]
     assert at.session_state["sc_line"] == 6000.0 and at.session_state["sc_w_poor"] == 0.8
     con = duckdb.connect(str(tiny_db), read_only=True)

@@ -2,7 +2,7 @@
 
 import pytest
 
-from fupin.schedule import assess, months_between
+from fupin.domain.schedule import assess, months_between
 
 MONTHS = ["2020-01", "2020-02", "2020-03", "2020-04", "2020-05", "2020-06"]
 
@@ -47,15 +47,23 @@ def test_risk_orders_the_furthest_behind_first() -> None:
 def test_lagging_counties_are_marked() -> None:
     import pandas as pd
 
-    from fupin.progress import area_rates, rank_counties
+    from fupin.domain.progress import area_rates, rank_counties
 
-    df = pd.DataFrame({
-        "county_code": ["1", "2", "3"], "county_name": ["甲县", "乙县", "丙县"], "city_name": ["市"] * 3,
-        "projects": [100, 100, 100], "projects_started": [90, 85, 50],
-        "workshops": [10, 10, 10], "workshops_restarted": [10, 9, 9],
-        "migrant_workers": [95, 90, 60], "migrant_workers_last_year": [100, 100, 100],
-        "public_posts_created": [10, 10, 10], "public_posts_filled": [10, 10, 10],
-    })  # fmt: skip
+    df = pd.DataFrame(
+        {
+            "county_code": ["1", "2", "3"],
+            "county_name": ["甲县", "乙县", "丙县"],
+            "city_name": ["市"] * 3,
+            "projects": [100, 100, 100],
+            "projects_started": [90, 85, 50],
+            "workshops": [10, 10, 10],
+            "workshops_restarted": [10, 9, 9],
+            "migrant_workers": [95, 90, 60],
+            "migrant_workers_last_year": [100, 100, 100],
+            "public_posts_created": [10, 10, 10],
+            "public_posts_filled": [10, 10, 10],
+        }
+    )
     assert area_rates(df)["project_start_rate"] == pytest.approx(0.75)
     ranked = rank_counties(df).set_index("county_name")
     assert ranked.loc["丙县", "lagging"] == "项目开工率、外出务工为上年同期"  # 50 % < 75 % − 10 pp

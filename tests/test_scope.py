@@ -1,6 +1,6 @@
 import pytest
 
-from fupin.scope import Viewer, allows, scope_prefix
+from fupin.access.scope import Viewer, allows, scope_prefix
 
 PROVINCE = Viewer.province()
 FUYANG = Viewer("阜阳市用户", "city", "city", "341200")

@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from fupin import audit, auth, keys, store
-from fupin.scope import Viewer
+from fupin.access import audit, auth, keys, store
+from fupin.access.scope import Viewer
 
 LINQUAN = Viewer(name="临泉县用户", role="county", scope_level="county", scope_code="341221", username="linquan")
 
@@ -56,7 +56,7 @@ def test_concurrent_first_starts_share_one_complete_key(tmp_path: Path) -> None:
 
 
 def test_default_key_dir_is_outside_the_data_folder(monkeypatch: pytest.MonkeyPatch) -> None:
-    from fupin.reference import PROJECT_ROOT
+    from fupin.core.reference import PROJECT_ROOT
 
     monkeypatch.delenv("FUPIN_KEY_DIR", raising=False)
     monkeypatch.delenv("FUPIN_SESSION_KEY", raising=False)

@@ -1,0 +1,517 @@
+"""Reading and writing export files: CSV (UTF-8, UTF-8 with BOM, GB18030) and XLSX.
+
+County offices export with a title row above the header now and then, in whichever encoding
+their system uses; `read_export` takes all of that and returns every cell as text, with the
+file line number of each row, so validation can point an official at the exact line.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import datetime as dt
+import io
+import os
+import re
+import tempfile
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import BinaryIO
+
+import pyarrow as pa
+import pyarrow.csv as pacsv
+
+from fupin.data.contract import ContractError, Table
+from fupin.reports.exports import XLSX_OPTIONS
+
+Encoding = str  # "utf-8", "utf-8-sig", "gb18030"
+
+
+@dataclass
+class ExportFile:
+    """What was read from one file."""
+
+    path: Path
+    table: Table
+    format: str  # "csv" | "xlsx"
+    encoding: str  # "utf-8", "utf-8-sig", "gb18030" or "xlsx"
+    header_line: int  # 1-based line (row) of the header
+    data: pa.Table  # every column as string, plus "_line" (int64)
+    unknown_columns: list[str]
+    bad_encoding_lines: list[int] = field(default_factory=list)  # rows to quarantine as 'bad_encoding'
+
+
+# ---------------------------------------------------------------------------------- writing
+
+
+def write_csv(path: Path, table: pa.Table, *, encoding: Encoding = "utf-8", title: str | None = None) -> None:
+    """Write a CSV in the given encoding, optionally with a one-line title above the header."""
+    buf = io.BytesIO()
+    pacsv.write_csv(table, buf, pacsv.WriteOptions(quoting_style="needed"))
+    text = buf.getvalue()
+    if title:
+        text = (title + "\n").encode("utf-8") + text
+    if encoding == "utf-8":
+        path.write_bytes(text)
+    elif encoding == "utf-8-sig":
+        path.write_bytes(b"\xef\xbb\xbf" + text)
+    else:
+        path.write_bytes(text.decode("utf-8").encode(encoding))
+
+
+def write_xlsx(path: Path, table: pa.Table, *, title: str | None = None) -> None:
+    """Write the first sheet of an XLSX file; every cell as text so codes keep leading digits."""
+    import xlsxwriter
+
+    wb = xlsxwriter.Workbook(str(path), {"constant_memory": True, **XLSX_OPTIONS})  # text stays text
+    wb.set_properties({"created": dt.datetime(2020, 1, 1)})  # fixed: same data, same bytes
+    ws = wb.add_worksheet("导出数据")
+    row = 0
+    if title:
+        ws.write_string(0, 0, title)
+        row = 2  # a title, then a blank row, as the national system's exports do
+    ws.write_row(row, 0, table.column_names)
+    cols = [c.to_pylist() for c in table.columns]
+    for i in range(table.num_rows):
+        row += 1
+        for j, col in enumerate(cols):
+            v = col[i]
+            if v is not None and v != "":
+                ws.write_string(row, j, str(v))
+    wb.close()
+
+
+# ---------------------------------------------------------------------------------- reading
+
+
+@dataclass(frozen=True)
+class Limits:
+    """What a file may hold before anything in it is parsed (issue 12: a 9 MB header of 1,000,000 columns took
+    117 s and 9.3 GB; a 2.8 MB XLSX expanding to 695 MB took 2.1 GB). The same caps guard the upload check and
+    the reader, so the CLI is protected too."""
+
+    max_columns: int = 200
+    max_header_bytes: int = 64 * 1024  # each line up to the header
+    max_rows: int = 5_000_000  # data rows per file (FUPIN_MAX_ROWS_PER_FILE)
+    xlsx_max_mb: int = 1024  # uncompressed XLSX (sum of the zip members' sizes; FUPIN_XLSX_MAX_MB)
+    xlsx_max_ratio: float = 20.0  # uncompressed / file size ...
+    xlsx_member_ratio: float = 100.0  # ... and one member's uncompressed / compressed (a zip bomb) ...
+    xlsx_ratio_floor_mb: int = 10  # ... once it expands beyond this (small files cannot exhaust memory)
+
+
+def limits() -> Limits:
+    """The caps, with the settings from the environment."""
+    return Limits(
+        max_rows=int(os.environ.get("FUPIN_MAX_ROWS_PER_FILE", Limits.max_rows)),
+        xlsx_max_mb=int(os.environ.get("FUPIN_XLSX_MAX_MB", Limits.xlsx_max_mb)),
+    )
+
+
+def rows_cn(n: int, cap: int) -> str:
+    return f"文件有 {n:,} 行数据，超过每个文件 {cap:,} 行的上限（可按市拆分）"
+
+
+UTF8_BOM = b"\xef\xbb\xbf"
+HEAD_LINES = 10  # the header is one of the first 10 lines (title rows above it are skipped)
+UTF16_CN = "文件编码为 UTF-16，请另存为 UTF-8 或 GBK"
+# Two consecutive CJK characters in UTF-8: in GB18030 text this byte pattern is rare, and a line that is
+# entirely valid UTF-8 is a UTF-8 row pasted into a GB18030 file (it would otherwise load as mojibake).
+_UTF8_CJK_PAIR = re.compile(rb"[\xe4-\xe9][\x80-\xbf]{2}[\xe4-\xe9][\x80-\xbf]{2}")
+_CHUNK = 1 << 22
+
+
+def looks_utf16(head: bytes) -> bool:
+    """A UTF-16 text file: a BOM, or every other byte NUL (ASCII in UTF-16 without a BOM), and text with a
+    comma or a line break when read as UTF-16 (a CSV has both; random bytes after FF FE do not)."""
+    sample = head[:4096]
+    if sample.startswith((b"\xff\xfe", b"\xfe\xff")):
+        enc, body = ("utf-16-le" if sample[0] == 0xFF else "utf-16-be"), sample[2:]
+    else:
+        body = sample
+        even, odd = body[0::2].count(0), body[1::2].count(0)
+        if len(body) < 4 or max(even, odd) < len(body) // 8 or min(even, odd) * 10 > max(even, odd):
+            return False
+        enc = "utf-16-le" if odd > even else "utf-16-be"
+    text = body[: len(body) - len(body) % 2].decode(enc, errors="replace")
+    return "," in text or "\n" in text
+
+
+def _decode_line(raw: bytes) -> tuple[str, str | None]:
+    """A head line as text and the encoding it decodes in (None: neither; shown with replacement marks)."""
+    for enc in ("utf-8", "gb18030"):
+        try:
+            return raw.decode(enc), enc
+        except UnicodeDecodeError:
+            pass
+    return raw.decode("utf-8", errors="replace"), None
+
+
+def _utf8_row_in_gb(line: bytes) -> bool:
+    """Is this line of a GB18030 file really UTF-8 (non-ASCII and entirely valid UTF-8)?"""
+    if line.isascii():
+        return False
+    try:
+        line.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def _scan_data(fh: BinaryIO, enc: str, path: Path, lim: Limits) -> bool:
+    """Stream the bytes after the header (nothing kept): count the rows against the cap, and say whether
+    they all decode in `enc` (and, in GB18030, hold no UTF-8 row)."""
+    decoder = codecs.getincrementaldecoder(enc)(errors="strict")
+    tail, rows, clean, last = b"", 0, True, b"\n"
+    while chunk := fh.read(_CHUNK):
+        rows += chunk.count(b"\n")
+        last = chunk[-1:]
+        if rows > lim.max_rows:
+            raise ContractError(str(path), f"more than {lim.max_rows} data rows", cn=rows_cn(rows, lim.max_rows))
+        if clean:
+            try:
+                decoder.decode(chunk)
+            except UnicodeDecodeError:
+                clean = False
+            if enc == "gb18030" and _UTF8_CJK_PAIR.search(tail + chunk):
+                clean = False
+            tail = chunk[-6:]
+    rows += last != b"\n"
+    if rows > lim.max_rows:
+        raise ContractError(str(path), f"{rows} data rows (at most {lim.max_rows})", cn=rows_cn(rows, lim.max_rows))
+    if clean:
+        try:
+            decoder.decode(b"", final=True)
+        except UnicodeDecodeError:
+            clean = False
+    return clean
+
+
+def _recode_rows(fh: BinaryIO, enc: str, first_line: int, out: BinaryIO) -> tuple[list[int], list[int]]:
+    """Copy the data rows to `out` as UTF-8, line by line; a row that does not decode in `enc` (or a UTF-8 row
+    in a GB18030 file) is kept, read in the other encoding when it decodes there (else with replacement
+    marks), and its line is listed to be quarantined. Returns (file line of every row, lines of bad rows)."""
+    other = "gb18030" if enc.startswith("utf-8") else "utf-8"
+    lines: list[int] = []
+    bad: list[int] = []
+    for n, raw in enumerate(fh, start=first_line):
+        row = raw.rstrip(b"\r\n")
+        if not row:
+            continue  # an empty line is no row (as pyarrow reads it)
+        try:
+            text = row.decode(enc)
+            if enc == "gb18030" and _utf8_row_in_gb(row):
+                raise UnicodeDecodeError(enc, row, 0, len(row), "a UTF-8 row in a GB18030 file")
+        except UnicodeDecodeError:
+            bad.append(n)
+            try:
+                text = row.decode(other)
+            except UnicodeDecodeError:
+                text = row.decode(enc, errors="replace")
+        out.write(text.encode("utf-8") + b"\n")
+        lines.append(n)
+    return lines, bad
+
+
+def _find_header(rows: list[list[str]], table: Table, path: Path) -> int:
+    """Index of the header row: the first row that holds every required column."""
+    required = set(table.required_headers)
+    best, best_hits = 0, -1
+    for i, row in enumerate(rows):
+        cells = {c.strip() for c in row}
+        if required <= cells:
+            return i
+        hits = len(required & cells)
+        if hits > best_hits:
+            best, best_hits = i, hits
+    if best_hits <= 0:
+        raise ContractError(
+            str(path),
+            f"no header row with the columns of table {table.cn}",
+            None,
+            cn=f"前10行中找不到「{table.cn}」表的表头（应含：{'、'.join(table.required_headers[:4])}…）",
+        )
+    missing = [c for c in table.required_headers if c not in {x.strip() for x in rows[best]}]
+    raise ContractError(
+        str(path),
+        f"missing required column 「{missing[0]}」 of table {table.cn}",
+        missing[0],
+        cn=f"缺少「{table.cn}」表的必填列「{missing[0]}」",
+    )
+
+
+def _unique_headers(headers: list[str], path: Path) -> list[str]:
+    seen: set[str] = set()
+    for h in headers:
+        if h in seen:
+            raise ContractError(str(path), f"duplicate column 「{h}」", h, cn=f"表头中列「{h}」重复")
+        seen.add(h)
+    return headers
+
+
+def _finish(path: Path, table: Table, fmt: str, enc: str, header_idx: int, data: pa.Table) -> ExportFile:
+    known = set(table.headers)
+    unknown = [c for c in data.column_names if c not in known and c != "_line"]
+    keep = [c for c in data.column_names if c in known or c == "_line"]
+    return ExportFile(path, table, fmt, enc, header_idx + 1, data.select(keep), unknown)
+
+
+def read_head(fh: BinaryIO, table: Table, path: Path, lim: Limits) -> tuple[list[list[str]], list[bytes]]:
+    """The lines up to the header (at most HEAD_LINES), raw and as CSV cells; `fh` is left after the header.
+
+    Each line is read with a bound: one longer than `max_header_bytes`, or with more than `max_columns`
+    cells, is a contract error before it is parsed any further."""
+    required = set(table.required_headers)
+    rows: list[list[str]] = []
+    raws: list[bytes] = []
+    kb = lim.max_header_bytes // 1024
+    while len(rows) < HEAD_LINES:
+        raw = fh.readline(lim.max_header_bytes + 1)
+        if not raw:
+            break
+        n = len(rows) + 1
+        if len(raw) > lim.max_header_bytes:
+            raise ContractError(
+                str(path),
+                f"line {n} is longer than {kb} KB (the header must be within the first {HEAD_LINES} lines)",
+                extra={"line": n},
+                cn=f"第{n}行超过 {kb} KB：表头过长（表头应在前{HEAD_LINES}行内，每行不超过 {kb} KB）",
+            )
+        if n == 1 and raw.startswith(UTF8_BOM):
+            raw = raw[len(UTF8_BOM) :]
+        raws.append(raw)
+        text, _ = _decode_line(raw.rstrip(b"\r\n"))
+        rows.append(next(csv.reader([text])) if text.strip() else [])
+        if len(rows[-1]) > lim.max_columns:
+            raise ContractError(
+                str(path),
+                f"line {n} has {len(rows[-1])} columns (at most {lim.max_columns})",
+                extra={"line": n},
+                cn=f"第{n}行有 {len(rows[-1])} 列，超过 {lim.max_columns} 列的上限",
+            )
+        if required <= {c.strip() for c in rows[-1]}:
+            break
+    return rows, raws
+
+
+def check_csv_bytes(data: bytes, table: Table, path: Path, lim: Limits) -> None:
+    """The upload check: the reader's caps on bytes in memory (UTF-16, header lines, columns, rows)."""
+    if looks_utf16(data[:4096]):
+        raise ContractError(str(path), "the file is UTF-16: save it as UTF-8 or GBK", extra={"line": 1}, cn=UTF16_CN)
+    fh = io.BytesIO(data)
+    read_head(fh, table, path, lim)
+    rest = memoryview(data)[fh.tell() :]
+    n = data.count(b"\n", fh.tell()) + (1 if rest and data[-1:] != b"\n" else 0)
+    if n > lim.max_rows:
+        raise ContractError(str(path), f"{n} data rows (at most {lim.max_rows})", cn=rows_cn(n, lim.max_rows))
+
+
+def read_csv_export(path: Path, table: Table, lim: Limits | None = None) -> ExportFile:
+    """Read a CSV export: detect encoding and title rows; all cells as strings.
+
+    The encoding is the header's: UTF-8 (with or without BOM) or GB18030; UTF-16 is a contract error. A data
+    row that does not decode in it (a row pasted from a file in another encoding) is read anyway and listed
+    in `bad_encoding_lines`, for ingest to quarantine — the rest of the file loads as usual. The caps in
+    `Limits` are checked before the rows are parsed.
+    """
+    lim = lim or limits()
+    with path.open("rb") as fh:
+        start = fh.read(4096)
+        if looks_utf16(start):
+            raise ContractError(
+                str(path), "the file is UTF-16: save it as UTF-8 or GBK", extra={"line": 1}, cn=UTF16_CN
+            )
+        fh.seek(0)
+        head, raws = read_head(fh, table, path, lim)
+        header_idx = _find_header(head, table, path)
+        header_raw = raws[header_idx].rstrip(b"\r\n")
+        _, header_enc = _decode_line(header_raw)
+        if header_enc is None:
+            raise ContractError(
+                str(path),
+                f"the header (line {header_idx + 1}) is neither UTF-8 nor GB18030",
+                extra={"line": header_idx + 1},
+                cn=f"第{header_idx + 1}行（表头）含无法识别的字符：请导出为 UTF-8 或 GBK 编码",
+            )
+        enc = ("utf-8-sig" if start.startswith(UTF8_BOM) else "utf-8") if header_enc == "utf-8" else "gb18030"
+        headers = _unique_headers([h.strip() for h in head[header_idx]], path)
+        data_start = fh.tell()
+        clean = _scan_data(fh, "utf-8" if enc == "utf-8-sig" else enc, path, lim)
+        fh.seek(data_start)
+        conv = pacsv.ConvertOptions(
+            column_types={h: pa.string() for h in headers}, strings_can_be_null=False, quoted_strings_can_be_null=False
+        )
+        parse = pacsv.ParseOptions(newlines_in_values=False)
+        bad: list[int] = []
+        try:
+            if clean:  # the common case: pyarrow reads the file itself
+                opts = pacsv.ReadOptions(
+                    skip_rows=header_idx + 1,
+                    column_names=headers,
+                    encoding="utf8" if enc == "utf-8" else enc,
+                    block_size=1 << 24,
+                )
+                data = pacsv.read_csv(path, read_options=opts, convert_options=conv, parse_options=parse)
+                lines = pa.array(range(header_idx + 2, header_idx + 2 + data.num_rows), pa.int64())
+            else:  # mixed encodings: recode row by row into a temporary UTF-8 copy
+                with tempfile.TemporaryFile() as tmp:
+                    line_nos, bad = _recode_rows(fh, "utf-8" if enc == "utf-8-sig" else enc, header_idx + 2, tmp)
+                    tmp.seek(0)
+                    opts = pacsv.ReadOptions(column_names=headers, encoding="utf8", block_size=1 << 24)
+                    data = pacsv.read_csv(tmp, read_options=opts, convert_options=conv, parse_options=parse)
+                if data.num_rows != len(line_nos):
+                    raise pa.ArrowInvalid(f"{data.num_rows} rows parsed from {len(line_nos)} lines")
+                lines = pa.array(line_nos, pa.int64())
+        except pa.ArrowInvalid as exc:  # ragged rows etc.: the file cannot be read as a table
+            raise ContractError(
+                str(path), f"CSV cannot be parsed: {exc}", cn=f"CSV 无法解析（各行列数不一致或格式损坏）：{exc}"
+            ) from exc
+    data = data.append_column("_line", lines)
+    ef = _finish(path, table, "csv", enc, header_idx, data)
+    ef.bad_encoding_lines = bad
+    return ef
+
+
+def _cell_text(v: object) -> str:
+    if v is None:
+        return ""
+    if isinstance(v, float):
+        return str(int(v)) if v.is_integer() else repr(v)
+    if isinstance(v, dt.datetime):
+        return v.date().isoformat() if v.time() == dt.time() else v.isoformat(sep=" ")
+    if isinstance(v, dt.date):
+        return v.isoformat()
+    return str(v).strip() if isinstance(v, str) else str(v)
+
+
+_DIMENSION = re.compile(rb'<(?:\w+:)?dimension\s+ref="[A-Z]*\d*:?([A-Z]+)(\d+)"')
+
+
+def _column_number(letters: bytes) -> int:
+    n = 0
+    for ch in letters:
+        n = n * 26 + ch - 64
+    return n
+
+
+def _first_sheet(z: zipfile.ZipFile) -> str | None:
+    """The member holding the workbook's first sheet (the one ingest reads)."""
+    try:
+        wb = z.read("xl/workbook.xml")
+        rels = z.read("xl/_rels/workbook.xml.rels")
+    except KeyError:
+        return None
+    first = re.search(rb'<(?:\w+:)?sheet\b[^>]*?\br:id="([^"]+)"', wb)
+    for rel in re.findall(rb"<Relationship\b[^>]*>", rels):
+        rid, target = re.search(rb'\bId="([^"]+)"', rel), re.search(rb'\bTarget="([^"]+)"', rel)
+        if first and rid and target and rid.group(1) == first.group(1):
+            t = target.group(1).decode()
+            return t.lstrip("/") if t.startswith("/") else f"xl/{t}"
+    return None
+
+
+def check_xlsx(z: zipfile.ZipFile, size: int, path: Path, lim: Limits) -> None:
+    """Caps on an XLSX before calamine expands it: the uncompressed size (declared in the zip directory, then
+    checked by streaming the first sheet through a bounded decompressor) and the first sheet's dimension."""
+    infos = z.infolist()
+    total = sum(i.file_size for i in infos)
+    mb = total / 1024 / 1024
+    if mb > lim.xlsx_max_mb:
+        raise ContractError(
+            str(path), f"XLSX expands to {mb:.0f} MB (at most {lim.xlsx_max_mb} MB)",
+            cn=f"XLSX 解压后 {mb:.0f} MB，超过 {lim.xlsx_max_mb} MB 的上限",
+        )
+    if mb > lim.xlsx_ratio_floor_mb:
+        ratio = total / max(size, 1)
+        worst = max(i.file_size / max(i.compress_size, 1) for i in infos)
+        if ratio > lim.xlsx_max_ratio or worst > lim.xlsx_member_ratio:
+            raise ContractError(
+                str(path), f"XLSX expands to {mb:.0f} MB, {ratio:.0f} times its size (a zip bomb?)",
+                cn=f"XLSX 解压后 {mb:.0f} MB，是文件大小的 {ratio:.0f} 倍（上限 {lim.xlsx_max_ratio:.0f} 倍），疑似压缩炸弹",
+            )
+    sheet = _first_sheet(z)
+    if sheet is None or sheet not in z.namelist():
+        return  # calamine decides whether it is a workbook at all
+    info = z.getinfo(sheet)
+    with z.open(info) as fh:  # zipfile stops at the declared size and checks the CRC: a lying directory fails
+        head = fh.read(1 << 16)
+        while fh.read(1 << 20):
+            pass
+    m = _DIMENSION.search(head)
+    if m:
+        check_sheet_size(_column_number(m.group(1)), int(m.group(2)), path, lim)
+
+
+def check_sheet_size(columns: int, rows: int, path: Path, lim: Limits) -> None:
+    if columns > lim.max_columns:
+        raise ContractError(
+            str(path), f"the sheet has {columns} columns (at most {lim.max_columns})",
+            cn=f"工作表有 {columns} 列，超过 {lim.max_columns} 列的上限",
+        )
+    if rows - 1 > lim.max_rows:  # less the header row
+        raise ContractError(
+            str(path), f"{rows - 1} data rows (at most {lim.max_rows})", cn=rows_cn(rows - 1, lim.max_rows)
+        )
+
+
+def read_xlsx_export(path: Path, table: Table, lim: Limits | None = None) -> ExportFile:
+    """Read the first sheet of an XLSX export with calamine; title rows above the header skipped."""
+    from python_calamine import CalamineWorkbook
+
+    lim = lim or limits()
+    try:
+        with zipfile.ZipFile(path) as z:
+            check_xlsx(z, path.stat().st_size, path, lim)
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError) as exc:
+        raise ContractError(
+            str(path), f"XLSX cannot be read: {exc}", cn="XLSX 无法读取（文件损坏或不是 Excel 工作簿）"
+        ) from exc
+    try:
+        wb = CalamineWorkbook.from_path(str(path))
+        sheet = wb.get_sheet_by_index(0)
+    except Exception as exc:  # corrupt or not an xlsx at all
+        raise ContractError(
+            str(path), f"XLSX cannot be read: {exc}", cn="XLSX 无法读取（文件损坏或不是 Excel 工作簿）"
+        ) from exc
+    check_sheet_size(sheet.total_width, sheet.total_height, path, lim)  # before a Python object per cell
+    try:
+        rows = sheet.to_python(skip_empty_area=False)
+    except Exception as exc:
+        raise ContractError(
+            str(path), f"XLSX cannot be read: {exc}", cn="XLSX 无法读取（文件损坏或不是 Excel 工作簿）"
+        ) from exc
+    head = [[_cell_text(v) for v in r] for r in rows[:10]]
+    header_idx = _find_header(head, table, path)
+    headers = [h.strip() for h in head[header_idx]]
+    while headers and headers[-1] == "":
+        headers.pop()
+    _unique_headers(headers, path)
+    body = rows[header_idx + 1 :]
+    n = len(headers)
+    cols: list[list[str]] = [[] for _ in range(n)]
+    lines: list[int] = []
+    for i, r in enumerate(body):
+        cells = [_cell_text(v) for v in r[:n]]
+        if not any(cells):
+            continue  # fully empty rows at the end of a sheet are not data
+        cells += [""] * (n - len(cells))
+        for j in range(n):
+            cols[j].append(cells[j])
+        lines.append(header_idx + 2 + i)
+    data = pa.table({h: pa.array(c, pa.string()) for h, c in zip(headers, cols, strict=True)})
+    data = data.append_column("_line", pa.array(lines, pa.int64()))
+    return _finish(path, table, "xlsx", "xlsx", header_idx, data)
+
+
+def read_export(path: Path, table: Table, lim: Limits | None = None) -> ExportFile:
+    """Read one export file of a known table."""
+    suffix = path.suffix.lower()
+    if suffix == ".csv":
+        return read_csv_export(path, table, lim)
+    if suffix in (".xlsx", ".xlsm"):
+        return read_xlsx_export(path, table, lim)
+    raise ContractError(
+        str(path),
+        f"unsupported file type {suffix!r} (CSV or XLSX expected)",
+        cn=f"不支持的文件类型 {suffix}：只接受 CSV 或 XLSX",
+    )

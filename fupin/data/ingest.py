@@ -1,0 +1,493 @@
+"""Ingest: read every export file → validate → quarantine bad rows with reasons → swap in atomically.
+
+The warehouse is rebuilt from the whole export folder each time (all months), in a new file next
+to the old one; only when everything succeeded is it renamed over the old file (`os.replace`, atomic
+on one file system). A crash, a kill or a contract error at any moment leaves the previous
+warehouse byte-identical. Row rules never stop the batch: a bad row lands in `quarantine` with
+file, line, reason code and a readable Chinese message, so `read = loaded + quarantined` per file.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import os
+import re
+import shutil
+import sys
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import asdict, dataclass, field, fields
+from pathlib import Path
+
+import duckdb
+import numpy as np
+import pyarrow as pa
+
+from fupin.data import contract as C
+from fupin.warehouse import BUILD_STEPS, SQL_DIR
+from fupin.data import provenance
+from fupin.data.exportio import ExportFile, read_export
+from fupin.data.idcard import valid_mask
+from fupin.data.memory import looks_out_of_memory, out_of_memory_cn
+from fupin.core.reference import REFERENCE_DIR, read_csv_text
+from fupin.data.validate import BAD_ENCODING_TABLE, BAD_IDS_TABLE, DATE_EXPR, bad_encoding_query, table_checks, typed_select
+from fupin.warehouse.connection import LockBusy, warehouse_lock
+
+MONTH_DIR = re.compile(r"^\d{4}-\d{2}$")
+Progress = Callable[[float, str], None]
+
+
+@dataclass
+class FileReport:
+    file: str
+    table: str
+    month: str
+    format: str
+    encoding: str
+    header_line: int
+    sha256: str
+    rows_read: int = 0
+    rows_loaded: int = 0
+    rows_quarantined: int = 0
+    quarantined_by_reason: dict[str, int] = field(default_factory=dict)
+    unknown_columns: list[str] = field(default_factory=list)
+
+
+@dataclass
+class IngestReport:
+    ok: bool
+    source: str
+    db: str
+    dry_run: bool
+    batch_id: str = ""
+    started_at: str = ""
+    seconds: float = 0.0
+    synthetic: bool = False
+    months: list[str] = field(default_factory=list)
+    files: list[FileReport] = field(default_factory=list)
+    quarantined_by_reason: dict[str, int] = field(default_factory=dict)
+    error: dict | None = None
+    step_seconds: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def rows_read(self) -> int:
+        return sum(f.rows_read for f in self.files)
+
+    @property
+    def rows_loaded(self) -> int:
+        return sum(f.rows_loaded for f in self.files)
+
+    @property
+    def rows_quarantined(self) -> int:
+        return sum(f.rows_quarantined for f in self.files)
+
+    @classmethod
+    def from_json(cls, text: str) -> IngestReport:
+        """A report as `to_json` (or the CLI after a failure) wrote it."""
+        d = json.loads(text)
+        names = {f.name for f in fields(cls)}
+        report = cls(**{k: v for k, v in d.items() if k in names and k != "files"})
+        names = {f.name for f in fields(FileReport)}
+        report.files = [FileReport(**{k: v for k, v in f.items() if k in names}) for f in d.get("files", [])]
+        return report
+
+    def to_json(self) -> str:
+        d = asdict(self)
+        d.update(rows_read=self.rows_read, rows_loaded=self.rows_loaded, rows_quarantined=self.rows_quarantined)
+        return json.dumps(d, ensure_ascii=False, indent=2)
+
+    def summary(self) -> str:
+        """The printed summary (English, for the CLI)."""
+        if not self.ok:
+            return f"INGEST FAILED — nothing changed. {self.error['message'] if self.error else ''}"
+        lines = [
+            f"batch {self.batch_id}: {len(self.files)} files, months {', '.join(self.months)}",
+            f"rows read {self.rows_read:,} = loaded {self.rows_loaded:,} + quarantined {self.rows_quarantined:,}",
+        ]
+        by_table: dict[str, list[int]] = {}
+        for f in self.files:
+            t = by_table.setdefault(f.table, [0, 0, 0])
+            t[0] += f.rows_read
+            t[1] += f.rows_loaded
+            t[2] += f.rows_quarantined
+        lines += [
+            f"  {t:<8} read {r:>10,}  loaded {lo:>10,}  quarantined {q:>7,}" for t, (r, lo, q) in by_table.items()
+        ]
+        if self.quarantined_by_reason:
+            lines.append("quarantined by reason:")
+            lines += [
+                f"  {k:<28} {v:>8,}" for k, v in sorted(self.quarantined_by_reason.items(), key=lambda kv: -kv[1])
+            ]
+        lines.append(
+            ("dry run: warehouse not written" if self.dry_run else f"warehouse: {self.db}") + f" ({self.seconds:.1f} s)"
+        )
+        return "\n".join(lines)
+
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def _alive(pid: str) -> bool:
+    """Is the ingest process that owns a half-built file still running?"""
+    try:
+        os.kill(int(pid), 0)
+    except (ValueError, ProcessLookupError):
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _read_one(path: Path, table: C.Table) -> tuple[ExportFile, str]:
+    return read_export(path, table), _sha256(path)
+
+
+def read_manifest(path: Path) -> dict:
+    """The export folder's `_manifest.json` ({} when absent); one that cannot be read is a contract error."""
+    if not path.exists():
+        return {}
+    where = ""
+    try:
+        manifest = json.loads(path.read_bytes().decode("utf-8"))
+    except UnicodeDecodeError:
+        manifest = None
+    except json.JSONDecodeError as exc:
+        manifest, where = None, f"（第{exc.lineno}行第{exc.colno}列）"
+    if not isinstance(manifest, dict):
+        raise C.ContractError(
+            str(path),
+            "_manifest.json is not a JSON object in UTF-8" + (f" ({where[1:-1]})" if where else ""),
+            cn=f"_manifest.json 无法解析{where}：不是有效的 JSON",
+        )
+    return manifest
+
+
+def discover(src: Path) -> tuple[list[tuple[str, Path, C.Table]], dict]:
+    """Every export file under `src` (a folder of month folders, or one month folder).
+
+    Raises ContractError for a file that matches no table or has an unsupported type.
+    """
+    if not src.is_dir():
+        raise C.ContractError(str(src), "export folder does not exist", cn="导出文件夹不存在")
+    month_dirs = (
+        [src]
+        if MONTH_DIR.match(src.name)
+        else sorted(p for p in src.iterdir() if p.is_dir() and MONTH_DIR.match(p.name))
+    )
+    if not month_dirs:
+        raise C.ContractError(str(src), "no month folders (YYYY-MM) found", cn="没有找到月份文件夹（YYYY-MM）")
+    manifest = read_manifest((src.parent if MONTH_DIR.match(src.name) else src) / "_manifest.json")
+    files = []
+    for md in month_dirs:
+        for p in sorted(md.iterdir()):
+            if p.name.startswith((".", "_", "~$")):
+                continue
+            table = C.table_for_file(p.stem)
+            if table is None:
+                raise C.ContractError(
+                    str(p),
+                    f"unknown table 「{p.stem.split('_', 1)[0]}」 (expected one of: {', '.join(C.TABLES_BY_CN)})",
+                    cn=f"文件名「{p.name}」不对应任何导出表：文件名应以表名开头（{'、'.join(C.TABLES_BY_CN)}）",
+                )
+            if p.suffix.lower() not in (".csv", ".xlsx", ".xlsm"):
+                raise C.ContractError(
+                    str(p),
+                    f"unsupported file type {p.suffix!r} (CSV or XLSX expected)",
+                    cn=f"不支持的文件类型 {p.suffix}：只接受 CSV 或 XLSX",
+                )
+            files.append((md.name, p, table))
+    return files, manifest
+
+
+def _load_reference(con: duckdb.DuckDBPyConnection, ref_dir: Path) -> None:
+    for fname, tname in C.REFERENCE_FILES.items():
+        df = read_csv_text(ref_dir / fname)  # noqa: F841 — read by DuckDB's replacement scan
+        con.execute(f"create table {tname} as select * from df")
+
+
+def _create_raw(con: duckdb.DuckDBPyConnection, t: C.Table) -> None:
+    cols = ", ".join(f'"{c.cn}" varchar' for c in t.columns)
+    con.execute(f"create table raw_{t.en} (_row_id bigint, _month varchar, _file varchar, _line bigint, {cols})")
+
+
+def _insert_raw(con: duckdb.DuckDBPyConnection, ef: ExportFile, month: str, rel: str, first_row_id: int) -> None:
+    t = ef.table
+    present = set(ef.data.column_names)
+    sel = ", ".join(f'"{c.cn}"' if c.cn in present else f"'' as \"{c.cn}\"" for c in t.columns)
+    data = ef.data.append_column("_row_id", pa.array(np.arange(first_row_id, first_row_id + ef.data.num_rows)))
+    con.register("_in", data)
+    con.execute(
+        f"insert into raw_{t.en} select _row_id, $month, $file, _line, {sel} from _in", {"month": month, "file": rel}
+    )
+    if ef.bad_encoding_lines:
+        con.execute(
+            f"insert into {BAD_ENCODING_TABLE} select $t, _row_id from _in where list_contains($lines, _line)",
+            {"t": t.cn, "lines": ef.bad_encoding_lines},
+        )
+    con.unregister("_in")
+
+
+def _flag_bad_ids(con: duckdb.DuckDBPyConnection, t: C.Table) -> None:
+    """Fill _bad_ids for the table's ID-number columns (checked in numpy: fast at 5 million rows)."""
+    con.execute(f"create or replace temp table {BAD_IDS_TABLE} (_row_id bigint, col varchar)")
+    for col in (c for c in t.columns if c.type == "id_number"):
+        data = con.sql(
+            f'select _row_id, "{col.cn}" as v from raw_{t.en} where nullif(trim("{col.cn}"), \'\') is not null'
+        ).to_arrow_table()
+        bad = ~valid_mask(data.column("v"))
+        ids = pa.table({"_row_id": data.column("_row_id").filter(pa.array(bad))})  # noqa: F841 — scanned below
+        con.execute(f"insert into {BAD_IDS_TABLE} select _row_id, $col from ids", {"col": col.cn})
+
+
+def _validate_table(con: duckdb.DuckDBPyConnection, t: C.Table, batch_id: str) -> None:
+    """Quarantine the rows of raw_<t> that break a rule; type the rest into stg_<t>."""
+    _flag_bad_ids(con, t)
+    for check in [bad_encoding_query(t), *table_checks(t)]:
+        # Each check sees only rows not yet quarantined, so a row carries its first failure.
+        con.execute(
+            f"""
+            insert into quarantine
+            select $batch, '{t.cn}', r._file, r._line, r._month, r._row_id, q.reason_code, q.message, to_json(r)
+            from raw_{t.en} r join ({check}) as q(_row_id, reason_code, message) using (_row_id)
+            where r._row_id not in (select row_id from quarantine where table_name = '{t.cn}')
+            """,
+            {"batch": batch_id},
+        )
+    target = f"stg_{t.en}_version" if t.mode == "register" else f"stg_{t.en}"
+    con.execute(
+        f"""
+        create table {target} as
+        select {typed_select(t)}
+        from raw_{t.en} r
+        where r._row_id not in (select row_id from quarantine where table_name = '{t.cn}')
+        """
+    )
+    if t.mode == "register":  # the latest version of each key is the current record
+        key = ", ".join(t.key)
+        con.execute(
+            f"""
+            create table stg_{t.en} as
+            select * exclude (_rn) from (
+                select *, row_number() over (partition by {key} order by month desc, _row_id desc) as _rn
+                from stg_{t.en}_version
+            ) where _rn = 1 order by {key}
+            """
+        )
+
+
+def _run_sql_file(con: duckdb.DuckDBPyConnection, path: Path) -> None:
+    """Each statement of a build file, split by DuckDB's own parser (strings and comments may hold ';')."""
+    for stmt in con.extract_statements(path.read_text(encoding="utf-8")):
+        con.execute(stmt)
+
+
+def ingest(
+    src: Path,
+    db: Path,
+    *,
+    dry_run: bool = False,
+    report_path: Path | None = None,
+    ref_dir: Path = REFERENCE_DIR,
+    progress: Progress | None = None,
+    lock_wait: float = 0.0,
+    memory_mb: int | None = None,
+) -> IngestReport:
+    """Build a new warehouse from the exports in `src` and swap it in over `db`.
+
+    Returns the report; on a contract error the report has ok=False and `db` is untouched. Unless it is a dry
+    run, it holds the warehouse's lock from reading to the swap: when another ingest holds it for longer than
+    `lock_wait` seconds, nothing is read and the report's error has code 'locked'. With `memory_mb`, DuckDB
+    keeps to half of it (`memory_limit`, spilling to disk beyond); running out of memory anyway (the process's
+    RLIMIT_AS, see `python -m fupin ingest --memory-mb`) is reported with code 'out_of_memory', nothing changed.
+    """
+    kw = {"report_path": report_path, "ref_dir": ref_dir, "progress": progress, "memory_mb": memory_mb}
+    if dry_run:
+        return _ingest(src, db, dry_run=True, **kw)
+    try:
+        with warehouse_lock(db, wait=lock_wait, on_wait=lambda holder: _waiting(db, holder)):
+            return _ingest(src, db, dry_run=False, **kw)
+    except LockBusy as exc:
+        report = IngestReport(ok=False, source=str(src), db=str(db), dry_run=False)
+        report.started_at = dt.datetime.now().astimezone().isoformat(timespec="seconds")
+        holder = f" ({exc.holder})" if exc.holder else ""
+        report.error = {
+            "code": "locked",
+            "file": None,
+            "message": f"another ingest into {db} is running{holder}; nothing changed — try again later",
+            "message_cn": f"另一个导入正在写入数据仓库{exc.holder_cn}，未做任何改动，请稍后再试",
+        }
+        if report_path:
+            report_path.write_text(report.to_json(), encoding="utf-8")
+        return report
+
+
+def _waiting(db: Path, holder: str) -> None:
+    print(f"waiting for the ingest lock on {db} ({holder or 'held by another process'})", file=sys.stderr)
+
+
+def _ingest(
+    src: Path,
+    db: Path,
+    *,
+    dry_run: bool,
+    report_path: Path | None,
+    ref_dir: Path,
+    progress: Progress | None,
+    memory_mb: int | None,
+) -> IngestReport:
+    t0 = time.perf_counter()
+    step = t0
+    report = IngestReport(ok=False, source=str(src), db=str(db), dry_run=dry_run)
+    report.started_at = dt.datetime.now().astimezone().isoformat(timespec="seconds")
+    note = progress or (lambda _f, _m: None)
+    db.parent.mkdir(parents=True, exist_ok=True)
+    tmp = db.parent / f".{db.name}.building-{os.getpid()}"
+
+    def mark(name: str) -> None:
+        nonlocal step
+        now = time.perf_counter()
+        report.step_seconds[name] = round(now - step, 2)
+        step = now
+
+    con: duckdb.DuckDBPyConnection | None = None
+    try:
+        files, manifest = discover(src)
+        if not files:
+            raise C.ContractError(str(src), "no export files found", cn="文件夹中没有任何导出文件")
+        report.months = sorted({m for m, _, _ in files})
+        for stale in db.parent.glob(f".{db.name}.building-*"):
+            if not _alive(stale.name.rsplit("-", 1)[-1].split(".")[0]):  # left by a killed run
+                shutil.rmtree(stale) if stale.is_dir() else stale.unlink(missing_ok=True)  # a spill folder too
+        con = duckdb.connect(str(tmp))
+        if memory_mb:
+            con.execute(f"set memory_limit = '{max(memory_mb // 2, 128)}MB'")
+        con.execute("set preserve_insertion_order = true")
+        con.execute("set enable_progress_bar = false")
+        _load_reference(con, ref_dir)
+        for t in C.TABLES:
+            _create_raw(con, t)
+        con.execute(f"create temp table {BAD_ENCODING_TABLE} (table_name varchar, _row_id bigint)")
+        con.execute(
+            """create table quarantine (batch_id varchar, table_name varchar, file varchar, line bigint,
+               month varchar, row_id bigint, reason_code varchar, message varchar, record json)"""
+        )
+        digest = hashlib.sha256()
+        row_id = 0
+        base = src.parent if MONTH_DIR.match(src.name) else src
+        # Read the next file (pyarrow, GIL released) while DuckDB inserts the current one.
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            pending = pool.submit(_read_one, files[0][1], files[0][2])
+            for i, (month, path, table) in enumerate(files):
+                note(0.6 * i / len(files), f"读取 {month}/{path.name}")
+                ef, sha = pending.result()
+                if i + 1 < len(files):
+                    pending = pool.submit(_read_one, files[i + 1][1], files[i + 1][2])
+                rel = str(path.relative_to(base))
+                digest.update(f"{rel}:{sha}\n".encode())
+                report.files.append(
+                    FileReport(rel, table.cn, month, ef.format, ef.encoding, ef.header_line, sha,
+                               rows_read=ef.data.num_rows, unknown_columns=ef.unknown_columns)
+                )
+                _insert_raw(con, ef, month, rel, row_id)
+                row_id += ef.data.num_rows
+        for fname in C.REFERENCE_FILES:  # reference data shapes the warehouse too (lists, thresholds)
+            digest.update(f"reference/{fname}:{_sha256(ref_dir / fname)}\n".encode())
+        report.batch_id = digest.hexdigest()[:16]
+        report.synthetic = provenance.is_synthetic(manifest, {f.file: f.sha256 for f in report.files})
+        mark("read")
+        for i, t in enumerate(C.TABLES):
+            note(0.6 + 0.25 * i / len(C.TABLES), f"校验 {t.cn}")
+            _validate_table(con, t, report.batch_id)
+        mark("validate")
+        note(0.87, "生成汇总表")
+        for build_step in BUILD_STEPS:
+            _run_sql_file(con, SQL_DIR / f"{build_step}.sql")
+        mark("summaries")
+        _count(con, report)
+        _record_batch(con, report, manifest)
+        con.execute("checkpoint")
+        con.close()
+        mark("finish")
+        if dry_run:
+            tmp.unlink(missing_ok=True)
+        else:
+            fd = os.open(tmp, os.O_RDONLY)
+            os.fsync(fd)
+            os.close(fd)
+            os.replace(tmp, db)  # the atomic swap
+        report.ok = True
+        note(1.0, "完成")
+    except C.ContractError as exc:
+        report.error = {"code": "contract", "file": exc.file, "column": exc.column, "line": exc.extra.get("line"), "message": str(exc),
+                        "message_cn": exc.cn or str(exc)}
+    except Exception as exc:
+        if not (isinstance(exc, MemoryError | duckdb.OutOfMemoryException) or looks_out_of_memory(str(exc))):
+            raise
+        report.error = {
+            "code": "out_of_memory",
+            "file": None,
+            "message": f"out of memory{f' (limit {memory_mb} MB)' if memory_mb else ''}: {type(exc).__name__}: "
+            f"{exc}; nothing changed",
+            "message_cn": out_of_memory_cn(memory_mb),
+        }
+    finally:
+        if con is not None:
+            con.close()  # idempotent; frees DuckDB's memory before the report is written
+        for leftover in (tmp, Path(f"{tmp}.wal")):
+            if leftover.exists():
+                leftover.unlink()
+    report.seconds = round(time.perf_counter() - t0, 2)
+    if report_path:
+        report_path.write_text(report.to_json(), encoding="utf-8")
+    return report
+
+
+def _count(con: duckdb.DuckDBPyConnection, report: IngestReport) -> None:
+    q = con.execute("select file, reason_code, count(*) from quarantine group by all order by all").fetchall()
+    by_file: dict[str, dict[str, int]] = {}
+    for f, reason, n in q:
+        by_file.setdefault(f, {})[reason] = n
+        report.quarantined_by_reason[reason] = report.quarantined_by_reason.get(reason, 0) + n
+    for fr in report.files:
+        fr.quarantined_by_reason = by_file.get(fr.file, {})
+        fr.rows_quarantined = sum(fr.quarantined_by_reason.values())
+        fr.rows_loaded = fr.rows_read - fr.rows_quarantined
+
+
+def _record_batch(con: duckdb.DuckDBPyConnection, report: IngestReport, manifest: dict) -> None:
+    con.execute(
+        """create table ingest_batch as select $batch_id as batch_id, $source as source,
+           cast($started as timestamptz) as started_at, $synthetic as synthetic, $months as months,
+           $n_files as n_files, $read as rows_read, $loaded as rows_loaded, $quarantined as rows_quarantined,
+           $manifest as manifest""",
+        {
+            "batch_id": report.batch_id, "source": report.source, "started": report.started_at,
+            "synthetic": report.synthetic, "months": report.months, "n_files": len(report.files),
+            "read": report.rows_read, "loaded": report.rows_loaded, "quarantined": report.rows_quarantined,
+            "manifest": json.dumps(manifest, ensure_ascii=False),
+        },
+    )
+    con.execute(
+        """create table ingest_file (batch_id varchar, file varchar, table_name varchar, month varchar,
+           format varchar, encoding varchar, header_line integer, sha256 varchar, rows_read bigint,
+           rows_loaded bigint, rows_quarantined bigint)"""
+    )
+    con.executemany(
+        "insert into ingest_file values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [
+            (report.batch_id, f.file, f.table, f.month, f.format, f.encoding, f.header_line, f.sha256,
+             f.rows_read, f.rows_loaded, f.rows_quarantined)
+            for f in report.files
+        ],
+    )
+
+
+__all__ = ["DATE_EXPR", "FileReport", "IngestReport", "discover", "ingest"]

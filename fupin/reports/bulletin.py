@@ -1,0 +1,345 @@
+"""月核查 (monthly check) workbook and 季通报 (quarterly bulletin): XLSX plus a printable A4 HTML page
+with charts rendered to PNG by matplotlib — no browser, no internet. Scope applies through the Viewer."""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import html
+import io
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from fupin.access.scope import Viewer, scope_prefix
+from fupin.core.labels import fmt_money_wan, month_label
+from fupin.reports.exports import excel_writer
+from fupin.warehouse import queries
+
+MONTH_KINDS: dict[str, str] = {
+    "red_new": "红色预警新增",
+    "red_cleared": "红色预警消除",
+    "monitor_in": "新纳入监测户",
+    "monitor_out": "退出监测户",
+    "edge_in": "新纳入边缘户",
+    "edge_out": "退出边缘户",
+    "projects_started": "本月开工项目",
+    "payments": "本月资金支付",
+    "unvisited": "边缘户未走访",
+    "stuck": "销号滞留",
+}
+MONTH_COLUMNS: dict[str, str] = {
+    "county_name": "县（市、区）",
+    "city_name": "市",
+    "red_flag_new": "预警新增",
+    "red_flag_cleared": "预警消除",
+    "red_flag_households": "红色预警户",
+    "monitor_in": "新纳入监测户",
+    "monitor_out": "退出监测户",
+    "edge_in": "新纳入边缘户",
+    "edge_out": "退出边缘户",
+    "remaining_poor_persons": "剩余贫困人口",
+    "remaining_poor_change": "剩余贫困人口变化",
+    "projects_started_in_month": "本月开工项目",
+    "paid_in_month": "本月支付（万元）",
+    "edge_unvisited": "边缘户未走访",
+    "clearance_stuck": "销号滞留",
+}
+
+
+def _area(viewer: Viewer, area_prefix: str | None) -> str:
+    return area_prefix or scope_prefix(viewer)
+
+
+def month_check(
+    con: duckdb.DuckDBPyConnection, viewer: Viewer, month: str, area_prefix: str | None = None
+) -> pd.DataFrame:
+    """Per county: what changed in `month` ('YYYY-MM')."""
+    return queries.run(
+        con, "month_check_by_county", viewer, month=f"{month}-01", area_prefix=_area(viewer, area_prefix)
+    )
+
+
+def month_records(
+    con: duckdb.DuckDBPyConnection, viewer: Viewer, month: str, kind: str, area_prefix: str | None = None
+) -> pd.DataFrame:
+    return queries.run(
+        con, "month_check_records", viewer, month=f"{month}-01", area_prefix=_area(viewer, area_prefix), kind=kind
+    )
+
+
+def month_workbook(con: duckdb.DuckDBPyConnection, viewer: Viewer, month: str, area_prefix: str | None = None) -> bytes:
+    """The 月核查 workbook: 汇总 (per county) and one sheet of records per kind of change."""
+    buf = io.BytesIO()
+    summary = month_check(con, viewer, month, area_prefix)
+    with excel_writer(buf) as xw:
+        table = summary.drop(columns="county_code").rename(columns=MONTH_COLUMNS)
+        table.to_excel(xw, sheet_name="汇总", index=False, startrow=2)
+        xw.sheets["汇总"].write_string(0, 0, f"月核查 · {month_label(month)}（户以户编号标识，不含姓名和证件号码）")
+        for kind, label in MONTH_KINDS.items():
+            recs = month_records(con, viewer, month, kind, area_prefix)
+            recs.drop(columns=["kind", "county_code"]).rename(
+                columns={"county_name": "县（市、区）", "record_id": "编号", "detail": "说明"}
+            ).to_excel(xw, sheet_name=label, index=False)
+    return buf.getvalue()
+
+
+# ---------------------------------------------------------------------------------- quarterly bulletin
+
+
+def quarter_months(quarter: str) -> tuple[str, str]:
+    """'2020Q1' → ('2020-01', '2020-03')."""
+    year, q = int(quarter[:4]), int(quarter[-1])
+    if quarter[4:5].upper() != "Q" or not 1 <= q <= 4:
+        raise ValueError(f"quarter must look like 2020Q1, not {quarter!r}")
+    return f"{year}-{3 * q - 2:02d}", f"{year}-{3 * q:02d}"
+
+
+def county_measures(df: pd.DataFrame) -> pd.DataFrame:
+    """The bulletin's measures per county from quarter_county_measures."""
+
+    def ratio(a: pd.Series, b: pd.Series) -> pd.Series:
+        b = b.astype(float)
+        return a.astype(float) / b.where(b > 0)
+
+    out = df[["county_code", "county_name", "city_name"]].copy()
+    out["poor_reduction"] = ratio(df["poor_start"] - df["poor_end"], df["poor_start"])
+    out["project_start_rate"] = ratio(df["projects_started"], df["projects"])
+    out["workshop_restart_rate"] = ratio(df["workshops_restarted"], df["workshops"])
+    out["migrant_vs_last_year"] = ratio(df["migrant_workers"], df["migrant_workers_last_year"])
+    out["disbursement_vs_schedule"] = ratio(df["special_paid"], df["special_allocated"]) - df["required_share"].astype(
+        float
+    )
+    out["visit_rate"] = ratio(df["edge_visited"], df["edge_households"])
+    out["clearance_stuck"] = df["clearance_stuck"].astype(float)
+    return out
+
+
+def area_values(df: pd.DataFrame) -> dict[str, float | None]:
+    """The same measures for all counties together (sums over the area)."""
+    total = df.select_dtypes("number").sum()
+
+    def r(a: str, b: str) -> float | None:
+        return float(total[a]) / float(total[b]) if float(total[b]) else None
+
+    paid = r("special_paid", "special_allocated")
+    req = df["required_share"].dropna()
+    return {
+        "poor_reduction": (float(total["poor_start"] - total["poor_end"]) / float(total["poor_start"]))
+        if total["poor_start"]
+        else None,
+        "project_start_rate": r("projects_started", "projects"),
+        "workshop_restart_rate": r("workshops_restarted", "workshops"),
+        "migrant_vs_last_year": r("migrant_workers", "migrant_workers_last_year"),
+        "disbursement_vs_schedule": None if paid is None or req.empty else paid - float(req.iloc[0]),
+        "visit_rate": r("edge_visited", "edge_households"),
+        "clearance_stuck": float(total["clearance_stuck"]),
+    }
+
+
+def flag_slow(measures: pd.DataFrame, rules: pd.DataFrame, area: dict[str, float | None]) -> pd.DataFrame:
+    """Add `slow_reasons`: for each county the rules it breaks, each stated with the numbers."""
+    reasons: list[list[str]] = [[] for _ in range(len(measures))]
+    for rule in rules.itertuples():
+        values = measures[rule.measure]
+        for i, v in enumerate(values):
+            if pd.isna(v):
+                continue
+            if (
+                rule.rule == "gap_below_area"
+                and area.get(rule.measure) is not None
+                and v < area[rule.measure] - rule.threshold
+            ):
+                reasons[i].append(
+                    f"{rule.label} {v:.1%}，低于整体 {area[rule.measure]:.1%} 超过{rule.threshold:.0%}个百分点"
+                )
+            elif rule.rule == "below" and v < rule.threshold:
+                shown = f"{v:+.1%}" if rule.measure == "disbursement_vs_schedule" else f"{v:.1%}"
+                reasons[i].append(f"{rule.label} {shown}（要求不低于 {rule.threshold:.0%}）")
+            elif rule.rule == "above" and v > rule.threshold:
+                reasons[i].append(f"{rule.label} {v:.0f}户（超过 {rule.threshold:.0f}户）")
+    out = measures.copy()
+    out["slow_reasons"] = ["；".join(r) for r in reasons]
+    return out
+
+
+@dataclass(frozen=True)
+class Bulletin:
+    quarter: str
+    area_name: str
+    province: dict[str, float | None]
+    counties: pd.DataFrame  # measures + slow_reasons
+    rules: pd.DataFrame
+    totals: pd.Series  # summed raw figures at the quarter's end
+
+
+def build_bulletin(
+    con: duckdb.DuckDBPyConnection,
+    viewer: Viewer,
+    quarter: str,
+    *,
+    area_prefix: str | None = None,
+    area_name: str = "全省",
+) -> Bulletin:
+    start, end = quarter_months(quarter)
+    raw = queries.run(
+        con,
+        "quarter_county_measures",
+        viewer,
+        start_month=f"{start}-01",
+        end_month=f"{end}-01",
+        area_prefix=_area(viewer, area_prefix),
+    )
+    if raw.empty:
+        raise ValueError(f"no data for {quarter}")
+    rules = queries.run(con, "bulletin_rules", viewer)
+    area = area_values(raw)
+    counties = flag_slow(county_measures(raw), rules, area)
+    return Bulletin(quarter, area_name, area, counties, rules, raw.select_dtypes("number").sum())
+
+
+LABELS = {
+    "poor_reduction": "剩余贫困人口本季减少",
+    "project_start_rate": "项目开工率",
+    "workshop_restart_rate": "车间复工率",
+    "migrant_vs_last_year": "外出务工为上年同期",
+    "disbursement_vs_schedule": "支付率超出进度要求",
+    "visit_rate": "边缘户走访覆盖率",
+    "clearance_stuck": "销号滞留户",
+}
+
+
+def bulletin_workbook(b: Bulletin) -> bytes:
+    buf = io.BytesIO()
+    with excel_writer(buf) as xw:
+        summary = pd.DataFrame({"指标": [LABELS[k] for k in b.province], "数值": list(b.province.values())})
+        summary.to_excel(xw, sheet_name="全省概况", index=False, startrow=2)
+        xw.sheets["全省概况"].write_string(0, 0, f"季通报 · {b.quarter} · {b.area_name}")
+        ranking = b.counties.rename(
+            columns={"county_name": "县（市、区）", "city_name": "市", "slow_reasons": "进度迟缓原因", **LABELS}
+        )
+        ranking.drop(columns="county_code").to_excel(xw, sheet_name="县区排名", index=False)
+        slow = ranking[ranking["进度迟缓原因"] != ""][["县（市、区）", "市", "进度迟缓原因"]]
+        slow.to_excel(xw, sheet_name="进度迟缓县", index=False)
+        b.rules.rename(
+            columns={"measure": "指标", "label": "名称", "rule": "规则", "threshold": "阈值", "description": "说明"}
+        ).to_excel(xw, sheet_name="排名规则", index=False)
+    return buf.getvalue()
+
+
+def _png(fig: object) -> str:
+    import matplotlib.pyplot as plt
+
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=130, bbox_inches="tight")  # type: ignore[attr-defined]
+    plt.close(fig)  # type: ignore[arg-type]
+    return base64.b64encode(buf.getvalue()).decode()
+
+
+def _setup_fonts() -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from matplotlib import font_manager, rcParams
+
+    wanted = ["Noto Sans CJK SC", "Noto Sans CJK JP", "Source Han Sans SC", "WenQuanYi Zen Hei", "Microsoft YaHei"]
+    have = {f.name for f in font_manager.fontManager.ttflist}
+    rcParams["font.sans-serif"] = [f for f in wanted if f in have] + ["DejaVu Sans"]
+    rcParams["axes.unicode_minus"] = False
+
+
+def map_png(b: Bulletin) -> str:
+    """The county map of slow counties (red) against the others, base64 PNG, drawn with geopandas."""
+    import geopandas as gpd
+    import matplotlib.pyplot as plt
+
+    from fupin.core.geo import GEOJSON_PATH
+
+    _setup_fonts()
+    gdf = gpd.read_file(GEOJSON_PATH)
+    slow = set(b.counties.loc[b.counties["slow_reasons"] != "", "county_code"])
+    inside = set(b.counties["county_code"])
+    gdf["color"] = ["#c62828" if c in slow else ("#f3d9d9" if c in inside else "#eeeeee") for c in gdf["code"]]
+    fig, ax = plt.subplots(figsize=(6.2, 7.2))
+    gdf.plot(ax=ax, color=gdf["color"], edgecolor="white", linewidth=0.5)
+    ax.set_axis_off()
+    ax.set_title(f"{b.quarter} 进度迟缓的县（红色，{len(slow)}个）", fontsize=12)
+    return _png(fig)
+
+
+def bars_png(b: Bulletin) -> str:
+    """How many counties each rule names, base64 PNG."""
+    import matplotlib.pyplot as plt
+
+    _setup_fonts()
+    counts = [int(b.counties["slow_reasons"].str.contains(label, regex=False).sum()) for label in b.rules["label"]]
+    fig, ax = plt.subplots(figsize=(6.2, 3.2))
+    ax.barh(list(b.rules["label"])[::-1], counts[::-1], color="#c62828")
+    ax.set_xlabel("被点名的县（个）")
+    for i, v in enumerate(counts[::-1]):
+        ax.text(v, i, f" {v}", va="center", fontsize=9)
+    ax.spines[["top", "right"]].set_visible(False)
+    return _png(fig)
+
+
+def bulletin_html(b: Bulletin, *, synthetic: bool) -> str:
+    """A self-contained page that prints cleanly to A4 (charts embedded as PNG)."""
+    e = html.escape
+    pct = {"clearance_stuck": "{:.0f}"}
+    prov_rows = "".join(
+        f"<tr><td>{e(LABELS[k])}</td><td>{'—' if v is None else (pct.get(k, '{:.1%}').format(v))}</td></tr>"
+        for k, v in b.province.items()
+    )
+    slow = b.counties[b.counties["slow_reasons"] != ""]
+    slow_rows = "".join(
+        f"<tr><td>{e(r.city_name)}</td><td>{e(r.county_name)}</td><td>{e(r.slow_reasons)}</td></tr>"
+        for r in slow.itertuples()
+    )
+    rule_rows = "".join(f"<tr><td>{e(r.label)}</td><td>{e(r.description)}</td></tr>" for r in b.rules.itertuples())
+    demo = "（演示数据，非真实数字）" if synthetic else ""
+    t = b.totals
+    allocated, paid = e(fmt_money_wan(float(t["special_allocated"]))), e(fmt_money_wan(float(t["special_paid"])))
+    return f"""<!doctype html>
+<html lang="zh-CN"><head><meta charset="utf-8"><title>季通报 {e(b.quarter)}</title>
+<style>
+@page {{ size: A4; margin: 16mm 14mm; }}
+body {{ font-family: "Noto Sans CJK SC", "Source Han Sans SC", "Microsoft YaHei", sans-serif;
+        color: #111; font-size: 11pt; }}
+h1 {{ font-size: 18pt; margin: 0 0 4mm; }} h2 {{ font-size: 13pt; margin: 6mm 0 2mm; border-bottom: 1px solid #999; }}
+table {{ border-collapse: collapse; width: 100%; }}
+td, th {{ border: 1px solid #bbb; padding: 1.2mm 2mm; text-align: left; }}
+th {{ background: #f2f2f2; }} img {{ max-width: 100%; }} .fig {{ page-break-inside: avoid; text-align: center; }}
+.note {{ color: #555; font-size: 9pt; }} tr {{ page-break-inside: avoid; }}
+</style></head><body>
+<h1>脱贫攻坚季通报 · {e(b.quarter)} · {e(b.area_name)}{demo}</h1>
+<p class="note">依据皖扶组〔2020〕5号“月核查季通报”制度；数据截至{e(month_label(quarter_months(b.quarter)[1]))}月底；
+生成于 {dt.date.today().isoformat()}。剩余贫困人口季末 {int(t["poor_end"]):,} 人（季初 {int(t["poor_start"]):,} 人）；
+财政专项扶贫资金已下达 {allocated}、已支付 {paid}。</p>
+<h2>一、总体情况</h2><table><tr><th>指标</th><th>数值</th></tr>{prov_rows}</table>
+<h2>二、进度迟缓的县（{len(slow)}个）</h2>
+<div class="fig"><img alt="进度迟缓县地图" src="data:image/png;base64,{map_png(b)}"></div>
+<div class="fig"><img alt="各指标点名县数" src="data:image/png;base64,{bars_png(b)}"></div>
+<table><tr><th>市</th><th>县（市、区）</th><th>原因</th></tr>{slow_rows}</table>
+<h2>三、排名规则</h2><p class="note">规则来自 data/reference/bulletin_rules.csv；县区完整排名见同名 XLSX。</p>
+<table><tr><th>指标</th><th>何为进度迟缓</th></tr>{rule_rows}</table>
+</body></html>"""
+
+
+def write_bulletin(
+    con: duckdb.DuckDBPyConnection,
+    viewer: Viewer,
+    quarter: str,
+    out: Path,
+    *,
+    synthetic: bool,
+    area_prefix: str | None = None,
+    area_name: str = "全省",
+) -> tuple[Path, Path]:
+    b = build_bulletin(con, viewer, quarter, area_prefix=area_prefix, area_name=area_name)
+    out.mkdir(parents=True, exist_ok=True)
+    xlsx, page = out / f"季通报_{quarter}.xlsx", out / f"季通报_{quarter}.html"
+    xlsx.write_bytes(bulletin_workbook(b))
+    page.write_text(bulletin_html(b, synthetic=synthetic), encoding="utf-8")
+    return xlsx, page

