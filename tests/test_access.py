@@ -24,8 +24,8 @@ from fupin.data.ingest import ingest
 from fupin.reports import bulletin as reports
 from fupin.warehouse import queries
 from fupin.warehouse.connection import open_read_only
-from tests.conftest import SEED, app_test
-from tests.test_queries import PARAMS
+from tests.conftest import ROOT, SEED, app_test
+from tests.support.params import PARAMS
 
 OWN = "341221"  # 临泉县, the demo county account `linquan`
 OTHER = "341225"  # 阜南县: same city, has households in the tiny data
@@ -312,3 +312,17 @@ def test_audit_log_page_filters(tiny_db: Path, tmp_path: Path, monkeypatch: pyte
     at.text_input(key="au_household").input("3412210010010002").run()
     assert [m.value for m in at.metric if m.label == "符合条件的记录"] == ["1"]
     assert list(at.dataframe[0].value["户编号"]) == ["3412210010010002"]
+
+
+@pytest.mark.parametrize("page", sorted(p.name for p in (ROOT / "app_pages").glob("*.py")))
+def test_a_page_run_without_the_router_shows_no_data(page: str, tiny_db: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Defence in depth: a page file run directly (no app.py, no sign-in check, no sidebar) stops at the guard,
+    even in a session that holds a valid sign-in token."""
+
+    monkeypatch.setenv("FUPIN_DB", str(tiny_db))
+    at = AppTest.from_file(str(ROOT / "app_pages" / page), default_timeout=60)
+    at.session_state["auth_token"] = app_test("admin").session_state["auth_token"]
+    at.run()
+    assert not at.exception, [e.message for e in at.exception]
+    assert [e.value for e in at.error] == ["请先登录。"]
+    assert not at.metric and not at.dataframe and not at.get("plotly_chart") and not at.markdown

@@ -10,7 +10,7 @@ import pytest
 
 from fupin.data import contract as C
 from fupin.data.ingest import ingest
-from tests.test_rules import household, member, write
+from tests.support.builders import household, member, write
 
 M = "2020-03"
 

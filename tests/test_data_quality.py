@@ -1,9 +1,12 @@
 """dbt-style data tests on the ingested tiny warehouse."""
 
+from pathlib import Path
+
 import duckdb
 import pytest
 
 from fupin.data import contract as C
+from fupin.data.ingest import ingest
 
 STG = [(f"stg_{t.en}", t.key if t.mode in ("register", "transactions") else (*t.key, "month")) for t in C.TABLES]
 
@@ -39,6 +42,11 @@ def test_payments_within_allocations_except_quarantined(con: duckdb.DuckDBPyConn
            where p.paid > a.amount"""
     ).fetchone()[0]
     assert over == 0
+    exceeding, raw_over = _over_payments(con)
+    assert exceeding >= raw_over  # every over-paid allocation in the raw rows has its rows quarantined
+
+
+def _over_payments(con: duckdb.DuckDBPyConnection) -> tuple[int, int]:
     exceeding = con.execute(
         "select count(*) from quarantine where reason_code = 'payment_exceeds_allocation'"
     ).fetchone()[0]
@@ -47,7 +55,16 @@ def test_payments_within_allocations_except_quarantined(con: duckdb.DuckDBPyConn
              select trim("下达编号") as id, sum(cast("支付金额" as decimal(18,2))) as paid from raw_payment group by 1
            ) r join stg_allocation a on a.allocation_id = r.id where r.paid > a.amount"""
     ).fetchone()[0]
-    assert (exceeding > 0) == (raw_over > 0)
+    return exceeding, raw_over
+
+
+def test_over_payment_check_finds_a_real_over_payment(tmp_path: Path) -> None:
+    """The check above must be able to fail: on the hand-made over-payment it finds and quarantines it."""
+    db = tmp_path / "w.duckdb"
+    assert ingest(Path(__file__).parent / "fixtures" / "bad" / "payment_exceeds_allocation", db).ok
+    con = duckdb.connect(str(db), read_only=True)
+    exceeding, raw_over = _over_payments(con)
+    assert raw_over == 1 and exceeding >= 1
 
 
 def test_summary_has_every_county_every_month(con: duckdb.DuckDBPyConnection) -> None:

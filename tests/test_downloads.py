@@ -232,6 +232,6 @@ def test_tables_offer_no_csv_download() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
     assert out.stdout.split() == ["True", "True"]  # read from the project's .streamlit/config.toml
-    from fupin import ui
+    from fupin.ui import render as ui
 
     assert "Download as CSV" not in ui.NORMAL_CSS + ui.PRESENT_CSS  # no longer a control merely hidden

@@ -17,7 +17,7 @@ from fupin.data import contract as C
 from fupin.data.ingest import ingest
 from fupin.data.provenance import sign_folder
 from tests.conftest import app_test
-from tests.test_rules import household, member, record, write
+from tests.support.builders import household, member, record, write
 
 ROOT = Path(__file__).parent.parent
 ARTIFACTS = ROOT / "test-artifacts" / "screenshots"

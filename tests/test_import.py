@@ -277,7 +277,7 @@ def test_every_uploaded_file_reaches_the_report_unchanged(site: tuple[Path, Path
 
 
 def test_commit_waits_for_the_lock_and_then_sees_the_change(site: tuple[Path, Path, list[Upload]]) -> None:
-    from tests.test_ingest import slow_ingest, wait_until_building
+    from tests.support.processes import slow_ingest, wait_until_building
 
     store, db, uploads = site
     staged = importer.stage(uploads, MONTH, store, importer.staging_root(db), db=db)

@@ -7,45 +7,12 @@ import pytest
 
 from fupin.access.scope import Viewer
 from fupin.warehouse import queries
+from tests.support.params import PARAMS
 
 HOUSEHOLD_TABLES = re.compile(
     r"\b(summary_\w+|household_month|monitor_month|warning_\w+|clearance_month|visit_sla_month|dq_\w+"
     r"|red_flag_filtered|stg_(household|member|monitoring|visit|measure)\w*)\b"
 )
-PARAMS = {
-    "month": "2020-03-01",
-    "area_prefix": "34",
-    "county": "341221",
-    "red_only": False,
-    "categories": [],
-    "rule": "",
-    "stage": "",
-    "income_min": 0.0,
-    "income_max": 1e12,
-    "guarantee": "",
-    "only_new": False,
-    "open_over": 0,
-    "sort": "score",
-    "limit": 50,
-    "offset": 0,
-    "group_by": "type",
-    "line": 5000.0,
-    "t02": 0.3,
-    "t08": 6000.0,
-    "t09": 0.2,
-    "min_score": 3,
-    "counties": [],
-    "migrant_cut": 0.3,
-    "migrant_months": 3,
-    "farm_loss": 0.1,
-    "w_poor": 0.5,
-    "w_epidemic": 0.3,
-    "w_deep": 0.1,
-    "w_supervised": 0.1,
-    "kind": "red_new",
-    "start_month": "2020-01-01",
-    "end_month": "2020-03-01",
-}
 
 
 @pytest.mark.parametrize("name", queries.names())
@@ -100,6 +67,15 @@ def test_values_are_bound_not_formatted(con: duckdb.DuckDBPyConnection) -> None:
         queries.run(con, "county_summary_month", Viewer.province())  # $month missing
     with pytest.raises(TypeError):
         queries.run(con, "county_summary_month", Viewer.province(), month="2020-03-01", scope="34')--")
+    # A hostile value reaches the SQL only as a bound value: it matches nothing and breaks nothing.
+    hostile = "341221' or '1'='1"
+    params = {**PARAMS, "area_prefix": hostile, "rule": "R01'; drop table stg_household; --"}
+    q = queries.load("red_flag_households")
+    rows = queries.run(
+        con, "red_flag_households", Viewer.province(), **{k: params[k] for k in q.params - {"scope_prefix"}}
+    )
+    assert len(rows) == 0
+    assert con.execute("select count(*) from stg_household").fetchone()[0] > 0  # still there
 
 
 def test_meeting_screen_never_gets_household_rows(con: duckdb.DuckDBPyConnection) -> None:

@@ -3,7 +3,6 @@ the red-flag lifecycle over months; the policy's class definitions recomputed.""
 
 from __future__ import annotations
 
-import csv
 import shutil
 from pathlib import Path
 
@@ -12,78 +11,8 @@ import pytest
 
 from fupin.core.reference import REFERENCE_DIR
 from fupin.data import contract as C
-from fupin.data.idcard import check_digit
 from fupin.data.ingest import ingest
-
-VILLAGE = "341221001001"
-
-
-def _pid(n: int) -> str:
-    body = f"34122119650101{n:03d}"
-    return body + check_digit(body)
-
-
-def household(n: int, **over: str) -> dict[str, str]:
-    row = {c.cn: "" for c in C.HOUSEHOLD.columns} | {
-        "行政区划代码": VILLAGE,
-        "户编号": f"{VILLAGE}{n:04d}",
-        "户主姓名": "王某",
-        "户主证件号码": _pid(n),
-        "家庭人口数": "1",
-        "贫困户属性": "一般贫困户",
-        "户类别": "脱贫监测户",
-        "脱贫年度": "2018",
-        "年人均纯收入": "4500",
-        "工资性收入": "3000",
-        "生产经营性收入": "1000",
-        "财产性收入": "0",
-        "转移性收入": "500",
-        "吃穿不愁": "是",
-        "义务教育有保障": "是",
-        "基本医疗有保障": "是",
-        "住房安全有保障": "是",
-        "饮水安全有保障": "是",
-        "疫情影响": "无",
-    }
-    return row | over
-
-
-def member(n: int) -> dict[str, str]:
-    return {
-        "户编号": f"{VILLAGE}{n:04d}",
-        "证件号码": _pid(n),
-        "姓名": "王某",
-        "与户主关系": "户主",
-        "性别": "男",
-        "出生日期": "1965-01-01",
-        "劳动能力": "普通劳动力",
-        "健康状况": "健康",
-        "在校生状况": "非在校生",
-        "务工状态": "未务工",
-        "务工地点": "",
-    }
-
-
-def record(n: int, month: str, *, est: int, last: int = 8000, points: str = "", category: str = "脱贫监测户") -> dict:
-    return {c.cn: "" for c in C.MONITORING.columns} | {
-        "户编号": f"{VILLAGE}{n:04d}",
-        "监测年月": month,
-        "户类别": category,
-        "预估年人均纯收入": str(est),
-        "上年人均纯收入": str(last),
-        "风险点": points,
-        "红色标注": "否",
-        "销号阶段": "未启动",
-    }
-
-
-def write(folder: Path, table: C.Table, rows: list[dict]) -> None:
-    folder.mkdir(parents=True, exist_ok=True)
-    with (folder / f"{table.cn}.csv").open("w", encoding="utf-8", newline="") as fh:
-        w = csv.DictWriter(fh, fieldnames=table.headers)
-        w.writeheader()
-        w.writerows(rows)
-
+from tests.support.builders import VILLAGE, household, member, record, write
 
 # (household number, household overrides, monitoring kwargs, rule that must fire or None, rule that must not)
 CASES = [

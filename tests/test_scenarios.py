@@ -16,7 +16,7 @@ from fupin.data.ingest import ingest
 from fupin.domain.scenario import ScenarioParams, baseline, from_query, to_query
 from fupin.warehouse import queries
 from tests.conftest import app_test
-from tests.test_rules import household, member, write
+from tests.support.builders import household, member, write
 
 ROOT = Path(__file__).parent.parent
 BASE = baseline(load_reference().warning_rules, load_reference().warning_settings)
