@@ -21,7 +21,7 @@ st.caption(
     + "金额单位万元；支付进度要求见 data/reference/disbursement_schedule.csv。"
 )
 
-by_month = sel.q("funds_by_month", area_prefix=area)
+by_month = sel.q("funds_by_month", month=sel.month_date, area_prefix=area)
 by_month = by_month[pd.to_datetime(by_month["month"]) <= pd.Timestamp(sel.month_date)]
 now = by_month.iloc[-1]
 counties = sel.q("county_funds_month", month=sel.month_date)

@@ -7,13 +7,13 @@ import pandas as pd
 import streamlit as st
 
 from fupin.core.labels import fmt_money_wan, month_label
-from fupin.domain.progress import LAG_GAP, MEASURES, area_rates, rank_counties
+from fupin.domain.progress import MEASURES, area_rates, rank_counties, rules_by_measure
 from fupin.ui import Selection, page_selection, plotly
 from fupin.views import figures
 
 sel: Selection = page_selection()
 area = sel.area_prefix
-totals = sel.q("scope_totals_by_month", area_prefix=area)
+totals = sel.q("scope_totals_by_month", month=sel.month_date, area_prefix=area)
 totals = totals[pd.to_datetime(totals["month"]) <= pd.Timestamp(sel.month_date)]
 last = totals.iloc[-1]
 counties = sel.q("county_metrics_month", month=sel.month_date)
@@ -163,12 +163,13 @@ with tab_m:
         )
 
 with tab_r:
-    ranked = rank_counties(in_area)
+    rules = rules_by_measure(sel.q("bulletin_rules"))
+    ranked = rank_counties(in_area, rules)
     overall = area_rates(in_area)
     st.caption(
         "排名以所选范围内的县为准；低于"
         + sel.area_name
-        + f"整体水平{LAG_GAP:.0%}个百分点以上的标为进度迟缓。整体："
+        + f"整体水平{rules['project_start_rate'][1]:.0%}个百分点以上的标为进度迟缓。整体："
         + "；".join(f"{MEASURES[k][0]} {v:.1%}" for k, v in overall.items() if v is not None)
     )
     only_lag = st.toggle("只看进度迟缓的县", key="sp_only_lag")
