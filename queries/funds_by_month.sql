@@ -1,9 +1,9 @@
 -- 财政专项扶贫资金 allocated and paid, cumulative at each month's end, with the required share of
 -- the disbursement schedule (data/reference/disbursement_schedule.csv).
--- Grain: one row per month.
--- Params: $scope_prefix (varchar, from the viewer), $area_prefix (varchar)
+-- Grain: one row per month up to $month.
+-- Params: $month (date, the as-of month), $scope_prefix (varchar, from the viewer), $area_prefix (varchar)
 with months as (
-    select distinct month from summary_county_month
+    select distinct month from summary_county_month where month <= $month
 ),
 totals as (
     select month, sum(special_allocated) as allocated, sum(special_paid) as paid

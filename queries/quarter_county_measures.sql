@@ -26,6 +26,7 @@ select
     coalesce(s.poor_start, e.remaining_poor_persons) as poor_start, e.remaining_poor_persons as poor_end,
     e.projects, e.projects_started, e.workshops, e.workshops_restarted,
     e.migrant_workers_reported as migrant_workers, e.migrant_workers_last_year,
+    e.public_posts_created, e.public_posts_filled,
     e.special_allocated, e.special_paid, sc.required_share,
     coalesce(ed.edge_households, 0) as edge_households, coalesce(ed.edge_visited, 0) as edge_visited,
     e.clearance_stuck, e.red_flag_households

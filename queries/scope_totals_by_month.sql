@@ -1,10 +1,13 @@
--- Headline totals per month for an area inside the viewer's scope (the overview's KPI tiles and trends).
--- Grain: one row per month.
--- Params: $scope_prefix (varchar, from the viewer), $area_prefix (varchar: '34', a city or county prefix)
+-- Headline totals per month for an area inside the viewer's scope, up to the as-of month (the overview's KPI
+-- tiles and trends, 春季攻势), with the restart and disbursement rates.
+-- Grain: one row per month up to $month.
+-- Params: $month (date, the as-of month), $scope_prefix (varchar, from the viewer),
+--   $area_prefix (varchar: '34', a city or county prefix)
 with counties as (
     select * from summary_county_month
     where starts_with(county_code, $scope_prefix)
       and starts_with(county_code, $area_prefix)
+      and month <= $month
 ),
 final as (
     select
@@ -36,5 +39,15 @@ final as (
     from counties
     group by month
 )
-select * from final
+select
+    *,
+    case when projects > 0 then projects_started / projects end as project_start_rate,
+    case when workshops > 0 then workshops_restarted / workshops end as workshop_restart_rate,
+    case when leading_enterprises > 0 then leading_enterprises_restarted / leading_enterprises end
+        as enterprise_restart_rate,
+    case when special_allocated > 0 then special_paid / special_allocated end as disbursement_rate,
+    case when migrant_workers_last_year > 0 then migrant_workers / migrant_workers_last_year end
+        as migrant_vs_last_year,
+    case when public_posts_created > 0 then public_posts_filled / public_posts_created end as public_post_fill_rate
+from final
 order by month

@@ -75,6 +75,8 @@ def test_hand_made_slow_county_is_named_with_its_reason() -> None:
             "workshops_restarted": [10, 10],
             "migrant_workers": [90, 90],
             "migrant_workers_last_year": [100, 100],
+            "public_posts_created": [10, 10],
+            "public_posts_filled": [10, 10],
             "special_allocated": [100.0, 100.0],
             "special_paid": [50.0, 50.0],
             "required_share": [0.2, 0.2],

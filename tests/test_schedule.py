@@ -47,7 +47,10 @@ def test_risk_orders_the_furthest_behind_first() -> None:
 def test_lagging_counties_are_marked() -> None:
     import pandas as pd
 
-    from fupin.domain.progress import area_rates, rank_counties
+    from fupin.core.reference import REFERENCE_DIR
+    from fupin.domain.progress import area_rates, rank_counties, rules_by_measure
+
+    rules = rules_by_measure(pd.read_csv(REFERENCE_DIR / "bulletin_rules.csv"))  # the 省定参数, as the pages read it
 
     df = pd.DataFrame(
         {
@@ -65,6 +68,8 @@ def test_lagging_counties_are_marked() -> None:
         }
     )
     assert area_rates(df)["project_start_rate"] == pytest.approx(0.75)
-    ranked = rank_counties(df).set_index("county_name")
+    ranked = rank_counties(df, rules).set_index("county_name")
     assert ranked.loc["丙县", "lagging"] == "项目开工率、外出务工为上年同期"  # 50 % < 75 % − 10 pp
     assert ranked.loc["乙县", "lagging"] == "" and ranked.loc["甲县", "project_start_rate_rank"] == 1
+    stricter = rules | {"project_start_rate": ("gap_below_area", 0.5)}  # the threshold comes from the rules
+    assert rank_counties(df, stricter).set_index("county_name").loc["丙县", "lagging"] == "外出务工为上年同期"

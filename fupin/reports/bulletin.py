@@ -15,6 +15,7 @@ import pandas as pd
 
 from fupin.access.scope import Viewer, scope_prefix
 from fupin.core.labels import fmt_money_wan, month_label
+from fupin.domain.progress import is_slow
 from fupin.reports.exports import excel_writer
 from fupin.warehouse import queries
 
@@ -109,6 +110,7 @@ def county_measures(df: pd.DataFrame) -> pd.DataFrame:
     out["project_start_rate"] = ratio(df["projects_started"], df["projects"])
     out["workshop_restart_rate"] = ratio(df["workshops_restarted"], df["workshops"])
     out["migrant_vs_last_year"] = ratio(df["migrant_workers"], df["migrant_workers_last_year"])
+    out["public_post_fill_rate"] = ratio(df["public_posts_filled"], df["public_posts_created"])
     out["disbursement_vs_schedule"] = ratio(df["special_paid"], df["special_allocated"]) - df["required_share"].astype(
         float
     )
@@ -133,6 +135,7 @@ def area_values(df: pd.DataFrame) -> dict[str, float | None]:
         "project_start_rate": r("projects_started", "projects"),
         "workshop_restart_rate": r("workshops_restarted", "workshops"),
         "migrant_vs_last_year": r("migrant_workers", "migrant_workers_last_year"),
+        "public_post_fill_rate": r("public_posts_filled", "public_posts_created"),
         "disbursement_vs_schedule": None if paid is None or req.empty else paid - float(req.iloc[0]),
         "visit_rate": r("edge_visited", "edge_households"),
         "clearance_stuck": float(total["clearance_stuck"]),
@@ -140,25 +143,22 @@ def area_values(df: pd.DataFrame) -> dict[str, float | None]:
 
 
 def flag_slow(measures: pd.DataFrame, rules: pd.DataFrame, area: dict[str, float | None]) -> pd.DataFrame:
-    """Add `slow_reasons`: for each county the rules it breaks, each stated with the numbers."""
+    """Add `slow_reasons`: for each county the rules it breaks (fupin.domain.progress.is_slow, the one definition of
+    进度迟缓), each stated with the numbers."""
     reasons: list[list[str]] = [[] for _ in range(len(measures))]
     for rule in rules.itertuples():
         values = measures[rule.measure]
         for i, v in enumerate(values):
-            if pd.isna(v):
+            if not is_slow(rule.rule, float(rule.threshold), v, area.get(rule.measure)):
                 continue
-            if (
-                rule.rule == "gap_below_area"
-                and area.get(rule.measure) is not None
-                and v < area[rule.measure] - rule.threshold
-            ):
+            if rule.rule == "gap_below_area":
                 reasons[i].append(
                     f"{rule.label} {v:.1%}，低于整体 {area[rule.measure]:.1%} 超过{rule.threshold:.0%}个百分点"
                 )
-            elif rule.rule == "below" and v < rule.threshold:
+            elif rule.rule == "below":
                 shown = f"{v:+.1%}" if rule.measure == "disbursement_vs_schedule" else f"{v:.1%}"
                 reasons[i].append(f"{rule.label} {shown}（要求不低于 {rule.threshold:.0%}）")
-            elif rule.rule == "above" and v > rule.threshold:
+            else:
                 reasons[i].append(f"{rule.label} {v:.0f}户（超过 {rule.threshold:.0f}户）")
     out = measures.copy()
     out["slow_reasons"] = ["；".join(r) for r in reasons]
@@ -205,6 +205,7 @@ LABELS = {
     "project_start_rate": "项目开工率",
     "workshop_restart_rate": "车间复工率",
     "migrant_vs_last_year": "外出务工为上年同期",
+    "public_post_fill_rate": "公益性岗位在岗率",
     "disbursement_vs_schedule": "支付率超出进度要求",
     "visit_rate": "边缘户走访覆盖率",
     "clearance_stuck": "销号滞留户",

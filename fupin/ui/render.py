@@ -100,6 +100,13 @@ def log_run_time(page: str, viewer: Viewer, seconds: float) -> None:
             f.write(f"{time.time():.3f}\t{page}\t{viewer.role}\t{seconds:.4f}\n")
 
 
+def _column(fmt: str) -> object:
+    """A Table format → a column config: 'date:YYYY-MM-DD' a date column, anything else a number format."""
+    if fmt.startswith("date:"):
+        return st.column_config.DateColumn(format=fmt.removeprefix("date:"))
+    return st.column_config.NumberColumn(format=fmt)
+
+
 def table(t: object, *, key: str | None = None, **kwargs: object) -> object:
     """One way to draw a view's `Table` (or a plain DataFrame): no index, full width, formats applied."""
     import pandas as pd
@@ -109,7 +116,7 @@ def table(t: object, *, key: str | None = None, **kwargs: object) -> object:
     if isinstance(t, pd.DataFrame):
         t = Table(t)
     assert isinstance(t, Table)
-    config = {c: st.column_config.NumberColumn(format=f) for c, f in (t.formats or {}).items()}
+    config = {c: _column(f) for c, f in (t.formats or {}).items()}
     args: dict = {"hide_index": True, "width": "stretch", "column_config": config or None, "key": key, **kwargs}
     if t.height:
         args["height"] = t.height

@@ -52,7 +52,7 @@ class Table:
     or the view), plus the column configuration hints the page needs (formats, widths)."""
 
     frame: pd.DataFrame
-    formats: dict[str, str] | None = None  # column → number format ('%d', '%.1f%%', 'localized' …)
+    formats: dict[str, str] | None = None  # column → number format ('%d', 'percent' …) or 'date:YYYY-MM-DD'
     height: int | None = None
 
 

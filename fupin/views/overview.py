@@ -1,0 +1,118 @@
+"""总览: KPI tiles, the county map, monthly trends, and the meeting-mode slides (aggregates only)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+import plotly.graph_objects as go
+
+from fupin.core.labels import METRICS_BY_KEY, Metric, fmt_money_wan, month_label
+from fupin.domain.kpi import Tile, tiles
+from fupin.views import figures
+from fupin.views.base import Selection
+
+SLIDES = ("全省指标", "剩余贫困人口地图", "挂牌督战", "复工复产", "资金", "预警")
+UNPAID = Metric("unpaid_rate", "未支付比例", "%", kind="rate")
+
+
+def _count_tile(label: str, n: float, unit: str, of: float) -> Tile:
+    return Tile(label, f"{int(n):,}{unit}", f"共{int(of):,}{unit}", "off")
+
+
+@dataclass(frozen=True)
+class OverviewView:
+    title: str
+    caption: str | None  # the synthetic-data note (in the title in meeting mode)
+    tiles: list[Tile]
+    restart_tiles: list[Tile]  # 复工复产 slide
+    funds_tiles: list[Tile]  # 资金 slide
+    totals: pd.DataFrame  # scope_totals_by_month up to the as-of month (rates from SQL)
+    counties: pd.DataFrame  # county_metrics_month
+    supervised: list[str]  # 挂牌督战 county codes
+    supervised_now: pd.DataFrame  # supervised_counties_month (meeting mode only)
+    selected: str | None
+    present: bool
+    month_cn: str
+
+    @property
+    def font(self) -> int:
+        return 18 if self.present else 13
+
+    def county_map(self, height: int) -> go.Figure:
+        return figures.county_choropleth(
+            self.counties,
+            metric=METRICS_BY_KEY["remaining_poor_persons"],
+            overlays={"supervised": ("挂牌督战县", self.supervised)},
+            selected=self.selected,
+            label_codes=self.supervised if self.present else (),
+            height=height,
+            font_size=self.font,
+        )
+
+    def trend_poor(self, height: int) -> go.Figure:
+        series = {"remaining_poor_persons": "剩余贫困人口", "exited_this_year_persons": "今年已脱贫"}
+        return figures.trend_figure(self.totals, series, unit="人", height=height, font_size=self.font)
+
+    def trend_rates(self, height: int) -> go.Figure:
+        series = {
+            "project_start_rate": "项目开工率",
+            "workshop_restart_rate": "车间复工率",
+            "disbursement_rate": "资金支付率",
+        }
+        return figures.trend_figure(self.totals, series, percent=True, height=height, font_size=self.font)
+
+    def supervision_bars(self) -> go.Figure:
+        series = {"start_of_year": "年初", "now": self.month_cn}
+        df = self.supervised_now
+        return figures.compare_bars(df, label_col="county_name", series=series, height=700, font_size=self.font)
+
+    def slow_funds(self) -> go.Figure:
+        """The 10 counties with the lowest paid share, as the unpaid share."""
+        slow = self.counties[self.counties["special_allocated"] > 0].nsmallest(10, "disbursement_rate")
+        return figures.bar_figure(
+            slow.assign(unpaid_rate=1 - slow["disbursement_rate"]), label_col="county_name", metric=UNPAID
+        )
+
+    def red_flags(self) -> go.Figure:
+        metric = METRICS_BY_KEY["red_flag_households"]
+        return figures.bar_figure(self.counties, label_col="county_name", metric=metric, top=12)
+
+
+def view(sel: Selection) -> OverviewView:
+    totals = sel.q("scope_totals_by_month", month=sel.month_date, area_prefix=sel.area_prefix)
+    supervision = sel.q("supervision_progress_by_month", month=sel.month_date, area_prefix=sel.area_prefix)
+    flags = sel.q("county_flags")
+    last = totals.iloc[-1]
+    if sel.present:  # no sidebar in meeting mode: the synthetic-data label goes into the title
+        demo = "（演示数据）" if sel.batch.synthetic else ""
+        title, caption = f"{sel.area_name}脱贫攻坚总览 · 截至{month_label(sel.month)}{demo}", None
+    else:
+        title = f"{sel.area_name}总览 · {month_label(sel.month)}"
+        caption = "演示数据（合成），不是真实数字。数字截至所选月份月底。" if sel.batch.synthetic else None
+    restart = [
+        _count_tile("扶贫项目已开工", last.projects_started, "个", last.projects),
+        Tile("停工后复工", f"{int(last.projects_restarted):,}个", f"当前停工{int(last.projects_stopped):,}个", "off"),
+        _count_tile("扶贫车间复工", last.workshops_restarted, "个", last.workshops),
+        _count_tile("龙头企业复工", last.leading_enterprises_restarted, "家", last.leading_enterprises),
+    ]
+    rate = last.disbursement_rate
+    funds = [
+        Tile("已下达", fmt_money_wan(last.special_allocated), None, "normal"),
+        Tile("已支付", fmt_money_wan(last.special_paid), None, "normal"),
+        Tile("支付率", "—" if pd.isna(rate) else f"{rate:.1%}", None, "normal"),
+    ]
+    return OverviewView(
+        title=title,
+        caption=caption,
+        tiles=tiles(totals, supervision, sel.month),
+        restart_tiles=restart,
+        funds_tiles=funds,
+        totals=totals,
+        counties=sel.q("county_metrics_month", month=sel.month_date),
+        supervised=flags.loc[flags["supervised"], "county_code"].tolist(),
+        supervised_now=sel.q("supervised_counties_month", month=sel.month_date) if sel.present else pd.DataFrame(),
+        selected=sel.county,
+        present=sel.present,
+        month_cn=month_label(sel.month),
+    )
