@@ -9,7 +9,7 @@ from fupin.access.scope import Viewer
 from fupin.warehouse import queries
 
 HOUSEHOLD_TABLES = re.compile(
-    r"\b(summary_\w+|household_month|monitor_month|warning_\w+|clearance_month|visit_sla_month|dq_\w+"
+    r"\b(summary_\w+|household_month|category_transition_month|monitor_month|warning_\w+|clearance_month|visit_sla_month|dq_\w+"
     r"|red_flag_filtered|stg_(household|member|monitoring|visit|measure)\w*)\b"
 )
 PARAMS = {
