@@ -4,16 +4,15 @@ warehouse that the dry run built with the CLI's own ingest; every page reads it 
 
 from __future__ import annotations
 
-import datetime as dt
 import time
 
-import pandas as pd
 import streamlit as st
 
 from fupin.access import audit
 from fupin.core.labels import md_escape, month_label
 from fupin.data import importer
-from fupin.ui import Selection, page_selection
+from fupin.ui import Selection, page_selection, render_tiles, table
+from fupin.views import import_data as import_view
 from fupin.warehouse.connection import db_path
 
 sel: Selection = page_selection()
@@ -26,23 +25,14 @@ store = importer.exports_store(db)
 ss = st.session_state
 
 st.title("数据导入")
-st.caption(
-    f"上传一个月的导出文件 → 预检（与命令行 `python -m fupin ingest` 相同的校验，不改动现有数据）→ 确认提交。"
-    f"每次最多 {importer.MAX_FILES} 个文件，每个不超过 {importer.MAX_FILE_MB} MB，只接受 CSV / XLSX；"
-    "文件名以表名开头（如 户信息.csv、监测记录_341221.xlsx）。不合格的行进入隔离区并说明原因，一行不丢。"
-)
+st.caption(import_view.INTRO)
 if sel.batch.synthetic:
     st.info(
         "当前数据仓库是演示数据（合成）。导入的月份会与演示数据的其他月份一起重建数据仓库。", icon=":material/science:"
     )
 
 
-def _next_month(last: str) -> str:
-    d = dt.date.fromisoformat(last + "-01")
-    return f"{d.year + d.month // 12}-{d.month % 12 + 1:02d}"
-
-
-months = sorted({*sel.batch.months, _next_month(sel.batch.months[-1])}, reverse=True)
+months = import_view.months(sel)
 c1, c2 = st.columns([1, 3])
 month = c1.selectbox("导入月份", months, format_func=month_label, key="imp_month")
 files = c2.file_uploader(
@@ -112,69 +102,25 @@ elif job is not None:  # finished: read its report (a failure of any kind become
 checks: list[importer.FileCheck] = ss.get("imp_checks", [])
 if problems := ss.get("imp_problems"):
     st.error("\n".join(f"- {md_escape(p)}" for p in problems), icon=":material/error:")
-    st.dataframe(
-        pd.DataFrame(
-            [
-                {
-                    "文件": c.name,
-                    "大小(KB)": round(c.size / 1024, 1),
-                    "识别为": c.table or "—",
-                    "问题": c.error or "可以导入",
-                }
-                for c in checks
-            ]
-        ),
-        hide_index=True,
-        width="stretch",
-    )
+    table(import_view.checks_table(checks))
     st.caption("未做任何改动。")
 
 if failed := ss.pop("imp_failed", None):
     st.error(md_escape(failed), icon=":material/error:")
 
 if staged is not None and staged.report is not None:
-    r = staged.report
-    st.subheader(f"预检结果 · {month_label(staged.month)}")
-    month_files = [f for f in r.files if f.month == staged.month]
-    m1, m2, m3, m4 = st.columns(4)
-    m1.metric("本月文件", f"{len(month_files)}")
-    m2.metric("读取行数", f"{sum(f.rows_read for f in month_files):,}")
-    m3.metric("可入库", f"{sum(f.rows_loaded for f in month_files):,}")
-    m4.metric("隔离", f"{sum(f.rows_quarantined for f in month_files):,}")
-    if staged.replaces_month:
-        st.warning(f"{month_label(staged.month)} 已有导入数据：提交后以本次上传的文件替换该月（原文件保留备查）。")
-    if staged.missing_tables:
-        st.warning(f"本月未上传以下表：{'、'.join(staged.missing_tables)}。提交后这些表在本月没有数据。")
-    st.dataframe(
-        pd.DataFrame(
-            [
-                {
-                    "文件": f.file.split("/", 1)[-1],
-                    "表": f.table,
-                    "格式": f.format,
-                    "编码": f.encoding,
-                    "表头所在行": f.header_line,
-                    "读取": f.rows_read,
-                    "入库": f.rows_loaded,
-                    "隔离": f.rows_quarantined,
-                    "未识别的列": "、".join(f.unknown_columns),
-                }
-                for f in month_files
-            ]
-        ),
-        hide_index=True,
-        width="stretch",
-    )
-    examples = importer.quarantine_examples(staged)
-    if examples:
+    r, rv = staged.report, import_view.report(staged)
+    st.subheader(rv.heading)
+    render_tiles(rv.tiles, per_row=4)
+    for warning in rv.warnings:
+        st.warning(warning)
+    table(rv.files)
+    if rv.quarantine is not None:
         st.markdown("**隔离行（按原因）**")
-        st.dataframe(pd.DataFrame(examples), hide_index=True, width="stretch")
+        table(rv.quarantine)
     else:
         st.success("本月没有被隔离的行。")
-    st.caption(
-        f"新数据批次 {r.batch_id} · 共 {len(r.months)} 个月 · 全部行 {r.rows_read:,}"
-        f"（隔离 {r.rows_quarantined:,}）· 预检用时 {r.seconds:.1f} 秒"
-    )
+    st.caption(rv.caption)
     b1, b2, _ = st.columns([1, 1, 3])
     if b1.button("确认提交", type="primary", icon=":material/check_circle:"):
         try:

@@ -3,21 +3,15 @@
 -- paid in the month, edge households not visited, 销号 items stuck.
 -- Grain: one row per county in scope.
 -- Params: $month (date), $scope_prefix (varchar, from the viewer), $area_prefix (varchar)
-with hm as (
-    select household_id, county_code, month, household_category,
-           lag(household_category) over (partition by household_id order by month) as prev_category
-    from household_month
-    -- only this month and the one before: the transition needs nothing older
-    where month in ($month, cast(cast($month as date) - interval 1 month as date))
-      and starts_with(household_id, $scope_prefix) and starts_with(household_id, $area_prefix)
-),
-moves as (
+with moves as (
+    -- the transitions ingest built once (category_transition_month): the records query lists the same rows
     select county_code,
-        count(*) filter (where household_category = '脱贫监测户' and coalesce(prev_category, '') <> '脱贫监测户') as monitor_in,
-        count(*) filter (where household_category <> '脱贫监测户' and prev_category = '脱贫监测户') as monitor_out,
-        count(*) filter (where household_category = '边缘户' and coalesce(prev_category, '') <> '边缘户') as edge_in,
-        count(*) filter (where household_category <> '边缘户' and prev_category = '边缘户') as edge_out
-    from hm where month = $month
+        count(*) filter (where kind = 'monitor_in') as monitor_in,
+        count(*) filter (where kind = 'monitor_out') as monitor_out,
+        count(*) filter (where kind = 'edge_in') as edge_in,
+        count(*) filter (where kind = 'edge_out') as edge_out
+    from category_transition_month
+    where month = $month and starts_with(household_id, $scope_prefix) and starts_with(household_id, $area_prefix)
     group by all
 ),
 now as (

@@ -4,15 +4,7 @@
 -- Params: $month (date), $scope_prefix (varchar, from the viewer), $area_prefix (varchar),
 --   $kind (varchar: red_new / red_cleared / monitor_in / monitor_out / edge_in / edge_out /
 --   projects_started / payments / unvisited / stuck)
-with hm as (
-    select household_id, county_code, month, household_category,
-           lag(household_category) over (partition by household_id order by month) as prev_category
-    from household_month
-    -- only this month and the one before: the transition needs nothing older
-    where month in ($month, cast(cast($month as date) - interval 1 month as date))
-      and starts_with(household_id, $scope_prefix) and starts_with(household_id, $area_prefix)
-),
-records as (
+with records as (
     select 'red_new' as kind, county_code, household_id as record_id,
            '触发规则：' || array_to_string(rules, '、') || '；分值 ' || score as detail
     from warning_flag_month where month = $month and flag_status = 'new'
@@ -20,17 +12,15 @@ records as (
     select 'red_cleared', county_code, household_id, '本月不再触发红色标注'
     from warning_flag_month where month = $month and flag_status = 'cleared'
     union all
-    select 'monitor_in', county_code, household_id, '由' || coalesce(prev_category, '（新增户）') || '转为脱贫监测户'
-    from hm where month = $month and household_category = '脱贫监测户' and coalesce(prev_category, '') <> '脱贫监测户'
-    union all
-    select 'monitor_out', county_code, household_id, '由脱贫监测户转为' || household_category
-    from hm where month = $month and household_category <> '脱贫监测户' and prev_category = '脱贫监测户'
-    union all
-    select 'edge_in', county_code, household_id, '由' || coalesce(prev_category, '（新增户）') || '转为边缘户'
-    from hm where month = $month and household_category = '边缘户' and coalesce(prev_category, '') <> '边缘户'
-    union all
-    select 'edge_out', county_code, household_id, '由边缘户转为' || household_category
-    from hm where month = $month and household_category <> '边缘户' and prev_category = '边缘户'
+    select kind, county_code, household_id,
+           case kind
+               when 'monitor_in' then '由' || coalesce(prev_category, '（新增户）') || '转为脱贫监测户'
+               when 'monitor_out' then '由脱贫监测户转为' || household_category
+               when 'edge_in' then '由' || coalesce(prev_category, '（新增户）') || '转为边缘户'
+               else '由边缘户转为' || household_category
+           end
+    -- the transitions ingest built once: the same rows month_check_by_county counts
+    from category_transition_month where month = $month
     union all
     select 'projects_started', county_code, project_id, project_name || '，' || strftime(actual_start_date, '%Y-%m-%d') || ' 开工'
     from stg_project where month = $month and date_trunc('month', actual_start_date) = cast($month as date)

@@ -10,7 +10,7 @@ from fupin.warehouse import queries
 from tests.support.params import PARAMS
 
 HOUSEHOLD_TABLES = re.compile(
-    r"\b(summary_\w+|household_month|monitor_month|warning_\w+|clearance_month|visit_sla_month|dq_\w+"
+    r"\b(summary_\w+|household_month|category_transition_month|monitor_month|warning_\w+|clearance_month|visit_sla_month|dq_\w+"
     r"|red_flag_filtered|stg_(household|member|monitoring|visit|measure)\w*)\b"
 )
 

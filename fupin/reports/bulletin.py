@@ -7,6 +7,7 @@ import base64
 import datetime as dt
 import html
 import io
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -14,7 +15,7 @@ import duckdb
 import pandas as pd
 
 from fupin.access.scope import Viewer, scope_prefix
-from fupin.core.labels import fmt_money_wan, month_label
+from fupin.core.labels import COLUMNS, fmt_money_wan, month_label
 from fupin.domain.progress import is_slow
 from fupin.reports.exports import excel_writer
 from fupin.warehouse import queries
@@ -31,23 +32,27 @@ MONTH_KINDS: dict[str, str] = {
     "unvisited": "边缘户未走访",
     "stuck": "销号滞留",
 }
-MONTH_COLUMNS: dict[str, str] = {
-    "county_name": "县（市、区）",
-    "city_name": "市",
-    "red_flag_new": "预警新增",
-    "red_flag_cleared": "预警消除",
-    "red_flag_households": "红色预警户",
-    "monitor_in": "新纳入监测户",
-    "monitor_out": "退出监测户",
-    "edge_in": "新纳入边缘户",
-    "edge_out": "退出边缘户",
-    "remaining_poor_persons": "剩余贫困人口",
-    "remaining_poor_change": "剩余贫困人口变化",
-    "projects_started_in_month": "本月开工项目",
-    "paid_in_month": "本月支付（万元）",
-    "edge_unvisited": "边缘户未走访",
-    "clearance_stuck": "销号滞留",
+MONTH_COLUMNS: dict[str, str] = {  # the 汇总 sheet and the 月核查 page's table: labels from the one registry
+    c: COLUMNS[c]
+    for c in (
+        "county_name",
+        "city_name",
+        "red_flag_new",
+        "red_flag_cleared",
+        "red_flag_households",
+        "monitor_in",
+        "monitor_out",
+        "edge_in",
+        "edge_out",
+        "remaining_poor_persons",
+        "remaining_poor_change",
+        "projects_started_in_month",
+        "paid_in_month",
+        "edge_unvisited",
+        "clearance_stuck",
+    )
 }
+RECORD_COLUMNS: dict[str, str] = {c: COLUMNS[c] for c in ("county_name", "record_id", "detail")}
 
 
 def _area(viewer: Viewer, area_prefix: str | None) -> str:
@@ -76,14 +81,12 @@ def month_workbook(con: duckdb.DuckDBPyConnection, viewer: Viewer, month: str, a
     buf = io.BytesIO()
     summary = month_check(con, viewer, month, area_prefix)
     with excel_writer(buf) as xw:
-        table = summary.drop(columns="county_code").rename(columns=MONTH_COLUMNS)
+        table = summary[list(MONTH_COLUMNS)].rename(columns=MONTH_COLUMNS)
         table.to_excel(xw, sheet_name="汇总", index=False, startrow=2)
         xw.sheets["汇总"].write_string(0, 0, f"月核查 · {month_label(month)}（户以户编号标识，不含姓名和证件号码）")
         for kind, label in MONTH_KINDS.items():
             recs = month_records(con, viewer, month, kind, area_prefix)
-            recs.drop(columns=["kind", "county_code"]).rename(
-                columns={"county_name": "县（市、区）", "record_id": "编号", "detail": "说明"}
-            ).to_excel(xw, sheet_name=label, index=False)
+            recs[list(RECORD_COLUMNS)].rename(columns=RECORD_COLUMNS).to_excel(xw, sheet_name=label, index=False)
     return buf.getvalue()
 
 
@@ -183,18 +186,23 @@ def build_bulletin(
     area_prefix: str | None = None,
     area_name: str = "全省",
 ) -> Bulletin:
-    start, end = quarter_months(quarter)
-    raw = queries.run(
-        con,
-        "quarter_county_measures",
-        viewer,
-        start_month=f"{start}-01",
-        end_month=f"{end}-01",
+    return bulletin_from(
+        lambda name, **params: queries.run(con, name, viewer, **params),
+        quarter,
         area_prefix=_area(viewer, area_prefix),
+        area_name=area_name,
     )
+
+
+def bulletin_from(
+    q: Callable[..., pd.DataFrame], quarter: str, *, area_prefix: str, area_name: str = "全省"
+) -> Bulletin:
+    """The bulletin from a query function (a view's `sel.q`, or a connection's scoped queries.run)."""
+    start, end = quarter_months(quarter)
+    raw = q("quarter_county_measures", start_month=f"{start}-01", end_month=f"{end}-01", area_prefix=area_prefix)
     if raw.empty:
         raise ValueError(f"no data for {quarter}")
-    rules = queries.run(con, "bulletin_rules", viewer)
+    rules = q("bulletin_rules")
     area = area_values(raw)
     counties = flag_slow(county_measures(raw), rules, area)
     return Bulletin(quarter, area_name, area, counties, rules, raw.select_dtypes("number").sum())

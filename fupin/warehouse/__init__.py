@@ -10,6 +10,7 @@ SQL_DIR = Path(__file__).resolve().parent / "sql"
 BUILD_STEPS: tuple[str, ...] = (
     "household_month",  # household × month with category, income, flags
     "warnings",  # rule hits, red-flag months, clearance, visit SLA, category mismatches
+    "category_transition",  # households entering / leaving 脱贫监测户 and 边缘户 each month (月核查)
     "summary_area_month",  # village and township summaries
     "summary_county_month",  # county summaries for the pages
     "macros",  # table macros shared by pages and scenarios (rule_hits, red-flag filters)

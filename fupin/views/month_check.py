@@ -1,0 +1,100 @@
+"""月核查与季通报: what changed in the month by county (tiles and a table), the records behind one number,
+and the quarter's bulletin (slow counties with their reasons, the rules). No streamlit."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from fupin.core.labels import COLUMNS, month_label
+from fupin.domain.kpi import Tile
+from fupin.reports import bulletin as reports
+from fupin.views.base import Selection, Table, labelled
+
+KINDS = reports.MONTH_KINDS  # record kind → its Chinese name, in the order the selectbox offers them
+
+
+@dataclass(frozen=True)
+class MonthCheckView:
+    title: str
+    caption: str
+    tiles: list[Tile]
+    summary: Table  # one row per county
+    counties: dict[str, str]  # county code → name, for the records filter
+    rows: int  # counties in the summary (the workbook's row count)
+    quarters: list[str]  # complete quarters in the warehouse, newest first
+
+
+@dataclass(frozen=True)
+class RecordsView:
+    caption: str
+    table: Table
+
+
+@dataclass(frozen=True)
+class QuarterView:
+    headline: str  # Markdown: how many counties are named
+    slow: Table  # the slow counties and why
+    rules: Table  # the rules that name them
+    bulletin: reports.Bulletin  # what the XLSX and the printable page are built from
+
+
+def quarter_of(month: str) -> str:
+    """'2020-05' → '2020Q2'."""
+    return f"{month[:4]}Q{(int(month[5:]) - 1) // 3 + 1}"
+
+
+def view(sel: Selection) -> MonthCheckView:
+    summary = sel.q("month_check_by_county", month=sel.month_date, area_prefix=sel.area_prefix)
+    t = summary.select_dtypes("number").sum()
+    tiles = [
+        Tile("红色预警新增 / 消除", f"{int(t.red_flag_new):,} / {int(t.red_flag_cleared):,}户", None, "off"),
+        Tile("新纳入监测户 / 退出", f"{int(t.monitor_in):,} / {int(t.monitor_out):,}户", None, "off"),
+        Tile("新纳入边缘户 / 退出", f"{int(t.edge_in):,} / {int(t.edge_out):,}户", None, "off"),
+        Tile(
+            "剩余贫困人口",
+            f"{int(t.remaining_poor_persons):,}人",
+            f"{int(t.remaining_poor_change):+,}人",
+            "inverse",
+        ),
+        Tile(
+            "本月开工项目 / 支付",
+            f"{int(t.projects_started_in_month):,}个",
+            f"支付 {float(t.paid_in_month):,.1f}万元",
+            "off",
+        ),
+        Tile("未走访边缘户 / 销号滞留", f"{int(t.edge_unvisited):,} / {int(t.clearance_stuck):,}户", None, "off"),
+    ]
+    complete = {quarter_of(m) for m in sel.months if reports.quarter_months(quarter_of(m))[1] in sel.months}
+    return MonthCheckView(
+        title=f"月核查 · {sel.area_name} · {month_label(sel.month)}",
+        caption=("演示数据（合成）。" if sel.batch.synthetic else "")
+        + "与上月相比的变化；户以户编号标识（不含姓名和证件号码）。点选一个数字查看背后的记录。",
+        tiles=tiles,
+        summary=Table(labelled(summary, reports.MONTH_COLUMNS), formats={COLUMNS["paid_in_month"]: "%.1f"}),
+        counties=dict(zip(summary["county_code"], summary["county_name"], strict=True)),
+        rows=len(summary),
+        quarters=sorted(complete, reverse=True),
+    )
+
+
+def records(sel: Selection, kind: str, county: str = "") -> RecordsView:
+    """The records behind one number: `kind` of change, in one county ('' = the whole selected area)."""
+    recs = sel.q("month_check_records", month=sel.month_date, area_prefix=county or sel.area_prefix, kind=kind)
+    return RecordsView(f"{KINDS[kind]}：{len(recs):,}条", Table(labelled(recs, reports.RECORD_COLUMNS)))
+
+
+def quarter(sel: Selection, quarter: str) -> QuarterView:
+    b = reports.bulletin_from(sel.q, quarter, area_prefix=sel.area_prefix, area_name=sel.area_name)
+    slow = b.counties[b.counties["slow_reasons"] != ""]
+    return QuarterView(
+        headline=f"**{quarter}**：{len(b.counties)}个县中 **{len(slow)}个** 被点名进度迟缓；规则见下表和 "
+        "data/reference/bulletin_rules.csv。",
+        slow=Table(labelled(slow, {c: COLUMNS[c] for c in ("city_name", "county_name", "slow_reasons")})),
+        rules=Table(
+            labelled(
+                b.rules.rename(columns={"label": "rule_label", "description": "rule_description"}),
+                {c: COLUMNS[c] for c in ("rule_label", "rule_description")},
+            )
+        ),
+        bulletin=b,
+    )

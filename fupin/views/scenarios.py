@@ -1,0 +1,151 @@
+"""情景推演: the baseline the widgets start from, and what one scenario shows (tiles, a county map, a ranked
+table) against it. Every number is computed in DuckDB over the viewer's scope; nothing is stored. No streamlit."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+import plotly.graph_objects as go
+
+from fupin.core.labels import COLUMNS, Metric, fmt_money_wan, month_label
+from fupin.domain.kpi import Tile
+from fupin.domain.scenario import DEEP_AREAS, ScenarioParams, baseline, shock_counties
+from fupin.views import figures
+from fupin.views.base import Selection, Table, labelled
+
+SCENARIOS = {"line": "监测线和预警阈值", "shock": "收入冲击", "alloc": "资金分配"}
+LEVELS = {"county": "县", "township": "乡镇"}
+
+
+@dataclass(frozen=True)
+class Setup:
+    """What the parameter widgets need before any scenario runs."""
+
+    title: str
+    caption: str
+    base: ScenarioParams  # the reference thresholds and settings in force
+    areas: dict[str, str]  # shock scope options: deep-poverty area names and county codes → label
+
+
+@dataclass(frozen=True)
+class ScenarioView:
+    caption: str | None  # shown above the tiles (e.g. why the level fell back to counties)
+    tiles: list[Tile]
+    info: str | None  # shown under the tiles (e.g. how to start a shock)
+    figure: go.Figure | None
+    table: Table
+
+
+def setup(sel: Selection) -> Setup:
+    names = sel.q("county_flags").set_index("county_code")["county_name"].to_dict()
+    return Setup(
+        title=f"情景推演 · 基于{month_label(sel.months[0])}数据",
+        caption=("演示数据（合成）。" if sel.batch.synthetic else "")
+        + "只做推算，不改动任何存储的数据；参数写在网址中，复制链接即可重现同一情景。",
+        base=baseline(sel.q("warning_rules"), sel.q("warning_settings")),
+        areas={**{a: a for a in DEEP_AREAS}, **{c: names[c] for c in sorted(names)}},
+    )
+
+
+def view(sel: Selection, params: ScenarioParams, scenario: str = "line", level: str = "county") -> ScenarioView:
+    """One scenario from the latest month in the warehouse (class and shock scenarios start from the latest state)."""
+    latest = pd.Timestamp(sel.months[0] + "-01").date()
+    if scenario == "shock":
+        return _shock(sel, params)
+    if scenario == "alloc":
+        return _alloc(sel, params, latest)
+    caption = None
+    if level == "township" and not sel.county:
+        caption, level = "按乡镇汇总时，请先在左侧选择县。", "county"
+    res = sel.q(
+        "scenario_line_by_area",
+        month=latest,
+        area_prefix=sel.area_prefix,
+        group_by=level,
+        line=params.line,
+        t02=params.t02,
+        t08=params.t08,
+        t09=params.t09,
+        min_score=params.min_score,
+    )
+    tiles = []
+    for what, label in (("monitor", "脱贫监测户"), ("edge", "边缘户"), ("red", "红色预警户")):
+        stored, scen = int(res[f"{what}_stored"].sum()), int(res[f"{what}_scenario"].sum())
+        become, stop = int(res[f"{what}_become"].sum()), int(res[f"{what}_stop"].sum())
+        tiles.append(
+            Tile(f"{label}（情景）", f"{scen:,}户", f"{scen - stored:+,}户（新增{become:,}，退出{stop:,}）", "inverse")
+        )
+    res["delta"] = res["monitor_scenario"] + res["edge_scenario"] - res["monitor_stored"] - res["edge_stored"]
+    res["total_change"] = res["delta"] + res["red_scenario"] - res["red_stored"]
+    fig = None
+    if level == "county":
+        by_county = res.rename(columns={"area_code": "county_code"}).assign(city_name="")
+        fig = figures.county_choropleth(by_county, metric=Metric("delta", "监测户与边缘户增减", "户"), height=480)
+    cols = ["area_name", *(f"{w}_{s}" for w in ("monitor", "edge", "red") for s in ("stored", "scenario"))]
+    table = labelled(res, {c: COLUMNS[c] for c in [*cols, "total_change"]})
+    return ScenarioView(caption, tiles, None, fig, Table(table.sort_values(COLUMNS["total_change"], ascending=False)))
+
+
+def _shock(sel: Selection, params: ScenarioParams) -> ScenarioView:
+    shock = sel.q(
+        "scenario_shock_by_county",
+        area_prefix=sel.area_prefix,
+        counties=shock_counties(params, sel.q("deep_poverty_areas")),
+        migrant_cut=params.migrant_cut,
+        migrant_months=params.migrant_months,
+        farm_loss=params.farm_loss,
+        line=params.line,
+    )
+    w = shock["households"].sum()
+    before = (shock["income_pc_before"] * shock["households"]).sum() / w if w else 0
+    after = (shock["income_pc_after"] * shock["households"]).sum() / w if w else 0
+    tiles = [
+        Tile("受冲击的户", f"{int(shock['households_hit'].sum()):,}户", None, "off"),
+        Tile(
+            "跌破监测线的户",
+            f"{int(shock['cross_line'].sum()):,}户",
+            f"其中已脱贫户 {int(shock['cross_line_lifted'].sum()):,}户",
+            "off",
+        ),
+        Tile("户均年人均纯收入（情景）", f"{after:,.0f}元", f"{after - before:+,.0f}元", "inverse"),
+    ]
+    idle = not (params.migrant_cut and params.migrant_months) and not params.farm_loss
+    info = "设置务工收入下降和持续月数，或农产品销售损失，查看冲击。" if idle else None
+    fig = figures.county_choropleth(shock, metric=Metric("cross_line", "跌破监测线的户", "户"), height=480)
+    shown = shock.assign(
+        income_pc_before=shock["income_pc_before"].round(0), income_pc_after=shock["income_pc_after"].round(0)
+    )
+    cols = ["county_name", "city_name", "households_hit", "cross_line", "cross_line_lifted", "cross_line_monitor"]
+    table = labelled(shown, {c: COLUMNS[c] for c in [*cols, "income_pc_before", "income_pc_after"]})
+    return ScenarioView(None, tiles, info, fig, Table(table))
+
+
+def _alloc(sel: Selection, params: ScenarioParams, latest: object) -> ScenarioView:
+    alloc = sel.q(
+        "scenario_allocation",
+        month=latest,
+        w_poor=params.w_poor,
+        w_epidemic=params.w_epidemic,
+        w_deep=params.w_deep,
+        w_supervised=params.w_supervised,
+    )
+    moved = float(alloc["change"].clip(lower=0).sum())
+    top = alloc.iloc[0] if len(alloc) else None
+    tiles = [
+        Tile("按公式重新分配的总额", fmt_money_wan(float(alloc["actual"].sum())), None, "off"),
+        Tile("需调整的资金", fmt_money_wan(moved), "从多分县调往少分县", "off"),
+        Tile(
+            "增加最多的县",
+            top["county_name"] if top is not None else "—",
+            fmt_money_wan(float(top["change"])) if top is not None else None,
+            "off",
+        ),
+    ]
+    fig = figures.county_choropleth(
+        alloc, metric=Metric("change", "按公式与实际的差额", "万元", higher_is_worse=False), height=480
+    )
+    money = {c: alloc[c].astype(float).round(1) for c in ("actual", "scenario", "change")}
+    cols = ["county_name", "remaining_poor_persons", "epidemic_households", "deep_poverty_area", "supervised"]
+    table = labelled(alloc.assign(**money), {c: COLUMNS[c] for c in [*cols, "actual", "scenario", "change"]})
+    return ScenarioView(None, tiles, None, fig, Table(table))

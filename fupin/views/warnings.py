@@ -1,0 +1,268 @@
+"""红色预警户: the filter options, the counts and county breakdown, one page of households (masked unless the
+viewer may and chose to unmask), the work order, and one household's detail. No streamlit."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import duckdb
+import pandas as pd
+import plotly.graph_objects as go
+
+from fupin.access.privacy import mask_frame
+from fupin.access.scope import Viewer
+from fupin.core.labels import COLUMNS, FLAG_STATUS, GUARANTEE_ITEMS, md_escape, month_label
+from fupin.data.contract import CLEARANCE_STAGES, HOUSEHOLD_CATEGORIES
+from fupin.domain.kpi import Tile
+from fupin.reports.exports import households_xlsx
+from fupin.views import figures
+from fupin.views.base import Selection, Table, labelled
+from fupin.warehouse import queries
+
+PAGE_SIZE = 50
+EXPORT_MAX = 100_000
+INCOME_MAX = 40_000  # the slider's top: at the top means no upper bound
+OPEN_LONG_DAYS = 60
+# The contract's categories, the two the monitoring is about (脱贫监测户, 边缘户) first, then the rest newest first.
+DEFAULT_CATEGORIES = HOUSEHOLD_CATEGORIES[-2:]
+CATEGORIES = (*DEFAULT_CATEGORIES, *reversed(HOUSEHOLD_CATEGORIES[:-2]))
+STAGES = {"": "全部阶段", **{s: s for s in CLEARANCE_STAGES}}  # choice → label
+GUARANTEES = {"": "不限", **{g: g for g in GUARANTEE_ITEMS}}
+SORTS = {
+    "score": "风险分值（高→低）",
+    "open_days": "持续天数（长→短）",
+    "income": "预估收入（低→高）",
+    "household": "户编号",
+}
+LIST_COLUMNS = [
+    "household_id",
+    "county_name",
+    "township_name",
+    "village_name",
+    "head_name",
+    "head_id_number",
+    "household_category",
+    "household_size",
+    "income_estimate",
+    "rules",
+    "score",
+    "flag_status",
+    "open_days",
+    "clearance_stage",
+]
+SHORT = {"county_name": "县"}
+UNMASK_HELP = "仅省级管理员可用；查看详情和导出时记入审计日志"
+DETAIL_TABS = (
+    "收入与预警",
+    "触发规则",
+    "家庭成员",
+    "帮扶措施",
+    "走访记录",
+    "销号进度",
+)  # the list's and the mismatch table's narrow county column
+
+
+@dataclass(frozen=True)
+class Options:
+    """What the filter widgets offer: rules, and the county's townships and villages (when a county is chosen)."""
+
+    caption: str
+    rules: dict[str, str]  # rule id → name
+    rule_choices: dict[str, str]  # '' (all) and rule ids → label
+    towns: dict[str, str]  # '' (all) and township codes → name (only '' without a county)
+    villages: pd.DataFrame  # village_code, village_name, township_code
+
+    def villages_of(self, town: str) -> dict[str, str]:
+        """'' (all) and the villages of `town` → name."""
+        part = self.villages[self.villages["township_code"] == town] if town else self.villages.iloc[0:0]
+        return {"": "全部村", **dict(zip(part["village_code"], part["village_name"], strict=False))}
+
+
+@dataclass(frozen=True)
+class WarningsView:
+    filters: dict[str, object]  # the query parameters (and the audit's record of them)
+    tiles: list[Tile]
+    total: int
+    by_county: Table | None  # None: nothing to break down
+    by_county_figure: go.Figure | None
+    by_county_label: str
+    mismatch: Table
+    mismatch_label: str
+    pages: int
+    sort: str
+    export_name: str
+    export_title: str
+    export_disabled: bool
+    export_warning: str | None
+    export_filters: dict[str, object]  # what the work order's audit row records
+    rules: dict[str, str]  # rule id → name, for the work order
+
+
+@dataclass(frozen=True)
+class PageRows:
+    """One page of the list (paged and sorted in DuckDB)."""
+
+    caption: str
+    household_ids: list[str]  # of the shown rows, in order (a clicked row → its household)
+    table: Table
+    audit_view: dict[str, object]  # filters + sort + page: what an unmasked page is recorded as
+
+
+@dataclass(frozen=True)
+class DetailView:
+    heading: str  # Markdown, data escaped
+    caption: str
+    income: go.Figure
+    hits: Table
+    members: Table
+    measures: Table
+    visits: Table
+    clearance: Table
+
+    @property
+    def tabs(self) -> list[tuple[str, go.Figure | Table]]:
+        """The detail's tabs in order: label → what it shows."""
+        shown = (self.income, self.hits, self.members, self.measures, self.visits, self.clearance)
+        return list(zip(DETAIL_TABS, shown, strict=True))
+
+
+def options(sel: Selection) -> Options:
+    rules = sel.q("warning_rules")
+    places = sel.q("area_places", county=sel.county) if sel.county else pd.DataFrame(columns=["township_code"])
+    names = dict(zip(rules["rule_id"], rules["name"], strict=True))
+    return Options(
+        caption=("演示数据（合成）。" if sel.batch.synthetic else "")
+        + "红色标注由预警规则判定（规则和阈值见 data/reference/warning_rules.csv）；姓名、证件号码、电话默认脱敏。",
+        rules=names,
+        rule_choices={"": "全部规则", **{r: f"{r} {n}" for r, n in names.items()}},
+        towns={"": "全部乡镇", **dict(zip(places["township_code"], places.get("township_name", []), strict=False))},
+        villages=places.reindex(columns=["village_code", "village_name", "township_code"]),
+    )
+
+
+def households_table(df: pd.DataFrame, rules: dict[str, str], *, unmask: bool) -> Table:
+    """The list as shown and exported: masked unless `unmask`, rule names, the flag status in Chinese."""
+    shown = mask_frame(df, unmask=unmask)
+    shown = shown.assign(
+        income_estimate=shown["income_estimate"].astype(float),
+        rules=shown["rules"].map(lambda rs: "、".join(rules.get(r, r) for r in rs)),
+        flag_status=shown["flag_status"].map(FLAG_STATUS).fillna(""),
+    )
+    labels = {c: SHORT.get(c) or COLUMNS[c] for c in LIST_COLUMNS}
+    return Table(labelled(shown, labels), formats={COLUMNS["income_estimate"]: "%d"})
+
+
+def view(
+    sel: Selection,
+    opts: Options,
+    *,
+    town: str = "",
+    village: str = "",
+    categories: list[str] | tuple[str, ...] = DEFAULT_CATEGORIES,
+    rule: str = "",
+    stage: str = "",
+    income: tuple[float, float] = (0, INCOME_MAX),
+    guarantee: str = "",
+    only_new: bool = False,
+    open_long: bool = False,
+    red_only: bool = True,
+    sort: str = "score",
+) -> WarningsView:
+    area_prefix = (village or town or sel.county) if sel.county else sel.area_prefix
+    filters: dict[str, object] = {
+        "month": sel.month_date,
+        "area_prefix": area_prefix,
+        "red_only": red_only,
+        "categories": list(categories),
+        "rule": rule,
+        "stage": stage,
+        "income_min": float(income[0]),
+        "income_max": float(income[1]) if income[1] < INCOME_MAX else 1e12,
+        "guarantee": guarantee,
+        "only_new": only_new,
+        "open_over": OPEN_LONG_DAYS if open_long else 0,
+    }
+    by_county = sel.q("red_flag_by_county", **filters)
+    total = int(by_county["households"].sum())
+    mismatch = sel.q("category_mismatches", area_prefix=area_prefix)
+    breakdown = total > 0 and len(by_county) > 1
+    county_cols = ["county_name", "city_name", "households", "new_this_month", "open_over_60_days"]
+    mismatch_cols = ["household_id", "county_name", "exported", "expected", "income", "reason"]
+    return WarningsView(
+        filters=filters,
+        tiles=[
+            Tile("红色预警户" if red_only else "符合条件的户", f"{total:,}户", None, "off"),
+            Tile("本月新增", f"{int(by_county['new_this_month'].sum()):,}户", None, "off"),
+            Tile(f"持续超过{OPEN_LONG_DAYS}天", f"{int(by_county['open_over_60_days'].sum()):,}户", None, "off"),
+            Tile("涉及县（市、区）", f"{len(by_county)}个", None, "off"),
+        ],
+        total=total,
+        by_county=Table(labelled(by_county, {c: COLUMNS[c] for c in county_cols})) if breakdown else None,
+        by_county_figure=figures.households_by_county_bar(by_county) if breakdown else None,
+        by_county_label=f"按县分布（{len(by_county)}个县）",
+        mismatch=Table(labelled(mismatch, {c: SHORT.get(c) or COLUMNS[c] for c in mismatch_cols})),
+        mismatch_label=f"数据质量：{len(mismatch):,}户的户类别与政策标准不一致（按规则重算，未改动导出数据）",
+        pages=max(1, -(-total // PAGE_SIZE)),
+        sort=sort,
+        export_filters=filters | {"sort": sort},
+        rules=opts.rules,
+        export_name=f"红色预警户_{sel.month}.xlsx",
+        export_title=f"红色预警户工作单 · {sel.area_name} · {month_label(sel.month)}",
+        export_disabled=total > EXPORT_MAX,
+        export_warning=f"符合条件的户超过 {EXPORT_MAX:,} 户，请缩小筛选范围后再导出。" if total > EXPORT_MAX else None,
+    )
+
+
+def page_rows(sel: Selection, v: WarningsView, opts: Options, page: int = 1, *, unmask: bool = False) -> PageRows:
+    page = min(max(int(page), 1), v.pages)
+    rows = sel.q("red_flag_households", **v.filters, sort=v.sort, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)
+    return PageRows(
+        caption=f"第 {page} / {v.pages} 页，每页 {PAGE_SIZE} 户；点击一行查看详情。",
+        household_ids=list(rows["household_id"]),
+        table=households_table(rows, opts.rules, unmask=unmask),
+        audit_view={**v.filters, "sort": v.sort, "page": page},
+    )
+
+
+def work_order(con: duckdb.DuckDBPyConnection, viewer: Viewer, v: WarningsView, *, unmask: bool) -> tuple[bytes, int]:
+    """The whole filtered list as the XLSX work order: called when the button is clicked, uncached."""
+    everything = queries.run(con, "red_flag_households", viewer, **v.filters, sort=v.sort, limit=EXPORT_MAX, offset=0)
+    table = households_table(everything, v.rules, unmask=unmask)
+    return households_xlsx(table.frame, title=v.export_title), len(everything)
+
+
+def _txt(v: object) -> str:
+    """A data value for Markdown text, escaped (masked values carry '*'; names may carry anything)."""
+    return "—" if v is None or (not isinstance(v, str) and pd.isna(v)) or v == "" else md_escape(v)
+
+
+def monitor_line(sel: Selection) -> float:
+    """The 监测线 in force (data/reference/warning_settings.csv, key monitor_line)."""
+    settings = sel.q("warning_settings").set_index("key")["value"]
+    return float(settings["monitor_line"])
+
+
+def detail(sel: Selection, household_id: str, *, unmask: bool) -> DetailView | None:
+    """One household: None when it is outside the viewer's scope."""
+    profile = sel.q("household_profile", household_id=household_id)
+    if profile.empty:
+        return None
+    p = mask_frame(profile, unmask=unmask).iloc[0]
+    months = sel.q("household_months", household_id=household_id)
+
+    def table(name: str, cols: list[str], *, masked: bool = False) -> Table:
+        df = sel.q(name, household_id=household_id)
+        return Table(labelled(mask_frame(df, unmask=unmask) if masked else df, {c: COLUMNS[c] for c in cols}))
+
+    member_cols = ["name", "id_number", "relation", "sex", "birth_date", "labour_ability", "health", "schooling"]
+    return DetailView(
+        heading=f"{_txt(p.head_name)} 户 · {_txt(f'{p.city_name}{p.county_name}{p.township_name}{p.village_name}')}",
+        caption=f"户编号 {household_id} · 证件号码 {_txt(p.head_id_number)} · {p.household_category} · "
+        f"{p.household_size}人 · 脱贫年度 {_txt(p.exit_year)} · 联系人 {_txt(p.contact_name)} {_txt(p.contact_phone)}",
+        income=figures.income_history(months, line=monitor_line(sel)),
+        hits=table("household_rule_hits", ["month", "rule_id", "rule_name", "severity", "evidence", "clause"]),
+        members=table("household_members", [*member_cols, "migrant_status", "work_place"], masked=True),
+        measures=table("household_measures", ["measure_date", "measure_type", "amount", "fund_source", "project_id"]),
+        visits=table("household_visits", ["visit_date", "method", "visitor_name", "notes"], masked=True),
+        clearance=Table(figures.clearance_timeline(months)),
+    )

@@ -1,0 +1,92 @@
+"""情景推演 view on the tiny warehouse: the baseline's tiles equal the stored numbers, moving the line moves the
+tiles and the table, a county scope narrows the shock, the allocation totals equal the actual allocation."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from fupin.views import figures, scenarios
+from tests.support.views import LINQUAN, selection
+
+
+def test_setup_reads_the_reference_settings(tiny_db: Path, con: duckdb.DuckDBPyConnection) -> None:
+    s = scenarios.setup(selection(tiny_db))
+    (line,) = con.execute("select line from warning_settings").fetchone()
+    assert s.base.line == line == 5000
+    assert s.title == "情景推演 · 基于2020年6月数据"
+    assert list(s.areas)[:3] == ["大别山革命老区", "皖北地区", "沿淮行蓄洪区"] and s.areas["341221"] == "临泉县"
+
+
+def test_baseline_tiles_equal_the_stored_numbers(tiny_db: Path, con: duckdb.DuckDBPyConnection) -> None:
+    sel = selection(tiny_db)
+    v = scenarios.view(sel, scenarios.setup(sel).base)
+    (monitor,) = con.execute(
+        "select count(*) from household_month where month = date '2020-06-01' and household_category = '脱贫监测户'"
+    ).fetchone()
+    (red,) = con.execute(
+        "select count(*) from warning_flag_month where month = date '2020-06-01' and red_flag"
+    ).fetchone()
+    tiles = {t.label: t for t in v.tiles}
+    assert tiles["脱贫监测户（情景）"].value == f"{monitor:,}户"
+    assert tiles["脱贫监测户（情景）"].delta.startswith("+0户")
+    assert tiles["红色预警户（情景）"].value == f"{red:,}户"
+    assert (v.table.frame["合计变化"] == 0).all() and len(v.table.frame) == 104
+    assert v.table.frame["监测户（现）"].sum() == monitor
+    assert figures.metric_values(v.figure) and set(figures.metric_values(v.figure).values()) == {0.0}
+
+
+def test_raising_the_line_changes_the_rows(tiny_db: Path) -> None:
+    sel = selection(tiny_db)
+    base = scenarios.setup(sel).base
+    v = scenarios.view(sel, dataclasses.replace(base, line=8000.0))
+    t = v.table.frame
+    assert (t["合计变化"] > 0).any()
+    assert t["合计变化"].is_monotonic_decreasing  # ranked
+    row = t.iloc[0]
+    assert row["合计变化"] == (
+        row["监测户（情景）"]
+        + row["边缘户（情景）"]
+        + row["红色预警（情景）"]
+        - row["监测户（现）"]
+        - row["边缘户（现）"]
+        - row["红色预警（现）"]
+    )
+
+
+def test_township_level_needs_a_county(tiny_db: Path) -> None:
+    sel = selection(tiny_db)
+    base = scenarios.setup(sel).base
+    province = scenarios.view(sel, base, "line", "township")
+    assert province.caption == "按乡镇汇总时，请先在左侧选择县。" and province.figure is not None
+    county = scenarios.view(selection(tiny_db, LINQUAN), base, "line", "township")
+    assert county.caption is None and county.figure is None and len(county.table.frame) > 1
+
+
+def test_shock_scope_narrows_the_counties(tiny_db: Path) -> None:
+    sel = selection(tiny_db)
+    base = scenarios.setup(sel).base
+    idle = scenarios.view(sel, base, "shock")
+    assert idle.info and idle.tiles[0].value == "0户"
+    hit = dataclasses.replace(base, migrant_cut=0.8, migrant_months=12, farm_loss=0.5)
+    everywhere = scenarios.view(sel, hit, "shock")
+    one = scenarios.view(sel, dataclasses.replace(hit, areas=("341221",)), "shock")
+    assert everywhere.info is None
+    hit_all = everywhere.table.frame["受冲击户"].sum()
+    hit_one = one.table.frame["受冲击户"].sum()
+    assert 0 < hit_one < hit_all
+    assert set(one.table.frame.loc[one.table.frame["受冲击户"] > 0, "县（市、区）"]) == {"临泉县"}
+    assert one.tiles[0].value == f"{hit_one:,}户"
+
+
+@pytest.mark.parametrize("w_poor", [0.5, 1.0])
+def test_allocation_moves_money_but_not_the_total(tiny_db: Path, con: duckdb.DuckDBPyConnection, w_poor: float) -> None:
+    sel = selection(tiny_db)
+    v = scenarios.view(sel, dataclasses.replace(scenarios.setup(sel).base, w_poor=w_poor), "alloc")
+    t = v.table.frame
+    assert t["按公式（万元）"].sum() == pytest.approx(t["实际下达（万元）"].sum(), abs=0.1 * len(t))
+    assert v.tiles[2].value == t.iloc[0]["县（市、区）"]
+    assert list(t.columns)[:2] == ["县（市、区）", "剩余贫困人口"]
