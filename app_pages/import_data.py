@@ -28,7 +28,7 @@ ss = st.session_state
 st.title("数据导入")
 st.caption(
     f"上传一个月的导出文件 → 预检（与命令行 `python -m fupin ingest` 相同的校验，不改动现有数据）→ 确认提交。"
-    f"每次最多 {importer.MAX_FILES} 个文件，每个不超过 {importer.MAX_FILE_MB} MB，只接受 CSV / XLSX；"
+    f"每次最多 {importer.MAX_FILES} 个文件，每个不超过 {importer.MAX_FILE_MB} MB，只接受 CSV / XLSX / XLS；"
     "文件名以表名开头（如 户信息.csv、监测记录_341221.xlsx）。不合格的行进入隔离区并说明原因，一行不丢。"
 )
 if sel.batch.synthetic:
@@ -46,7 +46,7 @@ months = sorted({*sel.batch.months, _next_month(sel.batch.months[-1])}, reverse=
 c1, c2 = st.columns([1, 3])
 month = c1.selectbox("导入月份", months, format_func=month_label, key="imp_month")
 files = c2.file_uploader(
-    "导出文件（CSV / XLSX）",
+    "导出文件（CSV / XLSX / XLS）",
     accept_multiple_files=True,
     key=f"imp_files_{ss.get('imp_round', 0)}",
     max_upload_size=importer.MAX_FILE_MB,
@@ -165,6 +165,8 @@ if staged is not None and staged.report is not None:
         hide_index=True,
         width="stretch",
     )
+    if notes := importer.file_notes(month_files):  # 合计行 / 空行 skipped, values normalised, one example each
+        st.dataframe(pd.DataFrame(notes), hide_index=True, width="stretch")
     examples = importer.quarantine_examples(staged)
     if examples:
         st.markdown("**隔离行（按原因）**")

@@ -45,7 +45,7 @@ from fupin.warehouse.connection import LockBusy, file_identity, warehouse_lock
 
 log = logging.getLogger(__name__)
 
-ALLOWED_SUFFIXES = (".csv", ".xlsx", ".xlsm")
+ALLOWED_SUFFIXES = exportio.SUFFIXES  # CSV, XLSX / XLSM, XLS / WPS .et
 MAX_FILES = 200  # a month: 11 tables, the big ones split into one file per city (16) — 176 at most
 MAX_FILE_MB = 1024  # also server.maxUploadSize in .streamlit/config.toml
 CANDIDATE = "candidate.duckdb"
@@ -76,7 +76,7 @@ def check_file(up: Upload, *, max_mb: int = MAX_FILE_MB) -> FileCheck:
     name = Path(up.name)
     suffix = name.suffix.lower()
     if suffix not in ALLOWED_SUFFIXES:
-        fc.error = f"不支持的文件类型「{suffix or '无扩展名'}」：只接受 CSV 或 XLSX 格式的导出文件"
+        fc.error = f"不支持的文件类型「{suffix or '无扩展名'}」：{exportio.UNSUPPORTED_CN}格式的导出文件"
         return fc
     if not up.data:
         fc.error = "文件为空"
@@ -100,6 +100,11 @@ def check_file(up: Upload, *, max_mb: int = MAX_FILE_MB) -> FileCheck:
             fc.error = "CSV 编码无法识别：请导出为 UTF-8 或 GBK 编码"
         else:
             fc.error = _contract_problem(lambda: exportio.check_csv_bytes(up.data, table, name, lim))
+    elif suffix in exportio.XLS_SUFFIXES:
+        if not up.data.startswith(exportio.CFB_MAGIC):
+            fc.error = "不是有效的 XLS 文件（可能是 XLSX、CSV、图片或其他文件改了扩展名）"
+        else:
+            fc.error = _contract_problem(lambda: exportio.check_xls(memoryview(up.data), name, lim))
     else:
         if not up.data.startswith(b"PK\x03\x04"):
             fc.error = "不是有效的 XLSX 文件（可能是旧版 .xls、图片或其他文件改了扩展名）"
@@ -387,6 +392,28 @@ def quarantine_examples(staged: Staged, *, per_reason: int = 3) -> list[dict]:
     finally:
         con.close()
     return [{"表": t, "原因": REASONS.get(r, r), "行数": int(n), "示例": "；".join(ex)} for t, r, n, ex in rows]
+
+
+def file_notes(files: list) -> list[dict]:
+    """Per file, what was tidied before validation: 合计行 and 空行 skipped (neither loaded nor quarantined) and
+    values normalised (full-width digits, spaces, Excel's apostrophe, 元, serial dates …), one example of each
+    kind with its line. Files with nothing to say are left out."""
+    out = []
+    for f in files:
+        if not (f.rows_skipped or f.values_normalised):
+            continue
+        kinds = {**f.skipped_by_kind, **f.normalised_by_kind}
+        out.append(
+            {
+                "文件": f.file.split("/", 1)[-1],
+                "合计行": f.skipped_by_kind.get("合计行", 0),
+                "空行": f.skipped_by_kind.get("空行", 0),
+                "规范化的值": f.values_normalised,
+                "示例": "；".join(f"{k} {n:,} 处，如{f.examples[k]}" if k in f.examples else f"{k} {n:,} 处"
+                                 for k, n in kinds.items()),
+            }
+        )
+    return out
 
 
 def failure_message(report: IngestReport) -> str:
