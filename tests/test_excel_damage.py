@@ -230,3 +230,22 @@ def test_the_import_page_shows_the_counts_and_one_example_each(tmp_path: Path) -
     assert "合计行 1 处，如第8行：合计" in hh["示例"] and "空行 2 处，如第9行（整行为空）" in hh["示例"]
     assert "金额中的元或千位分隔符 2 处，如第5行「年人均纯收入」：'8,000元' → '8000'" in hh["示例"]
     assert "日期为Excel序列号 1 处，如第2行「出生日期」" in notes["家庭成员.csv"]["示例"]
+
+
+def test_empty_lines_keep_the_line_numbers_and_count_as_blank_rows(tmp_path: Path) -> None:
+    """pyarrow skips an empty line: the rows after it were reported one line too early, and it was not counted."""
+    folder = tmp_path / "exports" / "2020-01"
+    folder.mkdir(parents=True)
+    good = [",".join(household(n).values()) for n in (1, 2)]
+    bad = ",".join(household(3, 户主姓名="").values())  # line 6: missing_value
+    lines = [",".join(C.HOUSEHOLD.headers), good[0], "", good[1], "", bad, "", ""]
+    (folder / "户信息.csv").write_text("\r\n".join(lines) + "\r\n", encoding="gb18030")
+    report = ingest(folder.parent, tmp_path / "w.duckdb")
+    assert report.ok, report.error
+    _nothing_lost(report)
+    f = report.files[0]
+    assert (f.rows_read, f.rows_loaded, f.rows_quarantined, f.rows_skipped) == (7, 2, 1, 4)
+    assert f.skipped_by_kind == {"空行": 4} and f.examples["空行"] == "第3行（整行为空）"
+    con = duckdb.connect(str(tmp_path / "w.duckdb"), read_only=True)
+    assert con.execute("select line, reason_code from quarantine").fetchall() == [(6, "missing_value")]
+    assert con.execute("select _line from raw_household order by 1").fetchall() == [(2,), (4,), (6,)]

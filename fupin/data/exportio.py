@@ -168,11 +168,14 @@ def _utf8_row_in_gb(line: bytes) -> bool:
 
 def _scan_data(fh: BinaryIO, enc: str, path: Path, lim: Limits) -> bool:
     """Stream the bytes after the header (nothing kept): count the rows against the cap, and say whether
-    they all decode in `enc` (and, in GB18030, hold no UTF-8 row)."""
+    pyarrow can read them as they are: they all decode in `enc` (and, in GB18030, hold no UTF-8 row), and no
+    line is empty (pyarrow skips an empty line, and the line numbers after it would be off)."""
     decoder = codecs.getincrementaldecoder(enc)(errors="strict")
     tail, rows, clean, last = b"", 0, True, b"\n"
     while chunk := fh.read(_CHUNK):
         rows += chunk.count(b"\n")
+        if clean and (b"\n\n" in last + chunk or b"\n\r\n" in tail[-2:] + chunk or chunk.startswith(b"\r\n")):
+            clean = False  # an empty line (the header's newline is just before the first chunk)
         last = chunk[-1:]
         if rows > lim.max_rows:
             raise ContractError(str(path), f"more than {lim.max_rows} data rows", cn=rows_cn(rows, lim.max_rows))
@@ -195,17 +198,22 @@ def _scan_data(fh: BinaryIO, enc: str, path: Path, lim: Limits) -> bool:
     return clean
 
 
-def _recode_rows(fh: BinaryIO, enc: str, first_line: int, out: BinaryIO) -> tuple[list[int], list[int]]:
+def _recode_rows(
+    fh: BinaryIO, enc: str, first_line: int, out: BinaryIO
+) -> tuple[list[int], list[int], list[int]]:
     """Copy the data rows to `out` as UTF-8, line by line; a row that does not decode in `enc` (or a UTF-8 row
     in a GB18030 file) is kept, read in the other encoding when it decodes there (else with replacement
-    marks), and its line is listed to be quarantined. Returns (file line of every row, lines of bad rows)."""
+    marks), and its line is listed to be quarantined. Returns (file line of every row, lines of bad rows,
+    empty lines)."""
     other = "gb18030" if enc.startswith("utf-8") else "utf-8"
     lines: list[int] = []
     bad: list[int] = []
+    empty: list[int] = []
     for n, raw in enumerate(fh, start=first_line):
         row = raw.rstrip(b"\r\n")
         if not row:
-            continue  # an empty line is no row (as pyarrow reads it)
+            empty.append(n)  # no row: skipped and counted as 空行
+            continue
         try:
             text = row.decode(enc)
             if enc == "gb18030" and _utf8_row_in_gb(row):
@@ -218,7 +226,7 @@ def _recode_rows(fh: BinaryIO, enc: str, first_line: int, out: BinaryIO) -> tupl
                 text = row.decode(enc, errors="replace")
         out.write(text.encode("utf-8") + b"\n")
         lines.append(n)
-    return lines, bad
+    return lines, bad, empty
 
 
 def _find_header(rows: list[list[str]], table: Table, path: Path) -> tuple[int, list[str]]:
@@ -364,6 +372,7 @@ def read_csv_export(path: Path, table: Table, lim: Limits | None = None) -> Expo
         )
         parse = pacsv.ParseOptions(newlines_in_values=False)
         bad: list[int] = []
+        empty: list[int] = []
         try:
             if clean:  # the common case: pyarrow reads the file itself
                 opts = pacsv.ReadOptions(
@@ -374,12 +383,15 @@ def read_csv_export(path: Path, table: Table, lim: Limits | None = None) -> Expo
                 )
                 data = pacsv.read_csv(path, read_options=opts, convert_options=conv, parse_options=parse)
                 lines = pa.array(range(header_idx + 2, header_idx + 2 + data.num_rows), pa.int64())
-            else:  # mixed encodings: recode row by row into a temporary UTF-8 copy
+            else:  # mixed encodings or empty lines: recode row by row into a temporary UTF-8 copy
                 with tempfile.TemporaryFile() as tmp:
-                    line_nos, bad = _recode_rows(fh, "utf-8" if enc == "utf-8-sig" else enc, header_idx + 2, tmp)
+                    line_nos, bad, empty = _recode_rows(fh, "utf-8" if enc == "utf-8-sig" else enc, header_idx + 2, tmp)
                     tmp.seek(0)
                     opts = pacsv.ReadOptions(column_names=headers, encoding="utf8", block_size=1 << 24)
-                    data = pacsv.read_csv(tmp, read_options=opts, convert_options=conv, parse_options=parse)
+                    if line_nos:
+                        data = pacsv.read_csv(tmp, read_options=opts, convert_options=conv, parse_options=parse)
+                    else:  # only empty lines below the header
+                        data = pa.table({h: pa.array([], pa.string()) for h in headers})
                 if data.num_rows != len(line_nos):
                     raise pa.ArrowInvalid(f"{data.num_rows} rows parsed from {len(line_nos)} lines")
                 lines = pa.array(line_nos, pa.int64())
@@ -390,6 +402,9 @@ def read_csv_export(path: Path, table: Table, lim: Limits | None = None) -> Expo
     data = data.append_column("_line", lines)
     ef = _finish(path, table, "csv", enc, header_idx, data)
     ef.bad_encoding_lines = bad
+    if empty:
+        ef.skipped["空行"] = len(empty)
+        ef.examples["空行"] = f"第{empty[0]}行（整行为空）"
     return ef
 
 

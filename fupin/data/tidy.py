@@ -99,10 +99,11 @@ def _skip_furniture(ef: ExportFile, data: pa.Table, lines: pa.ChunkedArray) -> t
     for kind, mask in ((TOTAL_ROW, total), (BLANK_ROW, blank)):
         n = pc.sum(pc.cast(mask, pa.int64())).as_py() or 0
         if n:
-            ef.skipped[kind] = n
+            ef.skipped[kind] = ef.skipped.get(kind, 0) + n  # the reader counts empty CSV lines
             first = pc.index(mask, True).as_py()
             shown = squeezed[first].as_py() if kind == TOTAL_ROW else ""
-            ef.examples[kind] = f"第{line_list[first].as_py()}行" + (f"：{shown}" if shown else "（整行为空）")
+            example = f"第{line_list[first].as_py()}行" + (f"：{shown}" if shown else "（整行为空）")
+            ef.examples.setdefault(kind, example)
     keep = pc.invert(drop)
     data = data.filter(keep)
     return data, data.column("_line")
