@@ -36,7 +36,7 @@ months = import_view.months(sel)
 c1, c2 = st.columns([1, 3])
 month = c1.selectbox("导入月份", months, format_func=month_label, key="imp_month")
 files = c2.file_uploader(
-    "导出文件（CSV / XLSX）",
+    "导出文件（CSV / XLSX / XLS）",
     accept_multiple_files=True,
     key=f"imp_files_{ss.get('imp_round', 0)}",
     max_upload_size=importer.MAX_FILE_MB,
@@ -115,6 +115,8 @@ if staged is not None and staged.report is not None:
     for warning in rv.warnings:
         st.warning(warning)
     table(rv.files)
+    if notes := importer.file_notes([f for f in r.files if f.month == staged.month]):  # 合计行/空行, normalised
+        st.dataframe(notes, hide_index=True, width="stretch")
     if rv.quarantine is not None:
         st.markdown("**隔离行（按原因）**")
         table(rv.quarantine)

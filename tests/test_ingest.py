@@ -38,7 +38,7 @@ def test_bad_row_is_quarantined_with_its_reason(case: str, tmp_path: Path) -> No
     assert report.quarantined_by_reason == {expected["reason"]: expected["quarantined"]}
     assert report.rows_loaded == expected["loaded"]
     for f in report.files:
-        assert f.rows_read == f.rows_loaded + f.rows_quarantined
+        assert f.rows_read == f.rows_loaded + f.rows_quarantined + f.rows_skipped
     con = duckdb.connect(str(tmp_path / "w.duckdb"), read_only=True)
     q = con.execute("select file, line, reason_code, message, record from quarantine").fetchall()
     assert len(q) == expected["quarantined"]
@@ -57,7 +57,8 @@ def test_bad_id_message_is_masked(tmp_path: Path) -> None:
 
 def test_read_equals_loaded_plus_quarantined_everywhere(tiny_ingest: tuple[Path, IngestReport]) -> None:
     db, report = tiny_ingest
-    assert report.files and all(f.rows_read == f.rows_loaded + f.rows_quarantined for f in report.files)
+    assert report.files
+    assert all(f.rows_read == f.rows_loaded + f.rows_quarantined + f.rows_skipped for f in report.files)
     con = duckdb.connect(str(db), read_only=True)
     for t in C.TABLES:
         raw = con.execute(f"select count(*) from raw_{t.en}").fetchone()[0]
@@ -67,7 +68,8 @@ def test_read_equals_loaded_plus_quarantined_everywhere(tiny_ingest: tuple[Path,
         (q,) = con.execute("select count(*) from quarantine where table_name = $t", {"t": t.cn}).fetchone()
         assert raw == stg + q > 0
     saved = json.loads(db.with_suffix(".json").read_text(encoding="utf-8"))
-    assert saved["rows_read"] == saved["rows_loaded"] + saved["rows_quarantined"] == report.rows_read
+    assert saved["rows_read"] == saved["rows_loaded"] + saved["rows_quarantined"] + saved["rows_skipped"]
+    assert saved["rows_read"] == report.rows_read
 
 
 def test_batch_is_recorded_with_checksums(con: duckdb.DuckDBPyConnection, tiny_exports: Path) -> None:
@@ -286,7 +288,7 @@ def test_a_row_in_another_encoding_is_quarantined_not_a_crash(
     data_rows = sum(1 for x in lines[f.header_line :] if x)
     assert f.encoding == encoding and f.rows_read == data_rows
     assert f.quarantined_by_reason == {"bad_encoding": 1} and f.rows_loaded == data_rows - 1
-    assert all(x.rows_read == x.rows_loaded + x.rows_quarantined for x in report.files)
+    assert all(x.rows_read == x.rows_loaded + x.rows_quarantined + x.rows_skipped for x in report.files)
     con = duckdb.connect(str(tmp_path / "w.duckdb"), read_only=True)
     q = con.execute("select line, message, record from quarantine where reason_code = 'bad_encoding'").fetchall()
     assert [(ln, msg) for ln, msg, _ in q] == [(line, f"第{line}行含无法识别的字符（编码混用）")]

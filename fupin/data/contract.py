@@ -33,15 +33,43 @@ YES, NO = "是", "否"
 HOUSEHOLD_CATEGORIES = ("未脱贫户", "不享受政策的脱贫户", "享受政策的脱贫户", "脱贫监测户", "边缘户")
 POVERTY_ATTRIBUTES = ("一般贫困户", "低保贫困户", "特困供养贫困户", "非贫困户")
 POVERTY_CAUSES = (
-    "因病", "因残", "因学", "因灾", "缺土地", "缺水", "缺技术", "缺劳力", "缺资金",
-    "交通条件落后", "自身发展动力不足",
+    "因病",
+    "因残",
+    "因学",
+    "因灾",
+    "缺土地",
+    "缺水",
+    "缺技术",
+    "缺劳力",
+    "缺资金",
+    "交通条件落后",
+    "自身发展动力不足",
 )
 RISK_TYPES = (
-    "因疫情", "因病", "因残", "因灾", "因学", "家庭变故", "意外事故", "务工受阻", "产业受损", "其他",
+    "因疫情",
+    "因病",
+    "因残",
+    "因灾",
+    "因学",
+    "家庭变故",
+    "意外事故",
+    "务工受阻",
+    "产业受损",
+    "其他",
 )
 EPIDEMIC_IMPACTS = ("无", "家庭成员确诊", "家庭成员疑似", "务工受阻", "农产品滞销", "其他")
 RELATIONS = (
-    "户主", "配偶", "之子", "之女", "之儿媳", "之女婿", "之孙子", "之孙女", "之父", "之母", "其他",
+    "户主",
+    "配偶",
+    "之子",
+    "之女",
+    "之儿媳",
+    "之女婿",
+    "之孙子",
+    "之孙女",
+    "之父",
+    "之母",
+    "其他",
 )
 SEXES = ("男", "女")
 LABOUR_ABILITIES = ("普通劳动力", "技能劳动力", "弱劳动力或半劳动力", "丧失劳动力", "无劳动力")
@@ -49,8 +77,20 @@ HEALTH_STATES = ("健康", "长期慢性病", "患有大病", "残疾")
 SCHOOLING = ("非在校生", "学前教育", "义务教育", "高中", "中职", "高职高专", "本科及以上")
 MIGRANT_STATUSES = ("未务工", "县内务工", "省内县外务工", "省外务工", "待返岗")
 RISK_POINTS = (
-    "收入骤减", "因病", "因残", "因灾", "意外事故", "家庭成员确诊", "家庭成员疑似", "务工受阻",
-    "产业受损", "吃穿不愁", "义务教育", "基本医疗", "住房安全", "饮水安全",
+    "收入骤减",
+    "因病",
+    "因残",
+    "因灾",
+    "意外事故",
+    "家庭成员确诊",
+    "家庭成员疑似",
+    "务工受阻",
+    "产业受损",
+    "吃穿不愁",
+    "义务教育",
+    "基本医疗",
+    "住房安全",
+    "饮水安全",
 )
 # 销号 (clearance) chains, from 关于防止返贫致贫加强监测预警和动态帮扶的意见 三（三）.
 MONITOR_CLEARANCE_STAGES = ("村级填报", "乡镇审查", "市县审核", "省级备案")
@@ -58,11 +98,26 @@ EDGE_CLEARANCE_STAGES = ("乡镇汇总填报", "县级审核", "省级销号")
 CLEARANCE_STAGES = ("未启动", *MONITOR_CLEARANCE_STAGES, *EDGE_CLEARANCE_STAGES)
 VISIT_METHODS = ("入户", "电话", "短信", "微信", "视频")
 MEASURE_TYPES = (
-    "产业帮扶", "就业帮扶", "公益性岗位", "健康帮扶", "教育帮扶", "危房改造", "饮水安全",
-    "低保兜底", "临时救助", "小额信贷", "消费帮扶",
+    "产业帮扶",
+    "就业帮扶",
+    "公益性岗位",
+    "健康帮扶",
+    "教育帮扶",
+    "危房改造",
+    "饮水安全",
+    "低保兜底",
+    "临时救助",
+    "小额信贷",
+    "消费帮扶",
 )
 FUND_SOURCES_MEASURE = (
-    "财政专项扶贫资金", "行业部门资金", "社会帮扶资金", "县级救助基金", "村集体收入", "结对帮扶资金", "其他",
+    "财政专项扶贫资金",
+    "行业部门资金",
+    "社会帮扶资金",
+    "县级救助基金",
+    "村集体收入",
+    "结对帮扶资金",
+    "其他",
 )
 PROJECT_TYPES = ("产业发展", "就业扶贫", "基础设施", "公共服务", "易地搬迁后续扶持", "金融扶贫", "其他")
 PROJECT_STATUSES = ("未开工", "已开工", "停工", "已复工", "已完工")
@@ -137,8 +192,7 @@ HOUSEHOLD = Table(
         "同一户编号以最近月份的记录为准。"
     ),
     columns=(
-        Column("行政区划代码", "village_code", "village_code", ref="ref_village.village_code",
-               note="12位行政村代码"),
+        Column("行政区划代码", "village_code", "village_code", ref="ref_village.village_code", note="12位行政村代码"),
         Column("户编号", "household_id", "household_id", note="16位：村代码+4位序号"),
         Column("户主姓名", "head_name", "text"),
         Column("户主证件号码", "head_id_number", "id_number", note="18位公民身份号码，校验位正确"),
@@ -193,8 +247,7 @@ MONITORING = Table(
     mode="monthly",
     key=("household_id", "month"),
     description=(
-        "月核查：未脱贫户、当年脱贫户、脱贫监测户、边缘户每户每月一条，含当月预估收入、风险点、"
-        "红色标注和销号进度。"
+        "月核查：未脱贫户、当年脱贫户、脱贫监测户、边缘户每户每月一条，含当月预估收入、风险点、红色标注和销号进度。"
     ),
     columns=(
         Column("户编号", "household_id", "household_id", ref="household.household_id"),
@@ -202,12 +255,14 @@ MONITORING = Table(
         _enum("户类别", "household_category", HOUSEHOLD_CATEGORIES, note="当月类别"),
         _money("预估年人均纯收入", "income_estimate", note="按当月情况折算全年，元/人"),
         _money("上年人均纯收入", "income_last_year", note="元/人"),
-        Column("风险点", "risk_points", "text", required=False,
-               note="多项以；分隔，取值：" + "、".join(RISK_POINTS)),
+        Column("风险点", "risk_points", "text", required=False, note="多项以；分隔，取值：" + "、".join(RISK_POINTS)),
         _flag("红色标注", "red_mark"),
-        _enum("销号阶段", "clearance_stage", CLEARANCE_STAGES,
-              note="脱贫监测户：" + "→".join(MONITOR_CLEARANCE_STAGES) + "；边缘户："
-              + "→".join(EDGE_CLEARANCE_STAGES)),
+        _enum(
+            "销号阶段",
+            "clearance_stage",
+            CLEARANCE_STAGES,
+            note="脱贫监测户：" + "→".join(MONITOR_CLEARANCE_STAGES) + "；边缘户：" + "→".join(EDGE_CLEARANCE_STAGES),
+        ),
         Column("村级填报日期", "village_filed_date", "date", required=False),
         Column("乡镇审查日期", "township_reviewed_date", "date", required=False),
         Column("市县审核日期", "county_audited_date", "date", required=False),
@@ -378,8 +433,17 @@ EMPLOYMENT = Table(
 )
 
 TABLES: tuple[Table, ...] = (
-    HOUSEHOLD, MEMBER, MONITORING, VISIT, MEASURE, PROJECT, ENTERPRISE, ALLOCATION, PAYMENT,
-    PAIRING, EMPLOYMENT,
+    HOUSEHOLD,
+    MEMBER,
+    MONITORING,
+    VISIT,
+    MEASURE,
+    PROJECT,
+    ENTERPRISE,
+    ALLOCATION,
+    PAYMENT,
+    PAIRING,
+    EMPLOYMENT,
 )
 TABLES_BY_CN: dict[str, Table] = {t.cn: t for t in TABLES}
 TABLES_BY_EN: dict[str, Table] = {t.en: t for t in TABLES}
@@ -424,9 +488,17 @@ def table_for_file(stem: str) -> Table | None:
 def render_markdown() -> str:
     """The contract as a Markdown document (docs/export-contract.md)."""
     type_cn = {
-        "text": "文本", "county_code": "县代码(6位)", "village_code": "村代码(12位)",
-        "household_id": "户编号(16位)", "id_number": "身份证号(18位)", "phone": "手机号(11位)",
-        "int": "整数", "decimal": "数值", "date": "日期", "month": "年月", "flag": "是/否",
+        "text": "文本",
+        "county_code": "县代码(6位)",
+        "village_code": "村代码(12位)",
+        "household_id": "户编号(16位)",
+        "id_number": "身份证号(18位)",
+        "phone": "手机号(11位)",
+        "int": "整数",
+        "decimal": "数值",
+        "date": "日期",
+        "month": "年月",
+        "flag": "是/否",
         "enum": "枚举",
     }
     out = [
@@ -436,8 +508,20 @@ def render_markdown() -> str:
         "",
         "- One folder per month (`2020-01`, `2020-02`, …); in it one file per table, named by the",
         "  table's Chinese name, optionally split by city: `户信息.csv`, `户信息_340100.csv`, `项目库.xlsx`.",
-        "- CSV in UTF-8 (with or without BOM) or GB18030; XLSX (first sheet). Title rows above the",
-        "  header are skipped: the header is the first row that holds the table's required columns.",
+        "- CSV in UTF-8 (with or without BOM) or GB18030; XLSX, or XLS (Excel 97-2003; WPS 表格 `.et` in the same",
+        "  format) — the first sheet. Title rows above the header are skipped: the header is the first row that",
+        "  holds the table's required columns, or two rows that do together (merged group headers such as",
+        "  「收入情况（元）」 above the column names; a column merged down both rows keeps its name in the upper one).",
+        "- Sheet furniture is skipped and counted per file, neither loaded nor quarantined: 合计 / 小计 / 总计 rows",
+        "  (the first non-empty cell) as 合计行, rows without any value as 空行. read = loaded + quarantined + "
+        "skipped.",
+        "- Values are normalised before validation and counted per file by kind: full-width digits and letters",
+        "  (NFKC; not in free-text columns), surrounding spaces, Excel's leading apostrophe, a lower-case `x` as an",
+        "  ID's check digit, 元 / ¥ / thousands separators in money columns, and dates that Excel turned into serial",
+        "  numbers (43831 → 2020-01-01; only 4–5 digit numbers within 1920–2050).",
+        "- An ID or code that Excel saved as a number cannot be repaired: `3.41221E+17` (scientific notation), or an",
+        "  18-digit ID ending in 000 that fails its check digit (Excel keeps 15 digits), is quarantined with reason",
+        "  `excel_number`: `「证件号码」被转换为数字（科学计数法）：…，请将该列设为文本后重新导出`.",
         "- Encodings: the header's encoding is the file's (UTF-8 when the header decodes as UTF-8, else GB18030).",
         "  - UTF-16 (with or without BOM) fails the batch: `文件编码为 UTF-16，请另存为 UTF-8 或 GBK` (file, line 1).",
         "  - A header that is neither UTF-8 nor GB18030 fails the batch, naming the file and line.",

@@ -1,4 +1,4 @@
-"""Reading and writing export files: CSV (UTF-8, UTF-8 with BOM, GB18030) and XLSX.
+"""Reading and writing export files: CSV (UTF-8, UTF-8 with BOM, GB18030), XLSX and XLS (Excel 97-2003, WPS .et).
 
 County offices export with a title row above the header now and then, in whichever encoding
 their system uses; `read_export` takes all of that and returns every cell as text, with the
@@ -10,6 +10,7 @@ from __future__ import annotations
 import codecs
 import csv
 import datetime as dt
+import decimal
 import io
 import os
 import re
@@ -34,12 +35,17 @@ class ExportFile:
 
     path: Path
     table: Table
-    format: str  # "csv" | "xlsx"
-    encoding: str  # "utf-8", "utf-8-sig", "gb18030" or "xlsx"
-    header_line: int  # 1-based line (row) of the header
+    format: str  # "csv" | "xlsx" | "xls"
+    encoding: str  # "utf-8", "utf-8-sig", "gb18030", "xlsx" or "xls"
+    header_line: int  # 1-based line (row) of the header (the second row of a two-row header)
     data: pa.Table  # every column as string, plus "_line" (int64)
     unknown_columns: list[str]
     bad_encoding_lines: list[int] = field(default_factory=list)  # rows to quarantine as 'bad_encoding'
+    # Filled by fupin.data.tidy: rows skipped as sheet furniture and values normalised, by kind
+    skipped: dict[str, int] = field(default_factory=dict)  # "合计行" / "空行" → rows (not in `data`)
+    normalised: dict[str, int] = field(default_factory=dict)  # kind → values changed
+    values_normalised: int = 0  # values changed by any kind (each value once)
+    examples: dict[str, str] = field(default_factory=dict)  # kind → one example: "第N行「列」…"
 
 
 # ---------------------------------------------------------------------------------- writing
@@ -98,6 +104,7 @@ class Limits:
     xlsx_max_ratio: float = 20.0  # uncompressed / file size ...
     xlsx_member_ratio: float = 100.0  # ... and one member's uncompressed / compressed (a zip bomb) ...
     xlsx_ratio_floor_mb: int = 10  # ... once it expands beyond this (small files cannot exhaust memory)
+    xls_max_mb: int = 256  # an XLS (not compressed: its size is what calamine expands; FUPIN_XLS_MAX_MB)
 
 
 def limits() -> Limits:
@@ -105,6 +112,7 @@ def limits() -> Limits:
     return Limits(
         max_rows=int(os.environ.get("FUPIN_MAX_ROWS_PER_FILE", Limits.max_rows)),
         xlsx_max_mb=int(os.environ.get("FUPIN_XLSX_MAX_MB", Limits.xlsx_max_mb)),
+        xls_max_mb=int(os.environ.get("FUPIN_XLS_MAX_MB", Limits.xls_max_mb)),
     )
 
 
@@ -160,11 +168,14 @@ def _utf8_row_in_gb(line: bytes) -> bool:
 
 def _scan_data(fh: BinaryIO, enc: str, path: Path, lim: Limits) -> bool:
     """Stream the bytes after the header (nothing kept): count the rows against the cap, and say whether
-    they all decode in `enc` (and, in GB18030, hold no UTF-8 row)."""
+    pyarrow can read them as they are: they all decode in `enc` (and, in GB18030, hold no UTF-8 row), and no
+    line is empty (pyarrow skips an empty line, and the line numbers after it would be off)."""
     decoder = codecs.getincrementaldecoder(enc)(errors="strict")
     tail, rows, clean, last = b"", 0, True, b"\n"
     while chunk := fh.read(_CHUNK):
         rows += chunk.count(b"\n")
+        if clean and (b"\n\n" in last + chunk or b"\n\r\n" in tail[-2:] + chunk or chunk.startswith(b"\r\n")):
+            clean = False  # an empty line (the header's newline is just before the first chunk)
         last = chunk[-1:]
         if rows > lim.max_rows:
             raise ContractError(str(path), f"more than {lim.max_rows} data rows", cn=rows_cn(rows, lim.max_rows))
@@ -187,17 +198,20 @@ def _scan_data(fh: BinaryIO, enc: str, path: Path, lim: Limits) -> bool:
     return clean
 
 
-def _recode_rows(fh: BinaryIO, enc: str, first_line: int, out: BinaryIO) -> tuple[list[int], list[int]]:
+def _recode_rows(fh: BinaryIO, enc: str, first_line: int, out: BinaryIO) -> tuple[list[int], list[int], list[int]]:
     """Copy the data rows to `out` as UTF-8, line by line; a row that does not decode in `enc` (or a UTF-8 row
     in a GB18030 file) is kept, read in the other encoding when it decodes there (else with replacement
-    marks), and its line is listed to be quarantined. Returns (file line of every row, lines of bad rows)."""
+    marks), and its line is listed to be quarantined. Returns (file line of every row, lines of bad rows,
+    empty lines)."""
     other = "gb18030" if enc.startswith("utf-8") else "utf-8"
     lines: list[int] = []
     bad: list[int] = []
+    empty: list[int] = []
     for n, raw in enumerate(fh, start=first_line):
         row = raw.rstrip(b"\r\n")
         if not row:
-            continue  # an empty line is no row (as pyarrow reads it)
+            empty.append(n)  # no row: skipped and counted as 空行
+            continue
         try:
             text = row.decode(enc)
             if enc == "gb18030" and _utf8_row_in_gb(row):
@@ -210,20 +224,29 @@ def _recode_rows(fh: BinaryIO, enc: str, first_line: int, out: BinaryIO) -> tupl
                 text = row.decode(enc, errors="replace")
         out.write(text.encode("utf-8") + b"\n")
         lines.append(n)
-    return lines, bad
+    return lines, bad, empty
 
 
-def _find_header(rows: list[list[str]], table: Table, path: Path) -> int:
-    """Index of the header row: the first row that holds every required column."""
+def _find_header(rows: list[list[str]], table: Table, path: Path) -> tuple[int, list[str]]:
+    """The header: (index of its last row, column names). The first row that holds every required column; else
+    two rows that do together — merged group headers above (「收入情况」 over 工资性收入, 生产经营性收入 …), a
+    column merged down both rows keeping its name in the upper one."""
     required = set(table.required_headers)
     best, best_hits = 0, -1
     for i, row in enumerate(rows):
         cells = {c.strip() for c in row}
         if required <= cells:
-            return i
+            return i, [c.strip() for c in row]
         hits = len(required & cells)
         if hits > best_hits:
             best, best_hits = i, hits
+    for i in range(len(rows) - 1):
+        upper, lower = rows[i], rows[i + 1]
+        width = max(len(upper), len(lower))
+        upper, lower = upper + [""] * (width - len(upper)), lower + [""] * (width - len(lower))
+        merged = [lo.strip() or up.strip() for up, lo in zip(upper, lower, strict=True)]
+        if required <= set(merged) and not required <= {c.strip() for c in upper}:
+            return i + 1, merged
     if best_hits <= 0:
         raise ContractError(
             str(path),
@@ -323,7 +346,11 @@ def read_csv_export(path: Path, table: Table, lim: Limits | None = None) -> Expo
             )
         fh.seek(0)
         head, raws = read_head(fh, table, path, lim)
-        header_idx = _find_header(head, table, path)
+        header_idx, names = _find_header(head, table, path)
+        if header_idx + 1 < len(raws):  # a two-row header: read_head went past it
+            fh.seek(len(UTF8_BOM) if start.startswith(UTF8_BOM) else 0)
+            for _ in range(header_idx + 1):
+                fh.readline(lim.max_header_bytes + 1)
         header_raw = raws[header_idx].rstrip(b"\r\n")
         _, header_enc = _decode_line(header_raw)
         if header_enc is None:
@@ -334,7 +361,7 @@ def read_csv_export(path: Path, table: Table, lim: Limits | None = None) -> Expo
                 cn=f"第{header_idx + 1}行（表头）含无法识别的字符：请导出为 UTF-8 或 GBK 编码",
             )
         enc = ("utf-8-sig" if start.startswith(UTF8_BOM) else "utf-8") if header_enc == "utf-8" else "gb18030"
-        headers = _unique_headers([h.strip() for h in head[header_idx]], path)
+        headers = _unique_headers(names, path)
         data_start = fh.tell()
         clean = _scan_data(fh, "utf-8" if enc == "utf-8-sig" else enc, path, lim)
         fh.seek(data_start)
@@ -343,6 +370,7 @@ def read_csv_export(path: Path, table: Table, lim: Limits | None = None) -> Expo
         )
         parse = pacsv.ParseOptions(newlines_in_values=False)
         bad: list[int] = []
+        empty: list[int] = []
         try:
             if clean:  # the common case: pyarrow reads the file itself
                 opts = pacsv.ReadOptions(
@@ -353,12 +381,15 @@ def read_csv_export(path: Path, table: Table, lim: Limits | None = None) -> Expo
                 )
                 data = pacsv.read_csv(path, read_options=opts, convert_options=conv, parse_options=parse)
                 lines = pa.array(range(header_idx + 2, header_idx + 2 + data.num_rows), pa.int64())
-            else:  # mixed encodings: recode row by row into a temporary UTF-8 copy
+            else:  # mixed encodings or empty lines: recode row by row into a temporary UTF-8 copy
                 with tempfile.TemporaryFile() as tmp:
-                    line_nos, bad = _recode_rows(fh, "utf-8" if enc == "utf-8-sig" else enc, header_idx + 2, tmp)
+                    line_nos, bad, empty = _recode_rows(fh, "utf-8" if enc == "utf-8-sig" else enc, header_idx + 2, tmp)
                     tmp.seek(0)
                     opts = pacsv.ReadOptions(column_names=headers, encoding="utf8", block_size=1 << 24)
-                    data = pacsv.read_csv(tmp, read_options=opts, convert_options=conv, parse_options=parse)
+                    if line_nos:
+                        data = pacsv.read_csv(tmp, read_options=opts, convert_options=conv, parse_options=parse)
+                    else:  # only empty lines below the header
+                        data = pa.table({h: pa.array([], pa.string()) for h in headers})
                 if data.num_rows != len(line_nos):
                     raise pa.ArrowInvalid(f"{data.num_rows} rows parsed from {len(line_nos)} lines")
                 lines = pa.array(line_nos, pa.int64())
@@ -369,6 +400,9 @@ def read_csv_export(path: Path, table: Table, lim: Limits | None = None) -> Expo
     data = data.append_column("_line", lines)
     ef = _finish(path, table, "csv", enc, header_idx, data)
     ef.bad_encoding_lines = bad
+    if empty:
+        ef.skipped["空行"] = len(empty)
+        ef.examples["空行"] = f"第{empty[0]}行（整行为空）"
     return ef
 
 
@@ -376,7 +410,13 @@ def _cell_text(v: object) -> str:
     if v is None:
         return ""
     if isinstance(v, float):
-        return str(int(v)) if v.is_integer() else repr(v)
+        if not v.is_integer():
+            return repr(v)
+        if abs(v) < 2**53:
+            return str(int(v))
+        # Beyond 2**53 a double holds no exact integer: show it as Excel does, 15 significant digits
+        # (an 18-digit ID typed into a number cell becomes 341221196501010000, recognised as damage).
+        return str(int(decimal.Decimal(f"{v:.15g}")))
     if isinstance(v, dt.datetime):
         return v.date().isoformat() if v.time() == dt.time() else v.isoformat(sep=" ")
     if isinstance(v, dt.date):
@@ -418,7 +458,8 @@ def check_xlsx(z: zipfile.ZipFile, size: int, path: Path, lim: Limits) -> None:
     mb = total / 1024 / 1024
     if mb > lim.xlsx_max_mb:
         raise ContractError(
-            str(path), f"XLSX expands to {mb:.0f} MB (at most {lim.xlsx_max_mb} MB)",
+            str(path),
+            f"XLSX expands to {mb:.0f} MB (at most {lim.xlsx_max_mb} MB)",
             cn=f"XLSX 解压后 {mb:.0f} MB，超过 {lim.xlsx_max_mb} MB 的上限",
         )
     if mb > lim.xlsx_ratio_floor_mb:
@@ -426,8 +467,12 @@ def check_xlsx(z: zipfile.ZipFile, size: int, path: Path, lim: Limits) -> None:
         worst = max(i.file_size / max(i.compress_size, 1) for i in infos)
         if ratio > lim.xlsx_max_ratio or worst > lim.xlsx_member_ratio:
             raise ContractError(
-                str(path), f"XLSX expands to {mb:.0f} MB, {ratio:.0f} times its size (a zip bomb?)",
-                cn=f"XLSX 解压后 {mb:.0f} MB，是文件大小的 {ratio:.0f} 倍（上限 {lim.xlsx_max_ratio:.0f} 倍），疑似压缩炸弹",
+                str(path),
+                f"XLSX expands to {mb:.0f} MB, {ratio:.0f} times its size (a zip bomb?)",
+                cn=(
+                    f"XLSX 解压后 {mb:.0f} MB，是文件大小的 {ratio:.0f} 倍（上限 {lim.xlsx_max_ratio:.0f} 倍），"
+                    "疑似压缩炸弹"
+                ),
             )
     sheet = _first_sheet(z)
     if sheet is None or sheet not in z.namelist():
@@ -445,7 +490,8 @@ def check_xlsx(z: zipfile.ZipFile, size: int, path: Path, lim: Limits) -> None:
 def check_sheet_size(columns: int, rows: int, path: Path, lim: Limits) -> None:
     if columns > lim.max_columns:
         raise ContractError(
-            str(path), f"the sheet has {columns} columns (at most {lim.max_columns})",
+            str(path),
+            f"the sheet has {columns} columns (at most {lim.max_columns})",
             cn=f"工作表有 {columns} 列，超过 {lim.max_columns} 列的上限",
         )
     if rows - 1 > lim.max_rows:  # less the header row
@@ -454,35 +500,164 @@ def check_sheet_size(columns: int, rows: int, path: Path, lim: Limits) -> None:
         )
 
 
+XLS_SUFFIXES = (".xls", ".et")  # Excel 97-2003 (BIFF8 in an OLE compound file); WPS 表格 saves .et the same way
+XLSX_SUFFIXES = (".xlsx", ".xlsm")
+SUFFIXES = (".csv", *XLSX_SUFFIXES, *XLS_SUFFIXES)
+UNSUPPORTED_CN = "只接受 CSV、XLSX 或 XLS（Excel 97-2003 / WPS）"
+CFB_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+XLS_UNREADABLE_CN = "XLS 无法读取（文件损坏或不是 Excel 工作簿；可在 Excel 或 WPS 中另存为 XLSX 后重新导入）"
+
+
+def _cfb_stream(data: bytes | memoryview, name: str) -> tuple[list[int], int, int] | None:
+    """The sectors, size and sector size of a stream of an OLE compound file (the container of .xls); None when
+    the file has no such stream in regular sectors (a stream under 4 KiB lives in the mini stream: small)."""
+    mv = memoryview(data)
+    if len(mv) < 512 or bytes(mv[:8]) != CFB_MAGIC:
+        raise ValueError("not an OLE compound file")
+    ssz = 1 << int.from_bytes(mv[30:32], "little")
+    if ssz not in (512, 4096):
+        raise ValueError("bad sector size")
+    n_sectors = (len(mv) - ssz) // ssz + 1
+
+    def sector(i: int) -> memoryview:
+        if not 0 <= i < n_sectors:
+            raise ValueError("sector out of range")
+        return mv[(i + 1) * ssz : (i + 2) * ssz]
+
+    def u32s(b: memoryview) -> list[int]:
+        return [int.from_bytes(b[k : k + 4], "little") for k in range(0, len(b) - len(b) % 4, 4)]
+
+    fat_sectors = u32s(mv[76:512])
+    difat, seen = int.from_bytes(mv[68:72], "little"), 0
+    while difat < 0xFFFFFFFA and seen < n_sectors:
+        entries = u32s(sector(difat))
+        fat_sectors += entries[:-1]
+        difat, seen = entries[-1], seen + 1
+    fat: list[int] = []
+    for fs in fat_sectors[: int.from_bytes(mv[44:48], "little")]:
+        fat += u32s(sector(fs))
+
+    def chain(start: int) -> list[int]:
+        out = []
+        while start < 0xFFFFFFFA:
+            if len(out) > n_sectors or start >= len(fat):
+                raise ValueError("broken sector chain")
+            out.append(start)
+            start = fat[start]
+        return out
+
+    directory = b"".join(bytes(sector(s)) for s in chain(int.from_bytes(mv[48:52], "little")))
+    for k in range(0, len(directory), 128):
+        entry = directory[k : k + 128]
+        length = int.from_bytes(entry[64:66], "little")
+        if entry[66] == 2 and entry[: max(length - 2, 0)].decode("utf-16-le", errors="replace") == name:
+            size = int.from_bytes(entry[120:124], "little")
+            if size < int.from_bytes(mv[56:60], "little"):
+                return None
+            return chain(int.from_bytes(entry[116:120], "little")), size, ssz
+    return None
+
+
+def xls_sheet_size(data: bytes | memoryview) -> tuple[int, int] | None:
+    """(columns, rows) of the first sheet of an XLS from its DIMENSIONS record, read without parsing any cell;
+    None when the file does not say (calamine then decides, and the reader checks its size again)."""
+    found = _cfb_stream(data, "Workbook") or _cfb_stream(data, "Book")
+    if found is None:
+        return None
+    sectors, size, ssz = found
+    mv = memoryview(data)
+
+    def read(offset: int, n: int) -> bytes:
+        out = bytearray()
+        while n > 0 and offset < size:
+            i, o = divmod(offset, ssz)
+            if i >= len(sectors):
+                break
+            start = (sectors[i] + 1) * ssz + o
+            piece = bytes(mv[start : start + min(n, ssz - o)])
+            if not piece:
+                break
+            out += piece
+            offset, n = offset + len(piece), n - len(piece)
+        return bytes(out)
+
+    def records(offset: int, limit: int) -> list[tuple[int, bytes]]:
+        out = []
+        while len(out) < limit and offset + 4 <= size:
+            head = read(offset, 4)
+            if len(head) < 4:
+                break
+            rt, ln = int.from_bytes(head[:2], "little"), int.from_bytes(head[2:], "little")
+            out.append((rt, read(offset + 4, min(ln, 32))))
+            offset += 4 + ln
+        return out
+
+    sheet_at = None
+    for rt, body in records(0, 10_000):  # the workbook globals: the first BOUNDSHEET says where sheet 1 starts
+        if rt == 0x0085 and len(body) >= 4:
+            sheet_at = int.from_bytes(body[:4], "little")
+            break
+        if rt == 0x000A:  # EOF of the globals
+            break
+    if sheet_at is None:
+        return None
+    for rt, body in records(sheet_at, 64):
+        if rt == 0x0200:  # DIMENSIONS: BIFF8 rows as u32, BIFF5 as u16; last column + 1
+            if len(body) >= 12:
+                return int.from_bytes(body[10:12], "little"), int.from_bytes(body[4:8], "little")
+            if len(body) >= 8:
+                return int.from_bytes(body[6:8], "little"), int.from_bytes(body[2:4], "little")
+    return None
+
+
+def check_xls(data: bytes | memoryview, path: Path, lim: Limits, *, size: int | None = None) -> None:
+    """Caps on an XLS before calamine reads it: the file's size (an XLS is not compressed) and the first
+    sheet's dimension record."""
+    mb = (len(data) if size is None else size) / 1024 / 1024
+    if mb > lim.xls_max_mb:
+        raise ContractError(
+            str(path),
+            f"XLS of {mb:.0f} MB (at most {lim.xls_max_mb} MB)",
+            cn=f"XLS 文件 {mb:.0f} MB，超过 {lim.xls_max_mb} MB 的上限（可另存为 XLSX 或 CSV）",
+        )
+    try:
+        dims = xls_sheet_size(data)
+    except (ValueError, IndexError) as exc:
+        raise ContractError(str(path), f"XLS cannot be read: {exc}", cn=XLS_UNREADABLE_CN) from exc
+    if dims:
+        check_sheet_size(dims[0], dims[1], path, lim)
+
+
 def read_xlsx_export(path: Path, table: Table, lim: Limits | None = None) -> ExportFile:
-    """Read the first sheet of an XLSX export with calamine; title rows above the header skipped."""
+    """Read the first sheet of an XLSX (or XLS / WPS .et) export with calamine; title rows above the header
+    skipped."""
     from python_calamine import CalamineWorkbook
 
     lim = lim or limits()
-    try:
-        with zipfile.ZipFile(path) as z:
-            check_xlsx(z, path.stat().st_size, path, lim)
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError) as exc:
-        raise ContractError(
-            str(path), f"XLSX cannot be read: {exc}", cn="XLSX 无法读取（文件损坏或不是 Excel 工作簿）"
-        ) from exc
+    xls = path.suffix.lower() in XLS_SUFFIXES
+    kind = "XLS" if xls else "XLSX"
+    unreadable = XLS_UNREADABLE_CN if xls else "XLSX 无法读取（文件损坏或不是 Excel 工作簿）"
+    if xls:
+        size = path.stat().st_size
+        check_xls(memoryview(b"") if size > lim.xls_max_mb * 1024 * 1024 else path.read_bytes(), path, lim, size=size)
+    else:
+        try:
+            with zipfile.ZipFile(path) as z:
+                check_xlsx(z, path.stat().st_size, path, lim)
+        except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError) as exc:
+            raise ContractError(str(path), f"XLSX cannot be read: {exc}", cn=unreadable) from exc
     try:
         wb = CalamineWorkbook.from_path(str(path))
         sheet = wb.get_sheet_by_index(0)
-    except Exception as exc:  # corrupt or not an xlsx at all
-        raise ContractError(
-            str(path), f"XLSX cannot be read: {exc}", cn="XLSX 无法读取（文件损坏或不是 Excel 工作簿）"
-        ) from exc
+    except Exception as exc:  # corrupt or not a workbook at all
+        raise ContractError(str(path), f"{kind} cannot be read: {exc}", cn=unreadable) from exc
     check_sheet_size(sheet.total_width, sheet.total_height, path, lim)  # before a Python object per cell
     try:
         rows = sheet.to_python(skip_empty_area=False)
     except Exception as exc:
-        raise ContractError(
-            str(path), f"XLSX cannot be read: {exc}", cn="XLSX 无法读取（文件损坏或不是 Excel 工作簿）"
-        ) from exc
+        raise ContractError(str(path), f"{kind} cannot be read: {exc}", cn=unreadable) from exc
     head = [[_cell_text(v) for v in r] for r in rows[:10]]
-    header_idx = _find_header(head, table, path)
-    headers = [h.strip() for h in head[header_idx]]
+    header_idx, headers = _find_header(head, table, path)
     while headers and headers[-1] == "":
         headers.pop()
     _unique_headers(headers, path)
@@ -492,26 +667,28 @@ def read_xlsx_export(path: Path, table: Table, lim: Limits | None = None) -> Exp
     lines: list[int] = []
     for i, r in enumerate(body):
         cells = [_cell_text(v) for v in r[:n]]
-        if not any(cells):
-            continue  # fully empty rows at the end of a sheet are not data
         cells += [""] * (n - len(cells))
         for j in range(n):
             cols[j].append(cells[j])
         lines.append(header_idx + 2 + i)
     data = pa.table({h: pa.array(c, pa.string()) for h, c in zip(headers, cols, strict=True)})
     data = data.append_column("_line", pa.array(lines, pa.int64()))
-    return _finish(path, table, "xlsx", "xlsx", header_idx, data)
+    fmt = "xls" if xls else "xlsx"
+    return _finish(path, table, fmt, fmt, header_idx, data)
 
 
 def read_export(path: Path, table: Table, lim: Limits | None = None) -> ExportFile:
-    """Read one export file of a known table."""
+    """Read one export file of a known table: its rows as text, sheet furniture (合计行, 空行) skipped and
+    counted, values normalised (fupin.data.tidy)."""
+    from fupin.data.tidy import tidy
+
     suffix = path.suffix.lower()
     if suffix == ".csv":
-        return read_csv_export(path, table, lim)
-    if suffix in (".xlsx", ".xlsm"):
-        return read_xlsx_export(path, table, lim)
+        return tidy(read_csv_export(path, table, lim))
+    if suffix in XLSX_SUFFIXES + XLS_SUFFIXES:
+        return tidy(read_xlsx_export(path, table, lim))
     raise ContractError(
         str(path),
-        f"unsupported file type {suffix!r} (CSV or XLSX expected)",
-        cn=f"不支持的文件类型 {suffix}：只接受 CSV 或 XLSX",
+        f"unsupported file type {suffix!r} (CSV, XLSX or XLS expected)",
+        cn=f"不支持的文件类型 {suffix}：{UNSUPPORTED_CN}",
     )

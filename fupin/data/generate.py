@@ -19,11 +19,11 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from fupin.core.reference import Reference, load_reference
 from fupin.data import contract as C
 from fupin.data import provenance
 from fupin.data.exportio import write_csv, write_xlsx
 from fupin.data.idcard import id_bodies, ids_from_bodies
-from fupin.core.reference import Reference, load_reference
 
 SCALES: dict[str, float] = {"tiny": 0.002, "demo": 0.02, "province": 1.0}
 MONTHS: tuple[str, ...] = ("2020-01", "2020-02", "2020-03", "2020-04", "2020-05", "2020-06")
@@ -186,9 +186,13 @@ class _Gen:
         is_edge = cat == "边缘户"
         risky = poor | is_edge | (cat == "脱贫监测户")
         hh["poverty_attribute"] = np.where(
-            is_edge, "非贫困户",
-            np.where(poor, _pick(rng, C.POVERTY_ATTRIBUTES[:3], [0.45, 0.35, 0.2], n),
-                     _pick(rng, C.POVERTY_ATTRIBUTES[:3], [0.68, 0.27, 0.05], n)),
+            is_edge,
+            "非贫困户",
+            np.where(
+                poor,
+                _pick(rng, C.POVERTY_ATTRIBUTES[:3], [0.45, 0.35, 0.2], n),
+                _pick(rng, C.POVERTY_ATTRIBUTES[:3], [0.68, 0.27, 0.05], n),
+            ),
         )
         hh["exit_year"] = np.where(
             lifted, _pick(rng, tuple(str(y) for y in range(2014, 2020)), [12, 15, 20, 20, 20, 13], n), ""
@@ -200,9 +204,13 @@ class _Gen:
 
         # Income (per capita, 2019) by category; ~2% deliberately disagree with their category.
         inc = np.where(
-            poor, np.clip(rng.normal(3900, 450, n), 2500, 4990),
-            np.where(is_edge | (cat == "脱贫监测户"), rng.uniform(3600, 4990, n),
-                     np.where(cat == "享受政策的脱贫户", rng.uniform(5200, 15300, n), rng.uniform(15500, 28000, n))),
+            poor,
+            np.clip(rng.normal(3900, 450, n), 2500, 4990),
+            np.where(
+                is_edge | (cat == "脱贫监测户"),
+                rng.uniform(3600, 4990, n),
+                np.where(cat == "享受政策的脱贫户", rng.uniform(5200, 15300, n), rng.uniform(15500, 28000, n)),
+            ),
         )
         mismatch = rng.random(n) < 0.02
         inc = np.where(mismatch & (is_edge | (cat == "脱贫监测户")), rng.uniform(5000, 7000, n), inc)
@@ -211,8 +219,13 @@ class _Gen:
         self._income_components(hh)
 
         flag_rate = np.where(risky, 1.0, 0.06)
-        for col, rate in (("food_clothing_ok", 0.002), ("education_ok", 0.008), ("medical_ok", 0.008),
-                          ("housing_ok", 0.01), ("water_ok", 0.012)):
+        for col, rate in (
+            ("food_clothing_ok", 0.002),
+            ("education_ok", 0.008),
+            ("medical_ok", 0.008),
+            ("housing_ok", 0.01),
+            ("water_ok", 0.012),
+        ):
             hh[col] = np.where(rng.random(n) < rate * flag_rate, C.NO, C.YES)
         imp = _pick(rng, C.EPIDEMIC_IMPACTS, [72, 0.05, 0.15, 18, 6, 3], n)
         calm = _pick(rng, C.EPIDEMIC_IMPACTS, [93, 0.002, 0.01, 5, 2, 0], n)
@@ -305,13 +318,23 @@ class _Gen:
         relation = np.where((pos == 5) & swap, "之母", relation)
         head_male = rng.random(len(hh))[hidx] < 0.85
         male = np.select(
-            [relation == "户主", relation == "配偶", np.isin(relation, ["之子", "之孙子", "之父"]),
-             np.isin(relation, ["之女", "之孙女", "之母"])],
-            [head_male, ~head_male, True, False], default=rng.random(n) < 0.5,
+            [
+                relation == "户主",
+                relation == "配偶",
+                np.isin(relation, ["之子", "之孙子", "之父"]),
+                np.isin(relation, ["之女", "之孙女", "之母"]),
+            ],
+            [head_male, ~head_male, True, False],
+            default=rng.random(n) < 0.5,
         )
         offset = np.select(
-            [relation == "户主", relation == "配偶", np.isin(relation, ["之子", "之女"]),
-             np.isin(relation, ["之孙子", "之孙女"]), np.isin(relation, ["之父", "之母"])],
+            [
+                relation == "户主",
+                relation == "配偶",
+                np.isin(relation, ["之子", "之女"]),
+                np.isin(relation, ["之孙子", "之孙女"]),
+                np.isin(relation, ["之父", "之母"]),
+            ],
             [0, rng.normal(-2, 3, n), rng.normal(-27, 4, n), rng.normal(-52, 4, n), rng.normal(26, 3, n)],
             default=rng.normal(-10, 15, n),
         )
@@ -343,15 +366,24 @@ class _Gen:
         health = _pick(rng, C.HEALTH_STATES, [75, 15, 4, 6], n)
         health = np.where((age > 60) & (rng.random(n) < 0.3), "长期慢性病", health)
         labour = np.where(
-            age < 16, "无劳动力",
-            np.where(age <= 60, _pick(rng, C.LABOUR_ABILITIES[:4], [70, 12, 10, 8], n),
-                     _pick(rng, C.LABOUR_ABILITIES[2:], [40, 30, 30], n)),
+            age < 16,
+            "无劳动力",
+            np.where(
+                age <= 60,
+                _pick(rng, C.LABOUR_ABILITIES[:4], [70, 12, 10, 8], n),
+                _pick(rng, C.LABOUR_ABILITIES[2:], [40, 30, 30], n),
+            ),
         )
         labour = np.where(np.isin(health, ["患有大病", "残疾"]) & (labour != "无劳动力"), "丧失劳动力", labour)
         schooling = np.select(
             [age < 3, age < 6, age < 16, age < 19, age < 23],
-            ["非在校生", "学前教育", "义务教育", _pick(rng, ("高中", "中职"), [6, 4], n),
-             np.where(rng.random(n) < 0.4, _pick(rng, ("高职高专", "本科及以上"), [6, 4], n), "非在校生")],
+            [
+                "非在校生",
+                "学前教育",
+                "义务教育",
+                _pick(rng, ("高中", "中职"), [6, 4], n),
+                np.where(rng.random(n) < 0.4, _pick(rng, ("高职高专", "本科及以上"), [6, 4], n), "非在校生"),
+            ],
             default="非在校生",
         )
         del offset, birth, seq, prefix, ymd, surname, surname_h
@@ -384,8 +416,9 @@ class _Gen:
         able = np.isin(m["labour_ability"].to_numpy(), ["普通劳动力", "技能劳动力"]) & (age >= 16) & (age <= 60)
         migrant = able & (rng.random(n) < 0.55)
         local = able & ~migrant & (rng.random(n) < 0.25)
-        back_m = np.where(rng.random(n) < 0.3, 0,
-                          rng.choice([1, 2, 3, 4, 5, 99], size=n, p=[0.05, 0.45, 0.30, 0.08, 0.04, 0.08]))
+        back_m = np.where(
+            rng.random(n) < 0.3, 0, rng.choice([1, 2, 3, 4, 5, 99], size=n, p=[0.05, 0.45, 0.30, 0.08, 0.04, 0.08])
+        )
         switch_local = rng.random(n) < 0.15
         outside = rng.random(n) < 0.7  # 省外务工, else 省内县外务工
         place = np.where(outside, rng.integers(0, 6, n), rng.integers(6, len(WORK_PLACES), n)).astype(np.int8)
@@ -462,19 +495,30 @@ class _Gen:
             edge = cat == "边缘户"
             reached = np.where(edge, np.minimum(reached, 3), reached)
             stage = np.where(
-                reached == 0, "未启动",
-                np.where(edge, np.array(("", *C.EDGE_CLEARANCE_STAGES))[np.minimum(reached, 3)],
-                         np.array(("", *C.MONITOR_CLEARANCE_STAGES))[reached]),
+                reached == 0,
+                "未启动",
+                np.where(
+                    edge,
+                    np.array(("", *C.EDGE_CLEARANCE_STAGES))[np.minimum(reached, 3)],
+                    np.array(("", *C.MONITOR_CLEARANCE_STAGES))[reached],
+                ),
             )
-            rec = pd.DataFrame({
-                "household_id": hh["household_id"].to_numpy()[idx], "month": MONTHS[m],
-                "household_category": cat, "income_estimate": np.round(est).astype(np.int64),
-                "income_last_year": base[idx].astype(np.int64), "risk_points": points,
-                "red_mark": np.where(red, C.YES, C.NO), "clearance_stage": stage,
-            })
+            rec = pd.DataFrame(
+                {
+                    "household_id": hh["household_id"].to_numpy()[idx],
+                    "month": MONTHS[m],
+                    "household_category": cat,
+                    "income_estimate": np.round(est).astype(np.int64),
+                    "income_last_year": base[idx].astype(np.int64),
+                    "risk_points": points,
+                    "red_mark": np.where(red, C.YES, C.NO),
+                    "clearance_stage": stage,
+                }
+            )
             sd = stage_dates[idx]
-            for k, col in enumerate(("village_filed_date", "township_reviewed_date", "county_audited_date",
-                                     "province_recorded_date")):
+            for k, col in enumerate(
+                ("village_filed_date", "township_reviewed_date", "county_audited_date", "province_recorded_date")
+            ):
                 rec[col] = np.where(~edge & (reached > k), _date_str(sd[:, k]), "")
             for k, col in enumerate(("township_filed_date", "county_reviewed_date", "province_cleared_date")):
                 rec[col] = np.where(edge & (reached > k), _date_str(sd[:, k]), "")
@@ -496,8 +540,13 @@ class _Gen:
         parts.append(np.where(impact == "家庭成员疑似", "家庭成员疑似", ""))
         parts.append(np.where((impact == "务工受阻") & (m in (1, 2, 3)), "务工受阻", ""))
         parts.append(np.where((impact == "农产品滞销") & (m in (1, 2, 3)), "产业受损", ""))
-        for col, label in (("food_clothing_ok", "吃穿不愁"), ("education_ok", "义务教育"), ("medical_ok", "基本医疗"),
-                           ("housing_ok", "住房安全"), ("water_ok", "饮水安全")):
+        for col, label in (
+            ("food_clothing_ok", "吃穿不愁"),
+            ("education_ok", "义务教育"),
+            ("medical_ok", "基本医疗"),
+            ("housing_ok", "住房安全"),
+            ("water_ok", "饮水安全"),
+        ):
             parts.append(np.where(hh[col].to_numpy()[idx] == C.NO, label, ""))
         joined = pd.Series(np.array(parts).T.tolist()).map(lambda xs: "；".join(x for x in xs if x))
         return joined.to_numpy()
@@ -522,13 +571,29 @@ class _Gen:
             dates = _dates_between(rng, f"{MONTHS[m]}-01", f"{MONTHS[m]}-28", k)
             contact = hh["contact_name"].to_numpy()[vis]
             helper = hh["helper_name"].to_numpy()[vis]
-            out.append(pd.DataFrame({
-                "visit_id": np.char.add(f"ZF{MONTHS[m].replace('-', '')}", np.char.zfill(np.arange(1, k + 1).astype("U7"), 7)),
-                "household_id": hh["household_id"].to_numpy()[vis], "visit_date": _date_str(dates),
-                "method": _pick(rng, C.VISIT_METHODS, [45, 30, 5, 15, 5], k),
-                "visitor_name": np.where(contact != "", contact, np.where(helper != "", helper, _names(rng, rng.choice(SURNAMES, size=k)))),
-                "notes": _pick(rng, ("了解生产生活情况", "宣传疫情防控政策", "核实收入变化", "落实帮扶措施", ""), [3, 2, 2, 2, 1], k),
-            }))
+            out.append(
+                pd.DataFrame(
+                    {
+                        "visit_id": np.char.add(
+                            f"ZF{MONTHS[m].replace('-', '')}", np.char.zfill(np.arange(1, k + 1).astype("U7"), 7)
+                        ),
+                        "household_id": hh["household_id"].to_numpy()[vis],
+                        "visit_date": _date_str(dates),
+                        "method": _pick(rng, C.VISIT_METHODS, [45, 30, 5, 15, 5], k),
+                        "visitor_name": np.where(
+                            contact != "",
+                            contact,
+                            np.where(helper != "", helper, _names(rng, rng.choice(SURNAMES, size=k))),
+                        ),
+                        "notes": _pick(
+                            rng,
+                            ("了解生产生活情况", "宣传疫情防控政策", "核实收入变化", "落实帮扶措施", ""),
+                            [3, 2, 2, 2, 1],
+                            k,
+                        ),
+                    }
+                )
+            )
         return out
 
     def measures(self, monitoring: list[pd.DataFrame]) -> list[pd.DataFrame]:
@@ -550,11 +615,21 @@ class _Gen:
             violate = edge & (rng.random(k) < 0.008)  # edge help paid from 财政专项扶贫资金: forbidden
             src = np.where(violate, "财政专项扶贫资金", src)
             dates = _dates_between(rng, f"{MONTHS[m]}-01", f"{MONTHS[m]}-28", k)
-            out.append(pd.DataFrame({
-                "measure_id": np.char.add(f"CS{MONTHS[m].replace('-', '')}", np.char.zfill(np.arange(1, k + 1).astype("U7"), 7)),
-                "household_id": hh["household_id"].to_numpy()[idx], "measure_type": mtype,
-                "measure_date": _date_str(dates), "amount": amount, "fund_source": src, "project_id": "",
-            }))
+            out.append(
+                pd.DataFrame(
+                    {
+                        "measure_id": np.char.add(
+                            f"CS{MONTHS[m].replace('-', '')}", np.char.zfill(np.arange(1, k + 1).astype("U7"), 7)
+                        ),
+                        "household_id": hh["household_id"].to_numpy()[idx],
+                        "measure_type": mtype,
+                        "measure_date": _date_str(dates),
+                        "amount": amount,
+                        "fund_source": src,
+                        "project_id": "",
+                    }
+                )
+            )
         return out
 
     # ------------------------------------------------------------------ projects and funds
@@ -577,15 +652,23 @@ class _Gen:
         planned = np.clip(rng.lognormal(3.5, 0.8, n), 5, 2000).round(2)
         special = (planned * rng.uniform(0.6, 1.0, n)).round(2)
         planned_start = np.where(
-            rng.random(n) < 0.5, _dates_between(rng, "2020-02-10", "2020-03-10", n),
-            np.where(rng.random(n) < 0.6, _dates_between(rng, "2020-03-10", "2020-04-15", n),
-                     _dates_between(rng, "2020-04-15", "2020-05-31", n)),
+            rng.random(n) < 0.5,
+            _dates_between(rng, "2020-02-10", "2020-03-10", n),
+            np.where(
+                rng.random(n) < 0.6,
+                _dates_between(rng, "2020-03-10", "2020-04-15", n),
+                _dates_between(rng, "2020-04-15", "2020-05-31", n),
+            ),
         )
         q = rng.random(n)
         start = np.select(
             [q < 0.335, q < 0.65, q < 0.86, q < 0.93],
-            [_dates_between(rng, "2020-02-15", "2020-03-09", n), _dates_between(rng, "2020-03-10", "2020-03-31", n),
-             _dates_between(rng, "2020-04-01", "2020-05-15", n), _dates_between(rng, "2020-05-16", "2020-06-30", n)],
+            [
+                _dates_between(rng, "2020-02-15", "2020-03-09", n),
+                _dates_between(rng, "2020-03-10", "2020-03-31", n),
+                _dates_between(rng, "2020-04-01", "2020-05-15", n),
+                _dates_between(rng, "2020-05-16", "2020-06-30", n),
+            ],
             default=np.datetime64("NaT"),
         ).astype("datetime64[D]")
         stopped = (~np.isnat(start)) & (start < np.datetime64("2020-03-20")) & (rng.random(n) < 0.12)
@@ -609,18 +692,35 @@ class _Gen:
             gp & ~np.isnat(start), start - rng.integers(3, 20, n).astype("timedelta64[D]"), np.datetime64("NaT")
         )
         hh_b = rng.integers(5, 200, n)
-        self.proj = pd.DataFrame({
-            "project_id": np.char.add(np.char.add("XM", county.astype("U6")), np.char.add("2020", np.char.zfill(seq.astype("U4"), 4))),
-            "county_code": county, "village_code": vcode,
-            "project_name": np.char.add(np.char.add(vname.astype("U10"), "2020年"), noun.astype("U20")),
-            "project_type": ptype, "project_year": 2020, "planned_investment": planned, "special_fund_planned": special,
-            "planned_start_date": planned_start.astype("datetime64[D]"), "actual_start_date": start,
-            "stop_date": stop.astype("datetime64[D]"), "restart_date": restart.astype("datetime64[D]"),
-            "completion_date": completion.astype("datetime64[D]"), "publicised": np.where(publicised, C.YES, C.NO),
-            "publicised_date": np.where(publicised, planned_start.astype("datetime64[D]") - rng.integers(5, 25, n).astype("timedelta64[D]"), np.datetime64("NaT")),
-            "government_procurement": np.where(gp, C.YES, C.NO), "procurement_date": proc.astype("datetime64[D]"),
-            "beneficiary_households": hh_b, "beneficiary_persons": (hh_b * rng.uniform(2.0, 2.8, n)).astype(int),
-        })
+        self.proj = pd.DataFrame(
+            {
+                "project_id": np.char.add(
+                    np.char.add("XM", county.astype("U6")), np.char.add("2020", np.char.zfill(seq.astype("U4"), 4))
+                ),
+                "county_code": county,
+                "village_code": vcode,
+                "project_name": np.char.add(np.char.add(vname.astype("U10"), "2020年"), noun.astype("U20")),
+                "project_type": ptype,
+                "project_year": 2020,
+                "planned_investment": planned,
+                "special_fund_planned": special,
+                "planned_start_date": planned_start.astype("datetime64[D]"),
+                "actual_start_date": start,
+                "stop_date": stop.astype("datetime64[D]"),
+                "restart_date": restart.astype("datetime64[D]"),
+                "completion_date": completion.astype("datetime64[D]"),
+                "publicised": np.where(publicised, C.YES, C.NO),
+                "publicised_date": np.where(
+                    publicised,
+                    planned_start.astype("datetime64[D]") - rng.integers(5, 25, n).astype("timedelta64[D]"),
+                    np.datetime64("NaT"),
+                ),
+                "government_procurement": np.where(gp, C.YES, C.NO),
+                "procurement_date": proc.astype("datetime64[D]"),
+                "beneficiary_households": hh_b,
+                "beneficiary_persons": (hh_b * rng.uniform(2.0, 2.8, n)).astype(int),
+            }
+        )
         return self.proj
 
     def project_rows(self, m: int) -> pd.DataFrame:
@@ -642,25 +742,42 @@ class _Gen:
         """资金下达 per project and level, and 资金支付 drawn against them month by month."""
         rng, p = self.rng, self.proj
         shares = {"中央": 0.55, "省级": 0.25, "市级": 0.05, "县级": 0.15}
-        windows = {"中央": ("2020-01-10", "2020-03-31"), "省级": ("2020-01-20", "2020-04-15"),
-                   "市级": ("2020-02-01", "2020-04-30"), "县级": ("2020-01-15", "2020-05-31")}
+        windows = {
+            "中央": ("2020-01-10", "2020-03-31"),
+            "省级": ("2020-01-20", "2020-04-15"),
+            "市级": ("2020-02-01", "2020-04-30"),
+            "县级": ("2020-01-15", "2020-05-31"),
+        }
         rows = []
         n = len(p)
         for level, share in shares.items():
             amount = (p["special_fund_planned"].to_numpy() * share * rng.uniform(0.9, 1.0, n)).round(2)
-            rows.append(pd.DataFrame({
-                "county_code": p["county_code"], "project_id": p["project_id"], "fund_level": level,
-                "fund_kind": "财政专项扶贫资金", "allocation_date": _dates_between(rng, *windows[level], n),
-                "amount": amount,
-            }))
+            rows.append(
+                pd.DataFrame(
+                    {
+                        "county_code": p["county_code"],
+                        "project_id": p["project_id"],
+                        "fund_level": level,
+                        "fund_kind": "财政专项扶贫资金",
+                        "allocation_date": _dates_between(rng, *windows[level], n),
+                        "amount": amount,
+                    }
+                )
+            )
         extra = rng.random(n) < 0.06  # 结对帮扶 / 社会帮扶 money to some projects
         kind = np.where(rng.random(n) < 0.6, "结对帮扶", "社会帮扶")
-        rows.append(pd.DataFrame({
-            "county_code": p["county_code"][extra], "project_id": p["project_id"][extra], "fund_level": kind[extra],
-            "fund_kind": np.where(kind[extra] == "结对帮扶", "结对帮扶资金", "社会帮扶资金"),
-            "allocation_date": _dates_between(rng, "2020-02-01", "2020-05-31", int(extra.sum())),
-            "amount": rng.uniform(5, 80, int(extra.sum())).round(2),
-        }))
+        rows.append(
+            pd.DataFrame(
+                {
+                    "county_code": p["county_code"][extra],
+                    "project_id": p["project_id"][extra],
+                    "fund_level": kind[extra],
+                    "fund_kind": np.where(kind[extra] == "结对帮扶", "结对帮扶资金", "社会帮扶资金"),
+                    "allocation_date": _dates_between(rng, "2020-02-01", "2020-05-31", int(extra.sum())),
+                    "amount": rng.uniform(5, 80, int(extra.sum())).round(2),
+                }
+            )
+        )
         alloc = pd.concat(rows, ignore_index=True)
         # A few allocations name a project that is not in the county's 项目库 (a compliance finding).
         orphan = rng.random(len(alloc)) < 0.003
@@ -716,8 +833,13 @@ class _Gen:
         )
         # …and a very few that push a project past its allocation: ingest quarantines these.
         over_alloc = alloc[(alloc["month"] <= 4) & (rng.random(len(alloc)) < 0.0005)]
-        over = pd.DataFrame({"allocation_id": over_alloc["allocation_id"], "payment_date": _dates_between(rng, "2020-06-01", "2020-06-28", len(over_alloc)),
-                             "amount": (over_alloc["amount"] * 1.2 + 1).round(2)})
+        over = pd.DataFrame(
+            {
+                "allocation_id": over_alloc["allocation_id"],
+                "payment_date": _dates_between(rng, "2020-06-01", "2020-06-28", len(over_alloc)),
+                "amount": (over_alloc["amount"] * 1.2 + 1).round(2),
+            }
+        )
         pay = pd.concat([pay, over], ignore_index=True)
         pay = pay.merge(alloc[["allocation_id", "county_code", "project_id"]], on="allocation_id")
         pay = pay.sort_values(["payment_date", "allocation_id"], kind="stable").reset_index(drop=True)
@@ -738,12 +860,24 @@ class _Gen:
             fast = 0.05 if etype == "龙头企业" else 0.0
             restart = np.select(
                 [q < 0.15 + fast, q < 0.55 + fast, q < 0.93 + fast / 2, q < 0.98],
-                [_dates_between(rng, "2020-02-10", "2020-02-23", n), _dates_between(rng, "2020-02-24", "2020-02-29", n),
-                 _dates_between(rng, "2020-03-01", "2020-03-31", n), _dates_between(rng, "2020-04-01", "2020-06-30", n)],
+                [
+                    _dates_between(rng, "2020-02-10", "2020-02-23", n),
+                    _dates_between(rng, "2020-02-24", "2020-02-29", n),
+                    _dates_between(rng, "2020-03-01", "2020-03-31", n),
+                    _dates_between(rng, "2020-04-01", "2020-06-30", n),
+                ],
                 default=np.datetime64("NaT"),
             ).astype("datetime64[D]")
-            parts.append(pd.DataFrame({"enterprise_type": etype, "county_code": county, "restart": restart,
-                                       "poor_workers_before": rng.integers(*before, n)}))
+            parts.append(
+                pd.DataFrame(
+                    {
+                        "enterprise_type": etype,
+                        "county_code": county,
+                        "restart": restart,
+                        "poor_workers_before": rng.integers(*before, n),
+                    }
+                )
+            )
         e = pd.concat(parts, ignore_index=True)
         vil = self.ref.villages.groupby("county_code")["village_code"].first()
         e["village_code"] = e["county_code"].map(vil)
@@ -753,8 +887,11 @@ class _Gen:
             + pd.Series(e.groupby("county_code").cumcount() + 1).astype(str).str.zfill(4)
         )
         prefix = rng.choice(["皖", "徽", "淮", "江", "新", "兴", "惠", "福"], size=len(e))
-        suffix = np.where(e["enterprise_type"] == "扶贫车间", rng.choice(["服装加工扶贫车间", "电子组装扶贫车间", "农产品加工扶贫车间", "手工编织扶贫车间"], size=len(e)),
-                          rng.choice(["农业科技有限公司", "食品有限公司", "茶业有限公司", "生态农业有限公司"], size=len(e)))
+        suffix = np.where(
+            e["enterprise_type"] == "扶贫车间",
+            rng.choice(["服装加工扶贫车间", "电子组装扶贫车间", "农产品加工扶贫车间", "手工编织扶贫车间"], size=len(e)),
+            rng.choice(["农业科技有限公司", "食品有限公司", "茶业有限公司", "生态农业有限公司"], size=len(e)),
+        )
         e["name"] = np.char.add(
             np.char.add(prefix.astype("U2"), rng.choice(list("源丰达盛兴和润泰"), size=len(e))), suffix.astype("U20")
         )
@@ -788,11 +925,17 @@ class _Gen:
         late = rng.choice(np.setdiff1d(np.arange(len(helped)), below), 3, replace=False)
         date[late[:2]] = _dates_between(rng, "2020-04-10", "2020-05-20", 2)
         date[late[2]] = np.datetime64("NaT")
-        return pd.DataFrame({
-            "helper_code": helpers, "helper_name": name.loc[helpers, "city_name"].to_numpy() + name.loc[helpers, "county_name"].to_numpy(),
-            "helped_county_code": helped, "amount_this_year": this, "amount_last_year": last,
-            "arranged_date": np.array(date, dtype="datetime64[D]"), "project_count": rng.integers(3, 25, len(helped)),
-        })
+        return pd.DataFrame(
+            {
+                "helper_code": helpers,
+                "helper_name": name.loc[helpers, "city_name"].to_numpy() + name.loc[helpers, "county_name"].to_numpy(),
+                "helped_county_code": helped,
+                "amount_this_year": this,
+                "amount_last_year": last,
+                "arranged_date": np.array(date, dtype="datetime64[D]"),
+                "project_count": rng.integers(3, 25, len(helped)),
+            }
+        )
 
     def employment(self) -> pd.DataFrame:
         """务工就业月报: county-month migrant workers (from the member statuses) vs last year."""
@@ -819,12 +962,20 @@ class _Gen:
                 pd.Series(away.astype(int), index=county).groupby(level=0).sum().reindex(codes, fill_value=0).to_numpy()
             )
             created = np.round(posts0 * growth[m]).astype(int)
-            out.append(pd.DataFrame({
-                "county_code": codes, "month": MONTHS[m], "migrant_workers": now,
-                "migrant_workers_last_year": np.round(migrants * ly[m] * rng.uniform(1.0, 1.05, len(codes))).astype(int),
-                "public_posts_created": created,
-                "public_posts_filled": np.round(created * rng.uniform(0.9, 0.98, len(codes))).astype(int),
-            }))
+            out.append(
+                pd.DataFrame(
+                    {
+                        "county_code": codes,
+                        "month": MONTHS[m],
+                        "migrant_workers": now,
+                        "migrant_workers_last_year": np.round(
+                            migrants * ly[m] * rng.uniform(1.0, 1.05, len(codes))
+                        ).astype(int),
+                        "public_posts_created": created,
+                        "public_posts_filled": np.round(created * rng.uniform(0.9, 0.98, len(codes))).astype(int),
+                    }
+                )
+            )
         return pd.concat(out, ignore_index=True)
 
 
@@ -945,8 +1096,13 @@ def generate(*, scale: str, seed: int, out: Path, ref: Reference | None = None) 
         "monitor_share": float((g.hh["household_category"] == "脱贫监测户").mean()),
     }
     manifest = {
-        "synthetic": True, "generator": "fupin.data.generate", "scale": scale, "seed": seed,
-        "months": list(MONTHS), "rows": report.rows, "figures": report.figures,
+        "synthetic": True,
+        "generator": "fupin.data.generate",
+        "scale": scale,
+        "seed": seed,
+        "months": list(MONTHS),
+        "rows": report.rows,
+        "figures": report.figures,
         "note": "演示数据：由 python -m fupin generate 合成，不是真实数据",
     }
     provenance.sign_folder(out, manifest)  # only these files, unchanged, make a synthetic batch

@@ -33,19 +33,19 @@ from pathlib import Path
 import duckdb
 
 from fupin.access import audit
-from fupin.data import exportio
+from fupin.access.scope import Viewer
+from fupin.core.reference import PROJECT_ROOT
 from fupin.data import contract as C
+from fupin.data import exportio
 from fupin.data.exportio import UTF16_CN, looks_utf16
 from fupin.data.ingest import MONTH_DIR, IngestReport
 from fupin.data.memory import ingest_memory_mb, looks_out_of_memory, out_of_memory_cn
-from fupin.core.reference import PROJECT_ROOT
-from fupin.access.scope import Viewer
 from fupin.data.validate import REASONS
 from fupin.warehouse.connection import LockBusy, file_identity, warehouse_lock
 
 log = logging.getLogger(__name__)
 
-ALLOWED_SUFFIXES = (".csv", ".xlsx", ".xlsm")
+ALLOWED_SUFFIXES = exportio.SUFFIXES  # CSV, XLSX / XLSM, XLS / WPS .et
 MAX_FILES = 200  # a month: 11 tables, the big ones split into one file per city (16) — 176 at most
 MAX_FILE_MB = 1024  # also server.maxUploadSize in .streamlit/config.toml
 CANDIDATE = "candidate.duckdb"
@@ -76,7 +76,7 @@ def check_file(up: Upload, *, max_mb: int = MAX_FILE_MB) -> FileCheck:
     name = Path(up.name)
     suffix = name.suffix.lower()
     if suffix not in ALLOWED_SUFFIXES:
-        fc.error = f"不支持的文件类型「{suffix or '无扩展名'}」：只接受 CSV 或 XLSX 格式的导出文件"
+        fc.error = f"不支持的文件类型「{suffix or '无扩展名'}」：{exportio.UNSUPPORTED_CN}格式的导出文件"
         return fc
     if not up.data:
         fc.error = "文件为空"
@@ -86,7 +86,10 @@ def check_file(up: Upload, *, max_mb: int = MAX_FILE_MB) -> FileCheck:
         return fc
     table = C.table_for_file(name.stem)
     if table is None:
-        fc.error = f"文件名不对应任何导出表：文件名应以表名开头（如 户信息.csv、户信息_341221.xlsx），可选表名：{'、'.join(C.TABLES_BY_CN)}"
+        fc.error = (
+            "文件名不对应任何导出表：文件名应以表名开头（如 户信息.csv、户信息_341221.xlsx），"
+            f"可选表名：{'、'.join(C.TABLES_BY_CN)}"
+        )
         return fc
     fc.table = table.cn
     head = up.data[:65536]
@@ -100,6 +103,11 @@ def check_file(up: Upload, *, max_mb: int = MAX_FILE_MB) -> FileCheck:
             fc.error = "CSV 编码无法识别：请导出为 UTF-8 或 GBK 编码"
         else:
             fc.error = _contract_problem(lambda: exportio.check_csv_bytes(up.data, table, name, lim))
+    elif suffix in exportio.XLS_SUFFIXES:
+        if not up.data.startswith(exportio.CFB_MAGIC):
+            fc.error = "不是有效的 XLS 文件（可能是 XLSX、CSV、图片或其他文件改了扩展名）"
+        else:
+            fc.error = _contract_problem(lambda: exportio.check_xls(memoryview(up.data), name, lim))
     else:
         if not up.data.startswith(b"PK\x03\x04"):
             fc.error = "不是有效的 XLSX 文件（可能是旧版 .xls、图片或其他文件改了扩展名）"
@@ -246,8 +254,11 @@ def _report_mismatch(staged: Staged, report: IngestReport) -> str | None:
     for f in report.files:
         if f.month == staged.month:
             read.setdefault(Path(f.file).name, []).append(f.sha256)
-    bad = [f"{n}（未读到）" if n not in read else f"{n}（大小或内容不同）"
-           for n, (_, sha) in staged.uploaded.items() if read.get(n) != [sha]]
+    bad = [
+        f"{n}（未读到）" if n not in read else f"{n}（大小或内容不同）"
+        for n, (_, sha) in staged.uploaded.items()
+        if read.get(n) != [sha]
+    ]
     return f"预检读取的文件与上传的不一致：{'、'.join(bad)}" if bad else None
 
 
@@ -310,13 +321,37 @@ def start_dry_run(staged: Staged, *, memory_mb: int | None = None) -> DryRunJob:
         report.error = {"code": "upload_mismatch", "message": problem, "message_cn": problem}
         job.report_path.write_text(report.to_json(), encoding="utf-8")
         return job
-    cmd = [sys.executable, "-m", "fupin", "ingest", str(src), "--db", str(staged.candidate),
-           "--report", str(job.report_path), "--progress", str(job.progress_path), "--memory-mb", str(job.memory_mb)]
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [str(PROJECT_ROOT), os.environ.get("PYTHONPATH")])),
-               MALLOC_ARENA_MAX="2", ARROW_DEFAULT_MEMORY_POOL="system")
+    cmd = [
+        sys.executable,
+        "-m",
+        "fupin",
+        "ingest",
+        str(src),
+        "--db",
+        str(staged.candidate),
+        "--report",
+        str(job.report_path),
+        "--progress",
+        str(job.progress_path),
+        "--memory-mb",
+        str(job.memory_mb),
+    ]
+    env = dict(
+        os.environ,
+        PYTHONPATH=os.pathsep.join(filter(None, [str(PROJECT_ROOT), os.environ.get("PYTHONPATH")])),
+        MALLOC_ARENA_MAX="2",
+        ARROW_DEFAULT_MEMORY_POOL="system",
+    )
     with job.stderr_path.open("wb") as err:
-        job.proc = subprocess.Popen(cmd, cwd=PROJECT_ROOT, env=env, stdin=subprocess.DEVNULL,
-                                    stdout=subprocess.DEVNULL, stderr=err, start_new_session=True)
+        job.proc = subprocess.Popen(
+            cmd,
+            cwd=PROJECT_ROOT,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=err,
+            start_new_session=True,
+        )
     return job
 
 
@@ -346,8 +381,12 @@ def finish_dry_run(job: DryRunJob) -> IngestReport:
         else:
             message = f"导入进程出错（退出码 {rc}），详情已记入服务器日志"
         report = IngestReport(ok=False, source=str(staged.folder / "exports"), db=str(staged.candidate), dry_run=False)
-        report.error = {"code": "out_of_memory" if oom else "process_failed", "exit_code": rc, "message": message,
-                        "message_cn": message}
+        report.error = {
+            "code": "out_of_memory" if oom else "process_failed",
+            "exit_code": rc,
+            "message": message,
+            "message_cn": message,
+        }
     elif report.ok and (problem := _report_mismatch(staged, report)):
         report.ok = False
         report.error = {"code": "upload_mismatch", "message": problem, "message_cn": problem}
@@ -387,6 +426,29 @@ def quarantine_examples(staged: Staged, *, per_reason: int = 3) -> list[dict]:
     finally:
         con.close()
     return [{"表": t, "原因": REASONS.get(r, r), "行数": int(n), "示例": "；".join(ex)} for t, r, n, ex in rows]
+
+
+def file_notes(files: list) -> list[dict]:
+    """Per file, what was tidied before validation: 合计行 and 空行 skipped (neither loaded nor quarantined) and
+    values normalised (full-width digits, spaces, Excel's apostrophe, 元, serial dates …), one example of each
+    kind with its line. Files with nothing to say are left out."""
+    out = []
+    for f in files:
+        if not (f.rows_skipped or f.values_normalised):
+            continue
+        kinds = {**f.skipped_by_kind, **f.normalised_by_kind}
+        out.append(
+            {
+                "文件": f.file.split("/", 1)[-1],
+                "合计行": f.skipped_by_kind.get("合计行", 0),
+                "空行": f.skipped_by_kind.get("空行", 0),
+                "规范化的值": f.values_normalised,
+                "示例": "；".join(
+                    f"{k} {n:,} 处，如{f.examples[k]}" if k in f.examples else f"{k} {n:,} 处" for k, n in kinds.items()
+                ),
+            }
+        )
+    return out
 
 
 def failure_message(report: IngestReport) -> str:

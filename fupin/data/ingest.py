@@ -4,7 +4,9 @@ The warehouse is rebuilt from the whole export folder each time (all months), in
 to the old one; only when everything succeeded is it renamed over the old file (`os.replace`, atomic
 on one file system). A crash, a kill or a contract error at any moment leaves the previous
 warehouse byte-identical. Row rules never stop the batch: a bad row lands in `quarantine` with
-file, line, reason code and a readable Chinese message, so `read = loaded + quarantined` per file.
+file, line, reason code and a readable Chinese message. Sheet furniture (合计行, 空行) is skipped and counted,
+and values Excel or WPS mangled are normalised and counted (fupin.data.tidy): `read = loaded + quarantined +
+skipped` per file.
 """
 
 from __future__ import annotations
@@ -26,14 +28,21 @@ import duckdb
 import numpy as np
 import pyarrow as pa
 
+from fupin.core.reference import REFERENCE_DIR, read_csv_text
 from fupin.data import contract as C
-from fupin.warehouse import BUILD_STEPS, SQL_DIR
 from fupin.data import provenance
-from fupin.data.exportio import ExportFile, read_export
+from fupin.data.exportio import SUFFIXES, UNSUPPORTED_CN, ExportFile, read_export
 from fupin.data.idcard import valid_mask
 from fupin.data.memory import looks_out_of_memory, out_of_memory_cn
-from fupin.core.reference import REFERENCE_DIR, read_csv_text
-from fupin.data.validate import BAD_ENCODING_TABLE, BAD_IDS_TABLE, DATE_EXPR, bad_encoding_query, table_checks, typed_select
+from fupin.data.validate import (
+    BAD_ENCODING_TABLE,
+    BAD_IDS_TABLE,
+    DATE_EXPR,
+    bad_encoding_query,
+    table_checks,
+    typed_select,
+)
+from fupin.warehouse import BUILD_STEPS, SQL_DIR
 from fupin.warehouse.connection import LockBusy, warehouse_lock
 
 MONTH_DIR = re.compile(r"^\d{4}-\d{2}$")
@@ -54,6 +63,11 @@ class FileReport:
     rows_quarantined: int = 0
     quarantined_by_reason: dict[str, int] = field(default_factory=dict)
     unknown_columns: list[str] = field(default_factory=list)
+    rows_skipped: int = 0  # sheet furniture, neither loaded nor quarantined
+    skipped_by_kind: dict[str, int] = field(default_factory=dict)  # "合计行" / "空行" → rows
+    values_normalised: int = 0  # values changed before validation (each once)
+    normalised_by_kind: dict[str, int] = field(default_factory=dict)  # "全角字符", "首尾空格", … → values
+    examples: dict[str, str] = field(default_factory=dict)  # kind → "第N行「列」…" (one each)
 
 
 @dataclass
@@ -84,6 +98,14 @@ class IngestReport:
     def rows_quarantined(self) -> int:
         return sum(f.rows_quarantined for f in self.files)
 
+    @property
+    def rows_skipped(self) -> int:
+        return sum(f.rows_skipped for f in self.files)
+
+    @property
+    def values_normalised(self) -> int:
+        return sum(f.values_normalised for f in self.files)
+
     @classmethod
     def from_json(cls, text: str) -> IngestReport:
         """A report as `to_json` (or the CLI after a failure) wrote it."""
@@ -96,7 +118,13 @@ class IngestReport:
 
     def to_json(self) -> str:
         d = asdict(self)
-        d.update(rows_read=self.rows_read, rows_loaded=self.rows_loaded, rows_quarantined=self.rows_quarantined)
+        d.update(
+            rows_read=self.rows_read,
+            rows_loaded=self.rows_loaded,
+            rows_quarantined=self.rows_quarantined,
+            rows_skipped=self.rows_skipped,
+            values_normalised=self.values_normalised,
+        )
         return json.dumps(d, ensure_ascii=False, indent=2)
 
     def summary(self) -> str:
@@ -105,7 +133,8 @@ class IngestReport:
             return f"INGEST FAILED — nothing changed. {self.error['message'] if self.error else ''}"
         lines = [
             f"batch {self.batch_id}: {len(self.files)} files, months {', '.join(self.months)}",
-            f"rows read {self.rows_read:,} = loaded {self.rows_loaded:,} + quarantined {self.rows_quarantined:,}",
+            f"rows read {self.rows_read:,} = loaded {self.rows_loaded:,} + quarantined {self.rows_quarantined:,}"
+            f" + skipped {self.rows_skipped:,} (total and blank rows); values normalised {self.values_normalised:,}",
         ]
         by_table: dict[str, list[int]] = {}
         for f in self.files:
@@ -197,11 +226,11 @@ def discover(src: Path) -> tuple[list[tuple[str, Path, C.Table]], dict]:
                     f"unknown table 「{p.stem.split('_', 1)[0]}」 (expected one of: {', '.join(C.TABLES_BY_CN)})",
                     cn=f"文件名「{p.name}」不对应任何导出表：文件名应以表名开头（{'、'.join(C.TABLES_BY_CN)}）",
                 )
-            if p.suffix.lower() not in (".csv", ".xlsx", ".xlsm"):
+            if p.suffix.lower() not in SUFFIXES:
                 raise C.ContractError(
                     str(p),
-                    f"unsupported file type {p.suffix!r} (CSV or XLSX expected)",
-                    cn=f"不支持的文件类型 {p.suffix}：只接受 CSV 或 XLSX",
+                    f"unsupported file type {p.suffix!r} (CSV, XLSX or XLS expected)",
+                    cn=f"不支持的文件类型 {p.suffix}：{UNSUPPORTED_CN}",
                 )
             files.append((md.name, p, table))
     return files, manifest
@@ -393,8 +422,22 @@ def _ingest(
                 rel = str(path.relative_to(base))
                 digest.update(f"{rel}:{sha}\n".encode())
                 report.files.append(
-                    FileReport(rel, table.cn, month, ef.format, ef.encoding, ef.header_line, sha,
-                               rows_read=ef.data.num_rows, unknown_columns=ef.unknown_columns)
+                    FileReport(
+                        rel,
+                        table.cn,
+                        month,
+                        ef.format,
+                        ef.encoding,
+                        ef.header_line,
+                        sha,
+                        rows_read=ef.data.num_rows + sum(ef.skipped.values()),
+                        unknown_columns=ef.unknown_columns,
+                        rows_skipped=sum(ef.skipped.values()),
+                        skipped_by_kind=ef.skipped,
+                        values_normalised=ef.values_normalised,
+                        normalised_by_kind=ef.normalised,
+                        examples=ef.examples,
+                    )
                 )
                 _insert_raw(con, ef, month, rel, row_id)
                 row_id += ef.data.num_rows
@@ -426,8 +469,14 @@ def _ingest(
         report.ok = True
         note(1.0, "完成")
     except C.ContractError as exc:
-        report.error = {"code": "contract", "file": exc.file, "column": exc.column, "line": exc.extra.get("line"), "message": str(exc),
-                        "message_cn": exc.cn or str(exc)}
+        report.error = {
+            "code": "contract",
+            "file": exc.file,
+            "column": exc.column,
+            "line": exc.extra.get("line"),
+            "message": str(exc),
+            "message_cn": exc.cn or str(exc),
+        }
     except Exception as exc:
         if not (isinstance(exc, MemoryError | duckdb.OutOfMemoryException) or looks_out_of_memory(str(exc))):
             raise
@@ -459,7 +508,7 @@ def _count(con: duckdb.DuckDBPyConnection, report: IngestReport) -> None:
     for fr in report.files:
         fr.quarantined_by_reason = by_file.get(fr.file, {})
         fr.rows_quarantined = sum(fr.quarantined_by_reason.values())
-        fr.rows_loaded = fr.rows_read - fr.rows_quarantined
+        fr.rows_loaded = fr.rows_read - fr.rows_quarantined - fr.rows_skipped
 
 
 def _record_batch(con: duckdb.DuckDBPyConnection, report: IngestReport, manifest: dict) -> None:
@@ -467,24 +516,44 @@ def _record_batch(con: duckdb.DuckDBPyConnection, report: IngestReport, manifest
         """create table ingest_batch as select $batch_id as batch_id, $source as source,
            cast($started as timestamptz) as started_at, $synthetic as synthetic, $months as months,
            $n_files as n_files, $read as rows_read, $loaded as rows_loaded, $quarantined as rows_quarantined,
-           $manifest as manifest""",
+           $skipped as rows_skipped, $manifest as manifest""",
         {
-            "batch_id": report.batch_id, "source": report.source, "started": report.started_at,
-            "synthetic": report.synthetic, "months": report.months, "n_files": len(report.files),
-            "read": report.rows_read, "loaded": report.rows_loaded, "quarantined": report.rows_quarantined,
+            "batch_id": report.batch_id,
+            "source": report.source,
+            "started": report.started_at,
+            "synthetic": report.synthetic,
+            "months": report.months,
+            "n_files": len(report.files),
+            "read": report.rows_read,
+            "loaded": report.rows_loaded,
+            "quarantined": report.rows_quarantined,
+            "skipped": report.rows_skipped,
             "manifest": json.dumps(manifest, ensure_ascii=False),
         },
     )
     con.execute(
         """create table ingest_file (batch_id varchar, file varchar, table_name varchar, month varchar,
            format varchar, encoding varchar, header_line integer, sha256 varchar, rows_read bigint,
-           rows_loaded bigint, rows_quarantined bigint)"""
+           rows_loaded bigint, rows_quarantined bigint, rows_skipped bigint, values_normalised bigint)"""
     )
     con.executemany(
-        "insert into ingest_file values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "insert into ingest_file values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [
-            (report.batch_id, f.file, f.table, f.month, f.format, f.encoding, f.header_line, f.sha256,
-             f.rows_read, f.rows_loaded, f.rows_quarantined)
+            (
+                report.batch_id,
+                f.file,
+                f.table,
+                f.month,
+                f.format,
+                f.encoding,
+                f.header_line,
+                f.sha256,
+                f.rows_read,
+                f.rows_loaded,
+                f.rows_quarantined,
+                f.rows_skipped,
+                f.values_normalised,
+            )
             for f in report.files
         ],
     )

@@ -34,7 +34,11 @@ REASONS: dict[str, str] = {
     "stage_not_in_chain": "销号阶段与户类别的销号程序不符",
     "payment_exceeds_allocation": "累计支付超过下达金额",
     "bad_encoding": "含无法识别的字符（编码混用）",
+    "excel_number": "号码被 Excel 转换为数字（科学计数法或末尾数字丢失）",
 }
+# A number Excel shows in scientific notation (3.41221E+17) — in a code or ID column the digits are gone.
+SCIENTIFIC = "[0-9]+([.][0-9]+)?[eE][+]?[0-9]+"
+EXCEL_NUMBER_FIX = "，请将该列设为文本后重新导出"
 
 DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%Y%m%d", "%Y年%m月%d日", "%Y.%m.%d")
 # ISO dates take the fast cast; the other export formats fall back to strptime.
@@ -101,8 +105,13 @@ def _column_rules(col: C.Column) -> list[tuple[str, str, str]]:
     elif t == "date":
         rules.append((f"{DATE_EXPR.format(v=v)} is null", "bad_date", f"{_q(f'「{name}」日期无法识别：')} || {shown}"))
     elif t == "month":
-        rules.append((f"not regexp_full_match({v}, '[0-9]{{4}}-[0-9]{{2}}') or {_month_date(v)} is null", "bad_month",
-                      f"{_q(f'「{name}」应为YYYY-MM：')} || {shown}"))
+        rules.append(
+            (
+                f"not regexp_full_match({v}, '[0-9]{{4}}-[0-9]{{2}}') or {_month_date(v)} is null",
+                "bad_month",
+                f"{_q(f'「{name}」应为YYYY-MM：')} || {shown}",
+            )
+        )
     elif t in ("enum", "flag"):
         allowed = ", ".join(_q(a) for a in col.allowed)
         hint = "、".join(col.allowed[:8]) + ("等" if len(col.allowed) > 8 else "")
@@ -116,6 +125,18 @@ def _column_rules(col: C.Column) -> list[tuple[str, str, str]]:
     elif t == "id_number":
         masked = f"left({v}, 4) || '**********' || right({v}, 4)"
         bad = f"r._row_id in (select _row_id from {BAD_IDS_TABLE} where col = {_q(name)})"
+        sci = f"regexp_full_match({v}, '{SCIENTIFIC}')"
+        # 18 digits ending in 000 that fail the check digit: Excel kept 15 significant digits of a number.
+        lost = f"(regexp_full_match({v}, '[0-9]{{15}}000') and {bad})"
+        rules.append(
+            (
+                f"{sci} or {lost}",
+                "excel_number",
+                f"case when {sci} then {_q(f'「{name}」被转换为数字（科学计数法）：')} || {shown}"
+                f" || {_q(EXCEL_NUMBER_FIX)} else {_q(f'「{name}」被 Excel 存为数字，末3位变成了000：')} || {masked}"
+                f" || {_q(EXCEL_NUMBER_FIX)} end",
+            )
+        )
         rules.append((bad, "bad_id_number", f"{_q(f'「{name}」格式或校验位错误：')} || {masked}"))
     elif t == "phone":
         rules.append(
@@ -128,14 +149,23 @@ def _column_rules(col: C.Column) -> list[tuple[str, str, str]]:
     elif t in _PATTERNS:
         rules.append(
             (
+                f"regexp_full_match({v}, '{SCIENTIFIC}')",
+                "excel_number",
+                f"{_q(f'「{name}」被转换为数字（科学计数法）：')} || {shown} || {_q(EXCEL_NUMBER_FIX)}",
+            )
+        )
+        rules.append(
+            (
                 f"not regexp_full_match({v}, '{_PATTERNS[t]}')",
                 "bad_code",
                 f"{_q(f'「{name}」位数或格式错误：')} || {shown}",
             )
         )
     # A rule on an optional column applies only when a value is present.
-    return [(cond if i == 0 and col.required else f"({v} is not null and ({cond}))", r, m)
-            for i, (cond, r, m) in enumerate(rules)]
+    return [
+        (cond if i == 0 and col.required else f"({v} is not null and ({cond}))", r, m)
+        for i, (cond, r, m) in enumerate(rules)
+    ]
 
 
 def _live(t: C.Table) -> str:
@@ -198,7 +228,8 @@ def reference_queries(t: C.Table) -> list[str]:
         if not col.required:
             cond = f"{v} is not null and {cond}"
         out.append(
-            f"select r._row_id, {_q(reason)} as reason_code, {_q(f'「{col.cn}」')} || {v} || {_q(f' 不存在：{what}')} as message "
+            f"select r._row_id, {_q(reason)} as reason_code, {_q(f'「{col.cn}」')} || {v} || {_q(f' 不存在：{what}')} "
+            "as message "
             f"from raw_{t.en} r where {_live(t)} and {cond}"
         )
     return out
