@@ -80,7 +80,9 @@ def test_safe_csv_prefixes_formula_text_and_keeps_numbers() -> None:
 
 
 def test_month_workbook_writes_text_as_text(monkeypatch: pytest.MonkeyPatch) -> None:
-    summary = pd.DataFrame({"county_code": ["341221"], "county_name": ["=***"], "red_flag_new": [-1]})
+    summary = pd.DataFrame({**{c: [0] for c in reports.MONTH_COLUMNS}, "county_code": ["341221"]})
+    summary[["county_name", "city_name"]] = ["=***", "@市"]
+    summary["red_flag_new"] = -1
     records = pd.DataFrame(
         {
             "kind": ["red_new"],
@@ -93,7 +95,7 @@ def test_month_workbook_writes_text_as_text(monkeypatch: pytest.MonkeyPatch) -> 
     monkeypatch.setattr(reports, "month_check", lambda *a, **k: summary)
     monkeypatch.setattr(reports, "month_records", lambda *a, **k: records)
     data = reports.month_workbook(None, None, "2020-05")  # type: ignore[arg-type]
-    _assert_text(data, ["=***", "+341221", HOSTILE[0]])
+    _assert_text(data, ["=***", "@市", "+341221", HOSTILE[0]])
 
 
 def test_bulletin_workbook_writes_text_as_text() -> None:
