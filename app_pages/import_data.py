@@ -111,7 +111,7 @@ if failed := ss.pop("imp_failed", None):
 if staged is not None and staged.report is not None:
     r, rv = staged.report, import_view.report(staged)
     st.subheader(rv.heading)
-    render_tiles(rv.tiles, per_row=4)
+    render_tiles(rv.tiles, per_row=5)
     for warning in rv.warnings:
         st.warning(warning)
     table(rv.files)

@@ -44,8 +44,11 @@ def test_report_equals_the_dry_run(site: tuple[Path, Path, list[Upload]]) -> Non
         f"{sum(f.rows_read for f in june):,}",
         f"{sum(f.rows_loaded for f in june):,}",
         f"{sum(f.rows_quarantined for f in june):,}",
+        f"{sum(f.rows_skipped for f in june):,}",
     ]
     assert list(rv.files.frame["读取"]) == [f.rows_read for f in june]
+    frame = rv.files.frame  # read = loaded + quarantined + skipped, file by file, as the table shows it
+    assert (frame["读取"] == frame["入库"] + frame["隔离"] + frame["跳过"]).all()
     assert rv.files.frame.columns[0] == "文件" and rv.heading == "预检结果 · 2020年6月"
     assert len(rv.warnings) == 1 and "本月未上传以下表" in rv.warnings[0]  # one table left out
     examples = importer.quarantine_examples(staged)

@@ -198,6 +198,7 @@ COLUMNS: dict[str, str] = {
     "rows_read": "读取",
     "rows_loaded": "入库",
     "rows_quarantined": "隔离",
+    "rows_skipped": "跳过",
     "unknown_columns": "未识别的列",
     # 审计日志
     "at": "时间",

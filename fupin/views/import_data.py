@@ -29,6 +29,7 @@ FILE_COLUMNS = [
     "rows_read",
     "rows_loaded",
     "rows_quarantined",
+    "rows_skipped",
     "unknown_columns",
 ]
 
@@ -89,6 +90,7 @@ def report(staged: importer.Staged) -> ReportView:
             Tile("读取行数", f"{sum(f.rows_read for f in files):,}", None, "off"),
             Tile("可入库", f"{sum(f.rows_loaded for f in files):,}", None, "off"),
             Tile("隔离", f"{sum(f.rows_quarantined for f in files):,}", None, "off"),
+            Tile("跳过（合计行、空行）", f"{sum(f.rows_skipped for f in files):,}", None, "off"),
         ],
         warnings=warnings,
         files=Table(pd.DataFrame(rows, columns=FILE_COLUMNS).rename(columns=COLUMNS)),
