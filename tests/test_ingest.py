@@ -398,27 +398,17 @@ def test_caps_refuse_before_reading(
 ROOT = Path(__file__).parent.parent
 
 
+def _cli_ingest(src: Path, db: Path, *, lock_wait: str) -> subprocess.CompletedProcess:
+    """`python -m fupin ingest` as an operator runs it, waiting at most `lock_wait` seconds for the lock."""
+    cmd = [sys.executable, "-m", "fupin", "ingest", str(src), "--db", str(db), "--lock-wait", lock_wait]
+    return subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, check=False)
+
+
 def test_two_ingests_race_one_refuses(tmp_path: Path, existing: tuple[Path, str], tiny_exports: Path) -> None:
     db, before = existing
     first = slow_ingest(tiny_exports, db)
     wait_until_building(db, first)
-    second = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "fupin",
-            "ingest",
-            str(_one_month(tiny_exports, tmp_path)),
-            "--db",
-            str(db),
-            "--lock-wait",
-            "0",
-        ],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    second = _cli_ingest(_one_month(tiny_exports, tmp_path), db, lock_wait="0")
     _, err = first.communicate(timeout=120)
     assert first.returncode == 0, err
     assert second.returncode == 3, (second.stdout, second.stderr)
@@ -432,23 +422,7 @@ def test_a_second_ingest_waits_for_the_first(tmp_path: Path, existing: tuple[Pat
     db, _ = existing
     first = slow_ingest(tiny_exports, db)
     wait_until_building(db, first)
-    second = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "fupin",
-            "ingest",
-            str(_one_month(tiny_exports, tmp_path)),
-            "--db",
-            str(db),
-            "--lock-wait",
-            "120",
-        ],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    second = _cli_ingest(_one_month(tiny_exports, tmp_path), db, lock_wait="120")
     first.communicate(timeout=120)
     assert (first.returncode, second.returncode) == (0, 0), second.stderr
     assert "waiting for the ingest lock" in second.stderr

@@ -231,6 +231,11 @@ POLICY = LockPolicy()
 _hashing = threading.BoundedSemaphore(2)  # at most two scrypt runs at a time per process
 
 
+# Recent failures from one client / for one account (fixed statements; every value is bound).
+_RECENT_BY_CLIENT = "select at from login_attempt where client = :v and ok = 0 and at > :s order by at desc"
+_RECENT_BY_USER = "select at from login_attempt where username = :v and ok = 0 and at > :s order by at desc"
+
+
 class SignInGuard:
     """Sign-in attempts and lockouts, kept in the store (shared by every process, kept across restarts).
 
@@ -273,19 +278,11 @@ class SignInGuard:
             if len(fails) >= p.pair_failures:
                 lock = min(p.pair_lock * 2 ** (len(fails) - p.pair_failures), p.max_lock)
                 waits.append(fails[-1] + lock - now)
-            for col, value, limit in (
-                ("client", client, p.client_failures),
-                ("username", username, p.account_failures),
+            for sql, value, limit in (
+                (_RECENT_BY_CLIENT, client, p.client_failures),
+                (_RECENT_BY_USER, username, p.account_failures),
             ):
-                recent = [
-                    r[0]
-                    for r in conn.execute(
-                        sa.text(
-                            f"select at from login_attempt where {col} = :v and ok = 0 and at > :s order by at desc"
-                        ),
-                        {"v": value, "s": now - p.window},
-                    )
-                ]
+                recent = [r[0] for r in conn.execute(sa.text(sql), {"v": value, "s": now - p.window})]
                 if len(recent) >= limit:
                     waits.append(recent[limit - 1] + p.window - now)
         return max(0, int(max(waits) + 0.999))
