@@ -141,7 +141,7 @@ quarantined as (
 hits as (
     select department, month, township_code,
            count(*) filter (where produces <> '新识别候选') as hits,
-           count(distinct household_id) filter (where produces <> '新识别候选') as households_hit,
+           count(distinct household_id) filter (where produces <> '新识别候选') as dept_households_hit,
            count(distinct id_number) filter (where produces = '新识别候选') as candidates
     from dept_hit
     group by all
@@ -153,7 +153,7 @@ select
     coalesce(l.matched, 0) as matched, coalesce(l.name_mismatch, 0) as name_mismatch,
     coalesce(l.id_suspect, 0) as id_suspect, coalesce(l.ambiguous, 0) as ambiguous,
     coalesce(l.not_registered, 0) as not_registered, coalesce(l.legacy_ids, 0) as legacy_ids,
-    coalesce(h.hits, 0) as hits, coalesce(h.households_hit, 0) as households_hit,
+    coalesce(h.hits, 0) as hits, coalesce(h.dept_households_hit, 0) as dept_households_hit,
     coalesce(h.candidates, 0) as candidates
 from loaded l
 full join quarantined q using (department, month, township_code)
