@@ -19,14 +19,14 @@ render_tiles(v.tiles, per_row=5)
 
 st.subheader("各部门本月推送与比对")
 table(v.feeds)
-c1, c2 = st.columns([3, 2])
+st.subheader("比对规则命中")
+table(v.rules)
+c1, c2 = st.columns([2, 3])
 with c1:
-    st.subheader("比对规则命中")
-    table(v.rules, height=300)
-with c2:
     st.subheader(f"按{v.area_level}")
-    table(v.areas, height=300)
-plotly(v.trend, key="dept_trend")
+    table(v.areas, height=340)
+with c2:
+    plotly(v.trend, key="dept_trend")
 
 if not sel.viewer.sees_households or sel.present:  # aggregates only: no hit lists, no candidates by village
     st.stop()

@@ -134,6 +134,11 @@ def _yes(df: pd.DataFrame, cols: list[str]) -> pd.DataFrame:
     return out
 
 
+def _masked(df: pd.DataFrame) -> pd.DataFrame:
+    """Names and ID numbers masked (an empty frame as it is: privacy's masks expect rows)."""
+    return mask_frame(df) if len(df) else df.copy()
+
+
 def trend_figure(df: pd.DataFrame) -> go.Figure:
     """Records received and rule hits per department over the months (two panels' worth as line pairs)."""
     fig = go.Figure()
@@ -194,11 +199,11 @@ def view(sel: Selection) -> DepartmentsView:
         Tile("接收记录", f"{totals['received']:,}条", f"隔离 {totals['quarantined']:,}条", "off"),
         Tile(
             "匹配到登记人口",
-            f"{totals['matched']:,}人次",
+            f"{totals['matched']:,}条",
             f"占入库 {totals['matched'] / max(totals['loaded'], 1):.1%}",
             "off",
         ),
-        Tile("待核实身份", f"{to_check:,}条", "姓名不一致、疑似证件号码有误", "off"),
+        Tile("待核实身份", f"{to_check:,}条", None, "off", help="姓名不一致、疑似证件号码有误、同村同名多人"),
         Tile("规则命中", f"{totals['hits']:,}条", None, "off"),
         Tile("新识别候选", f"{totals['candidates']:,}人", "政策找人", "off"),
     ]
@@ -231,7 +236,7 @@ def hits(sel: Selection, *, department: str = "", produces: str = "", limit: int
         produces=produces,
         limit=limit,
     )
-    df = _yes(mask_frame(df), ["already_monitored", "red_flag", "measure_recorded", "new_hit"])
+    df = _yes(_masked(df), ["already_monitored", "red_flag", "measure_recorded", "new_hit"])
     shown = f"（显示前{limit:,}条）" if len(df) >= limit else ""
     return HitsView(
         caption=f"{department or '全部部门'} · {PRODUCES.get(produces, produces) or '全部'}：{len(df):,}条{shown}。"
@@ -244,8 +249,9 @@ def hits(sel: Selection, *, department: str = "", produces: str = "", limit: int
 def issues(sel: Selection) -> Table:
     """The month's records a person must check (name differs, ID suspect, ambiguous), masked."""
     df = sel.q("dept_match_issues", month=sel.month_date, area_prefix=sel.area_prefix, limit=ISSUE_LIMIT)
-    df = mask_frame(df)
-    df["registered_name"] = mask_names(df["registered_name"])
+    df = _masked(df)
+    if len(df):
+        df["registered_name"] = mask_names(df["registered_name"])
     return Table(labelled(df, {c: COLUMNS[c] for c in ISSUE_COLUMNS}))
 
 
