@@ -41,6 +41,7 @@ pages = [
     st.Page("app_pages/scenarios.py", title="情景推演", icon=":material/science:", url_path="scenarios"),
     st.Page("app_pages/month_check.py", title="月核查与季通报", icon=":material/fact_check:", url_path="month_check"),
     st.Page("app_pages/warnings.py", title="红色预警户", icon=":material/warning:", url_path="warnings"),
+    st.Page("app_pages/departments.py", title="部门比对", icon=":material/compare_arrows:", url_path="departments"),
 ]
 admin_pages = [
     st.Page("app_pages/import_data.py", title="数据导入", icon=":material/upload_file:", url_path="import_data"),

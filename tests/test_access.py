@@ -41,6 +41,7 @@ DATA_PAGES = [
     "app_pages/scenarios.py",
     "app_pages/month_check.py",
     "app_pages/warnings.py",
+    "app_pages/departments.py",
 ]
 ADMIN_PAGES = ["app_pages/import_data.py", "app_pages/audit_log.py"]
 URL_PARAMS = [

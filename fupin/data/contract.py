@@ -138,6 +138,8 @@ class Column:
     ref: str | None = None  # "table.column" this value must exist in
     unit: str = ""
     note: str = ""
+    # id_number only: a 15-digit legacy number (GB 11643-1989) is accepted and converted to 18 digits.
+    legacy_id: bool = False
 
 
 @dataclass(frozen=True)
@@ -445,8 +447,196 @@ TABLES: tuple[Table, ...] = (
     PAIRING,
     EMPLOYMENT,
 )
-TABLES_BY_CN: dict[str, Table] = {t.cn: t for t in TABLES}
-TABLES_BY_EN: dict[str, Table] = {t.en: t for t in TABLES}
+
+
+# ---------------------------------------------------------------------------------- department feeds
+# 部门数据比对: each provincial department pushes one file a month (民政, 医保, 卫健, 教育, 人社, 住建, 水利, 残联,
+# 公安, 应急), with its own column names, keyed by the person's ID number (18 digits; the 15-digit numbers some
+# older systems still hold are converted), the name, an area code and the department's measure. Matched to the
+# register at ingest (fupin/warehouse/sql/dept_match.sql), compared by data/reference/department_rules.csv.
+RELIEF_KINDS = ("低保", "特困供养", "临时救助")
+SERIOUS_ILLNESSES = ("恶性肿瘤", "尿毒症", "白血病", "先天性心脏病", "重性精神病", "耐多药肺结核", "其他重大疾病")
+SCHOOL_STAGES = ("义务教育", "高中", "中职", "高职高专", "本科及以上")
+SCHOOL_STATUSES = ("在读", "休学", "辍学")
+JOB_STATUSES = ("登记失业", "断缴社保", "返乡待业")
+HOUSE_GRADES = ("A级", "B级", "C级", "D级")
+WATER_STATUSES = ("达标", "不达标")
+WATER_PROBLEMS = ("水量", "水质", "用水方便程度", "供水保证率")
+DISABILITY_KINDS = ("视力", "听力", "言语", "肢体", "智力", "精神", "多重")
+DISABILITY_GRADES = ("一级", "二级", "三级", "四级")
+DISABILITY_CHANGES = ("新办", "等级变更")
+HOUSEHOLD_CHANGES = ("死亡", "迁出")
+DISASTER_KINDS = ("洪涝", "风雹", "干旱", "低温冷冻", "地质灾害", "火灾")
+
+
+def _person(id_cn: str, name_cn: str, area_cn: str) -> tuple[Column, Column, Column]:
+    """The three columns every feed has, under the department's own names."""
+    return (
+        Column(id_cn, "id_number", "id_number", legacy_id=True, note="18位，或15位旧号码（入库时转换为18位）"),
+        Column(name_cn, "name", "text", note="与户籍登记姓名比对"),
+        Column(area_cn, "village_code", "village_code", ref="ref_village.village_code", note="12位村（社区）代码"),
+    )
+
+
+def _feed(cn: str, en: str, department: str, key: tuple[str, ...], cols: tuple[Column, ...], what: str) -> Table:
+    return Table(
+        cn=cn,
+        en=en,
+        mode="monthly",
+        key=key,
+        area_column="village_code",
+        columns=cols,
+        description=f"{department}：{what}每月一个文件（本月推送），与建档立卡和边缘户名单按身份证号比对。",
+    )
+
+
+DEPT_CIVIL = _feed(
+    "民政救助",
+    "dept_civil",
+    "民政",
+    ("id_number", "category"),
+    (
+        *_person("身份证号码", "姓名", "户籍地区划代码"),
+        _enum("救助类别", "category", RELIEF_KINDS),
+        _money("救助金额", "amount", note="本月发放，元"),
+        Column("救助日期", "event_date", "date", note="审批或发放日期"),
+    ),
+    "本月在册的低保、特困供养对象和临时救助对象，",
+)
+DEPT_MEDICAL = _feed(
+    "医保结算",
+    "dept_medical",
+    "医保",
+    ("id_number",),
+    (
+        *_person("证件号码", "参保人姓名", "参保地区划代码"),
+        Column("最近结算日期", "event_date", "date"),
+        _money("本年累计医疗总费用", "total_cost", note="元"),
+        _money("本年累计个人自付", "amount", note="经基本医保、大病保险、医疗救助等报销后个人负担，元"),
+    ),
+    "本月有住院或门诊慢特病结算的参保人（每人一条，本年累计），",
+)
+DEPT_HEALTH = _feed(
+    "卫健大病",
+    "dept_health",
+    "卫健",
+    ("id_number", "category"),
+    (
+        *_person("身份证号", "患者姓名", "现住址区划代码"),
+        _enum("病种", "category", SERIOUS_ILLNESSES),
+        Column("确诊日期", "event_date", "date"),
+    ),
+    "本月新确诊的大病专项救治患者，",
+)
+DEPT_EDUCATION = _feed(
+    "教育学籍",
+    "dept_education",
+    "教育",
+    ("id_number",),
+    (
+        *_person("身份证件号", "学生姓名", "户籍所在地代码"),
+        _enum("学段", "category", SCHOOL_STAGES),
+        _enum("学籍状态", "status", SCHOOL_STATUSES),
+        _money("本学年自付费用", "amount", note="学费、住宿费等扣除资助后的家庭负担，元"),
+        Column("状态变动日期", "event_date", "date"),
+    ),
+    "本月学籍状态变动的学生（辍学、休学、复学）和非义务教育阶段受资助学生，",
+)
+DEPT_LABOUR = _feed(
+    "人社就业",
+    "dept_labour",
+    "人社",
+    ("id_number",),
+    (
+        *_person("公民身份号码", "姓名", "户籍地行政区划"),
+        _enum("就业状态", "status", JOB_STATUSES),
+        Column("连续未缴费月数", "months", "int", unit="月", note="城乡居民/职工社保连续未缴费"),
+        Column("登记日期", "event_date", "date"),
+    ),
+    "本月登记失业、断缴社保或返乡待业的劳动力，",
+)
+DEPT_HOUSING = _feed(
+    "住建危房",
+    "dept_housing",
+    "住建",
+    ("id_number",),
+    (
+        *_person("户主身份证号", "户主姓名", "房屋所在村代码"),
+        _enum("鉴定等级", "category", HOUSE_GRADES),
+        Column("鉴定日期", "event_date", "date"),
+    ),
+    "本月完成农村房屋安全性鉴定的农户（户主），",
+)
+DEPT_WATER = _feed(
+    "水利饮水",
+    "dept_water",
+    "水利",
+    ("id_number",),
+    (
+        *_person("户主身份证号码", "户主姓名", "所在村代码"),
+        _enum("饮水安全评价", "status", WATER_STATUSES),
+        _enum("不达标指标", "category", WATER_PROBLEMS, required=False, note="不达标时填写"),
+        Column("核查日期", "event_date", "date"),
+    ),
+    "本月农村饮水安全核查的农户（户主），",
+)
+DEPT_DISABILITY = _feed(
+    "残联残疾",
+    "dept_disability",
+    "残联",
+    ("id_number",),
+    (
+        *_person("残疾人身份证号", "残疾人姓名", "户籍地代码"),
+        _enum("残疾类别", "category", DISABILITY_KINDS),
+        _enum("残疾等级", "grade", DISABILITY_GRADES),
+        _enum("变更类型", "status", DISABILITY_CHANGES),
+        Column("发证日期", "event_date", "date"),
+    ),
+    "本月新办或等级变更的残疾人证，",
+)
+DEPT_POLICE = _feed(
+    "公安户籍",
+    "dept_police",
+    "公安",
+    ("id_number",),
+    (
+        *_person("公民身份号码", "姓名", "户籍地址代码"),
+        _enum("变动类型", "status", HOUSEHOLD_CHANGES),
+        Column("变动日期", "event_date", "date"),
+    ),
+    "本月注销户口（死亡）和户口迁出省外的人员，",
+)
+DEPT_DISASTER = _feed(
+    "应急受灾",
+    "dept_disaster",
+    "应急",
+    ("id_number", "event_date"),
+    (
+        *_person("户主身份证号", "户主姓名", "受灾村代码"),
+        _enum("灾害种类", "category", DISASTER_KINDS),
+        _money("直接经济损失", "amount", note="元"),
+        Column("受灾日期", "event_date", "date"),
+    ),
+    "本月自然灾害受灾农户（户主）及其直接经济损失，",
+)
+# department → its feed, in the order the page lists them
+DEPARTMENT_FEEDS: dict[str, Table] = {
+    "民政": DEPT_CIVIL,
+    "医保": DEPT_MEDICAL,
+    "卫健": DEPT_HEALTH,
+    "教育": DEPT_EDUCATION,
+    "人社": DEPT_LABOUR,
+    "住建": DEPT_HOUSING,
+    "水利": DEPT_WATER,
+    "残联": DEPT_DISABILITY,
+    "公安": DEPT_POLICE,
+    "应急": DEPT_DISASTER,
+}
+DEPARTMENT_TABLES: tuple[Table, ...] = tuple(DEPARTMENT_FEEDS.values())
+# What ingest reads: the county exports, then the department feeds (optional in a batch).
+ALL_TABLES: tuple[Table, ...] = TABLES + DEPARTMENT_TABLES
+TABLES_BY_CN: dict[str, Table] = {t.cn: t for t in ALL_TABLES}
+TABLES_BY_EN: dict[str, Table] = {t.en: t for t in ALL_TABLES}
 
 # Reference tables (data/reference/*.csv): edited by the province, loaded into ref_* at ingest.
 REFERENCE_FILES: dict[str, str] = {
@@ -462,6 +652,7 @@ REFERENCE_FILES: dict[str, str] = {
     "disbursement_schedule.csv": "ref_disbursement_schedule",
     "compliance_checks.csv": "ref_compliance_checks",
     "bulletin_rules.csv": "ref_bulletin_rules",
+    "department_rules.csv": "ref_department_rules",
 }
 
 
@@ -540,7 +731,22 @@ def render_markdown() -> str:
         "**transactions** — only the month's new rows, keys unique across the batch.",
         "",
     ]
-    for t in TABLES:
+    for t in ALL_TABLES:
+        if t is DEPARTMENT_TABLES[0]:
+            out += [
+                "## 部门数据（部门数据比对）",
+                "",
+                "One file per department per month in the same month folders (`医保结算.csv`, …),",
+                "with the department's own column names. Optional: a batch without them loads as before.",
+                "Each row is matched to the register (家庭成员) by the normalised ID number — 18 digits",
+                "with a valid check digit, or a 15-digit legacy number converted to 18 (`19` inserted",
+                "before the 2-digit year, check digit computed) — and confirmed by name: a different name",
+                "is listed as 姓名不一致, never dropped. Bad rows (bad ID, unknown area, duplicate, amount",
+                "not a number…) are quarantined like any other; a feed missing a required column fails",
+                "the batch.",
+                "The comparison rules are `data/reference/department_rules.csv`.",
+                "",
+            ]
         out += [f"## {t.cn} → `stg_{t.en}`", "", t.description, ""]
         out += [f"- mode: **{t.mode}**; key: `{', '.join(t.key)}` (unique per {t.key_scope})", ""]
         out += ["| 列名 | column | 类型 | 必填 | 取值 / 引用 | 说明 |", "|---|---|---|---|---|---|"]
@@ -548,9 +754,9 @@ def render_markdown() -> str:
             allowed = "、".join(c.allowed) if c.type == "enum" else ""
             ref = f"→ `{c.ref}`" if c.ref else ""
             unit = f"（{c.unit}）" if c.unit else ""
+            kind = "身份证号(18位或15位)" if c.legacy_id else type_cn[c.type]
             out.append(
-                f"| {c.cn}{unit} | `{c.en}` | {type_cn[c.type]} | {'是' if c.required else ''} "
-                f"| {allowed} {ref} | {c.note} |"
+                f"| {c.cn}{unit} | `{c.en}` | {kind} | {'是' if c.required else ''} | {allowed} {ref} | {c.note} |"
             )
         out.append("")
     out += ["## Reference data (data/reference)", ""]

@@ -23,6 +23,7 @@ from fupin.core.reference import Reference, load_reference
 from fupin.data import contract as C
 from fupin.data import provenance
 from fupin.data.exportio import write_csv, write_xlsx
+from fupin.data.generate_departments import write_department_feeds
 from fupin.data.idcard import id_bodies, ids_from_bodies
 
 SCALES: dict[str, float] = {"tiny": 0.002, "demo": 0.02, "province": 1.0}
@@ -1086,6 +1087,9 @@ def generate(*, scale: str, seed: int, out: Path, ref: Reference | None = None) 
         )
         w.single(C.PAIRING, month, pr)
         w.single(C.EMPLOYMENT, month, employment[employment["month"] == month])
+
+    report.rows |= (dept := write_department_feeds(out, scale=scale, seed=seed, ref=ref))  # 部门数据比对
+    report.files += len(dept) * len(MONTHS)
 
     hh0 = g.hh[g.hh["appear_month"] == 0]
     report.figures = {

@@ -57,6 +57,37 @@ def valid_mask(values: pa.Array | pa.ChunkedArray) -> np.ndarray:
     return out
 
 
+def upgrade_legacy(values: pa.Array | pa.ChunkedArray) -> pa.Array:
+    """15-digit legacy numbers (GB 11643-1989: region, YYMMDD, sequence) as 18-digit ones: '19' before the
+    2-digit year and the check character appended. Every other value is returned as it is (trimmed, upper case)."""
+    arr = values.combine_chunks() if isinstance(values, pa.ChunkedArray) else values
+    arr = pc.utf8_upper(pc.utf8_trim_whitespace(arr.cast(pa.string())))
+    is15 = pc.fill_null(
+        pc.and_(pc.equal(pc.binary_length(arr), 15), pc.match_substring_regex(arr, "^[0-9]{15}$")), False
+    )
+    idx = np.flatnonzero(is15.to_numpy(zero_copy_only=False))
+    if not len(idx):
+        return arr
+    short = arr.take(pa.array(idx))
+    body = pc.binary_join_element_wise(pc.utf8_slice_codeunits(short, 0, 6), pc.utf8_slice_codeunits(short, 6), "19")
+    fixed = body.cast(pa.binary(17))
+    b = np.frombuffer(fixed.buffers()[1], dtype=np.uint8, count=len(fixed) * 17, offset=fixed.offset * 17)
+    total = ((b.reshape(-1, 17).astype(np.int16) - ord("0")) * np.array(WEIGHTS, dtype=np.int16)).sum(axis=1)
+    full = pc.binary_join_element_wise(body, pa.array(np.array(list(CHECK_CHARS))[total % 11]), "")
+    out = np.asarray(arr.to_numpy(zero_copy_only=False), dtype=object)
+    out[idx] = np.asarray(full.to_numpy(zero_copy_only=False), dtype=object)
+    return pa.array(out, type=pa.string())
+
+
+def upgrade_legacy_one(id_number: str) -> str:
+    """One 15-digit number as its 18-digit form (anything else unchanged)."""
+    v = id_number.strip().upper()
+    if len(v) == 15 and v.isdigit():
+        body = v[:6] + "19" + v[6:]
+        return body + check_digit(body)
+    return v
+
+
 def id_bodies(prefix: np.ndarray, birth_yyyymmdd: np.ndarray, seq: np.ndarray) -> np.ndarray:
     """The first 17 digits as int64 (6-digit region, 8-digit birth date, 3-digit sequence)."""
     return prefix.astype(np.int64) * 10**11 + birth_yyyymmdd.astype(np.int64) * 1000 + seq.astype(np.int64)

@@ -32,7 +32,7 @@ from fupin.core.reference import REFERENCE_DIR, read_csv_text
 from fupin.data import contract as C
 from fupin.data import provenance
 from fupin.data.exportio import SUFFIXES, UNSUPPORTED_CN, ExportFile, read_export
-from fupin.data.idcard import valid_mask
+from fupin.data.idcard import upgrade_legacy, valid_mask
 from fupin.data.memory import looks_out_of_memory, out_of_memory_cn
 from fupin.data.validate import (
     BAD_ENCODING_TABLE,
@@ -271,7 +271,8 @@ def _flag_bad_ids(con: duckdb.DuckDBPyConnection, t: C.Table) -> None:
         data = con.sql(
             f'select _row_id, "{col.cn}" as v from raw_{t.en} where nullif(trim("{col.cn}"), \'\') is not null'
         ).to_arrow_table()
-        bad = ~valid_mask(data.column("v"))
+        values = data.column("v")
+        bad = ~valid_mask(upgrade_legacy(values) if col.legacy_id else values)
         ids = pa.table({"_row_id": data.column("_row_id").filter(pa.array(bad))})  # noqa: F841 — scanned below
         con.execute(f"insert into {BAD_IDS_TABLE} select _row_id, $col from ids", {"col": col.cn})
 
@@ -401,7 +402,7 @@ def _ingest(
         con.execute("set preserve_insertion_order = true")
         con.execute("set enable_progress_bar = false")
         _load_reference(con, ref_dir)
-        for t in C.TABLES:
+        for t in C.ALL_TABLES:
             _create_raw(con, t)
         con.execute(f"create temp table {BAD_ENCODING_TABLE} (table_name varchar, _row_id bigint)")
         con.execute(
@@ -446,8 +447,8 @@ def _ingest(
         report.batch_id = digest.hexdigest()[:16]
         report.synthetic = provenance.is_synthetic(manifest, {f.file: f.sha256 for f in report.files})
         mark("read")
-        for i, t in enumerate(C.TABLES):
-            note(0.6 + 0.25 * i / len(C.TABLES), f"校验 {t.cn}")
+        for i, t in enumerate(C.ALL_TABLES):
+            note(0.6 + 0.25 * i / len(C.ALL_TABLES), f"校验 {t.cn}")
             _validate_table(con, t, report.batch_id)
         mark("validate")
         note(0.87, "生成汇总表")

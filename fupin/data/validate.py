@@ -11,6 +11,7 @@ Reason codes (stable, English) and what they mean:
 from __future__ import annotations
 
 from fupin.data import contract as C
+from fupin.data.idcard import CHECK_CHARS, WEIGHTS
 
 REASONS: dict[str, str] = {
     "missing_value": "必填字段为空",
@@ -302,6 +303,14 @@ def table_checks(t: C.Table) -> list[str]:
     return checks
 
 
+def legacy_id_expr(v: str) -> str:
+    """An ID value as 18 digits: a 15-digit legacy number gets '19' before its year and a computed check character
+    (the same conversion as fupin.data.idcard.upgrade_legacy, in SQL for the typed stg_ table)."""
+    body = f"(left({v}, 6) || '19' || substr({v}, 7))"
+    total = " + ".join(f"cast(substr({body}, {i + 1}, 1) as integer) * {w}" for i, w in enumerate(WEIGHTS))
+    return f"case when length({v}) = 15 then {body} || substr('{CHECK_CHARS}', (({total}) % 11) + 1, 1) else upper({v}) end"
+
+
 def typed_select(t: C.Table) -> str:
     """Select list turning raw text into typed English columns for stg_<t>."""
     out = ["r._row_id"]
@@ -318,6 +327,9 @@ def typed_select(t: C.Table) -> str:
             expr = f"cast({_month_date(v)} as date)"
         elif col.type == "flag":
             expr = f"({v} = '是')"
+        elif col.type == "id_number" and col.legacy_id:
+            expr = legacy_id_expr(v)
+            out.append(f"(length({v}) = 15) as {col.en}_legacy")
         elif col.type == "id_number":
             expr = f"upper({v})"
         else:

@@ -20,6 +20,7 @@ ACTIONS = {
     "export_xlsx": "导出预警户工作单",
     "export_findings_xlsx": "导出资金合规问题",
     "export_month_check": "导出月核查工作簿",
+    "export_department_hits": "导出部门比对命中清单",
     "export_bulletin": "导出季通报",
     "export_map_csv": "导出地图数据 CSV",
     "export_map_xlsx": "导出地图数据 XLSX",

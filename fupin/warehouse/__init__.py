@@ -16,4 +16,6 @@ BUILD_STEPS: tuple[str, ...] = (
     "macros",  # table macros shared by pages and scenarios (rule_hits, red-flag filters)
     "compliance",  # fund compliance findings
     "scenario_base",  # the what-if base table
+    "dept_match",  # department feeds in one shape, matched to the register by ID number and name
+    "dept_compare",  # department comparison rules (department_rules.csv) → hits; per-feed monthly counts
 )

@@ -32,6 +32,9 @@ HOUSEHOLD_ROWS = frozenset(
         "household_visits",
         "month_check_records",
         "category_mismatches",
+        "dept_hit_list",
+        "dept_match_issues",
+        "household_department_hits",
     }
 )
 _PARAM = re.compile(r"\$([a-z_][a-z0-9_]*)")

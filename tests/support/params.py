@@ -33,4 +33,6 @@ PARAMS = {
     "kind": "red_new",
     "start_month": "2020-01-01",
     "end_month": "2020-03-01",
+    "department": "",
+    "produces": "",
 }

@@ -1,0 +1,294 @@
+"""部门数据比对: department feeds through ingest (quarantine, 15-digit IDs, batch rejection), matching by ID and name,
+each comparison rule at and around its threshold, the view against the warehouse, and county scope."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from fupin.core.reference import REFERENCE_DIR, read_csv_text
+from fupin.data import contract as C
+from fupin.data.idcard import check_digit
+from fupin.data.ingest import ingest
+from fupin.views import departments as D
+from tests.support import builders as B
+from tests.support.views import ADMIN, LINQUAN, selection
+
+M = "2020-01"
+V = B.VILLAGE
+
+
+def _outsider(n: int) -> str:
+    body = f"34122119900101{n:03d}"
+    return body + check_digit(body)
+
+
+def _legacy(n: int) -> str:
+    return f"341221650101{n:03d}"  # B._pid(n) as a 15-digit number
+
+
+def _row(t: C.Table, pid: str, name: str, **measure: str) -> dict[str, str]:
+    row = {c.cn: "" for c in t.columns}
+    row[t.column("id_number").cn] = pid
+    row[t.column("name").cn] = name
+    row[t.column("village_code").cn] = V
+    date = next(c.cn for c in t.columns if c.en == "event_date")
+    return row | {date: "2020-01-15"} | measure
+
+
+# n → (category, name); every registered person is the head of a one-person household
+PEOPLE = {n: ("脱贫监测户", f"王{n:02d}") for n in range(1, 26)}
+PEOPLE[3] = ("享受政策的脱贫户", "王三")
+PEOPLE[12] = ("不享受政策的脱贫户", "王12")
+PEOPLE[24] = ("边缘户", "张同")
+PEOPLE[25] = ("边缘户", "张同")
+
+
+def _write_register(month: Path) -> None:
+    hh = [B.household(n, 户类别=cat, 户主姓名=name) for n, (cat, name) in PEOPLE.items()]
+    for r in hh:
+        if r["户类别"] == "边缘户":
+            r["贫困户属性"], r["脱贫年度"] = "非贫困户", ""
+    B.write(month, C.HOUSEHOLD, hh)
+    B.write(month, C.MEMBER, [B.member(n) | {"姓名": name} for n, (_, name) in PEOPLE.items()])
+
+
+def _write_feeds(month: Path) -> None:
+    P, N = B._pid, lambda n: PEOPLE[n][1]
+    feeds = {
+        C.DEPT_MEDICAL: [
+            _row(C.DEPT_MEDICAL, P(1), N(1), 本年累计个人自付="5000", 本年累计医疗总费用="30000"),  # D01 at 5000
+            _row(C.DEPT_MEDICAL, P(2), N(2), 本年累计个人自付="4999.99", 本年累计医疗总费用="30000"),
+            _row(C.DEPT_MEDICAL, _outsider(1), "赵甲", 本年累计个人自付="20000", 本年累计医疗总费用="50000"),  # D02
+            _row(C.DEPT_MEDICAL, _outsider(2), "赵乙", 本年累计个人自付="19999.99", 本年累计医疗总费用="50000"),
+            _row(C.DEPT_MEDICAL, P(22), "李某某", 本年累计个人自付="9000", 本年累计医疗总费用="30000"),  # name differs
+            _row(C.DEPT_MEDICAL, _legacy(23), N(23), 本年累计个人自付="6000", 本年累计医疗总费用="30000"),  # 15 digits
+            _row(C.DEPT_MEDICAL, _outsider(3), "赵丙", 本年累计个人自付="待核", 本年累计医疗总费用="50000"),
+            _row(C.DEPT_MEDICAL, _outsider(4), "赵丁", 本年累计个人自付="100", 本年累计医疗总费用="500")
+            | {"参保地区划代码": "341221999999"},  # unknown village
+            _row(C.DEPT_MEDICAL, P(5)[:-1] + ("0" if P(5)[-1] != "0" else "1"), N(5), 本年累计个人自付="100")
+            | {"本年累计医疗总费用": "100"},  # bad check digit
+            _row(C.DEPT_MEDICAL, _outsider(5), "张同", 本年累计个人自付="100", 本年累计医疗总费用="500"),  # ambiguous
+            _row(C.DEPT_MEDICAL, _outsider(6), "王三", 本年累计个人自付="100", 本年累计医疗总费用="500"),  # id suspect
+        ],
+        C.DEPT_EDUCATION: [
+            _row(C.DEPT_EDUCATION, P(3), N(3), 学段="高中", 学籍状态="在读", 本学年自付费用="10000.01"),  # D05
+            _row(C.DEPT_EDUCATION, P(4), N(4), 学段="高中", 学籍状态="在读", 本学年自付费用="10000"),
+            _row(C.DEPT_EDUCATION, P(5), N(5), 学段="义务教育", 学籍状态="辍学", 本学年自付费用="0"),  # D04
+            _row(C.DEPT_EDUCATION, P(6), N(6), 学段="高中", 学籍状态="辍学", 本学年自付费用="0"),
+        ],
+        C.DEPT_LABOUR: [
+            _row(C.DEPT_LABOUR, P(7), N(7), 就业状态="断缴社保", 连续未缴费月数="3"),  # D06 at 3
+            _row(C.DEPT_LABOUR, P(8), N(8), 就业状态="断缴社保", 连续未缴费月数="2"),
+            _row(C.DEPT_LABOUR, P(7), N(7), 就业状态="断缴社保", 连续未缴费月数="3"),  # duplicate
+        ],
+        C.DEPT_HOUSING: [
+            _row(C.DEPT_HOUSING, P(9), N(9), 鉴定等级="C级"),  # D07
+            _row(C.DEPT_HOUSING, P(10), N(10), 鉴定等级="B级"),
+        ],
+        C.DEPT_WATER: [
+            _row(C.DEPT_WATER, P(11), N(11), 饮水安全评价="不达标", 不达标指标="水质"),  # D08
+            _row(C.DEPT_WATER, P(1), N(1), 饮水安全评价="达标"),
+        ],
+        C.DEPT_CIVIL: [
+            _row(C.DEPT_CIVIL, P(12), N(12), 救助类别="低保", 救助金额="500"),  # D10: 不享受政策 in 低保
+            _row(C.DEPT_CIVIL, P(13), N(13), 救助类别="低保", 救助金额="500"),  # monitored: no correction
+            _row(C.DEPT_CIVIL, P(14), N(14), 救助类别="临时救助", 救助金额="1000"),  # D11 at 1000
+            _row(C.DEPT_CIVIL, P(15), N(15), 救助类别="临时救助", 救助金额="999.99"),
+        ],
+        C.DEPT_POLICE: [
+            _row(C.DEPT_POLICE, P(16), N(16), 变动类型="死亡"),  # D12: dead, still registered
+            _row(C.DEPT_POLICE, P(17), N(17), 变动类型="迁出"),  # D13
+        ],
+        C.DEPT_DISASTER: [
+            _row(C.DEPT_DISASTER, P(18), N(18), 灾害种类="洪涝", 直接经济损失="10000"),  # D14 at 10000
+            _row(C.DEPT_DISASTER, P(19), N(19), 灾害种类="洪涝", 直接经济损失="9999.99"),
+            _row(C.DEPT_DISASTER, _outsider(7), "钱甲", 灾害种类="洪涝", 直接经济损失="30000"),  # D15
+            _row(C.DEPT_DISASTER, _outsider(8), "钱乙", 灾害种类="洪涝", 直接经济损失="29999.99"),
+        ],
+        C.DEPT_HEALTH: [_row(C.DEPT_HEALTH, P(20), N(20), 病种="尿毒症")],  # D03
+        C.DEPT_DISABILITY: [_row(C.DEPT_DISABILITY, P(21), N(21), 残疾类别="肢体", 残疾等级="二级", 变更类型="新办")],
+    }
+    for t, rows in feeds.items():
+        B.write(month, t, rows)
+
+
+@pytest.fixture(scope="module")
+def hand(tmp_path_factory: pytest.TempPathFactory) -> duckdb.DuckDBPyConnection:
+    src = tmp_path_factory.mktemp("dept") / "exports"
+    _write_register(src / M)
+    _write_feeds(src / M)
+    db = src.parent / "w.duckdb"
+    report = ingest(src, db)
+    assert report.ok, report.error
+    assert all(f.rows_read == f.rows_loaded + f.rows_quarantined for f in report.files)
+    con = duckdb.connect(str(db), read_only=True)
+    yield con
+    con.close()
+
+
+def _hits(con: duckdb.DuckDBPyConnection) -> dict[str, set[str]]:
+    out: dict[str, set[str]] = {}
+    for rule, name in con.execute("select rule_id, name from dept_hit").fetchall():
+        out.setdefault(rule, set()).add(name)
+    return out
+
+
+# ------------------------------------------------------------------------------------ rules at their thresholds
+
+
+@pytest.mark.parametrize(
+    ("rule", "fires", "stays_quiet"),
+    [
+        ("D01", {"王01", "王23"}, {"王02", "李某某"}),  # ≥ 5000; the name mismatch never fires
+        ("D02", {"赵甲"}, {"赵乙"}),  # ≥ 20000, outsiders only
+        ("D03", {"王20"}, set()),
+        ("D04", {"王05"}, {"王06"}),  # dropout in 义务教育 only
+        ("D05", {"王三"}, {"王04"}),  # > 10000
+        ("D06", {"王07"}, {"王08"}),  # ≥ 3 months
+        ("D07", {"王09"}, {"王10"}),  # C级 and worse
+        ("D08", {"王11"}, {"王01"}),
+        ("D09", {"王21"}, set()),
+        ("D10", {"王12"}, {"王13"}),  # only 不享受政策的脱贫户
+        ("D11", {"王14"}, {"王15"}),  # ≥ 1000
+        ("D12", {"王16"}, set()),
+        ("D13", {"王17"}, set()),
+        ("D14", {"王18"}, {"王19"}),  # ≥ 10000
+        ("D15", {"钱甲"}, {"钱乙"}),  # ≥ 30000, outsiders only
+    ],
+)
+def test_rule_fires_at_its_threshold_and_not_below(
+    hand: duckdb.DuckDBPyConnection, rule: str, fires: set[str], stays_quiet: set[str]
+) -> None:
+    got = _hits(hand).get(rule, set())
+    assert got == fires
+    assert not got & stays_quiet
+
+
+def test_hits_carry_their_evidence(hand: duckdb.DuckDBPyConnection) -> None:
+    row = hand.execute(
+        """select department, produces, amount, event_date, evidence, file, line, household_id, household_category
+           from dept_hit where rule_id = 'D01' and name = '王01'"""
+    ).fetchone()
+    assert row[:4] == ("医保", "风险", 5000.0, __import__("datetime").date(2020, 1, 15))
+    assert "5,000元" in row[4] and row[5] == f"{M}/医保结算.csv" and row[6] == 2
+    assert row[7] == f"{V}0001" and row[8] == "脱贫监测户"
+    produces = dict(hand.execute("select rule_id, any_value(produces) from dept_hit group by 1").fetchall())
+    assert produces["D04"] == produces["D07"] == produces["D08"] == "两不愁三保障问题"
+    assert produces["D10"] == produces["D12"] == "数据纠错"
+    assert produces["D02"] == produces["D15"] == "新识别候选"
+
+
+# ------------------------------------------------------------------------------------ matching and quarantine
+
+
+def test_matching_lists_every_kind_and_drops_nothing(hand: duckdb.DuckDBPyConnection) -> None:
+    status = dict(hand.execute("select name, match_status from dept_record where department = '医保'").fetchall())
+    assert status["王01"] == "matched" and status["王23"] == "matched"
+    assert status["李某某"] == "name_mismatch"
+    assert status["张同"] == "ambiguous" and status["王三"] == "id_suspect"
+    assert status["赵甲"] == "not_registered"
+    legacy = hand.execute("select id_number, id_legacy from dept_record where name = '王23'").fetchone()
+    assert legacy == (B._pid(23), True)
+    reasons = dict(hand.execute("select name, match_reason from dept_match").fetchall())
+    assert "姓名与登记不一致" in reasons["李某某"] and "15位旧号码" in reasons["王23"]
+    assert "同村有2名同名" in reasons["张同"]
+
+
+def test_bad_rows_are_quarantined_with_reasons(hand: duckdb.DuckDBPyConnection) -> None:
+    got = sorted(hand.execute("select table_name, reason_code from quarantine").fetchall())
+    assert got == [
+        ("人社就业", "duplicate_key"),
+        ("医保结算", "bad_id_number"),
+        ("医保结算", "not_a_number"),
+        ("医保结算", "unknown_village"),
+    ]
+    counts = hand.execute("select sum(received), sum(loaded), sum(quarantined) from dept_feed_month").fetchone()
+    assert counts[0] == counts[1] + counts[2] == hand.execute("select count(*) from dept_record").fetchone()[0] + 4
+
+
+def test_a_feed_missing_a_required_column_fails_the_batch(tmp_path: Path) -> None:
+    src = tmp_path / "exports"
+    _write_register(src / M)
+    db = tmp_path / "w.duckdb"
+    assert ingest(src, db).ok
+    before = db.read_bytes()
+    headers = [h for h in C.DEPT_MEDICAL.headers if h != "本年累计个人自付"]
+    with (src / M / "医保结算.csv").open("w", encoding="utf-8", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(headers)
+        w.writerow([B._pid(1), "王01", V, "2020-01-15", "100"])
+    report = ingest(src, db)
+    assert not report.ok and report.error["code"] == "contract" and "本年累计个人自付" in report.error["message_cn"]
+    assert db.read_bytes() == before
+
+
+def test_rules_are_reference_data_with_policy_clauses() -> None:
+    rules = read_csv_text(REFERENCE_DIR / "department_rules.csv")
+    assert set(rules["department"]) == set(C.DEPARTMENT_FEEDS)
+    assert set(rules["produces"]) == {"风险", "两不愁三保障问题", "数据纠错", "新识别候选"}
+    assert rules["clause"].str.contains("「").all()
+    numeric = rules[rules["threshold"] != ""]
+    assert (numeric["threshold_source"] == "省定参数").all()
+    assert (rules.loc[rules["threshold"] == "", "threshold_source"] == "政策未定阈值").all()
+
+
+# ------------------------------------------------------------------------------------ generated data, view, scope
+
+
+def test_generated_feeds_show_the_lockdown(con: duckdb.DuckDBPyConnection) -> None:
+    by = dict(
+        ((d, str(m)[:7]), n)
+        for d, m, n in con.execute(
+            "select department, month, sum(received) from dept_feed_month group by all"
+        ).fetchall()
+    )
+    assert by[("人社", "2020-02")] > 1.5 * by[("人社", "2020-01")]
+    assert by[("医保", "2020-02")] < 0.7 * by[("医保", "2020-01")]
+    share = con.execute(
+        "select avg((match_status = 'not_registered')::int), count(*) filter (where id_legacy) from dept_record"
+    ).fetchone()
+    assert 0.6 < share[0] < 0.9 and share[1] > 0  # most people outside the register; legacy IDs present
+    assert con.execute("select count(*) from dept_hit where rule_id = 'D12'").fetchone()[0] > 0  # deaths
+
+
+def test_view_equals_the_warehouse(tiny_db: Path, con: duckdb.DuckDBPyConnection) -> None:
+    sel = selection(tiny_db, month="2020-03")
+    v = D.view(sel)
+    expected = con.execute(
+        """select sum(received), sum(quarantined), sum(matched), sum(hits), sum(candidates) from dept_feed_month
+           where month = date '2020-03-01'"""
+    ).fetchone()
+    t = v.totals
+    assert (t["received"], t["quarantined"], t["matched"], t["hits"], t["candidates"]) == tuple(map(int, expected))
+    rules = v.rules.frame.set_index("规则")["规则命中"]
+    per_rule = dict(
+        con.execute("select rule_id, count(*) from dept_hit where month = date '2020-03-01' group by 1").fetchall()
+    )
+    assert rules.to_dict() == {r: per_rule.get(r, 0) for r in rules.index}
+    hits = D.hits(sel, produces="两不愁三保障问题")
+    assert set(hits.table.frame["产生"]) <= {"两不愁三保障问题"}
+    assert hits.rows == min(D.HIT_LIMIT, sum(per_rule.get(r, 0) for r in ("D04", "D07", "D08")))
+    assert hits.table.frame["证件号码"].str.contains(r"\*{10}").all()  # masked
+
+
+def test_county_user_sees_only_their_county(tiny_db: Path, con: duckdb.DuckDBPyConnection) -> None:
+    sel = selection(tiny_db, LINQUAN, month="2020-03")
+    v = D.view(sel)
+    h = D.hits(sel)
+    assert h.rows > 0 and h.table.frame["户编号"].fillna("341221").str.startswith("341221").all()
+    assert set(h.table.frame["县（市、区）"]) == {"临泉县"}
+    assert v.area_level == "乡镇"
+    own = con.execute(
+        "select sum(hits) from dept_feed_month where month = date '2020-03-01' and county_code = '341221'"
+    ).fetchone()[0]
+    assert v.totals["hits"] == own
+    assert D.view(selection(tiny_db, ADMIN, month="2020-03")).totals["hits"] > own
+    # asking for another county's area from a county session yields nothing
+    other = selection(tiny_db, LINQUAN, month="2020-03")
+    assert other.q(
+        "dept_hit_list", month=other.month_date, area_prefix="341225", department="", produces="", limit=50
+    ).empty
