@@ -462,6 +462,7 @@ REFERENCE_FILES: dict[str, str] = {
     "disbursement_schedule.csv": "ref_disbursement_schedule",
     "compliance_checks.csv": "ref_compliance_checks",
     "bulletin_rules.csv": "ref_bulletin_rules",
+    "work_item_rules.csv": "ref_work_item_rules",
 }
 
 

@@ -16,4 +16,5 @@ BUILD_STEPS: tuple[str, ...] = (
     "macros",  # table macros shared by pages and scenarios (rule_hits, red-flag filters)
     "compliance",  # fund compliance findings
     "scenario_base",  # the what-if base table
+    "work_finding",  # findings handed to counties as 督办事项 (the store keeps the work items)
 )
