@@ -242,3 +242,45 @@ def test_demo_history_on_the_tiny_warehouse(any_store: str, tiny_db: Path) -> No
     assert set(wb.table.frame["县"]) <= {"临泉县"}
     assert len(wb.ids) == len(W.items(county.viewer, states=("open", "verifying", "returned", "responded")))
     con.close()
+
+
+def test_the_loop_in_the_app(tiny_db: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """临泉县 answers an item on 我的待办; 阜阳市 closes it there; the store and the audit log follow."""
+    from tests.conftest import app_test
+
+    monkeypatch.setenv("FUPIN_DB", str(tiny_db))
+    monkeypatch.setenv("FUPIN_STORE", str(tmp_path / "store.sqlite"))
+    store.reset()
+    with duckdb.connect(str(tiny_db), read_only=True) as con:  # items without a demo history: all open
+        sync.sync(con, con.execute("select batch_id from ingest_batch").fetchone()[0])
+    at = app_test("linquan")
+    at.switch_page("app_pages/workbench.py").run()
+    assert not at.exception, [e.message for e in at.exception]
+    mine = W.items(COUNTY, states=("open", "verifying", "returned"))
+    assert len(mine), "the tiny batch has open items in 临泉县"
+    target = mine.iloc[0]
+    tiles = {m.label: m.value for m in at.metric}
+    assert tiles["待办（县级办理中）"] == f"{len(mine):,}件"
+    at.query_params["item"] = str(target["id"])
+    at.run()
+    at.radio[0].set_value("respond")
+    at.text_area(key=f"wb_note_{target['id']}").input("到户核查：已落实临时救助 1,000 元")
+    at.button[0].click().run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    assert W.get(COUNTY, int(target["id"]))["state"] == "responded"
+
+    city = app_test("fuyang")
+    city.query_params["item"] = str(target["id"])
+    city.switch_page("app_pages/workbench.py").run()
+    assert list(city.radio[0].options) == ["审核销号", "退回"]
+    city.radio[0].set_value("close")
+    city.button[0].click().run()
+    assert not city.exception and not city.error
+    after = W.get(PROVINCE, int(target["id"]))
+    assert after["state"] == "closed"
+    assert [e["actor"] for e in W.events(PROVINCE, after["id"])][-2:] == [
+        "临泉县扶贫局（演示）",
+        "阜阳市扶贫局（演示）",
+    ]
+    _, counts = audit.search(actions=["work_respond", "work_close"])
+    assert counts == {"work_respond": 1, "work_close": 1}
