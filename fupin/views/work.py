@@ -7,6 +7,7 @@ import datetime as dt
 import functools
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
@@ -25,17 +26,6 @@ def clock_caption(sel: Selection) -> str:
     on = W.today()
     demo = "（演示时钟：演示数据的督办按数据月份推演）" if sel.batch.synthetic else ""
     return f"督办日期 {on.year}年{on.month}月{on.day}日{demo}。办理期限天数为省定参数（督办规则参考数据）。"
-
-
-def _days_text(row: pd.Series) -> str:
-    if row["state"] == "closed":
-        return "已销号"
-    if row["state"] == "responded":
-        return "待审核"
-    d = int(row["days_left"])
-    if d < 0:
-        return f"逾期{-d}天"
-    return "今天到期" if d == 0 else f"剩{d}天"
 
 
 # ---------------------------------------------------------------------------------- workbench
@@ -63,18 +53,21 @@ def workbench_title(sel: Selection) -> str:
 
 
 def town_choices(sel: Selection) -> dict[str, str]:
-    """The selected county's townships that have items ('' = all); none above county level."""
+    """The selected county's townships that have open items ('' = all); none above county level."""
     if not sel.county:
         return {"": "全部乡镇"}
-    df = W.items(sel.viewer, county=sel.county)
     town_of = _townships()
-    return {"": "全部乡镇"} | {t: town_of.get(t, t) for t in sorted(df["township_code"].dropna().unique())}
+    return {"": "全部乡镇"} | {t: town_of.get(t, t) for t in W.townships(sel.viewer, sel.county)}
 
 
 def item_from_url(value: object) -> int | None:
     """?item=<id> (a link from a tile or a bulletin); anything but a plain positive number is ignored."""
     text = str(value or "")
     return int(text) if text.isdigit() and len(text) <= 12 else None
+
+
+def area_of(sel: Selection) -> str:
+    return sel.county or (sel.city[:4] if sel.city else "")
 
 
 def workbench(
@@ -84,36 +77,32 @@ def workbench(
     states: tuple[str, ...] = (*W.WITH_COUNTY, "responded"),
     town: str = "",
     overdue_only: bool = False,
+    limit: int = 1000,
 ) -> Workbench:
-    viewer = sel.viewer
-    df = W.items(viewer, county=sel.county or "", states=states, kinds=kinds_)
-    if sel.city and not sel.county:
-        df = df[df["county_code"].str.startswith(sel.city[:4])]
-    all_open = W.items(viewer, county=sel.county or "", states=(*W.WITH_COUNTY, "responded"))
-    if sel.city and not sel.county:
-        all_open = all_open[all_open["county_code"].str.startswith(sel.city[:4])]
+    viewer, area = sel.viewer, area_of(sel)
+    picked = dict(area=area, states=states, kinds=kinds_, town=town, overdue_only=overdue_only)
+    df = W.items(viewer, **picked, limit=limit)
+    total = W.count(viewer, **picked) if len(df) == limit else len(df)
+    n = W.open_counts(viewer, area=area)
     names = area_names()
     town_of = _townships()
-    if town:
-        df = df[df["township_code"] == town]
-    if overdue_only:
-        df = df[df["overdue"]]
-    df = df.assign(_order=(~df["overdue"]).astype(int)).sort_values(["_order", "deadline", "id"])
-    with_county = all_open[all_open["state"].isin(W.WITH_COUNTY)]
-    overdue = int(all_open["overdue"].sum())
-    due_week = int(((with_county["days_left"] >= 0) & (with_county["days_left"] <= 7)).sum())
     tiles = [
-        Tile("待办（县级办理中）", f"{len(with_county):,}件", None, "off", "待核查、核查中和被退回的事项"),
-        Tile("已逾期", f"{overdue:,}件", None, "off", "超过办结期限仍未反馈"),
-        Tile("7天内到期", f"{due_week:,}件", None, "off"),
-        Tile(
-            "已反馈待审核",
-            f"{int((all_open['state'] == 'responded').sum()):,}件",
-            None,
-            "off",
-            "等待市级或省级审核销号",
-        ),
+        Tile("待办（县级办理中）", f"{n['with_county']:,}件", None, "off", "待核查、核查中和被退回的事项"),
+        Tile("已逾期", f"{n['overdue']:,}件", None, "off", "超过办结期限仍未反馈"),
+        Tile("7天内到期", f"{n['due_week']:,}件", None, "off"),
+        Tile("已反馈待审核", f"{n['responded']:,}件", None, "off", "等待市级或省级审核销号"),
     ]
+    days = df["days_left"].astype("Int64")
+    remaining = np.select(
+        [
+            df["state"].eq("closed"),
+            df["state"].eq("responded"),
+            days.lt(0).fillna(False),
+            days.eq(0).fillna(False),
+        ],
+        ["已销号", "待审核", "逾期" + (-days).astype(str) + "天", "今天到期"],
+        default="剩" + days.astype(str) + "天",
+    )
     shown = pd.DataFrame(
         {
             "事项": df["title"],
@@ -123,18 +112,21 @@ def workbench(
             "户或记录": df["household_id"].fillna(df["record_id"]).fillna(""),
             "状态": df["state"].map(STATE_LABELS),
             "办结期限": df["deadline"],
-            "剩余": df.apply(_days_text, axis=1) if len(df) else pd.Series(dtype=str),
+            "剩余": remaining,
             "重新督办": df["reopen_count"],
             "数据显示已消除": df["data_cleared_month"].notna().map({True: "是", False: ""}),
         }
     )
+    if sel.county:
+        shown = shown.drop(columns=["县"])
     return Workbench(
         title=workbench_title(sel),
-        caption=clock_caption(sel),
+        caption=clock_caption(sel)
+        + (f" 共{total:,}件，按逾期和期限排序显示前{limit:,}件。" if total > len(df) else ""),
         tiles=tiles,
         table=Table(shown.reset_index(drop=True)),
         ids=[int(i) for i in df["id"]],
-        empty=all_open.empty,
+        empty=n["with_county"] + n["responded"] == 0,
     )
 
 

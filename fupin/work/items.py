@@ -106,28 +106,90 @@ def events(viewer: Viewer, item_id: int) -> list[dict]:
         return [dict(r._mapping) for r in rows]
 
 
-def items(
-    viewer: Viewer,
-    *,
-    county: str = "",
-    states: tuple[str, ...] = (),
-    kinds: tuple[str, ...] = (),
-    limit: int = 5000,
-) -> pd.DataFrame:
-    """Items in scope (optionally of one county, states, kinds), with `overdue` and `days_left` on today()."""
+def _filters(
+    viewer: Viewer, area: str, states: tuple[str, ...], kinds: tuple[str, ...], town: str, overdue_only: bool
+) -> tuple[str, dict]:
     where, args = ["county_code like :prefix"], _scope_args(viewer)
-    if county:
-        where.append("county_code = :county")
-        args["county"] = county
+    if area:
+        where.append("county_code like :area")
+        args["area"] = area + "%"
+    if town:
+        where.append("township_code = :town")
+        args["town"] = town
     for name, values in (("state", states), ("kind", kinds)):
         if values:
             keys = {f"{name}{i}": v for i, v in enumerate(values)}
             where.append(f"{name} in ({', '.join(':' + k for k in keys)})")
             args |= keys
-    sql = f"select * from work_item where {' and '.join(where)} order by deadline, id limit :limit"
+    args["today"] = today().isoformat()
+    if overdue_only:
+        where.append(_OVERDUE)
+    return " and ".join(where), args
+
+
+_OVERDUE = "(state in ('open', 'verifying', 'returned') and deadline < :today)"
+
+
+def items(
+    viewer: Viewer,
+    *,
+    area: str = "",
+    states: tuple[str, ...] = (),
+    kinds: tuple[str, ...] = (),
+    town: str = "",
+    overdue_only: bool = False,
+    limit: int = 2000,
+) -> pd.DataFrame:
+    """Items in scope (optionally under an area code prefix, of states, kinds, a township), overdue first, then
+    by deadline; at most `limit` rows, with `overdue` and `days_left` on today()."""
+    cond, args = _filters(viewer, area, states, kinds, town, overdue_only)
+    sql = (
+        f"select * from work_item where {cond} "
+        f"order by case when {_OVERDUE} then 0 else 1 end, deadline, id limit :limit"
+    )
     with store.tx() as conn:
         df = pd.read_sql_query(sa.text(sql), conn, params={**args, "limit": limit})
     return _with_clock(df, today())
+
+
+def count(
+    viewer: Viewer,
+    *,
+    area: str = "",
+    states: tuple[str, ...] = (),
+    kinds: tuple[str, ...] = (),
+    town: str = "",
+    overdue_only: bool = False,
+) -> int:
+    cond, args = _filters(viewer, area, states, kinds, town, overdue_only)
+    with store.tx() as conn:
+        return int(conn.execute(sa.text(f"select count(*) from work_item where {cond}"), args).scalar_one())
+
+
+def townships(viewer: Viewer, area: str) -> list[str]:
+    """Township codes with items not yet closed, under an area code prefix, in scope."""
+    cond, args = _filters(viewer, area, (), (), "", False)
+    sql = f"select distinct township_code from work_item where {cond} and state <> 'closed' order by 1"
+    with store.tx() as conn:
+        return [t for t in conn.execute(sa.text(sql), args).scalars() if t]
+
+
+def open_counts(viewer: Viewer, *, area: str = "") -> dict[str, int]:
+    """With the county, overdue, due within 7 days, and responded (awaiting review), in scope (and area)."""
+    cond, args = _filters(viewer, area, (), (), "", False)
+    week = (today() + dt.timedelta(days=7)).isoformat()
+    sql = f"""
+        select
+            sum(case when state in ('open', 'verifying', 'returned') then 1 else 0 end),
+            sum(case when {_OVERDUE} then 1 else 0 end),
+            sum(case when state in ('open', 'verifying', 'returned') and deadline >= :today and deadline <= :week
+                then 1 else 0 end),
+            sum(case when state = 'responded' then 1 else 0 end)
+        from work_item where {cond} and state <> 'closed'
+    """
+    with store.tx() as conn:
+        row = conn.execute(sa.text(sql), {**args, "week": week}).one()
+    return dict(zip(("with_county", "overdue", "due_week", "responded"), (int(x or 0) for x in row), strict=True))
 
 
 def _with_clock(df: pd.DataFrame, on: dt.date) -> pd.DataFrame:
