@@ -66,6 +66,19 @@ def item_from_url(value: object) -> int | None:
     return int(text) if text.isdigit() and len(text) <= 12 else None
 
 
+def tile(sel: Selection) -> Tile:
+    """督办 on 总览: items overdue with the counties of the selected area (aggregates only)."""
+    n = W.open_counts(sel.viewer, area=area_of(sel))
+    return Tile(
+        "督办事项逾期",
+        f"{n['overdue']:,}件",
+        f"县级办理中{n['with_county']:,}件",
+        "off",
+        "超过办结期限仍未反馈的督办事项（限期消除风险点、限时整改）",
+        link="workbench",
+    )
+
+
 def area_of(sel: Selection) -> str:
     return sel.county or (sel.city[:4] if sel.city else "")
 
