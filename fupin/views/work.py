@@ -24,7 +24,7 @@ STATE_LABELS = W.STATES
 
 def clock_caption(sel: Selection) -> str:
     on = W.today()
-    demo = "（演示时钟：演示数据的督办按数据月份推演）" if sel.batch.synthetic else ""
+    demo = "（演示时钟：演示数据的督办按数据月份推演）" if W.demo_clock() else ""
     return f"督办日期 {on.year}年{on.month}月{on.day}日{demo}。办理期限天数为省定参数（督办规则参考数据）。"
 
 

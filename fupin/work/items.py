@@ -69,6 +69,11 @@ class Conflict(WorkError):
 # ---------------------------------------------------------------------------------- the clock
 
 
+def demo_clock() -> bool:
+    """Is the loop on a demo calendar (a synthetic store seeded by fupin/work/demo.py)?"""
+    return store.meta("work_today") is not None
+
+
 def today() -> dt.date:
     """The loop's today: the real date, or the demo clock a synthetic store was seeded with (fupin/work/demo.py)."""
     demo = store.meta("work_today")
