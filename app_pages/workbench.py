@@ -4,6 +4,8 @@ Layout only: fupin/views/work.py (reads), fupin/work/items.py (changes, with ver
 
 from __future__ import annotations
 
+import functools
+
 import streamlit as st
 
 from fupin.ui import Selection, page_selection, render_tiles, table
@@ -47,6 +49,26 @@ with st.container(border=True):
     st.subheader(iv.heading)
     st.markdown(iv.facts)
     table(iv.history)
+    for a in W.attachments(sel.viewer, item_id):
+        st.download_button(
+            f"佐证材料：{a['original_name']}（{a['size'] / 1024:,.0f} KB，{a['actor']}）",
+            data=functools.partial(V.attachment_bytes, sel.viewer, a["id"]),
+            file_name=a["original_name"],
+            mime=a["mime"],
+            key=f"wb_att_{a['id']}",
+            icon=":material/attach_file:",
+        )
+    if sel.viewer.role == "province_admin" and iv.item["state"] != "closed":
+        with st.popover("调整办结期限"):
+            new = st.date_input("新的办结期限", value=V.deadline_of(iv), key=f"wb_deadline_{item_id}")
+            why = st.text_input("调整原因", key=f"wb_deadline_note_{item_id}")
+            if st.button("确定调整", key=f"wb_deadline_go_{item_id}"):
+                try:
+                    W.set_deadline(sel.viewer, item_id, new, version=iv.item["version"], note=why)
+                except W.WorkError as exc:
+                    st.error(str(exc), icon=":material/error:")
+                else:
+                    st.rerun()
     if not iv.actions:
         st.caption("您对该事项只能查看。" if sel.viewer.role in ("analyst", "meeting") else "该事项当前无需您办理。")
         st.stop()

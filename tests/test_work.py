@@ -214,6 +214,21 @@ def test_attachments_by_content_and_scope(any_store: str, tmp_path: Path, monkey
         W.save_attachment(OTHER, a["id"], "x.png", png)
     a = W.act(COUNTY, a["id"], "respond", version=a["version"], note="见照片", attachment_id=att)
     assert W.events(COUNTY, a["id"])[-1]["attachment_id"] == att
+    assert [x["original_name"] for x in W.attachments(CITY, a["id"])] == ["现场照片.png"]
+    assert W.attachments(OTHER, a["id"]) == []
+
+
+def test_only_the_province_sets_deadlines(any_store: str) -> None:
+    sync.sync(findings([("2020-01", "red_flag", "RF:a")]), "b")
+    a = item("RF:a")
+    with pytest.raises(W.WorkError, match="只有省级"):
+        W.set_deadline(CITY, a["id"], dt.date(2020, 4, 1), version=a["version"])
+    a = W.set_deadline(PROVINCE, a["id"], dt.date(2020, 4, 1), version=a["version"], note="疫情期间延期")
+    assert a["deadline"] == "2020-04-01"
+    assert W.events(PROVINCE, a["id"])[-1]["note"].endswith("调整为 2020-04-01：疫情期间延期")
+    with pytest.raises(W.Conflict):
+        W.set_deadline(PROVINCE, a["id"], dt.date(2020, 5, 1), version=a["version"] - 1)
+    assert audit.search(actions=["work_set_deadline"])[1] == {"work_set_deadline": 1}
 
 
 def test_demo_history_on_the_tiny_warehouse(any_store: str, tiny_db: Path) -> None:

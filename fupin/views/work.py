@@ -19,6 +19,7 @@ from fupin.work import items as W
 from fupin.work.rules import kinds, settings
 
 KIND_LABELS = {k: r.name for k, r in kinds().items()}
+ATTACHMENT_MB = settings().attachment_max_mb
 STATE_LABELS = W.STATES
 
 
@@ -110,10 +111,17 @@ def workbench(
         [
             df["state"].eq("closed"),
             df["state"].eq("responded"),
+            days.lt(-settings().escalate_overdue_days).fillna(False),
             days.lt(0).fillna(False),
             days.eq(0).fillna(False),
         ],
-        ["已销号", "待审核", "逾期" + (-days).astype(str) + "天", "今天到期"],
+        [
+            "已销号",
+            "待审核",
+            "逾期" + (-days).astype(str) + "天·省级督办",
+            "逾期" + (-days).astype(str) + "天",
+            "今天到期",
+        ],
         default="剩" + days.astype(str) + "天",
     )
     shown = pd.DataFrame(
@@ -328,6 +336,16 @@ def overview(sel: Selection) -> Overview:
         closure_figure=hist,
         empty=raised == 0,
     )
+
+
+def deadline_of(iv: ItemView) -> dt.date:
+    return dt.date.fromisoformat(iv.item["deadline"])
+
+
+def attachment_bytes(viewer, attachment_id: int) -> bytes:
+    """The file behind a download button (read on click, only within the viewer's scope)."""
+    found = W.read_attachment(viewer, attachment_id)
+    return found[2] if found else b""
 
 
 def measure_choices(sel: Selection, household_id: str | None) -> dict[str, str]:

@@ -343,6 +343,7 @@ def set_deadline(viewer: Viewer, item_id: int, deadline: dt.date, *, version: in
     if viewer.role != "province_admin":
         raise WorkError("只有省级可以调整督办期限。")
     now = dt.datetime.now().astimezone().isoformat(timespec="seconds")
+    day = today()  # read before the write transaction (SQLite: one writer at a time)
     with store.tx() as conn:
         row = conn.execute(sa.text("select * from work_item where id = :id"), {"id": int(item_id)}).first()
         if row is None:
@@ -359,7 +360,7 @@ def set_deadline(viewer: Viewer, item_id: int, deadline: dt.date, *, version: in
         if done.rowcount != 1:
             raise Conflict("该事项刚被他人更新，请刷新后重试。")
         text = f"期限由 {row.deadline} 调整为 {deadline.isoformat()}" + (f"：{note.strip()}" if note.strip() else "")
-        _event(conn, row.id, viewer, "set_deadline", row.state, row.state, text, (), None, today(), now)
+        _event(conn, row.id, viewer, "set_deadline", row.state, row.state, text, (), None, day, now)
         audit.record(viewer, "work_set_deadline", filters={"item": row.id, "deadline": deadline.isoformat()}, conn=conn)
         return dict(conn.execute(sa.text("select * from work_item where id = :id"), {"id": row.id}).first()._mapping)
 
@@ -438,6 +439,20 @@ def save_attachment(viewer: Viewer, item_id: int, name: str, data: bytes) -> int
                 },
             ).scalar_one()
         )
+
+
+def attachments(viewer: Viewer, item_id: int) -> list[dict]:
+    """The item's evidence files (id, name, type, size, when, who) when the item is in scope."""
+    if get(viewer, item_id) is None or not viewer.sees_households:
+        return []
+    with store.tx() as conn:
+        rows = conn.execute(
+            sa.text(
+                "select id, original_name, mime, size, at, actor from work_attachment where item_id = :i order by id"
+            ),
+            {"i": int(item_id)},
+        )
+        return [dict(r._mapping) for r in rows]
 
 
 def read_attachment(viewer: Viewer, attachment_id: int) -> tuple[str, str, bytes] | None:
