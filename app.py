@@ -16,6 +16,7 @@ from fupin.ui import (
     log_run_time,
     login_form,
     signed_in_account,
+    work_ready,
 )
 from fupin.warehouse.connection import db_path
 
@@ -26,7 +27,7 @@ st.set_page_config(
     page_title="皖扶看板",
     page_icon="static/favicon.png",  # a local file: a :material: icon here is fetched from Google
     layout="wide",
-    initial_sidebar_state="collapsed" if present else "expanded",
+    initial_sidebar_state="collapsed" if present else "auto",  # auto: closed on a phone
 )
 
 # The page files live in app_pages/ (not pages/, which Streamlit would also run the legacy way, bypassing
@@ -43,12 +44,18 @@ pages = [
     st.Page("app_pages/warnings.py", title="红色预警户", icon=":material/warning:", url_path="warnings"),
     st.Page("app_pages/departments.py", title="部门比对", icon=":material/compare_arrows:", url_path="departments"),
 ]
+work_pages = [
+    st.Page("app_pages/workbench.py", title="我的待办", icon=":material/assignment:", url_path="workbench"),
+    st.Page(
+        "app_pages/work_overview.py", title="督办总览", icon=":material/assignment_late:", url_path="work_overview"
+    ),
+]
 admin_pages = [
     st.Page("app_pages/import_data.py", title="数据导入", icon=":material/upload_file:", url_path="import_data"),
     st.Page("app_pages/audit_log.py", title="审计日志", icon=":material/policy:", url_path="audit_log"),
 ]
 
-everything = [*pages, *admin_pages]
+everything = [*pages, *work_pages, *admin_pages]
 try:
     if not db_path().exists():  # first start: build the demo warehouse with a progress bar, no page list yet
         st.navigation(everything, position="hidden")
@@ -72,10 +79,16 @@ viewer = account.viewer()
 if viewer.role == "meeting":  # 会议大屏: the overview in meeting mode only (aggregates, no household rows)
     allowed = [overview]
 elif viewer.is_admin:
-    allowed = [*pages, *admin_pages]
+    allowed = [*pages, *work_pages, *admin_pages]
+elif viewer.scope_level == "county":
+    allowed = [*pages, work_pages[0]]
 else:
-    allowed = pages
+    allowed = [*pages, *work_pages]
 pg = st.navigation(allowed, position="hidden" if present or viewer.role == "meeting" else "sidebar")
+try:
+    work_ready(current_batch())  # this batch's findings are in the store as 督办事项 (once per process and batch)
+except StoreError as exc:  # the other pages still work; the work pages say why they are empty
+    st.warning(f"督办事项暂不能同步：{exc}", icon=":material/error:")
 app_selection(viewer)  # the shared sidebar; the viewer (scope) is inside the selection every page reads
 try:
     pg.run()

@@ -2,7 +2,7 @@
 
 In meeting mode (?mode=present) the sidebar is hidden, type is large, no household names or IDs
 appear anywhere (this page shows aggregates only), and an optional carousel (?carousel=N seconds)
-walks through province KPIs → map → 挂牌督战 → restart progress → funds → warnings.
+walks through province KPIs → map → 挂牌督战 → restart progress → funds → warnings → 督办.
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from __future__ import annotations
 import streamlit as st
 
 from fupin.ui import Selection, page_selection, plotly, render_tiles
-from fupin.views import overview
+from fupin.views import overview, work
 
 sel: Selection = page_selection()
 v = overview.view(sel)
@@ -26,7 +26,7 @@ def trends(height: int) -> None:
 
 def slide(name: str) -> None:
     if name == "全省指标":
-        render_tiles(v.tiles, per_row=5)
+        render_tiles(v.tiles, per_row=6)
     elif name == "剩余贫困人口地图":
         plotly(v.county_map(900), key="overview_map", own_fonts=own)
     elif name == "挂牌督战":
@@ -41,6 +41,11 @@ def slide(name: str) -> None:
         render_tiles(v.funds_tiles, per_row=3)
         st.markdown("**支付进度最慢的10个县**")
         plotly(v.slow_funds(), key="slow_funds")
+    elif name == "督办":
+        w = work.overview(sel)
+        st.subheader("督办事项：限期消除风险点、限时整改")
+        render_tiles(w.tiles, per_row=4)
+        plotly(w.overdue_figure, key="work_overdue", own_fonts=own)
     else:
         st.subheader("防返贫监测：红色预警户最多的县")
         plotly(v.red_flags(), key="red_flags")
@@ -61,7 +66,7 @@ if sel.present and sel.carousel_seconds > 0:
 
     carousel()
 else:
-    render_tiles(v.tiles, per_row=5)
+    render_tiles(v.tiles, per_row=6 if sel.present else 4, links=not sel.present)
     left, right = st.columns([3, 2], gap="large")
     with left:
         st.markdown("**剩余贫困人口分布**（粗黑线：挂牌督战县）")

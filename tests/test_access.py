@@ -42,8 +42,9 @@ DATA_PAGES = [
     "app_pages/month_check.py",
     "app_pages/warnings.py",
     "app_pages/departments.py",
+    "app_pages/workbench.py",
 ]
-ADMIN_PAGES = ["app_pages/import_data.py", "app_pages/audit_log.py"]
+ADMIN_PAGES = ["app_pages/import_data.py", "app_pages/audit_log.py", "app_pages/work_overview.py"]
 URL_PARAMS = [
     {},
     {"county": OTHER},
@@ -54,6 +55,8 @@ URL_PARAMS = [
     {"s_areas": "皖北地区,沿淮行蓄洪区", "s_line": "8000"},
     {"mode": "present", "county": OTHER},
     {"mode": "present", "carousel": "5", "county": OTHER},
+    {"item": "1"},  # a 督办事项 by URL (the first synced item, another county's in the tiny batch)
+    {"item": "2' or 1=1 --"},
 ]
 
 
@@ -117,7 +120,7 @@ def test_county_user_sees_nothing_of_another_county(
     monkeypatch.setenv("FUPIN_DB", str(tiny_db))
     for params in URL_PARAMS:
         at = _county_session(**params).run()
-        if page in ADMIN_PAGES:  # not in a county user's navigation at all
+        if page in ADMIN_PAGES:  # not in a county user's navigation at all (督办总览: review pages)
             with pytest.raises(ValueError, match="Could not find a navigation page"):
                 at.switch_page(page)
         elif page != "app_pages/overview.py":

@@ -14,9 +14,9 @@ def main(argv: list[str] | None = None) -> int:
     b = sub.add_parser("bench", help="province-scale benchmarks (not part of CI)")
     b.add_argument(
         "what",
-        choices=["ingest", "pages", "warnings", "scenarios", "load"],
+        choices=["ingest", "pages", "warnings", "scenarios", "load", "work"],
         help="ingest: generate + ingest; pages: the running app; warnings: 红色预警户; scenarios: 情景推演; "
-        "load: concurrent browser sessions",
+        "load: concurrent browser sessions; work: 督办事项 in the store (SQLite, or --store-url)",
     )
     b.add_argument("--scale", choices=["tiny", "demo", "province"], default="province", help="ingest only")
     b.add_argument("--workdir", type=Path, default=Path("bench/out"))
@@ -26,6 +26,8 @@ def main(argv: list[str] | None = None) -> int:
     b.add_argument("--sessions", type=int, default=20, help="load: concurrent browser sessions")
     b.add_argument("--minutes", type=float, default=5.0, help="load: how long the sessions cycle")
     b.add_argument("--think", type=float, default=1.0, help="load: seconds a session waits between pages")
+    b.add_argument("--store-url", help="work: a PostgreSQL store URL (default: a fresh SQLite file in WORKDIR)")
+    b.add_argument("--open", type=int, default=30_000, help="work: open items to seed (plus twice as many closed)")
 
     args, rest = parser.parse_known_args(argv)
     if args.cmd == "boundaries":
@@ -37,6 +39,10 @@ def main(argv: list[str] | None = None) -> int:
     if args.cmd == "bench":
         from tools.bench import bench_ingest, bench_pages, bench_scenarios, bench_warnings
 
+        if args.what == "work":
+            from tools.bench_work import bench_work
+
+            return bench_work(workdir=args.workdir, store_url=args.store_url, n_open=args.open, n_closed=2 * args.open)
         if args.what == "scenarios":
             return bench_scenarios(db=args.db or args.workdir / "warehouse-province.duckdb", workdir=args.workdir)
         if args.what == "warnings":

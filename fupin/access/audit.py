@@ -49,26 +49,29 @@ def _now() -> str:
     return dt.datetime.now().astimezone().isoformat(timespec="seconds")
 
 
-def _append(row: dict) -> None:
+def _append(row: dict, conn: sa.Connection | None = None) -> None:
+    """Append a row to the chain, in `conn`'s transaction when given (the row commits with the change it
+    records), else in a transaction of its own."""
+    if conn is None:
+        with store.tx() as own:
+            _append(row, own)
+        return
     key = load_key("audit")
-    with store.tx() as conn:
-        head_sql = "select value from store_meta where key = 'audit_head'"
-        if conn.dialect.name == "postgresql":
-            head_sql += " for update"
-        head = conn.execute(sa.text(head_sql)).scalar_one_or_none()
-        n, prev = json.loads(head) if head else (0, GENESIS)
-        row = {**row, "chain": _chain(key, prev, row)}
-        cols = ", ".join([*_FIELDS, "chain"])
-        conn.execute(
-            sa.text(f"insert into audit ({cols}) values ({', '.join(':' + c for c in [*_FIELDS, 'chain'])})"), row
-        )
-        conn.execute(
-            sa.text(
-                "insert into store_meta (key, value) values ('audit_head', :v) "
-                "on conflict (key) do update set value = excluded.value"
-            ),
-            {"v": json.dumps([n + 1, row["chain"]])},
-        )
+    head_sql = "select value from store_meta where key = 'audit_head'"
+    if conn.dialect.name == "postgresql":
+        head_sql += " for update"
+    head = conn.execute(sa.text(head_sql)).scalar_one_or_none()
+    n, prev = json.loads(head) if head else (0, GENESIS)
+    row = {**row, "chain": _chain(key, prev, row)}
+    cols = ", ".join([*_FIELDS, "chain"])
+    conn.execute(sa.text(f"insert into audit ({cols}) values ({', '.join(':' + c for c in [*_FIELDS, 'chain'])})"), row)
+    conn.execute(
+        sa.text(
+            "insert into store_meta (key, value) values ('audit_head', :v) "
+            "on conflict (key) do update set value = excluded.value"
+        ),
+        {"v": json.dumps([n + 1, row["chain"]])},
+    )
 
 
 def _scope(viewer: Viewer) -> str:
@@ -83,8 +86,10 @@ def record(
     filters: dict | None = None,
     row_count: int | None = None,
     unmasked: bool = False,
+    conn: sa.Connection | None = None,
 ) -> None:
-    """Append one audit row for a signed-in viewer (the account is the viewer's username)."""
+    """Append one audit row for a signed-in viewer (the account is the viewer's username); with `conn`,
+    inside that store transaction."""
     _append(
         {
             "at": _now(),
@@ -98,7 +103,8 @@ def record(
             "row_count": row_count,
             "unmasked": int(unmasked),
             "verified": 1,
-        }
+        },
+        conn,
     )
 
 

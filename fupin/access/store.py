@@ -1,5 +1,5 @@
 """The transactional store: what people write — the audit log, sign-in attempts and lockouts, sessions
-and their revocation (work items join them later). The warehouse stays read-only DuckDB.
+and their revocation, and the work loop (督办事项, fupin/work). The warehouse stays read-only DuckDB.
 
 - **SQLite (WAL)** at ``data/store/store.sqlite`` is the embedded default (``FUPIN_STORE`` names another
   file). **PostgreSQL** when ``FUPIN_STORE_URL`` is set
@@ -103,6 +103,73 @@ MIGRATIONS: list[tuple[int, list[str]]] = [
                 expires_at double precision not null
             )""",
             "create table store_meta (key text primary key, value text not null)",
+        ],
+    ),
+    (
+        2,  # the work loop (督办事项): fupin/work
+        [
+            """create table work_item (
+                id {id},
+                finding_key text not null unique,
+                kind text not null,
+                county_code text not null,
+                township_code text,
+                village_code text,
+                household_id text,
+                record_id text,
+                title text not null,
+                detail text,
+                state text not null,
+                raised_month text not null,
+                raised_on text not null,
+                verify_by text not null,
+                deadline text not null,
+                last_seen_month text not null,
+                data_cleared_month text,
+                responded_on text,
+                closed_on text,
+                reopen_count integer not null default 0,
+                updated_at text not null,
+                updated_by text not null,
+                version integer not null default 1
+            )""",
+            "create index work_item_county on work_item (county_code, state)",
+            "create index work_item_state on work_item (state, deadline)",
+            """create table work_event (
+                id {id},
+                item_id bigint not null,
+                at text not null,
+                on_day text not null,
+                actor text not null,
+                role text not null,
+                scope text not null,
+                action text not null,
+                from_state text,
+                to_state text not null,
+                note text,
+                measures text,
+                attachment_id bigint
+            )""",
+            "create index work_event_item on work_event (item_id, id)",
+            """create table work_attachment (
+                id {id},
+                item_id bigint not null,
+                stored_name text not null unique,
+                original_name text not null,
+                mime text not null,
+                size integer not null,
+                sha256 text not null,
+                at text not null,
+                actor text not null
+            )""",
+            """create table work_sync (
+                month text primary key,
+                batch text not null,
+                at text not null,
+                raised integer not null,
+                reopened integer not null,
+                cleared integer not null
+            )""",
         ],
     ),
 ]

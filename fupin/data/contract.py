@@ -653,6 +653,7 @@ REFERENCE_FILES: dict[str, str] = {
     "compliance_checks.csv": "ref_compliance_checks",
     "bulletin_rules.csv": "ref_bulletin_rules",
     "department_rules.csv": "ref_department_rules",
+    "work_item_rules.csv": "ref_work_item_rules",
 }
 
 

@@ -16,6 +16,7 @@ class Tile:
     delta: str | None  # change since the previous month, as shown
     delta_color: str  # "normal" (up is good), "inverse" (up is bad) or "off"
     help: str = ""
+    link: str = ""  # the url path of the page behind the figure (the tile opens it, same month and area)
 
 
 def _rate(num: float, den: float) -> float | None:
@@ -62,6 +63,7 @@ def tiles(totals: pd.DataFrame, supervision: pd.DataFrame, month: str) -> list[T
             _diff(now.remaining_poor_persons, g(p, "remaining_poor_persons"), "人"),
             "inverse",
             "户类别为未脱贫户的家庭人口",
+            link="map",
         ),
         Tile(
             "今年已脱贫",
@@ -69,6 +71,7 @@ def tiles(totals: pd.DataFrame, supervision: pd.DataFrame, month: str) -> list[T
             _diff(now.exited_this_year_persons, g(p, "exited_this_year_persons"), "人"),
             "normal",
             "脱贫年度为2020年的家庭人口",
+            link="map",
         ),
         Tile(
             "挂牌督战清零",
@@ -77,6 +80,7 @@ def tiles(totals: pd.DataFrame, supervision: pd.DataFrame, month: str) -> list[T
             "off",
             f"挂牌督战县、村中剩余贫困人口已清零的个数（督战县尚余 {int(sn.county_remaining_poor):,} 人）；"
             "名单见 data/reference/supervision_list.csv",
+            link="supervision",
         ),
         Tile(
             "扶贫项目开工率",
@@ -85,6 +89,7 @@ def tiles(totals: pd.DataFrame, supervision: pd.DataFrame, month: str) -> list[T
             "normal",
             f"已开工 {int(now.projects_started):,} / 项目库 {int(now.projects):,} 个；停工后复工 "
             f"{int(now.projects_restarted):,} 个",
+            link="spring",
         ),
         Tile(
             "扶贫车间复工率",
@@ -92,6 +97,7 @@ def tiles(totals: pd.DataFrame, supervision: pd.DataFrame, month: str) -> list[T
             _pp(ws_rate, _rate(g(p, "workshops_restarted") or 0, g(p, "workshops") or 0) if p is not None else None),
             "normal",
             f"已复工 {int(now.workshops_restarted):,} / {int(now.workshops):,} 个",
+            link="spring",
         ),
         Tile(
             "外出务工人数",
@@ -99,6 +105,7 @@ def tiles(totals: pd.DataFrame, supervision: pd.DataFrame, month: str) -> list[T
             None if mig_ratio is None else f"为上年同期的 {mig_ratio:.0%}",
             "off",
             f"县外务工的贫困劳动力；上年同期 {int(now.migrant_workers_last_year):,} 人",
+            link="spring",
         ),
         Tile(
             "扶贫资金支付率",
@@ -107,6 +114,7 @@ def tiles(totals: pd.DataFrame, supervision: pd.DataFrame, month: str) -> list[T
             "normal",
             f"财政专项扶贫资金：已支付 {fmt_money_wan(now.special_paid)} / 已下达 "
             f"{fmt_money_wan(now.special_allocated)}",
+            link="funds",
         ),
         Tile(
             "红色预警户",
@@ -114,17 +122,20 @@ def tiles(totals: pd.DataFrame, supervision: pd.DataFrame, month: str) -> list[T
             _diff(now.red_flag_households, g(p, "red_flag_households"), "户"),
             "inverse",
             "当月监测记录红色标注的户",
+            link="warnings",
         ),
         Tile(
             "脱贫监测户",
             fmt_count(now.monitor_households, "户"),
             _diff(now.monitor_households, g(p, "monitor_households"), "户"),
             "inverse",
+            link="warnings",
         ),
         Tile(
             "边缘户",
             fmt_count(now.edge_households, "户"),
             _diff(now.edge_households, g(p, "edge_households"), "户"),
             "inverse",
+            link="warnings",
         ),
     ]

@@ -8,7 +8,14 @@
 May import every other fupin package; nothing in fupin imports it.
 """
 
-from fupin.ui.connection import WarehouseUnavailable, cache_viewer, connection, current_batch, query
+from fupin.ui.connection import (
+    WarehouseUnavailable,
+    cache_viewer,
+    connection,
+    current_batch,
+    query,
+    work_ready,
+)
 from fupin.ui.render import (
     PLOTLY_CONFIG,
     clicked_county,
@@ -46,4 +53,5 @@ __all__ = [
     "sign_out",
     "signed_in_account",
     "table",
+    "work_ready",
 ]

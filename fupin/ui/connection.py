@@ -120,6 +120,27 @@ def current_batch() -> BatchInfo:
         ) from exc
 
 
+@st.cache_resource(max_entries=4, show_spinner=False)
+def _work_synced(path: str, identity: tuple[int, int], store: str) -> int:
+    del store  # part of the cache key only: another store is synced on its own
+    from fupin.work import demo, sync
+
+    con, batch = _connect(path, identity), _batch(path, identity)
+    if batch.synthetic and demo.claim(batch.batch_id):
+        return len(demo.replay(con, batch.batch_id))
+    return len(sync.sync(con, batch.batch_id))
+
+
+def work_ready(batch: BatchInfo) -> None:
+    """Bring the batch's findings into the store as 督办事项 (once per process, batch and store; idempotent
+    across processes). A synthetic batch on an empty store gets its demo history."""
+    del batch  # the warehouse file identifies the batch
+    from fupin.access.store import store_url
+
+    path = ensure_warehouse()
+    _work_synced(str(path), file_identity(path), store_url())
+
+
 # ---------------------------------------------------------------------------------- cached queries
 
 

@@ -3,11 +3,13 @@ per-run timing log the load test reads."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import time
 
 import plotly.graph_objects as go
 import streamlit as st
+from streamlit.errors import StreamlitAPIException
 
 from fupin.access.scope import Viewer
 from fupin.domain.kpi import Tile
@@ -53,11 +55,17 @@ def page_style(present: bool) -> None:
     st.html(PRESENT_CSS if present else NORMAL_CSS)
 
 
-def render_tiles(tiles: list[Tile], *, per_row: int = 5) -> None:
+def render_tiles(tiles: list[Tile], *, per_row: int = 5, links: bool = False) -> None:
+    """KPI tiles; with links=True a tile with a `link` opens the page behind its figure (when the viewer's
+    navigation has it — the sidebar's month and area carry over)."""
     for start in range(0, len(tiles), per_row):
         cols = st.columns(per_row)
         for col, t in zip(cols, tiles[start : start + per_row], strict=False):
-            col.metric(t.label, t.value, t.delta, delta_color=t.delta_color, help=t.help or None)  # type: ignore[arg-type]
+            arrow = "off" if t.delta_color == "off" else "auto"  # an "off" delta is a note ("共7县12村"), not a change
+            col.metric(t.label, t.value, t.delta, delta_color=t.delta_color, help=t.help or None, delta_arrow=arrow)  # type: ignore[arg-type]
+            if links and t.link:
+                with contextlib.suppress(StreamlitAPIException):  # not in this viewer's navigation: no link
+                    col.page_link(f"app_pages/{t.link}.py", label="查看明细", icon=":material/arrow_forward:")
 
 
 def plotly(fig: go.Figure, *, key: str, selectable: bool = False, own_fonts: bool = False) -> object:

@@ -9,10 +9,10 @@ import plotly.graph_objects as go
 
 from fupin.core.labels import METRICS_BY_KEY, Metric, fmt_money_wan, month_label
 from fupin.domain.kpi import Tile, tiles
-from fupin.views import figures
+from fupin.views import figures, work
 from fupin.views.base import Selection
 
-SLIDES = ("全省指标", "剩余贫困人口地图", "挂牌督战", "复工复产", "资金", "预警")
+SLIDES = ("全省指标", "剩余贫困人口地图", "挂牌督战", "复工复产", "资金", "预警", "督办")
 UNPAID = Metric("unpaid_rate", "未支付比例", "%", kind="rate")
 
 
@@ -105,7 +105,7 @@ def view(sel: Selection) -> OverviewView:
     return OverviewView(
         title=title,
         caption=caption,
-        tiles=tiles(totals, supervision, sel.month),
+        tiles=[*tiles(totals, supervision, sel.month), work.tile(sel)],
         restart_tiles=restart,
         funds_tiles=funds,
         totals=totals,

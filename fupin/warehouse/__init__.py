@@ -18,4 +18,5 @@ BUILD_STEPS: tuple[str, ...] = (
     "scenario_base",  # the what-if base table
     "dept_match",  # department feeds in one shape, matched to the register by ID number and name
     "dept_compare",  # department comparison rules (department_rules.csv) → hits; per-feed monthly counts
+    "work_finding",  # findings handed to counties as 督办事项 (the store keeps the work items)
 )
