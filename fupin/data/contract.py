@@ -654,6 +654,7 @@ REFERENCE_FILES: dict[str, str] = {
     "bulletin_rules.csv": "ref_bulletin_rules",
     "department_rules.csv": "ref_department_rules",
     "work_item_rules.csv": "ref_work_item_rules",
+    "work_settings.csv": "ref_work_settings",
 }
 
 

@@ -44,7 +44,7 @@ REGISTERED_SHARE: dict[str, float] = {
     "医保": 0.18,
     "卫健": 0.18,
     "教育": 0.22,
-    "人社": 0.15,
+    "人社": 0.05,  # most 人社 records (unemployment, contributions stopped) are people outside the register
     "住建": 0.30,
     "水利": 0.35,
     "残联": 0.28,

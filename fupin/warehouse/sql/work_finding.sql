@@ -57,12 +57,28 @@ compliance as (
     from compliance_finding f
     join months m on m.month >= date_trunc('month', f.found_month)
 ),
+department as (
+    -- department-comparison hits (部门数据比对) at or above the severity set in work_settings.csv, one finding per
+    -- household (a person outside the register: per person) and month; the township verifies them on the spot
+    select
+        'department', 'DH:' || coalesce(h.household_id, 'P' || h.id_number), h.month, any_value(h.county_code),
+        any_value(h.township_code), any_value(h.village_code), h.household_id, null,
+        '部门比对：' || string_agg(distinct h.rule_name, '、' order by h.rule_name)
+            || case when h.household_id is null then '（非登记人口）' else '' end,
+        string_agg(h.department || ' ' || h.evidence, '；' order by h.rule_id)
+    from dept_hit h
+    cross join (select value from ref_work_settings where key = 'department_min_severity') m
+    where case h.severity when '高' then 3 when '中' then 2 else 1 end
+        >= case m.value when '高' then 3 when '中' then 2 else 1 end
+    group by h.month, h.household_id, coalesce(h.household_id, 'P' || h.id_number)
+),
 everything as (
     select * from red_flag
     union all select * from stuck
     union all select * from not_visited
     union all select * from overdue
     union all select * from compliance
+    union all select * from department
 )
 select e.* from everything e join kinds using (kind)
 order by e.month, e.kind, e.finding_key;
