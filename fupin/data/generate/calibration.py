@@ -63,7 +63,7 @@ POOR_EXIT_P = (0.03, 0.07, 0.10, 0.12, 0.13)
 POOR_EXIT_TO_MONITOR = 0.15  # of those exiting, still below the line with a risk → 脱贫监测户
 # New risks per month among 享受政策的脱贫户 with income under RELAPSE_INCOME_CAP (→ 脱贫监测户).
 RELAPSE_INCOME_CAP = 9_000
-RELAPSE_HAZARD = (0.0, 0.012, 0.009, 0.006, 0.005, 0.006)
+RELAPSE_HAZARD = (0.0, 0.012, 0.009, 0.007, 0.007, 0.008)
 # Risk kinds of a new episode by month (Jan..Jun): label → weight.
 RISK_KINDS = ("因病", "因残", "因灾", "家庭变故", "意外事故", "务工受阻", "产业受损", "家庭成员确诊", "家庭成员疑似")
 RISK_KIND_P = (
@@ -76,17 +76,17 @@ RISK_KIND_P = (
 )
 # Days from a risk's onset to its elimination (log-normal median, sigma) by kind; STUCK_SHARE never clear.
 RISK_DAYS = {
-    "因病": (75, 0.6),
-    "因残": (110, 0.5),
+    "因病": (60, 0.6),
+    "因残": (85, 0.5),
     "因灾": (55, 0.5),
-    "家庭变故": (90, 0.6),
+    "家庭变故": (75, 0.6),
     "意外事故": (60, 0.5),
     "务工受阻": (40, 0.45),
     "产业受损": (45, 0.5),
     "家庭成员确诊": (35, 0.3),
     "家庭成员疑似": (21, 0.3),
 }
-STUCK_SHARE = 0.12
+STUCK_SHARE = 0.08
 # Households already monitored in January: the risk began in the second half of 2019.
 INITIAL_ONSET_WINDOW = ("2019-08-01", "2020-01-20")
 # Guarantee problems (两不愁三保障 / 饮水) that come with a risk kind: kind → (label, chance).

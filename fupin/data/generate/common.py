@@ -15,7 +15,9 @@ SURNAMES = np.array(
     )
 )
 # Given-name characters by sex (a few are used for both).
-GIVEN_MALE = np.array(list("伟强磊军洋勇杰涛明超刚兵建国志文辉林海波宏成德福贵永胜利民安庆长发祥金宝山水清广家俊峰浩东"))
+GIVEN_MALE = np.array(
+    list("伟强磊军洋勇杰涛明超刚兵建国志文辉林海波宏成德福贵永胜利民安庆长发祥金宝山水清广家俊峰浩东")
+)
 GIVEN_FEMALE = np.array(list("芳娜秀英敏静丽艳娟兰霞桂玉萍红娥玲芬燕彩春菊凤梅琴云莲珍荣慧婷雪琳"))
 GIVEN_BOTH = np.array(list("华平文春明玉"))
 
@@ -52,9 +54,7 @@ def working_days(dates: np.ndarray, *, not_after: np.ndarray | np.datetime64 | N
     if not ok.any():
         return out
     fwd = np.busday_offset(d[ok], 0, roll="forward", holidays=_HOLIDAYS)
-    limit = (
-        d[ok].astype("datetime64[M]") + np.timedelta64(1, "M")
-    ).astype("datetime64[D]") - np.timedelta64(1, "D")
+    limit = (d[ok].astype("datetime64[M]") + np.timedelta64(1, "M")).astype("datetime64[D]") - np.timedelta64(1, "D")
     if not_after is not None:
         limit = np.minimum(limit, np.broadcast_to(np.asarray(not_after, dtype="datetime64[D]"), d.shape)[ok])
     back = np.busday_offset(d[ok], 0, roll="backward", holidays=_HOLIDAYS)

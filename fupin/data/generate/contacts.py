@@ -27,9 +27,7 @@ from fupin.data.generate.lifecycle import NMONTHS, Lifecycle
 _NOTES = ("了解生产生活情况", "宣传疫情防控政策", "核实收入变化", "落实帮扶措施", "")
 
 
-def visits(
-    hh: pd.DataFrame, life: Lifecycle, ref: Reference, rng: np.random.Generator
-) -> list[pd.DataFrame]:
+def visits(hh: pd.DataFrame, life: Lifecycle, ref: Reference, rng: np.random.Generator) -> list[pd.DataFrame]:
     """走访记录 per month for monitored households and every 边缘户 in the register."""
     towns = ref.townships["township_code"].to_numpy()
     weak_town = rng.random(len(towns)) < 0.1
@@ -56,7 +54,9 @@ def visits(
         dates = dates_between(rng, MONTH_STARTS[m], MONTH_ENDS[m], k)
         onset = life.onset[vis]
         late = (month_of(onset) == m) & (dates < onset)
-        dates = np.where(late, onset + (rng.random(k) * (MONTH_ENDS[m] - onset).astype(int)).astype("timedelta64[D]"), dates)
+        dates = np.where(
+            late, onset + (rng.random(k) * (MONTH_ENDS[m] - onset).astype(int)).astype("timedelta64[D]"), dates
+        )
         out.append(
             pd.DataFrame(
                 {
@@ -91,7 +91,9 @@ def measures(hh: pd.DataFrame, life: Lifecycle, rng: np.random.Generator) -> lis
     ids = hh["household_id"].to_numpy()
     onset_m = month_of(life.onset)
     first = life.onset + rng.integers(1, 21, len(hh)).astype("timedelta64[D]")
-    first = np.where(life.onset < MONTH_STARTS[0], MONTH_STARTS[0] + rng.integers(0, 60, len(hh)).astype("timedelta64[D]"), first)
+    first = np.where(
+        life.onset < MONTH_STARTS[0], MONTH_STARTS[0] + rng.integers(0, 60, len(hh)).astype("timedelta64[D]"), first
+    )
     first_m = month_of(first)
     out = []
     for m in range(NMONTHS):
@@ -111,7 +113,10 @@ def measures(hh: pd.DataFrame, life: Lifecycle, rng: np.random.Generator) -> lis
         )
         span = (MONTH_ENDS[m] - start).astype(int) + 1
         dates = np.concatenate(
-            [first[initial], start[len(initial) :] + (rng.random(k - len(initial)) * span[len(initial) :]).astype("timedelta64[D]")]
+            [
+                first[initial],
+                start[len(initial) :] + (rng.random(k - len(initial)) * span[len(initial) :]).astype("timedelta64[D]"),
+            ]
         )
         order = np.argsort(dates, kind="stable")
         idx, dates = idx[order], dates[order]

@@ -32,7 +32,11 @@ def county_frame(ref: Reference, rng: np.random.Generator, scale: float) -> pd.D
     poor_class = np.where(
         c["urban"],
         "urban",
-        np.where(c["exit_2020"], "exit_2020", np.where(c["poverty_level"] != "", "poverty", np.where(c["deep"], "deep", "other"))),
+        np.where(
+            c["exit_2020"],
+            "exit_2020",
+            np.where(c["poverty_level"] != "", "poverty", np.where(c["deep"], "deep", "other")),
+        ),
     )
     spread = np.exp(rng.normal(0, K.REMAINING_POOR_SIGMA, len(c)))
     c["w_poor"] = np.array([K.REMAINING_POOR_WEIGHT[k] for k in poor_class]) * spread * c["households"]

@@ -173,7 +173,11 @@ def lifecycle(hh: pd.DataFrame, migrants: np.ndarray, rng: np.random.Generator) 
     problem_fixed = np.where(problem_found < 99, problem_found + rng.choice(len(fix_p), n, p=fix_p / fix_p.sum()), 99)
     problem_fixed = np.where(problem_fixed >= NMONTHS, 99, problem_fixed)
     problem_label = np.where(
-        problem_found < 99, np.array(["住房安全", "饮水安全", "基本医疗", "义务教育", "吃穿不愁"])[rng.choice(5, n, p=[0.35, 0.3, 0.15, 0.15, 0.05])], ""
+        problem_found < 99,
+        np.array(["住房安全", "饮水安全", "基本医疗", "义务教育", "吃穿不愁"])[
+            rng.choice(5, n, p=[0.35, 0.3, 0.15, 0.15, 0.05])
+        ],
+        "",
     )
     return Lifecycle(
         cats=cats,
@@ -212,12 +216,7 @@ def household_rows(hh: pd.DataFrame, life: Lifecycle, m: int, rng: np.random.Gen
         keep = appear == 0
     else:
         prev = life.cats[:, m - 1]
-        keep = (
-            (appear == m)
-            | (cat != prev)
-            | (life.problem_found == m)
-            | (life.problem_fixed == m)
-        )
+        keep = (appear == m) | (cat != prev) | (life.problem_found == m) | (life.problem_fixed == m)
     idx = np.flatnonzero(keep)
     out = hh.iloc[idx].copy()
     c = cat[idx]

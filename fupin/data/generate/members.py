@@ -84,7 +84,9 @@ def members(hh: pd.DataFrame, rng: np.random.Generator) -> Members:
 
     age = np.zeros(n)
     spouse = relation == "配偶"
-    age[spouse] = np.maximum(K.MIN_SPOUSE_AGE + rng.random(spouse.sum()), head_age[spouse] + rng.normal(-2, 3, spouse.sum()))
+    age[spouse] = np.maximum(
+        K.MIN_SPOUSE_AGE + rng.random(spouse.sum()), head_age[spouse] + rng.normal(-2, 3, spouse.sum())
+    )
     child = np.isin(relation, ["之子", "之女"])
     # Children born when the head was 20..38 (never before the head turned 20): no spike at ages 0–3.
     gap = 20 + (np.minimum(head_age[child], 58) - 20) * rng.beta(2.2, 2.0, child.sum())
@@ -150,7 +152,9 @@ def members(hh: pd.DataFrame, rng: np.random.Generator) -> Members:
         ),
     )
     labour = np.where(np.isin(health, ["患有大病", "残疾"]) & (labour != "无劳动力"), "丧失劳动力", labour)
-    labour = np.where(tekun[hidx] & (labour != "无劳动力"), np.where(age > 60, "丧失劳动力", "弱劳动力或半劳动力"), labour)
+    labour = np.where(
+        tekun[hidx] & (labour != "无劳动力"), np.where(age > 60, "丧失劳动力", "弱劳动力或半劳动力"), labour
+    )
     schooling = np.select(
         [age < 3, age < 6, age < 16, age < 19, age < 23],
         [

@@ -27,7 +27,15 @@ from fupin.data.generate.counties import share_out
 from fupin.data.generate.members import Members, migrants_away
 
 PROJECT_NOUNS = {
-    "产业发展": ("特色种植基地", "光伏电站运维", "畜禽养殖小区", "茶叶加工厂", "水产养殖基地", "中药材种植基地", "果蔬大棚"),
+    "产业发展": (
+        "特色种植基地",
+        "光伏电站运维",
+        "畜禽养殖小区",
+        "茶叶加工厂",
+        "水产养殖基地",
+        "中药材种植基地",
+        "果蔬大棚",
+    ),
     "就业扶贫": ("扶贫车间建设", "就业技能培训", "公益性岗位补贴", "劳务输出奖补"),
     "基础设施": ("道路硬化", "安全饮水巩固提升", "农田水利", "桥梁建设", "村组道路", "塘坝清淤", "电网改造"),
     "公共服务": ("村卫生室提升", "村级综合服务中心", "文化广场", "教学点改造"),
@@ -297,7 +305,10 @@ def funds(proj: pd.DataFrame, rng: np.random.Generator) -> tuple[pd.DataFrame, p
 def enterprises(counties: pd.DataFrame, ref: Reference, rng: np.random.Generator, scale: float) -> pd.DataFrame:
     """扶贫车间 and 龙头企业 with their restart dates; each in a village of its county, under its own name."""
     parts = []
-    for etype, total, before in (("扶贫车间", K.WORKSHOPS_TOTAL, (5, 40)), ("龙头企业", K.LEADING_FIRMS_TOTAL, (10, 150))):
+    for etype, total, before in (
+        ("扶贫车间", K.WORKSHOPS_TOTAL, (5, 40)),
+        ("龙头企业", K.LEADING_FIRMS_TOTAL, (10, 150)),
+    ):
         spread = counties["w_activity"].to_numpy() * rng.lognormal(0, 0.3, len(counties))
         per = share_out(total * scale, spread, minimum=1)
         county = np.repeat(counties["county_code"].to_numpy(), per)
@@ -305,7 +316,7 @@ def enterprises(counties: pd.DataFrame, ref: Reference, rng: np.random.Generator
         q = rng.random(n)
         fast = 0.05 if etype == "龙头企业" else 0.0
         restart = np.select(
-            [q < 0.15 + fast, q < 0.55 + fast, q < 0.93 + fast / 2, q < 0.98],
+            [q < 0.15 + fast, q < 0.55 + fast, q < 0.95 + fast / 2, q < 0.985],
             [
                 dates_between(rng, "2020-02-10", "2020-02-23", n),
                 dates_between(rng, "2020-02-24", "2020-02-29", n),
