@@ -46,10 +46,11 @@ def region_prefix(county: np.ndarray, birth_year: np.ndarray) -> np.ndarray:
     """The 6-digit region code an ID issued at birth carries: a former code for people born before the
     county's code changed (data/reference/county_code_history.csv)."""
     hist = read_csv_text(REFERENCE_DIR / "county_code_history.csv")
-    prefix = county.astype(np.int64).copy()
+    code = county.astype(np.int64)
+    prefix = code.copy()
     # Latest change first, so an earlier former code (e.g. 无为 341422 before 2011) wins for older people.
     for row in hist.sort_values("used_until_year", ascending=False).itertuples():
-        sel = (county == row.county_code) & (birth_year <= int(row.used_until_year))
+        sel = (code == int(row.county_code)) & (birth_year <= int(row.used_until_year))
         prefix[sel] = int(row.former_code)
     return prefix
 
