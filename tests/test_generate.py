@@ -9,8 +9,10 @@ import duckdb
 import pandas as pd
 import pytest
 
-from fupin.core.reference import load_reference
+from fupin.core.reference import REFERENCE_DIR, load_reference, read_csv_text
 from fupin.data.generate import MONTHS, REMAINING_POOR_PERSONS, SCALES, TOTAL_HOUSEHOLDS, generate
+from fupin.data.generate.calibration import MONITOR_LINE, POVERTY_LINE_2019
+from fupin.data.generate.common import GIVEN_BOTH, GIVEN_FEMALE, GIVEN_MALE
 from fupin.data.idcard import is_valid
 
 SCALE = SCALES["tiny"]
@@ -100,11 +102,19 @@ def test_project_and_workshop_restart_calibration(con: duckdb.DuckDBPyConnection
     assert (pd.to_datetime(e["restart_date"]) < "2020-04-01").mean() > 0.9
 
 
-def test_ids_are_valid_and_carry_the_region(con: duckdb.DuckDBPyConnection) -> None:
-    m = con.execute("select id_number, household_id from stg_member").df()
+def test_ids_are_valid_and_carry_the_region_in_force_at_birth(con: duckdb.DuckDBPyConnection) -> None:
+    m = con.execute("select id_number, household_id, year(birth_date) as born from stg_member").df()
     assert m["id_number"].map(is_valid).all()
-    assert (m["id_number"].str[:6] == m["household_id"].str[:6]).all()
     assert m["id_number"].is_unique
+    hist = read_csv_text(REFERENCE_DIR / "county_code_history.csv")
+    county = m["household_id"].str[:6]
+    prefix = m["id_number"].str[:6]
+    expected = county.copy()
+    for row in hist.sort_values("used_until_year", ascending=False).itertuples():
+        expected[(county == row.county_code) & (m["born"] <= int(row.used_until_year))] = row.former_code
+    assert (prefix == expected).all()
+    qianshan = m[county == "340882"]  # 潜山县 340824 became 潜山市 340882 in 2018
+    assert (qianshan.loc[qianshan["born"] < 2018, "id_number"].str[:6] == "340824").all()
 
 
 def test_pairing_has_a_few_violations(con: duckdb.DuckDBPyConnection) -> None:
@@ -114,3 +124,132 @@ def test_pairing_has_a_few_violations(con: duckdb.DuckDBPyConnection) -> None:
         "from stg_pairing where month = date '2020-06-01'"
     ).fetchone()
     assert below == 3 and late == 3
+
+
+# ---------------------------------------------------------------------------------- a province, not a flat table
+# Each test below failed on the generator before issue 14 (every county of a class the same size, uniform
+# incomes, risks that never cleared, nobody leaving monitoring, names ignoring sex, weekend payments …).
+
+
+def test_every_file_says_it_is_synthetic(tiny_exports: Path) -> None:
+    from openpyxl import load_workbook
+
+    files = [p for p in tiny_exports.rglob("*") if p.suffix in (".csv", ".xlsx")]
+    for p in files:
+        if p.suffix == ".csv":
+            raw = p.read_bytes().removeprefix(b"\xef\xbb\xbf")
+            first = (raw.decode("gb18030") if _is_gb18030(p) else raw.decode("utf-8")).split("\n", 1)[0]
+        else:
+            first = str(load_workbook(p, read_only=True).worksheets[0].cell(1, 1).value)
+        assert "演示数据" in first, p
+
+
+def test_county_sizes_vary_within_a_class(con: duckdb.DuckDBPyConnection) -> None:
+    sizes = con.execute(
+        "select p.level, count(*) as n from household_month h join ref_poverty_county p using (county_code) "
+        "where h.month = date '2020-01-01' group by p.level, h.county_code"
+    ).df()
+    for level, g in sizes.groupby("level"):
+        assert g["n"].std() / g["n"].mean() > 0.3, level
+    big = con.execute(
+        "select county_code, count(*) from household_month where month = date '2020-01-01' "
+        "and county_code in ('341221', '341722', '341003') group by 1"
+    ).fetchall()
+    n = dict(big)
+    assert n["341221"] > 8 * n["341722"] and n["341221"] > 8 * n["341003"]  # 临泉 vs 石台, 黄山区
+
+
+def test_remaining_poor_concentrated_but_not_equal(con: duckdb.DuckDBPyConnection) -> None:
+    late = con.execute(
+        "select s.county_code, sum(remaining_poor_persons) from summary_county_month s "
+        "join ref_poverty_county p using (county_code) "
+        "where s.month = date '2020-01-01' and p.exit_date like '2020%' group by 1"
+    ).fetchall()
+    poor = sorted(v for _, v in late)
+    assert poor[-1] > 5 * max(poor[0], 1)
+
+
+def test_incomes_by_class(con: duckdb.DuckDBPyConnection) -> None:
+    q = (
+        con.execute(
+            "select household_category, median(income_per_capita) as med, avg(income_per_capita) as mean "
+            "from stg_household_version where month = date '2020-01-01' group by 1"
+        )
+        .df()
+        .set_index("household_category")
+    )
+    assert q.loc["未脱贫户", "med"] < POVERTY_LINE_2019
+    assert q.loc["未脱贫户", "med"] < q.loc["边缘户", "med"] < MONITOR_LINE
+    assert q.loc["享受政策的脱贫户", "mean"] > q.loc["享受政策的脱贫户", "med"]  # right-skewed, not uniform
+    wages_without_labour = con.execute(
+        "with w as (select household_id, count(*) filter (where labour_ability in "
+        "('普通劳动力', '技能劳动力', '弱劳动力或半劳动力')) as workers from stg_member group by 1) "
+        "select coalesce(sum(wage_income), 0) from stg_household h join w using (household_id) where workers = 0"
+    ).fetchone()[0]
+    assert wages_without_labour == 0
+    single = con.execute(
+        "select avg((household_size = 1)::int) from stg_household where poverty_attribute = '特困供养贫困户'"
+    ).fetchone()[0]
+    assert single > 0.6
+
+
+def test_risks_clear_and_households_leave_monitoring(con: duckdb.DuckDBPyConnection) -> None:
+    flags = con.execute(
+        "select month, count(*) filter (where flag_status = 'cleared') as cleared, "
+        "count(*) filter (where red_flag and open_days > 60) as long_open, count(*) filter (where red_flag) as red "
+        "from warning_flag_month group by 1 order by 1"
+    ).df()
+    assert (flags["cleared"].iloc[1:] > 0).all()
+    june = flags.iloc[-1]
+    assert june["long_open"] / june["red"] < 0.9
+    out = dict(
+        con.execute(
+            "select month, count(*) from category_transition_month where kind = 'monitor_out' group by 1"
+        ).fetchall()
+    )
+    assert sum(out.values()) > 0 and len(out) >= 3
+    recorded = con.execute(
+        "select count(*), count(*) filter (where red_mark or income_estimate < 5000) from stg_monitoring "
+        "where clearance_stage in ('省级备案', '省级销号')"
+    ).fetchone()
+    assert recorded[0] > 0 and recorded[1] / recorded[0] < 0.15  # a few breaches (findings), not the rule
+
+
+def test_people_are_plausible(con: duckdb.DuckDBPyConnection) -> None:
+    m = con.execute(
+        "select name, sex, relation, date_diff('year', birth_date, date '2020-01-01') as age from stg_member"
+    ).df()
+    given = m["name"].str[1:]
+    female_only = set(GIVEN_FEMALE) - set(GIVEN_MALE) - set(GIVEN_BOTH)
+    male_only = set(GIVEN_MALE) - set(GIVEN_FEMALE) - set(GIVEN_BOTH)
+    assert not given[m["sex"] == "男"].map(lambda g: bool(set(g) & female_only)).any()
+    assert not given[m["sex"] == "女"].map(lambda g: bool(set(g) & male_only)).any()
+    assert not ((m["relation"].isin(["配偶", "之儿媳", "之女婿"])) & (m["age"] < 18)).any()
+    by_age = m["age"].value_counts()
+    assert by_age.reindex(range(4), fill_value=0).mean() < 1.5 * by_age.reindex(range(4, 12), fill_value=0).mean()
+
+
+def test_calendar_and_contact_patterns(con: duckdb.DuckDBPyConnection) -> None:
+    weekend = con.execute("select avg((dayofweek(payment_date) in (0, 6))::int) from stg_payment").fetchone()[0]
+    assert weekend < 0.03
+    late_days = con.execute("select count(*) filter (where day(visit_date) > 28) + 0 from stg_visit").fetchone()[0]
+    assert late_days > 0
+    in_person = dict(
+        con.execute("select month(visit_date), avg((method = '入户')::int) from stg_visit group by 1").fetchall()
+    )
+    assert in_person[2] < in_person[6] - 0.15
+
+
+def test_funding_and_enterprises_vary(con: duckdb.DuckDBPyConnection) -> None:
+    levels = con.execute(
+        "select count(distinct fund_level) as n from stg_allocation where fund_kind = '财政专项扶贫资金' "
+        "group by project_id"
+    ).df()["n"]
+    assert (levels < 4).mean() > 0.5
+    e = con.execute(
+        "select count(*), count(distinct village_code), count(distinct name) from stg_enterprise "
+        "where month = date '2020-06-01'"
+    ).fetchone()
+    assert e[1] > 0.8 * e[0] and e[2] > 0.95 * e[0]
+    helpers = con.execute("select distinct left(helper_code, 4) from stg_pairing").fetchall()
+    assert {h for (h,) in helpers} <= {"3401", "3402", "3405", "3407", "3418", "3411", "3408"}

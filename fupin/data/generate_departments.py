@@ -67,7 +67,18 @@ CATEGORY_WEIGHT = {
     "不享受政策的脱贫户": 1.0,
 }
 ENCODING = {"民政": "gb18030", "人社": "gb18030", "残联": "gb18030", "卫健": "utf-8-sig", "水利": "utf-8-sig"}
-TITLE = {"民政": "安徽省民政厅", "医保": "安徽省医疗保障局", "公安": "安徽省公安厅", "应急": "安徽省应急管理厅"}
+TITLE = {  # every feed file opens with a title row that says 演示数据 (issue 14: every generated file says so)
+    "民政": "安徽省民政厅",
+    "医保": "安徽省医疗保障局",
+    "卫健": "安徽省卫生健康委员会",
+    "教育": "安徽省教育厅",
+    "人社": "安徽省人力资源和社会保障厅",
+    "住建": "安徽省住房和城乡建设厅",
+    "水利": "安徽省水利厅",
+    "残联": "安徽省残疾人联合会",
+    "公安": "安徽省公安厅",
+    "应急": "安徽省应急管理厅",
+}
 
 SURNAMES = list(
     "王李张刘陈杨黄赵吴周徐孙马朱胡郭何林高罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘蒋蔡余杜叶程魏苏吕丁任沈姚卢"
@@ -362,7 +373,7 @@ def write_department_feeds(out: Path, *, scale: str | float, seed: int, ref: Ref
             t = C.DEPARTMENT_FEEDS[dept]
             df = f.damage(dept, make(f, k))
             data = pa.table({c: pa.array(df[c].astype(str).to_numpy(), pa.string()) for c in df.columns})
-            title = f"{TITLE[dept]} {month[:4]}年{int(month[5:])}月{t.cn}推送（演示数据）" if dept in TITLE else None
+            title = f"{TITLE[dept]} {month[:4]}年{int(month[5:])}月{t.cn}推送（演示数据）"
             write_csv(out / month / f"{t.cn}.csv", data, encoding=ENCODING.get(dept, "utf-8"), title=title)
             rows[t.cn] = rows.get(t.cn, 0) + len(df)
     return rows
