@@ -3,6 +3,7 @@
 - core       reference data, labels, months, boundaries
 - access     keys, store, accounts and sign-in, scope, masking, audit
 - warehouse  the read-only DuckDB warehouse, named queries, build SQL
+- work       the 督办 loop: findings → work items in the store, states, deadlines, sync
 - data       export contract, readers, validation, ingest, generator, import staging
 - domain     policy rules computed in Python
 - reports    workbooks, bulletins, safe download writers

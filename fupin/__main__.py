@@ -58,6 +58,10 @@ def main(argv: list[str] | None = None) -> int:
         "file", type=Path, nargs="?", help="check: the accounts file (default FUPIN_ACCOUNTS or data/accounts.toml)"
     )
 
+    w = sub.add_parser("work", help="督办事项: bring the warehouse's findings into the store (after an ingest)")
+    w.add_argument("action", choices=["sync"])
+    w.add_argument("--db", type=Path, help="default: FUPIN_DB or data/warehouse.duckdb")
+
     args = parser.parse_args(argv)
     if args.cmd == "generate":
         from fupin.data.generate import generate
@@ -108,6 +112,23 @@ def main(argv: list[str] | None = None) -> int:
             return 1
         for acc in accounts.values():
             print(f"{acc.username:<16} {auth.ROLE_LABELS[acc.role]:<6} {acc.scope_code}  {acc.name}")
+        return 0
+    if args.cmd == "work":
+        from fupin.access.store import describe
+        from fupin.warehouse.connection import batch_info, db_path, open_read_only
+        from fupin.work import demo, sync
+
+        con = open_read_only(args.db or db_path())
+        batch = batch_info(con)
+        if batch.synthetic and demo.claim(batch.batch_id):
+            results = demo.replay(con, batch.batch_id)
+        else:
+            results = sync.sync(con, batch.batch_id)
+        print(f"store: {describe()}; batch {batch.batch_id}")
+        for r in results:
+            print(f"  {r.month}: raised {r.raised:,}, re-opened {r.reopened:,}, marked cleared by data {r.cleared:,}")
+        if not results:
+            print("  nothing to sync: every month of this batch is already in the store")
         return 0
     if args.cmd == "report":
         from fupin.access.scope import Viewer

@@ -1,5 +1,5 @@
 """The first start: generate the demo exports (if they are not there, or were not signed by this
-installation's generator) and ingest them into the warehouse."""
+installation's generator), ingest them into the warehouse, and give the 督办 loop its demo history."""
 
 from __future__ import annotations
 
@@ -27,6 +27,19 @@ def build_demo(*, db: Path, exports: Path | None = None, progress: Callable[[flo
     if not valid:  # absent, or made elsewhere / by an older version: generate afresh
         note(0.0, "生成演示数据（全省104个县，约2%的户）…")
         generate(scale="demo", seed=2020, out=exports)
-    report = ingest(exports, db, progress=lambda f, m: note(0.3 + 0.7 * f, m))
+    report = ingest(exports, db, progress=lambda f, m: note(0.3 + 0.6 * f, m))
     if not report.ok:
         raise RuntimeError(report.summary())
+    note(0.9, "生成督办事项的演示记录…")
+    from fupin.warehouse.connection import batch_info, open_read_only
+    from fupin.work import demo, sync
+
+    con = open_read_only(db)
+    try:
+        batch = batch_info(con)
+        if demo.claim(batch.batch_id):
+            demo.replay(con, batch.batch_id)
+        else:
+            sync.sync(con, batch.batch_id)
+    finally:
+        con.close()

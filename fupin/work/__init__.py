@@ -6,5 +6,6 @@ reviews and closure, in the transactional store (fupin/access/store.py).
 - sync: the warehouse's `work_finding` rows → items (one per finding; recurrence re-opens, absence marks)
 - demo: a synthetic history for a synthetic batch (varied counties), so the loop has a past to show
 
-May import fupin.core, fupin.access and read the warehouse through a DuckDB connection; no streamlit.
+May import fupin.core, fupin.access and fupin.warehouse (the warehouse is read through a DuckDB connection);
+no streamlit.
 """
