@@ -3,6 +3,8 @@
 -- (queries/month_check_records.sql) read the same rows and cannot drift apart.
 -- The previous category is the household's category in the calendar month before (null: not in the register
 -- that month — a 新增户; in the warehouse's first month every household has no previous month).
+-- An edge household leaves monitoring when the province marks it 销号 (防返贫意见 三（三）: 经乡（镇）汇总填报、县级审核后，
+-- 由省扶贫办……予以销号标注): it stays 边缘户 in the register, so its first 省级销号 month counts as edge_out.
 -- Grain: household × month × kind (monitor_in / monitor_out / edge_in / edge_out).
 create table category_transition_month as
 with hm as (
@@ -27,6 +29,18 @@ final as (
             when k.entering then hm.household_category = k.category and coalesce(hm.prev_category, '') <> k.category
             else hm.household_category <> k.category and hm.prev_category = k.category
         end
+),
+edge_cleared as (
+    select month, county_code, household_id, 'edge_out' as kind, '边缘户' as prev_category,
+           '边缘户（省级销号）' as household_category
+    from clearance_month
+    where household_category = '边缘户' and clearance_stage = '省级销号'
+    qualify row_number() over (partition by household_id order by month) = 1
 )
 select * from final
+union all
+select c.* from edge_cleared c
+where not exists (  -- left the class the same month: counted once
+    select 1 from final f where f.household_id = c.household_id and f.month = c.month and f.kind = 'edge_out'
+)
 order by month, household_id, kind;
