@@ -91,7 +91,15 @@ def foreign(tiny_db: Path) -> dict[str, set[str]]:
     own_names = {
         r[0] for r in con.execute("select county_name from ref_county where county_code = $c", {"c": OWN}).fetchall()
     }
+    # who helps 临泉县 (结对帮扶) is the county's own record: the helper's name is not another county's data
+    helpers = {
+        r[0]
+        for r in con.execute(
+            "select distinct helper_name from stg_pairing where helped_county_code = $c", {"c": OWN}
+        ).fetchall()
+    }
     names = {r[0] for r in con.execute("select county_name from ref_county").fetchall()} - own_names
+    names = {n for n in names if not any(n in h for h in helpers)}
     con.close()
     return {"codes": codes, "names": names}
 
