@@ -368,7 +368,6 @@ def bench_scenarios(*, db: Path, workdir: Path) -> int:
                     "group_by": "county",
                     "line": line,
                     "t02": 0.3,
-                    "t08": 6000.0,
                     "t09": 0.2,
                     "min_score": 3,
                 },

@@ -82,6 +82,7 @@ RISK_POINTS = (
     "因残",
     "因灾",
     "意外事故",
+    "家庭变故",
     "家庭成员确诊",
     "家庭成员疑似",
     "务工受阻",
@@ -462,6 +463,7 @@ REFERENCE_FILES: dict[str, str] = {
     "disbursement_schedule.csv": "ref_disbursement_schedule",
     "compliance_checks.csv": "ref_compliance_checks",
     "bulletin_rules.csv": "ref_bulletin_rules",
+    "monitoring_checks.csv": "ref_monitoring_checks",
 }
 
 

@@ -19,7 +19,6 @@ PARAMS = {
     "group_by": "type",
     "line": 5000.0,
     "t02": 0.3,
-    "t08": 6000.0,
     "t09": 0.2,
     "min_score": 3,
     "counties": [],
