@@ -1,6 +1,7 @@
-"""红色预警户 — 月核查 drill-down: filter the monitored households, page through them (paging and sorting in
-DuckDB), open one household's detail, export the list for 限期消除风险点 work orders. Names, ID and phone numbers
-are masked; every detail view and export writes an audit row. Layout only: fupin/views/warnings.py."""
+"""红色预警户 — 月核查 drill-down: the rules with their clauses and threshold sources, filter the monitored households,
+page through them (paging and sorting in DuckDB), open one household's detail, export the list for 限期消除风险点
+work orders; the monitoring checks (what the notice demands of the register). Names, ID and phone numbers are masked;
+every detail view and export writes an audit row. Layout only: fupin/views/warnings.py."""
 
 from __future__ import annotations
 
@@ -20,6 +21,8 @@ viewer, ss = sel.viewer, st.session_state
 o = W.options(sel)
 st.title(f"红色预警户 · {month_label(sel.month)}")
 st.caption(o.caption)
+with st.expander(f"预警规则（{len(o.rules)}条）：所依据的条款与阈值来源", expanded=False):
+    table(o.rules_table)
 
 f1, f2, f3, f4 = st.columns([1.2, 1.2, 2, 1.6])
 town = village = ""
@@ -37,7 +40,7 @@ stage = g1.selectbox("销号阶段", list(W.STAGES), key="rf_stage", format_func
 income = g2.slider("预估年人均纯收入（元）", 0, W.INCOME_MAX, (0, W.INCOME_MAX), step=500, key="rf_income")
 guarantee = g3.selectbox("两不愁三保障", list(W.GUARANTEES), key="rf_guarantee", format_func=W.GUARANTEES.get)
 only_new = g4.checkbox("本月新增", key="rf_new")
-open_long = g4.checkbox(f"持续超过{W.OPEN_LONG_DAYS}天", key="rf_long")
+open_long = g4.checkbox(f"持续超过{o.open_long_days}天", key="rf_long")
 red_only = g5.toggle("仅红色预警", value=True, key="rf_red_only")
 sort = g5.selectbox("排序", list(W.SORTS), key="rf_sort", format_func=W.SORTS.get)
 picked = dict(town=town, village=village, categories=cats, rule=rule, stage=stage, income=income, guarantee=guarantee)
@@ -47,12 +50,25 @@ render_tiles(v.tiles, per_row=4)
 if v.by_county is not None:
     with st.expander(v.by_county_label, expanded=False):
         a, b = st.columns([3, 2])
-        a.plotly_chart(v.by_county_figure, key="rf_county_bar")
+        with a:
+            plotly(v.by_county_figure, key="rf_county_bar")
         with b:
             table(v.by_county)
 if len(v.mismatch.frame):
     with st.expander(v.mismatch_label):
         table(v.mismatch)
+checks_pick = st.session_state.get("rf_check") or ""
+cv = W.checks(sel, check=checks_pick)
+with st.expander(cv.label, expanded=False):
+    table(cv.checks)
+    st.selectbox(
+        "核查项", ["", *cv.names], key="rf_check", format_func=lambda c: f"{c} {cv.names[c]}" if c else "全部"
+    )
+    a, b = st.columns([2, 3])
+    with a:
+        table(cv.by_county)
+    with b:
+        table(cv.findings)
 
 p1, p2, p3 = st.columns([1, 1, 4])
 page_no = p1.number_input(f"页（共{v.pages}页）", min_value=1, max_value=v.pages, value=1, step=1, key="rf_page")

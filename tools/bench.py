@@ -326,6 +326,7 @@ def bench_warnings(*, db: Path, workdir: Path, repeats: int = 7) -> int:
             }
         ),
         title="benchmark",
+        synthetic=True,
     )
     export_s = time.perf_counter() - t0
     result = {

@@ -32,6 +32,7 @@ HOUSEHOLD_ROWS = frozenset(
         "household_visits",
         "month_check_records",
         "category_mismatches",
+        "monitoring_findings",
     }
 )
 _PARAM = re.compile(r"\$([a-z_][a-z0-9_]*)")
