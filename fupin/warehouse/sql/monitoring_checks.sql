@@ -112,7 +112,7 @@ m6 as (
       on v.household_id = sb.household_id and sb.month >= v.valid_from and (v.valid_to is null or sb.month < v.valid_to)
     left join stg_monitoring mo on mo.household_id = sb.household_id and mo.month = sb.month
     where not (not v.food_clothing_ok or not v.education_ok or not v.medical_ok or not v.housing_ok or not v.water_ok
-               or v.risk_type in ('因灾', '家庭变故')
+               or coalesce(v.risk_type, '') in ('因灾', '家庭变故')
                or regexp_matches(coalesce(mo.risk_points, ''), '因灾|家庭变故|吃穿不愁|义务教育|基本医疗|住房安全|饮水安全'))
 ),
 findings as (
