@@ -21,8 +21,6 @@ viewer, ss = sel.viewer, st.session_state
 o = W.options(sel)
 st.title(f"红色预警户 · {month_label(sel.month)}")
 st.caption(o.caption)
-with st.expander(f"预警规则（{len(o.rules)}条）：所依据的条款与阈值来源", expanded=False):
-    table(o.rules_table)
 
 f1, f2, f3, f4 = st.columns([1.2, 1.2, 2, 1.6])
 town = village = ""
@@ -57,46 +55,48 @@ if v.by_county is not None:
 if len(v.mismatch.frame):
     with st.expander(v.mismatch_label):
         table(v.mismatch)
-checks_pick = st.session_state.get("rf_check") or ""
-cv = W.checks(sel, check=checks_pick)
-with st.expander(cv.label, expanded=False):
-    table(cv.checks)
-    st.selectbox(
-        "核查项", ["", *cv.names], key="rf_check", format_func=lambda c: f"{c} {cv.names[c]}" if c else "全部"
-    )
-    a, b = st.columns([2, 3])
-    with a:
-        table(cv.by_county)
-    with b:
-        table(cv.findings)
 
 p1, p2, p3 = st.columns([1, 1, 4])
 page_no = p1.number_input(f"页（共{v.pages}页）", min_value=1, max_value=v.pages, value=1, step=1, key="rf_page")
 unmask = viewer.may_unmask and p2.toggle("显示完整信息", key="rf_unmask", help=W.UNMASK_HELP)
 rows = W.page_rows(sel, v, o, int(page_no), unmask=unmask)
+event = None
 if not rows.household_ids:
     st.info("没有符合条件的户。", icon=":material/search_off:")
-    st.stop()
-seen, n = (sel.batch.batch_id, json.dumps(rows.audit_view, sort_keys=True, default=str)), len(rows.household_ids)
-if unmask and seen not in ss.setdefault("rf_unmasked_views", set()):  # each unmasked page recorded once
-    audit.record(viewer, "view_list_unmasked", filters=rows.audit_view, row_count=n, unmasked=True)
-    ss["rf_unmasked_views"].add(seen)
-event = table(rows.table, key="rf_table", on_select="rerun", selection_mode="single-row")
-p3.caption(rows.caption)
+else:
+    seen, n = (sel.batch.batch_id, json.dumps(rows.audit_view, sort_keys=True, default=str)), len(rows.household_ids)
+    if unmask and seen not in ss.setdefault("rf_unmasked_views", set()):  # each unmasked page recorded once
+        audit.record(viewer, "view_list_unmasked", filters=rows.audit_view, row_count=n, unmasked=True)
+        ss["rf_unmasked_views"].add(seen)
+    event = table(rows.table, key="rf_table", on_select="rerun", selection_mode="single-row")
+    p3.caption(rows.caption)
 
-# The work order is built when the button is clicked, from this run's filters, and audited then.
-order = functools.partial(W.work_order, connection(), viewer, v, unmask=unmask)
-e1, e2 = st.columns([1, 4])
-e1.download_button(
-    f"下载工作单（{v.total:,}户）",
-    audited_file(order, viewer, "export_xlsx", filters=v.export_filters, unmasked=unmask),
-    v.export_name,
-    mime=XLSX_MIME,
-    icon=":material/download:",
-    disabled=v.export_disabled,
-)
-if v.export_warning:
-    e2.warning(v.export_warning)
+    # The work order is built when the button is clicked, from this run's filters, and audited then.
+    order = functools.partial(W.work_order, connection(), viewer, v, unmask=unmask)
+    e1, e2 = st.columns([1, 4])
+    e1.download_button(
+        f"下载工作单（{v.total:,}户）",
+        audited_file(order, viewer, "export_xlsx", filters=v.export_filters, unmasked=unmask),
+        v.export_name,
+        mime=XLSX_MIME,
+        icon=":material/download:",
+        disabled=v.export_disabled,
+    )
+    if v.export_warning:
+        e2.warning(v.export_warning)
+
+# The rules with their clauses, and the monitoring checks (after the list, which the page is for).
+with st.expander(f"预警规则（{len(o.rules)}条）：所依据的条款与阈值来源", expanded=False):
+    table(o.rules_table)
+cv = W.checks(sel, check=st.session_state.get("rf_check") or "")
+with st.expander(cv.label, expanded=False):
+    table(cv.checks)
+    st.selectbox("核查项", ["", *cv.names], key="rf_check", format_func=lambda c: f"{c} {cv.names[c]}" if c else "全部")
+    a, b = st.columns([2, 3])
+    with a:
+        table(cv.by_county)
+    with b:
+        table(cv.findings)
 
 chosen = event["selection"]["rows"] if event and event.get("selection") else []
 d = W.detail(sel, hid := rows.household_ids[chosen[0]], unmask=unmask) if chosen else None

@@ -30,6 +30,7 @@ PARAMS = {
     "w_deep": 0.1,
     "w_supervised": 0.1,
     "kind": "red_new",
+    "check_id": "",
     "start_month": "2020-01-01",
     "end_month": "2020-03-01",
 }
