@@ -48,10 +48,19 @@ if clicked != st.session_state.get("map_last_click"):
 
 d1, d2, d3 = st.columns([1, 1, 4])
 audit_as = {"month": sel.month, "metric": metric_key}  # built on click and recorded in the audit log
-csv = audited_file(lambda: (safe_csv(v.export), len(v.export)), sel.viewer, "export_map_csv", filters=audit_as)
+demo = sel.batch.synthetic  # title row, and the 演示数据 label when the warehouse is synthetic
+csv = audited_file(
+    lambda: (safe_csv(v.export, title=v.title, synthetic=demo), len(v.export)),
+    sel.viewer,
+    "export_map_csv",
+    filters=audit_as,
+)
 d1.download_button("下载数据 CSV", csv, f"{v.file_stem}.csv", mime=CSV_MIME, icon=":material/download:")
 xlsx = audited_file(
-    lambda: (table_xlsx(v.export, sheet_name=sel.month), len(v.export)), sel.viewer, "export_map_xlsx", filters=audit_as
+    lambda: (table_xlsx(v.export, sheet_name=sel.month, title=v.title, synthetic=demo), len(v.export)),
+    sel.viewer,
+    "export_map_xlsx",
+    filters=audit_as,
 )
 d2.download_button("下载数据 XLSX", xlsx, f"{v.file_stem}.xlsx", icon=":material/download:", mime=XLSX_MIME)
 d3.caption("点击地图上的县查看乡镇、村明细；地图图片可用地图右上角的相机按钮下载为PNG。")
@@ -66,7 +75,8 @@ if v.drill.note:
 tab_t, tab_v = st.tabs([f"乡镇（{len(v.drill.towns.frame)}）", f"村（{len(v.drill.villages.frame)}）"])
 with tab_t:
     a, b = st.columns([2, 3])
-    a.plotly_chart(v.drill.town_bar, key="town_bar")
+    with a:
+        plotly(v.drill.town_bar, key="town_bar")
     with b:
         table(v.drill.towns)
 with tab_v:

@@ -1,5 +1,5 @@
-"""月核查与季通报 — what changed this month by county, with the records behind each number; the
-quarterly bulletin (XLSX + printable A4 page) naming the slow counties and why.
+"""月核查与季通报 — what changed this month by county, with the records behind each number; 两不愁三保障及饮水安全
+动态清零; the quarterly bulletin (XLSX + printable A4 page) naming the slow counties and why.
 Layout only: what is shown comes from fupin/views/month_check.py."""
 
 from __future__ import annotations
@@ -42,6 +42,17 @@ st.download_button(
 )
 
 st.divider()
+st.subheader("两不愁三保障及饮水安全 · 动态清零")
+gv = month_check.guarantee(sel)
+st.caption(gv.caption)
+render_tiles(gv.tiles, per_row=4)
+g1, g2 = st.columns([3, 2])
+with g1:
+    table(gv.by_county)
+with g2:
+    table(gv.by_month)
+
+st.divider()
 st.subheader("季通报")
 if not v.quarters:
     st.info("仓库中还没有完整的季度。", icon=":material/info:")
@@ -60,7 +71,7 @@ for col, fmt, label, mime, build in (
         "html",
         "下载季通报（网页，可打印为A4）",
         "text/html",
-        lambda: reports.bulletin_html(qv.bulletin, synthetic=sel.batch.synthetic).encode("utf-8"),
+        lambda: reports.bulletin_html(qv.bulletin).encode("utf-8"),
     ),
 ):
     col.download_button(

@@ -32,7 +32,6 @@ with st.expander("参数", expanded=True):
         st.markdown("**监测线与预警阈值**")
         st.number_input("监测线（元/人·年）", 1000.0, 20000.0, step=100.0, key="sc_line")
         st.slider("收入大幅下降阈值（R02）", 0.05, 0.9, step=0.05, key="sc_t02")
-        st.number_input("因病因残收入阈值（R08，元）", 1000.0, 20000.0, step=100.0, key="sc_t08")
         st.slider("务工受阻降幅阈值（R09）", 0.05, 0.9, step=0.05, key="sc_t09")
         st.slider("红色标注分值", 1, 9, key="sc_min_score")
     with b:

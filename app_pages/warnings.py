@@ -1,6 +1,7 @@
-"""红色预警户 — 月核查 drill-down: filter the monitored households, page through them (paging and sorting in
-DuckDB), open one household's detail, export the list for 限期消除风险点 work orders. Names, ID and phone numbers
-are masked; every detail view and export writes an audit row. Layout only: fupin/views/warnings.py."""
+"""红色预警户 — 月核查 drill-down: the rules with their clauses and threshold sources, filter the monitored households,
+page through them (paging and sorting in DuckDB), open one household's detail, export the list for 限期消除风险点
+work orders; the monitoring checks (what the notice demands of the register). Names, ID and phone numbers are masked;
+every detail view and export writes an audit row. Layout only: fupin/views/warnings.py."""
 
 from __future__ import annotations
 
@@ -37,7 +38,7 @@ stage = g1.selectbox("销号阶段", list(W.STAGES), key="rf_stage", format_func
 income = g2.slider("预估年人均纯收入（元）", 0, W.INCOME_MAX, (0, W.INCOME_MAX), step=500, key="rf_income")
 guarantee = g3.selectbox("两不愁三保障", list(W.GUARANTEES), key="rf_guarantee", format_func=W.GUARANTEES.get)
 only_new = g4.checkbox("本月新增", key="rf_new")
-open_long = g4.checkbox(f"持续超过{W.OPEN_LONG_DAYS}天", key="rf_long")
+open_long = g4.checkbox(f"持续超过{o.open_long_days}天", key="rf_long")
 red_only = g5.toggle("仅红色预警", value=True, key="rf_red_only")
 sort = g5.selectbox("排序", list(W.SORTS), key="rf_sort", format_func=W.SORTS.get)
 picked = dict(town=town, village=village, categories=cats, rule=rule, stage=stage, income=income, guarantee=guarantee)
@@ -47,7 +48,8 @@ render_tiles(v.tiles, per_row=4)
 if v.by_county is not None:
     with st.expander(v.by_county_label, expanded=False):
         a, b = st.columns([3, 2])
-        a.plotly_chart(v.by_county_figure, key="rf_county_bar")
+        with a:
+            plotly(v.by_county_figure, key="rf_county_bar")
         with b:
             table(v.by_county)
 if len(v.mismatch.frame):
@@ -58,29 +60,43 @@ p1, p2, p3 = st.columns([1, 1, 4])
 page_no = p1.number_input(f"页（共{v.pages}页）", min_value=1, max_value=v.pages, value=1, step=1, key="rf_page")
 unmask = viewer.may_unmask and p2.toggle("显示完整信息", key="rf_unmask", help=W.UNMASK_HELP)
 rows = W.page_rows(sel, v, o, int(page_no), unmask=unmask)
+event = None
 if not rows.household_ids:
     st.info("没有符合条件的户。", icon=":material/search_off:")
-    st.stop()
-seen, n = (sel.batch.batch_id, json.dumps(rows.audit_view, sort_keys=True, default=str)), len(rows.household_ids)
-if unmask and seen not in ss.setdefault("rf_unmasked_views", set()):  # each unmasked page recorded once
-    audit.record(viewer, "view_list_unmasked", filters=rows.audit_view, row_count=n, unmasked=True)
-    ss["rf_unmasked_views"].add(seen)
-event = table(rows.table, key="rf_table", on_select="rerun", selection_mode="single-row")
-p3.caption(rows.caption)
+else:
+    seen, n = (sel.batch.batch_id, json.dumps(rows.audit_view, sort_keys=True, default=str)), len(rows.household_ids)
+    if unmask and seen not in ss.setdefault("rf_unmasked_views", set()):  # each unmasked page recorded once
+        audit.record(viewer, "view_list_unmasked", filters=rows.audit_view, row_count=n, unmasked=True)
+        ss["rf_unmasked_views"].add(seen)
+    event = table(rows.table, key="rf_table", on_select="rerun", selection_mode="single-row")
+    p3.caption(rows.caption)
 
-# The work order is built when the button is clicked, from this run's filters, and audited then.
-order = functools.partial(W.work_order, connection(), viewer, v, unmask=unmask)
-e1, e2 = st.columns([1, 4])
-e1.download_button(
-    f"下载工作单（{v.total:,}户）",
-    audited_file(order, viewer, "export_xlsx", filters=v.export_filters, unmasked=unmask),
-    v.export_name,
-    mime=XLSX_MIME,
-    icon=":material/download:",
-    disabled=v.export_disabled,
-)
-if v.export_warning:
-    e2.warning(v.export_warning)
+    # The work order is built when the button is clicked, from this run's filters, and audited then.
+    order = functools.partial(W.work_order, connection(), viewer, v, unmask=unmask)
+    e1, e2 = st.columns([1, 4])
+    e1.download_button(
+        f"下载工作单（{v.total:,}户）",
+        audited_file(order, viewer, "export_xlsx", filters=v.export_filters, unmasked=unmask),
+        v.export_name,
+        mime=XLSX_MIME,
+        icon=":material/download:",
+        disabled=v.export_disabled,
+    )
+    if v.export_warning:
+        e2.warning(v.export_warning)
+
+# The rules with their clauses, and the monitoring checks (after the list, which the page is for).
+with st.expander(f"预警规则（{len(o.rules)}条）：所依据的条款与阈值来源", expanded=False):
+    table(o.rules_table)
+cv = W.checks(sel, check=st.session_state.get("rf_check") or "")
+with st.expander(cv.label, expanded=False):
+    table(cv.checks)
+    st.selectbox("核查项", ["", *cv.names], key="rf_check", format_func=lambda c: f"{c} {cv.names[c]}" if c else "全部")
+    a, b = st.columns([2, 3])
+    with a:
+        table(cv.by_county)
+    with b:
+        table(cv.findings)
 
 chosen = event["selection"]["rows"] if event and event.get("selection") else []
 d = W.detail(sel, hid := rows.household_ids[chosen[0]], unmask=unmask) if chosen else None

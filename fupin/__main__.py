@@ -133,7 +133,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.cmd == "report":
         from fupin.access.scope import Viewer
         from fupin.reports import bulletin as reports
-        from fupin.warehouse.connection import batch_info, db_path, open_read_only
+        from fupin.warehouse.connection import db_path, open_read_only
 
         con = open_read_only(args.db or db_path())
         viewer = Viewer.province(name="命令行", role="analyst")
@@ -142,7 +142,7 @@ def main(argv: list[str] | None = None) -> int:
             args.out.write_bytes(reports.month_workbook(con, viewer, args.period))
             print(f"wrote {args.out}")
         else:
-            xlsx, page = reports.write_bulletin(con, viewer, args.period, args.out, synthetic=batch_info(con).synthetic)
+            xlsx, page = reports.write_bulletin(con, viewer, args.period, args.out)
             print(f"wrote {xlsx} and {page}")
         return 0
     return 1

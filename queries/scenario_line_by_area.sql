@@ -4,10 +4,10 @@
 -- stop being each. At the reference thresholds every delta is zero: the scenario equals the stored data.
 -- Grain: one row per county (or township, with $group_by = 'township') in scope.
 -- Params: $month (date), $scope_prefix (varchar, from the viewer), $area_prefix (varchar),
---   $group_by (varchar: 'county' or 'township'), $line (double), $t02 (double), $t08 (double),
+--   $group_by (varchar: 'county' or 'township'), $line (double), $t02 (double),
 --   $t09 (double), $min_score (integer)
 with ref as (
-    select t01 as line, t02, t08, t09 from warning_thresholds
+    select t01 as line, t02, t09 from warning_thresholds
 ),
 settings as (
     select * from warning_settings
@@ -36,11 +36,11 @@ classes as (
 ),
 scores as (
     select h.household_id, h.rule_id, h.severity, 'scenario' as run
-    from rule_hits($month, $line, $t02, $t08, $t09) h
+    from rule_hits($month, $line, $t02, $t09) h
     where starts_with(h.household_id, $scope_prefix) and starts_with(h.household_id, $area_prefix)
     union all
     select h.household_id, h.rule_id, h.severity, 'reference'
-    from ref r, rule_hits($month, r.line, r.t02, r.t08, r.t09) h
+    from ref r, rule_hits($month, r.line, r.t02, r.t09) h
     where starts_with(h.household_id, $scope_prefix) and starts_with(h.household_id, $area_prefix)
 ),
 red as (

@@ -159,13 +159,14 @@ def test_meeting_mode_hides_sidebar(server: Server, admin: sync_api.BrowserConte
 def test_red_flags_table_and_detail(server: Server, admin: sync_api.BrowserContext, shots: Path) -> None:
     page = _open(admin, server.url + "/warnings?county=341221", height=1600)
     try:
-        page.wait_for_selector('[data-testid="stDataFrame"]')
+        listing = '[data-testid="stDataFrame"] >> visible=true'  # the list (expanders hold other tables, closed)
+        page.wait_for_selector(listing)
         page.wait_for_function("!document.querySelector('[data-testid=\"stStatusWidget\"]')")
         main = page.locator('[data-testid="stMain"]')
         assert "红色预警户" in main.inner_text()
         # Lists leave only through the audited exports: the table's toolbar is drawn without a CSV download,
         # the control is not in the page at all (before, CSS only hid it).
-        page.locator('[data-testid="stDataFrame"]').first.hover()
+        page.locator(listing).first.hover()
         page.locator('[data-testid="stElementToolbar"] button[aria-label="Search"]').first.wait_for(state="attached")
         assert page.locator('button[aria-label="Download as CSV"]').count() == 0
         # The work order is built when its button is clicked (st.download_button(data=callable)) and audited then.
@@ -180,7 +181,7 @@ def test_red_flags_table_and_detail(server: Server, admin: sync_api.BrowserConte
             sheet.max_row - 3,
             "省扶贫办管理员（演示）",
         )
-        box = page.locator('[data-testid="stDataFrame"]').first.bounding_box()
+        box = page.locator(listing).first.bounding_box()
         page.mouse.click(box["x"] + 14, box["y"] + 53)  # the first row's selection box
         page.wait_for_selector('[data-testid="stTab"]')
         page.wait_for_function("!document.querySelector('[data-testid=\"stStatusWidget\"]')")

@@ -1,13 +1,17 @@
 """Fund compliance checks with hand-made records: each check fires on the record that breaks it,
-and the near misses beside them do not."""
+and the near misses beside them do not; F8 (not in the notice) is off unless the reference data turn it on, and
+F2's deadline is reference data."""
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import duckdb
+import pandas as pd
 import pytest
 
+from fupin.core.reference import REFERENCE_DIR
 from fupin.data import contract as C
 from fupin.data.ingest import ingest
 from tests.support.builders import household, member, write
@@ -15,10 +19,10 @@ from tests.support.builders import household, member, write
 M = "2020-03"
 
 
-def project(pid: str, *, publicised: str, start: str) -> dict:
+def project(pid: str, *, publicised: str, start: str, on: str = "", county: str = "341221") -> dict:
     return {c.cn: "" for c in C.PROJECT.columns} | {
         "项目编号": pid,
-        "县代码": "341221",
+        "县代码": county,
         "项目名称": f"测试项目{pid[-2:]}",
         "项目类型": "基础设施",
         "项目年度": "2020",
@@ -28,6 +32,7 @@ def project(pid: str, *, publicised: str, start: str) -> dict:
         "实际开工日期": start,
         "项目状态": "已开工" if start else "未开工",
         "是否公告公示": publicised,
+        "公示日期": on,
         "是否政府采购": "否",
         "受益贫困户数": "10",
         "受益贫困人口数": "25",
@@ -104,10 +109,14 @@ def db(tmp_path_factory: pytest.TempPathFactory) -> Path:
         folder,
         C.PROJECT,
         [
-            project("XM34122120200001", publicised="是", start="2020-02-20"),
-            project("XM34122120200002", publicised="否", start="2020-02-10"),  # F4: funded, not publicised
+            project("XM34122120200001", publicised="是", on="2020-02-01", start="2020-02-20"),  # publicised first
+            project("XM34122120200002", publicised="否", start="2020-02-10"),  # F4: funded, started, not publicised
             project("XM34122120200003", publicised="否", start=""),  # near miss: not publicised but not funded
-            project("XM34122120200004", publicised="是", start=""),  # not started
+            project("XM34122120200004", publicised="是", on="2020-02-25", start=""),  # not started
+            project("XM34122120200005", publicised="是", on="2020-03-05", start="2020-03-01"),  # F4: publicised late
+            project("XM34122120200006", publicised="是", on="2020-03-01", start="2020-03-01"),  # near miss: same day
+            project("XM34122120200007", publicised="否", start=""),  # near miss: funded, not started yet
+            project("XM34122220200001", publicised="是", on="2020-01-20", start="2020-02-01", county="341222"),
         ],
     )
     write(
@@ -118,6 +127,10 @@ def db(tmp_path_factory: pytest.TempPathFactory) -> Path:
             alloc("XD2", "XM34122120200002", "50.00", "2020-01-10"),
             alloc("XD3", "XM34122120209999", "20.00", "2020-01-10"),  # F5: not in the 项目库
             alloc("XD4", "XM34122120200004", "30.00", "2020-03-01"),
+            alloc("XD5", "XM34122120200005", "40.00", "2020-02-01"),
+            alloc("XD6", "XM34122120200006", "10.00", "2020-02-01"),
+            alloc("XD7", "XM34122120200007", "10.00", "2020-02-01"),
+            alloc("XD8", "XM34122220200001", "15.00", "2020-02-01"),  # F5: in 341222's library, not 341221's
         ],
     )
     write(
@@ -162,12 +175,37 @@ def test_exactly_the_expected_findings(db: Path) -> None:
     assert f["F1"] == [("帮扶方340102 → 341221", 200.0)]
     assert sorted(r for r, _ in f["F2"]) == ["帮扶方340104 → 341225", "帮扶方340111 → 341226"]
     assert f["F3"] == [("M1", 0.3)]
-    assert f["F4"] == [("XM34122120200002", 50.0)]
-    assert f["F5"] == [("XD3", 20.0)]
+    assert f["F4"] == [("XM34122120200002", 50.0), ("XM34122120200005", 40.0)]
+    assert f["F5"] == [("XD3", 20.0), ("XD8", 15.0)]
     assert f["F6"] == [("ZF2", 50.0)]
     assert f["F7"] == [("ZF3", 10.0)]
-    assert f["F8"] == [("ZF3", 10.0)]
-    assert set(f) == {f"F{i}" for i in range(1, 9)}
+    assert set(f) == {f"F{i}" for i in range(1, 8)}  # F8 (payment before start) is off by default
+
+
+def test_findings_say_why(db: Path) -> None:
+    con = duckdb.connect(str(db), read_only=True)
+    detail = dict(con.execute("select record_id, detail from compliance_finding").fetchall())
+    assert detail["XM34122120200002"] == "已下达 1 笔资金；项目于 2020-02-10 开工，未公告公示"
+    assert detail["XM34122120200005"] == "已下达 1 笔资金；项目于 2020-03-01 开工，公示日期 2020-03-05 晚于开工日期"
+    (name,) = con.execute("select county_name from ref_county where county_code = '341222'").fetchone()
+    assert detail["XD8"] == f"项目编号 XM34122220200001 不在本县项目库中（在 {name} 的项目库中）"
+    assert detail["XD3"] == "项目编号 XM34122120209999 不在任何县的项目库中"
+
+
+def test_settings_from_reference_data(db: Path, tmp_path: Path) -> None:
+    """Turning F8 on and moving F2's deadline are edits of compliance_checks.csv, not of code."""
+    ref = tmp_path / "ref"
+    shutil.copytree(REFERENCE_DIR, ref)
+    checks = pd.read_csv(ref / "compliance_checks.csv", dtype=str, keep_default_na=False).set_index("check_id")
+    assert checks.loc["F8", "enabled"] == "0" and checks.loc["F2", "threshold"] == "2020-03-31"
+    checks.loc["F8", "enabled"] = "1"
+    checks.loc["F2", "threshold"] = "2020-04-30"
+    checks.reset_index().to_csv(ref / "compliance_checks.csv", index=False)
+    out = tmp_path / "w.duckdb"
+    assert ingest(db.parent / "exports", out, ref_dir=ref).ok
+    f = findings(out)
+    assert f["F8"] == [("ZF3", 10.0)]  # paid on 2020-02-15, the project has not started
+    assert [r for r, _ in f["F2"]] == ["帮扶方340111 → 341226"]  # 2020-04-01 is now in time
 
 
 def test_every_finding_names_its_clause(db: Path) -> None:

@@ -15,6 +15,7 @@ from streamlit.testing.v1 import AppTest
 
 from fupin.access import audit
 from fupin.access.scope import Viewer
+from fupin.reports.exports import DEMO_LABEL
 from tests.conftest import Download, app_test, downloads
 
 ROOT = Path(__file__).parent.parent
@@ -77,7 +78,7 @@ def test_month_workbook_follows_the_sidebar_month(site: Path, deferred: dict[str
     summary = pd.read_excel(io.BytesIO(data), sheet_name="汇总", header=2, engine="calamine")
     assert (
         summary["预警新增"].sum() == new
-        and len(pd.read_excel(io.BytesIO(data), sheet_name="红色预警新增", engine="calamine")) == new
+        and len(pd.read_excel(io.BytesIO(data), sheet_name="红色预警新增", header=2, engine="calamine")) == new
     )
     rows = exports_audited()
     assert len(rows) == before + 1 and rows[0]["action"] == "export_month_check"
@@ -102,9 +103,11 @@ def test_bulletin_follows_the_quarter(site: Path, deferred: dict[str, Download])
     at.selectbox(key="mc_quarter").set_value("2020Q1").run()
     name, data = built(at, deferred, "下载季通报 XLSX")
     assert name == "季通报_2020Q1.xlsx"
-    assert openpyxl.load_workbook(io.BytesIO(data))["全省概况"]["A1"].value.startswith("季通报 · 2020Q1")
+    book = openpyxl.load_workbook(io.BytesIO(data))
+    assert book["全省概况"]["A1"].value.startswith("季通报 · 2020Q1")
+    assert [ws["A2"].value for ws in book.worksheets] == [DEMO_LABEL] * 4  # the tiny warehouse is synthetic
     name, page = built(at, deferred, "下载季通报（网页，可打印为A4）")
-    assert name == "季通报_2020Q1.html" and "2020Q1" in page.decode("utf-8")
+    assert name == "季通报_2020Q1.html" and "2020Q1" in page.decode("utf-8") and "演示数据" in page.decode("utf-8")
     rows = exports_audited()
     assert [r["action"] for r in rows] == ["export_bulletin"] * 3
     assert ['"quarter": "2020Q1"' in r["filters"] for r in rows] == [True, True, False]
@@ -120,6 +123,7 @@ def test_findings_follow_the_filter(site: Path, deferred: dict[str, Download]) -
     name, data = built(at, deferred, "下载问题清单")
     f4 = pd.read_excel(io.BytesIO(data), header=2, engine="calamine")
     assert name == "资金合规问题_2020-06.xlsx" and set(f4["检查"]) == {"F4"} and 0 < len(f4) < len(everything)
+    assert openpyxl.load_workbook(io.BytesIO(data))["工作单"]["A2"].value == DEMO_LABEL
     rows = exports_audited()
     assert rows[0]["action"] == "export_findings_xlsx" and rows[0]["row_count"] == len(f4)
     assert '"check": "F4"' in rows[0]["filters"]
@@ -144,7 +148,8 @@ def test_work_order_follows_the_month(site: Path, deferred: dict[str, Download])
     name, data = built(at, deferred, label)
     sheet = pd.read_excel(io.BytesIO(data), header=2, dtype=str, engine="calamine")
     assert name == "红色预警户_2020-03.xlsx" and sorted(sheet["户编号"]) == sorted(expected)
-    assert "2020年3月" in openpyxl.load_workbook(io.BytesIO(data))["工作单"]["A1"].value
+    ws = openpyxl.load_workbook(io.BytesIO(data))["工作单"]
+    assert "2020年3月" in ws["A1"].value and ws["A2"].value == DEMO_LABEL
     rows = exports_audited()
     assert len(rows) == 2 and rows[0]["action"] == "export_xlsx" and rows[0]["row_count"] == len(expected)
     assert '"month": "2020-03-01"' in rows[0]["filters"]
@@ -160,11 +165,12 @@ def audited(action: str) -> list[dict]:
 
 def test_unmasked_list_pages_are_audited_once_each(site: Path) -> None:
     at = open_page("app_pages/warnings.py", month="2020-06")
+    at.toggle(key="rf_red_only").set_value(False)  # every edge household, red or not: two pages
+    at.multiselect(key="rf_categories").set_value(["边缘户"]).run()
     assert audited("view_list_unmasked") == []  # masked: nothing to record
     total = count(
         site,
-        "select count(*) from warning_flag_month where month = date '2020-06-01' and red_flag "
-        "and household_category in ('脱贫监测户', '边缘户')",
+        "select count(*) from warning_flag_month where month = date '2020-06-01' and household_category = '边缘户'",
     )
     assert 50 < total <= 100  # two pages
     at.toggle(key="rf_unmask").set_value(True).run()
@@ -206,12 +212,17 @@ def test_map_downloads_are_audited(site: Path, deferred: dict[str, Download]) ->
     offered = downloads(at, deferred)
     name, data = built(at, deferred, "下载数据 CSV")
     assert name == "剩余贫困人口_2020-04.csv"
-    table = pd.read_csv(io.BytesIO(data), encoding="utf-8-sig", dtype={"县代码": str})
+    lines = data.decode("utf-8-sig").splitlines()
+    assert lines[0].startswith("剩余贫困人口地图 · 2020年4月") and lines[1] == DEMO_LABEL  # title rows, then the header
+    table = pd.read_csv(io.BytesIO(data), encoding="utf-8-sig", dtype={"县代码": str}, skiprows=2)
     assert len(table) == 104 and table["剩余贫困人口（人）"].sum() == count(
         site, "select sum(remaining_poor_persons) from summary_county_month where month = date '2020-04-01'"
     )
     name, data = built(at, deferred, "下载数据 XLSX")
-    assert name == "剩余贫困人口_2020-04.xlsx" and len(pd.read_excel(io.BytesIO(data), engine="calamine")) == 104
+    assert (
+        name == "剩余贫困人口_2020-04.xlsx" and len(pd.read_excel(io.BytesIO(data), header=2, engine="calamine")) == 104
+    )
+    assert openpyxl.load_workbook(io.BytesIO(data))["2020-04"]["A2"].value == DEMO_LABEL
     assert [(r["action"], r["row_count"]) for r in audited("export_map_csv") + audited("export_map_xlsx")] == [
         ("export_map_csv", 104),
         ("export_map_xlsx", 104),

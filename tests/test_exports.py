@@ -48,7 +48,7 @@ def _assert_text(data: bytes, expected: list[str]) -> None:
 
 def test_households_xlsx_writes_text_as_text() -> None:
     df = pd.DataFrame({"户主": HOSTILE, "收入": [-1.5, 2, 3, 4, 5, 6, 7, 8]})
-    data = exports.households_xlsx(df, title="=标题")
+    data = exports.households_xlsx(df, title="=标题", synthetic=False)
     _assert_text(data, [*HOSTILE, "=标题"])
     income = [c for c in _cells(data)["工作单"] if c.column == 2 and c.row > 3]
     assert [c.value for c in income][:2] == [-1.5, 2] and income[0].data_type == "n"  # numbers stay numbers
@@ -56,8 +56,8 @@ def test_households_xlsx_writes_text_as_text() -> None:
 
 def test_table_xlsx_writes_text_as_text() -> None:
     df = pd.DataFrame({"县（市、区）": HOSTILE, "数值": range(-4, 4)})
-    data = exports.table_xlsx(df, sheet_name="2020-06")
-    _assert_text(data, HOSTILE)
+    data = exports.table_xlsx(df, sheet_name="2020-06", title="=地图", synthetic=False)
+    _assert_text(data, [*HOSTILE, "=地图"])
     assert [c.value for c in _cells(data)["2020-06"] if c.column == 2][1:3] == [-4, -3]
 
 
@@ -94,7 +94,7 @@ def test_month_workbook_writes_text_as_text(monkeypatch: pytest.MonkeyPatch) -> 
     )
     monkeypatch.setattr(reports, "month_check", lambda *a, **k: summary)
     monkeypatch.setattr(reports, "month_records", lambda *a, **k: records)
-    data = reports.month_workbook(None, None, "2020-05")  # type: ignore[arg-type]
+    data = reports.month_workbook(None, None, "2020-05", synthetic=False)  # type: ignore[arg-type]
     _assert_text(data, ["=***", "@市", "+341221", HOSTILE[0]])
 
 
@@ -117,7 +117,7 @@ def test_bulletin_workbook_writes_text_as_text() -> None:
             "description": ["=说明"],
         }
     )
-    b = reports.Bulletin("2020Q1", "=全省", {"poor_reduction": -0.1}, counties, rules, pd.Series(dtype=float))
+    b = reports.Bulletin("2020Q1", "=全省", {"poor_reduction": -0.1}, counties, rules, pd.Series(dtype=float), False)
     _assert_text(
         reports.bulletin_workbook(b), ["=***", "@市", "-进度迟缓", "+减贫", "=说明", "季通报 · 2020Q1 · =全省"]
     )
@@ -133,3 +133,34 @@ def test_every_workbook_and_csv_is_made_through_fupin_exports() -> None:
             if opens or page_writes:
                 offenders.append(f"{path.relative_to(ROOT)}:{n}: {line.strip()}")
     assert not offenders, offenders
+
+
+# ---------------------------------------------------------------------------- the 演示数据 label
+
+
+def _texts(data: bytes) -> dict[str, list[str]]:
+    """Each sheet's rows 1–2 (the title rows) and its printed page header."""
+    wb = openpyxl.load_workbook(io.BytesIO(data))
+    return {
+        ws.title: [str(ws.cell(r, 1).value or "") for r in (1, 2)] + [ws.oddHeader.center.text or ""]
+        for ws in wb.worksheets
+    }
+
+
+@pytest.mark.parametrize("synthetic", [True, False])
+def test_every_sheet_says_demo_data_only_when_synthetic(synthetic: bool) -> None:
+    df = pd.DataFrame({"县（市、区）": ["临泉县"], "数值": [1]})
+    books = {
+        "households": exports.households_xlsx(df, title="工作单", synthetic=synthetic),
+        "table": exports.table_xlsx(df, sheet_name="2020-06", title="地图", synthetic=synthetic),
+    }
+    for name, data in books.items():
+        for sheet, (title, label, header) in _texts(data).items():
+            assert title, (name, sheet)
+            if synthetic:
+                assert label == exports.DEMO_LABEL and "演示数据" in header, (name, sheet)
+            else:
+                assert "演示数据" not in label + header, (name, sheet)
+    csv = exports.safe_csv(df, title="地图", synthetic=synthetic).decode("utf-8-sig").splitlines()
+    assert csv[0] == "地图"
+    assert (csv[1] == exports.DEMO_LABEL) is synthetic and csv[1 + synthetic].startswith("县（市、区）")

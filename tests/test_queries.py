@@ -11,7 +11,7 @@ from tests.support.params import PARAMS
 
 HOUSEHOLD_TABLES = re.compile(
     r"\b(summary_\w+|household_month|category_transition_month|monitor_month|warning_\w+|clearance_month|visit_sla_month|dq_\w+"
-    r"|red_flag_filtered|stg_(household|member|monitoring|visit|measure)\w*)\b"
+    r"|red_flag_filtered|monitoring_finding|guarantee_county_month|stg_(household|member|monitoring|visit|measure)\w*)\b"
 )
 
 

@@ -3,6 +3,7 @@ county named for the right reason, the workbook's sheets, the printable page's m
 
 from __future__ import annotations
 
+import io
 import os
 import subprocess
 import sys
@@ -14,9 +15,13 @@ import pandas as pd
 import pytest
 
 from fupin.access.scope import Viewer
+from fupin.data import contract as C
+from fupin.data.ingest import ingest
 from fupin.reports import bulletin as reports
+from fupin.reports.exports import DEMO_LABEL
 from fupin.warehouse.connection import open_read_only
 from tests.conftest import app_test
+from tests.support.builders import household, member, record, write
 
 ROOT = Path(__file__).parent.parent
 PROVINCE = Viewer.province()
@@ -59,43 +64,76 @@ def test_month_workbook_sheets(wh: duckdb.DuckDBPyConnection, tmp_path: Path) ->
     wb = openpyxl.load_workbook(path)
     assert wb.sheetnames == ["汇总", *reports.MONTH_KINDS.values()]
     assert wb["汇总"].max_row == 3 + 104
+    assert all(ws["A2"].value == DEMO_LABEL for ws in wb.worksheets)  # every sheet: the tiny warehouse is synthetic
 
 
-def test_hand_made_slow_county_is_named_with_its_reason() -> None:
-    raw = pd.DataFrame(
-        {
-            "county_code": ["1", "2"],
-            "county_name": ["甲县", "乙县"],
-            "city_name": ["某市", "某市"],
-            "poor_start": [100, 100],
-            "poor_end": [50, 90],
-            "projects": [10, 10],
-            "projects_started": [9, 9],
-            "workshops": [10, 10],
-            "workshops_restarted": [10, 10],
-            "migrant_workers": [90, 90],
-            "migrant_workers_last_year": [100, 100],
-            "public_posts_created": [10, 10],
-            "public_posts_filled": [10, 10],
-            "special_allocated": [100.0, 100.0],
-            "special_paid": [50.0, 50.0],
-            "required_share": [0.2, 0.2],
-            "edge_households": [10, 10],
-            "edge_visited": [10, 10],
-            "clearance_stuck": [0, 0],
-            "red_flag_households": [0, 0],
-        }
+def _raw(**columns: list) -> pd.DataFrame:
+    """quarter_county_measures for hand-made counties: every county on par unless `columns` say otherwise."""
+    n = len(next(iter(columns.values())))
+    base = {
+        "county_code": [str(i) for i in range(n)],
+        "county_name": [f"{i}县" for i in range(n)],
+        "city_name": ["某市"] * n,
+        "poor_start": [100] * n,
+        "poor_end": [50] * n,
+        "projects": [10] * n,
+        "projects_started": [9] * n,
+        "workshops": [10] * n,
+        "workshops_restarted": [10] * n,
+        "migrant_workers": [90] * n,
+        "migrant_workers_last_year": [100] * n,
+        "public_posts_created": [10] * n,
+        "public_posts_filled": [10] * n,
+        "special_allocated": [100.0] * n,
+        "special_paid": [50.0] * n,
+        "required_share": [0.2] * n,
+        "edge_households": [10] * n,
+        "edge_visited": [10] * n,
+        "clearance_stuck": [0] * n,
+        "red_flag_households": [0] * n,
+    }
+    return pd.DataFrame(base | columns)
+
+
+def test_hand_made_slow_counties_are_named_with_their_reasons() -> None:
+    raw = _raw(
+        poor_end=[50, 90, 50, 50, 50],  # 1县: 10 % against the area's 30 %
+        special_paid=[50.0, 50.0, 14.5, 50.0, 50.0],  # 2县: 14.5 % paid, 20 % required
+        edge_visited=[10, 10, 10, 8, 10],  # 3县: 80 % visited
+        clearance_stuck=[0, 0, 0, 0, 8],  # 4县: 8 stuck
     )
     rules = pd.read_csv(ROOT / "data" / "reference" / "bulletin_rules.csv")
     area = reports.area_values(raw)
-    assert area["poor_reduction"] == pytest.approx(0.3)
-    out = reports.flag_slow(reports.county_measures(raw), rules, area).set_index("county_name")
-    assert out.loc["乙县", "slow_reasons"] == "剩余贫困人口本季减少比例 10.0%，低于整体 30.0% 超过10%个百分点"
-    assert out.loc["甲县", "slow_reasons"] == ""
+    assert area["poor_reduction"] == pytest.approx(0.42)
+    out = reports.flag_slow(reports.county_measures(raw), rules, area).set_index("county_name")["slow_reasons"]
+    assert out["0县"] == ""
+    assert out["1县"] == "剩余贫困人口本季减少比例 10.0%，比整体 42.0% 低 32.0 个百分点（省定阈值 10 个百分点）"
+    assert out["2县"] == "财政专项扶贫资金支付率 14.5%，比季末进度要求 20% 低 5.5 个百分点"
+    assert out["3县"] == "边缘户走访覆盖率 80.0%，低于省定下限 85%"
+    assert out["4县"] == "销号滞留户 8户，超过省定上限 5户"
+    text = "；".join(out)
+    assert "%个百分点" not in text and "超出进度要求" not in text and " -" not in text
+
+
+def test_a_disbursement_tolerance_is_stated_as_such() -> None:
+    rules = pd.read_csv(ROOT / "data" / "reference" / "bulletin_rules.csv")
+    rules.loc[rules["measure"] == "disbursement_vs_schedule", "threshold"] = -0.05
+    raw = _raw(special_paid=[50.0, 14.5, 17.0])
+    out = reports.flag_slow(reports.county_measures(raw), rules, reports.area_values(raw))["slow_reasons"]
+    assert list(out) == [
+        "",
+        "财政专项扶贫资金支付率 14.5%，比季末进度要求 20% 低 5.5 个百分点（省定阈值：落后超过 5.0 个百分点）",
+        "",
+    ]
+
+
+def test_bulletin_thresholds_are_provincial_settings() -> None:
+    rules = pd.read_csv(ROOT / "data" / "reference" / "bulletin_rules.csv", dtype=str)
+    assert set(rules["threshold_source"]) == {"省定参数"}
 
 
 def test_bulletin_equals_the_warehouse_and_renders(wh: duckdb.DuckDBPyConnection, tmp_path: Path) -> None:
-    xlsx, page = reports.write_bulletin(wh, PROVINCE, "2020Q1", tmp_path, synthetic=True)
+    xlsx, page = reports.write_bulletin(wh, PROVINCE, "2020Q1", tmp_path)
     b = reports.build_bulletin(wh, PROVINCE, "2020Q1")
     end = wh.execute(
         "select sum(remaining_poor_persons) from summary_county_month where month = date '2020-03-01'"
@@ -104,7 +142,11 @@ def test_bulletin_equals_the_warehouse_and_renders(wh: duckdb.DuckDBPyConnection
         "select sum(remaining_poor_persons) from summary_county_month where month = date '2020-01-01'"
     ).fetchone()[0]
     assert b.totals["poor_end"] == end and b.province["poor_reduction"] == pytest.approx((start - end) / start)
-    assert openpyxl.load_workbook(xlsx).sheetnames == ["全省概况", "县区排名", "进度迟缓县", "排名规则"]
+    book = openpyxl.load_workbook(xlsx)
+    assert book.sheetnames == ["全省概况", "县区排名", "进度迟缓县", "排名规则"]
+    assert all(ws["A2"].value == DEMO_LABEL for ws in book.worksheets)  # the tiny warehouse is synthetic
+    rules = pd.read_excel(xlsx, sheet_name="排名规则", header=2, engine="calamine")
+    assert set(rules["阈值来源"]) == {"省定参数"}
     text = page.read_text(encoding="utf-8")
     assert 'alt="进度迟缓县地图" src="data:image/png;base64,' in text
     assert "演示数据" in text and "data/reference/bulletin_rules.csv" in text
@@ -161,3 +203,18 @@ def test_month_check_page(tiny_db: Path, tmp_path: Path, monkeypatch: pytest.Mon
         "from warning_flag_month where month = date '2020-03-01'"
     ).fetchone()
     assert next(m.value for m in at.metric if m.label == "红色预警新增 / 消除") == f"{new:,} / {cleared:,}户"
+
+
+def test_a_real_warehouse_files_do_not_say_demo(tmp_path: Path) -> None:
+    """A warehouse ingested from hand-made exports (no generator manifest) is not synthetic: no 演示数据 anywhere."""
+    src = tmp_path / "exports" / "2020-01"
+    write(src, C.HOUSEHOLD, [household(1)])
+    write(src, C.MEMBER, [member(1)])
+    write(src, C.MONITORING, [record(1, "2020-01", est=4000)])
+    db = tmp_path / "w.duckdb"
+    assert ingest(tmp_path / "exports", db).ok
+    con = open_read_only(db)
+    book = openpyxl.load_workbook(io.BytesIO(reports.month_workbook(con, PROVINCE, "2020-01")))
+    cells = [str(c.value) for ws in book.worksheets for row in ws.iter_rows() for c in row if c.value is not None]
+    assert cells and not [c for c in cells if "演示数据" in c]
+    assert not [ws.title for ws in book.worksheets if ws.oddHeader.center.text]

@@ -32,7 +32,6 @@ def line_run(con: duckdb.DuckDBPyConnection, p: ScenarioParams, group_by: str = 
         group_by=group_by,
         line=p.line,
         t02=p.t02,
-        t08=p.t08,
         t09=p.t09,
         min_score=p.min_score,
     )

@@ -53,3 +53,17 @@ def test_drill_panel_of_a_county(tiny_db: Path) -> None:
     assert v.drill.towns.frame["剩余贫困人口"].sum() == poor
     assert v.drill.note and "剩余贫困人口" in v.drill.note  # 支付率 is county-only: the drill falls back
     assert v.drill.villages.formats == {"占比（‰）": "%.2f"}
+
+
+def test_charts_say_demo_data_only_when_synthetic() -> None:
+    """A chart's PNG download (the camera button) is the figure as drawn: captioned when the data are synthetic."""
+    import plotly.graph_objects as go
+
+    from fupin.core.labels import DEMO_NOTE
+    from fupin.views.figures import with_demo_label
+
+    fig = go.Figure(go.Bar(x=[1], y=[2]))
+    labelled = with_demo_label(fig, synthetic=True)
+    assert [a.text for a in labelled.layout.annotations] == [DEMO_NOTE]
+    assert not fig.layout.annotations  # the original is left as it was
+    assert with_demo_label(fig, synthetic=False) is fig

@@ -86,7 +86,7 @@ def test_month_workbook_matches_the_view(tiny_db: Path, con: duckdb.DuckDBPyConn
     assert [r[0] for r in rows[1:]] == list(v.summary.frame["县（市、区）"])
     for kind in TRANSITIONS:
         label = reports.MONTH_KINDS[kind]
-        assert wb[label].max_row - 1 == v.summary.frame[label].sum() == len(month_check.records(sel, kind).table.frame)
+        assert wb[label].max_row - 3 == v.summary.frame[label].sum() == len(month_check.records(sel, kind).table.frame)
 
 
 def test_quarter_equals_the_bulletin(tiny_db: Path, con: duckdb.DuckDBPyConnection) -> None:
@@ -97,3 +97,31 @@ def test_quarter_equals_the_bulletin(tiny_db: Path, con: duckdb.DuckDBPyConnecti
     assert list(qv.slow.frame.columns) == ["市", "县（市、区）", "进度迟缓原因"]
     assert f"{len(b.counties)}个县中 **{len(slow)}个**" in qv.headline
     assert list(qv.rules.frame["指标"]) == list(b.rules["label"])
+    assert list(qv.rules.frame.columns) == ["指标", "何为进度迟缓", "阈值", "阈值来源"]
+    assert set(qv.rules.frame["阈值来源"]) == {"省定参数"}
+    assert qv.bulletin.synthetic  # the tiny warehouse is generated
+
+
+@pytest.mark.parametrize("month", ["2020-01", "2020-03", "2020-06"])
+def test_guarantee_clearing_equals_the_warehouse(tiny_db: Path, con: duckdb.DuckDBPyConnection, month: str) -> None:
+    v = month_check.guarantee(selection(tiny_db, month=month))
+    found, cleared, open_, unmonitored = con.execute(
+        "select sum(found), sum(cleared), sum(open), sum(open_unmonitored) from guarantee_county_month "
+        "where month = cast($m as date)",
+        {"m": f"{month}-01"},
+    ).fetchone()
+    tiles = {t.label: t.value for t in v.tiles}
+    assert tiles == {
+        "本月发现": f"{int(found):,}项",
+        "本月清零": f"{int(cleared):,}项",
+        "未清零": f"{int(open_):,}项",
+        "其中未纳入监测的户": f"{int(unmonitored):,}项",
+    }
+    assert v.by_county.frame["未清零"].sum() == open_ and len(v.by_month.frame) == 6
+    assert int(unmonitored) > 0  # the register's households that are not monitored are counted too
+
+
+def test_guarantee_open_is_the_previous_open_plus_found_minus_cleared(tiny_db: Path) -> None:
+    months = month_check.guarantee(selection(tiny_db, month="2020-06")).by_month.frame
+    prev = months["未清零"].shift(1).fillna(0)
+    assert (months["未清零"] == prev + months["本月发现"] - months["本月清零"]).all()

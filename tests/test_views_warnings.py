@@ -48,7 +48,8 @@ def test_filters_change_the_rows(tiny_db: Path) -> None:
     assert set(shown["户类别"]) == {"脱贫监测户"}
     poor = W.view(sel, o, categories=[], red_only=False, income=(0, 3000))
     assert set(W.page_rows(sel, poor, o).table.frame["预估年人均纯收入"].map(lambda x: x <= 3000)) == {True}
-    assert W.view(sel, o, categories=[], open_long=True).filters["open_over"] == 60
+    assert o.open_long_days == 60  # warning_settings.open_long_days (省定参数)
+    assert W.view(sel, o, categories=[], open_long=True).filters["open_over"] == o.open_long_days
 
 
 def test_list_is_masked_unless_unmasked(tiny_db: Path, con: duckdb.DuckDBPyConnection) -> None:
@@ -90,3 +91,42 @@ def test_work_order_holds_every_row(tiny_db: Path, con: duckdb.DuckDBPyConnectio
     data, n = W.work_order(con, sel.viewer, dataclasses.replace(v), unmask=False)
     sheet = openpyxl.load_workbook(io.BytesIO(data))["工作单"]
     assert n == v.total == sheet.max_row - 3 and sheet["A3"].value == "户编号"
+    assert sheet["A2"].value == "演示数据：全部为合成数据，不是真实数字"  # the tiny warehouse is synthetic
+
+
+def test_rules_list_their_clause_and_threshold_source(tiny_db: Path) -> None:
+    rules = W.options(selection(tiny_db)).rules_table.frame.set_index("规则")
+    assert list(rules.columns) == ["名称", "政策条款", "严重程度", "阈值", "单位", "阈值来源"]
+    assert rules.loc["R01", "阈值来源"] == "政策规定" and rules.loc["R01", "阈值"] == "5000"
+    assert rules.loc["R02", "阈值来源"] == rules.loc["R09", "阈值来源"] == "省定参数"
+    assert rules.loc["R03", "阈值来源"] == "（无阈值）" and "R08" not in rules.index
+
+
+def test_open_long_counts_follow_the_setting(tiny_db: Path, con: duckdb.DuckDBPyConnection) -> None:
+    sel = selection(tiny_db, month="2020-06")
+    o = W.options(sel)
+    v = W.view(sel, o, categories=[])
+    (long_,) = con.execute(
+        "select count(*) from warning_flag_month f, warning_settings s "
+        "where f.month = date '2020-06-01' and f.red_flag and f.open_days > s.long_days"
+    ).fetchone()
+    assert {t.label: t.value for t in v.tiles}["持续超过60天"] == f"{long_:,}户"
+
+
+def test_monitoring_checks_equal_the_warehouse(tiny_db: Path, con: duckdb.DuckDBPyConnection) -> None:
+    sel = selection(tiny_db, month="2020-03")
+    cv = W.checks(sel)
+    counts = dict(
+        con.execute(
+            "select check_id, count(*) from monitoring_finding where month = date '2020-03-01' group by all"
+        ).fetchall()
+    )
+    assert {c: n for c, n in cv.counts.items() if n} == counts
+    assert set(cv.counts) == {f"M{i}" for i in range(1, 7)}  # every enabled check is listed, found or not
+    assert len(cv.findings.frame) == sum(counts.values()) and cv.by_county.frame["条数"].sum() == sum(counts.values())
+    assert list(cv.findings.frame.columns) == ["检查", "户编号", "县", "说明"]  # no names
+    picked = max(counts, key=counts.get)
+    one = W.checks(sel, check=picked)
+    assert set(one.findings.frame["检查"]) == {picked} and len(one.findings.frame) == counts[picked]
+    county = W.checks(selection(tiny_db, LINQUAN, month="2020-03"))
+    assert set(county.findings.frame["户编号"].str[:6]) <= {"341221"}

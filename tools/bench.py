@@ -326,6 +326,7 @@ def bench_warnings(*, db: Path, workdir: Path, repeats: int = 7) -> int:
             }
         ),
         title="benchmark",
+        synthetic=True,
     )
     export_s = time.perf_counter() - t0
     result = {
@@ -368,7 +369,6 @@ def bench_scenarios(*, db: Path, workdir: Path) -> int:
                     "group_by": "county",
                     "line": line,
                     "t02": 0.3,
-                    "t08": 6000.0,
                     "t09": 0.2,
                     "min_score": 3,
                 },

@@ -656,6 +656,7 @@ REFERENCE_FILES: dict[str, str] = {
     "department_rules.csv": "ref_department_rules",
     "work_item_rules.csv": "ref_work_item_rules",
     "work_settings.csv": "ref_work_settings",
+    "monitoring_checks.csv": "ref_monitoring_checks",
 }
 
 

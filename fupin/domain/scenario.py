@@ -15,7 +15,6 @@ class ScenarioParams:
     # rules and the line (defaults: data/reference/warning_rules.csv, warning_settings.csv)
     line: float = 5000.0
     t02: float = 0.3
-    t08: float = 6000.0
     t09: float = 0.2
     min_score: int = 3
     # income shock
@@ -34,7 +33,6 @@ URL_KEYS = {f.name: f"s_{f.name}" for f in fields(ScenarioParams)}
 _BOUNDS: dict[str, tuple[float, float]] = {
     "line": (1000, 20000),
     "t02": (0.05, 0.9),
-    "t08": (1000, 20000),
     "t09": (0.05, 0.9),
     "min_score": (1, 9),
     "migrant_cut": (0, 1),
@@ -54,7 +52,6 @@ def baseline(rules: pd.DataFrame, settings: pd.DataFrame) -> ScenarioParams:
     return ScenarioParams(
         line=float(t["R01"]),
         t02=float(t["R02"]),
-        t08=float(t["R08"]),
         t09=float(t["R09"]),
         min_score=int(s["red_flag_min_score"]),
     )

@@ -17,8 +17,9 @@ import pandas as pd
 from fupin.access.scope import Viewer, scope_prefix
 from fupin.core.labels import COLUMNS, fmt_money_wan, month_label
 from fupin.domain.progress import is_slow
-from fupin.reports.exports import excel_writer
+from fupin.reports.exports import excel_writer, sheet
 from fupin.warehouse import queries
+from fupin.warehouse.connection import batch_info
 
 MONTH_KINDS: dict[str, str] = {
     "red_new": "红色预警新增",
@@ -76,17 +77,27 @@ def month_records(
     )
 
 
-def month_workbook(con: duckdb.DuckDBPyConnection, viewer: Viewer, month: str, area_prefix: str | None = None) -> bytes:
-    """The 月核查 workbook: 汇总 (per county) and one sheet of records per kind of change."""
+def month_workbook(
+    con: duckdb.DuckDBPyConnection,
+    viewer: Viewer,
+    month: str,
+    area_prefix: str | None = None,
+    *,
+    synthetic: bool | None = None,
+) -> bytes:
+    """The 月核查 workbook: 汇总 (per county) and one sheet of records per kind of change, each under a title row
+    (and the 演示数据 label when the warehouse is synthetic — read from the warehouse unless given)."""
+    demo = batch_info(con).synthetic if synthetic is None else synthetic
     buf = io.BytesIO()
     summary = month_check(con, viewer, month, area_prefix)
+    title = f"月核查 · {month_label(month)}"
     with excel_writer(buf) as xw:
         table = summary[list(MONTH_COLUMNS)].rename(columns=MONTH_COLUMNS)
-        table.to_excel(xw, sheet_name="汇总", index=False, startrow=2)
-        xw.sheets["汇总"].write_string(0, 0, f"月核查 · {month_label(month)}（户以户编号标识，不含姓名和证件号码）")
+        sheet(xw, table, "汇总", title=f"{title}（户以户编号标识，不含姓名和证件号码）", synthetic=demo)
         for kind, label in MONTH_KINDS.items():
             recs = month_records(con, viewer, month, kind, area_prefix)
-            recs[list(RECORD_COLUMNS)].rename(columns=RECORD_COLUMNS).to_excel(xw, sheet_name=label, index=False)
+            shown = recs[list(RECORD_COLUMNS)].rename(columns=RECORD_COLUMNS)
+            sheet(xw, shown, label, title=f"{title} · {label}", synthetic=demo)
     return buf.getvalue()
 
 
@@ -102,7 +113,8 @@ def quarter_months(quarter: str) -> tuple[str, str]:
 
 
 def county_measures(df: pd.DataFrame) -> pd.DataFrame:
-    """The bulletin's measures per county from quarter_county_measures."""
+    """The bulletin's measures per county from quarter_county_measures (with the paid share and the required
+    share the disbursement gap is made of, so that a reason can state both)."""
 
     def ratio(a: pd.Series, b: pd.Series) -> pd.Series:
         b = b.astype(float)
@@ -114,9 +126,9 @@ def county_measures(df: pd.DataFrame) -> pd.DataFrame:
     out["workshop_restart_rate"] = ratio(df["workshops_restarted"], df["workshops"])
     out["migrant_vs_last_year"] = ratio(df["migrant_workers"], df["migrant_workers_last_year"])
     out["public_post_fill_rate"] = ratio(df["public_posts_filled"], df["public_posts_created"])
-    out["disbursement_vs_schedule"] = ratio(df["special_paid"], df["special_allocated"]) - df["required_share"].astype(
-        float
-    )
+    out["paid_rate"] = ratio(df["special_paid"], df["special_allocated"])
+    out["required_share"] = df["required_share"].astype(float)
+    out["disbursement_vs_schedule"] = out["paid_rate"] - out["required_share"]
     out["visit_rate"] = ratio(df["edge_visited"], df["edge_households"])
     out["clearance_stuck"] = df["clearance_stuck"].astype(float)
     return out
@@ -145,24 +157,43 @@ def area_values(df: pd.DataFrame) -> dict[str, float | None]:
     }
 
 
+def _points(x: float) -> str:
+    """A difference of two shares in 个百分点, e.g. 0.2 → '20.0'."""
+    return f"{abs(x) * 100:.1f}"
+
+
+def slow_reason(rule: pd.Series | object, value: float, area: float | None, county: pd.Series | None = None) -> str:
+    """One reason a county is named (`rule`: a row of bulletin_rules), stated with its numbers and the 省定
+    threshold it broke:
+
+    - gap_below_area: '扶贫项目开工率 33.3%，比整体 63.7% 低 30.4 个百分点（省定阈值 10 个百分点）';
+    - the disbursement gap (paid share − required share, `county` gives both):
+      '财政专项扶贫资金支付率 44.5%，比季末进度要求 50% 低 5.5 个百分点';
+    - below: '边缘户走访覆盖率 83.3%，低于省定下限 85%'; above: '销号滞留户 8户，超过省定上限 5户'."""
+    label, threshold = str(rule.label), float(rule.threshold)  # type: ignore[attr-defined]
+    if rule.rule == "gap_below_area" and area is not None:  # type: ignore[attr-defined]
+        return (
+            f"{label} {value:.1%}，比整体 {area:.1%} 低 {_points(area - value)} 个百分点"
+            f"（省定阈值 {threshold * 100:g} 个百分点）"
+        )
+    if rule.measure == "disbursement_vs_schedule" and county is not None:  # type: ignore[attr-defined]
+        paid, required = county["paid_rate"], county["required_share"]
+        text = f"{label} {paid:.1%}，比季末进度要求 {required:.0%} 低 {_points(value)} 个百分点"
+        return text + (f"（省定阈值：落后超过 {_points(threshold)} 个百分点）" if threshold < 0 else "")
+    if rule.rule == "below":  # type: ignore[attr-defined]
+        return f"{label} {value:.1%}，低于省定下限 {threshold:.0%}"
+    return f"{label} {value:.0f}户，超过省定上限 {threshold:.0f}户"
+
+
 def flag_slow(measures: pd.DataFrame, rules: pd.DataFrame, area: dict[str, float | None]) -> pd.DataFrame:
     """Add `slow_reasons`: for each county the rules it breaks (fupin.domain.progress.is_slow, the one definition of
-    进度迟缓), each stated with the numbers."""
+    进度迟缓), each stated with the numbers (slow_reason)."""
     reasons: list[list[str]] = [[] for _ in range(len(measures))]
     for rule in rules.itertuples():
         values = measures[rule.measure]
         for i, v in enumerate(values):
-            if not is_slow(rule.rule, float(rule.threshold), v, area.get(rule.measure)):
-                continue
-            if rule.rule == "gap_below_area":
-                reasons[i].append(
-                    f"{rule.label} {v:.1%}，低于整体 {area[rule.measure]:.1%} 超过{rule.threshold:.0%}个百分点"
-                )
-            elif rule.rule == "below":
-                shown = f"{v:+.1%}" if rule.measure == "disbursement_vs_schedule" else f"{v:.1%}"
-                reasons[i].append(f"{rule.label} {shown}（要求不低于 {rule.threshold:.0%}）")
-            else:
-                reasons[i].append(f"{rule.label} {v:.0f}户（超过 {rule.threshold:.0f}户）")
+            if is_slow(rule.rule, float(rule.threshold), v, area.get(rule.measure)):
+                reasons[i].append(slow_reason(rule, float(v), area.get(rule.measure), measures.iloc[i]))
     out = measures.copy()
     out["slow_reasons"] = ["；".join(r) for r in reasons]
     return out
@@ -176,6 +207,7 @@ class Bulletin:
     counties: pd.DataFrame  # measures + slow_reasons
     rules: pd.DataFrame
     totals: pd.Series  # summed raw figures at the quarter's end
+    synthetic: bool  # the warehouse is synthetic: every file made from it says 演示数据
 
 
 def build_bulletin(
@@ -191,11 +223,12 @@ def build_bulletin(
         quarter,
         area_prefix=_area(viewer, area_prefix),
         area_name=area_name,
+        synthetic=batch_info(con).synthetic,
     )
 
 
 def bulletin_from(
-    q: Callable[..., pd.DataFrame], quarter: str, *, area_prefix: str, area_name: str = "全省"
+    q: Callable[..., pd.DataFrame], quarter: str, *, area_prefix: str, synthetic: bool, area_name: str = "全省"
 ) -> Bulletin:
     """The bulletin from a query function (a view's `sel.q`, or a connection's scoped queries.run)."""
     start, end = quarter_months(quarter)
@@ -205,7 +238,7 @@ def bulletin_from(
     rules = q("bulletin_rules")
     area = area_values(raw)
     counties = flag_slow(county_measures(raw), rules, area)
-    return Bulletin(quarter, area_name, area, counties, rules, raw.select_dtypes("number").sum())
+    return Bulletin(quarter, area_name, area, counties, rules, raw.select_dtypes("number").sum(), synthetic)
 
 
 LABELS = {
@@ -214,27 +247,50 @@ LABELS = {
     "workshop_restart_rate": "车间复工率",
     "migrant_vs_last_year": "外出务工为上年同期",
     "public_post_fill_rate": "公益性岗位在岗率",
-    "disbursement_vs_schedule": "支付率超出进度要求",
+    "paid_rate": "财政专项扶贫资金支付率",
+    "required_share": "季末进度要求",
+    "disbursement_vs_schedule": "支付率与进度要求之差",
     "visit_rate": "边缘户走访覆盖率",
     "clearance_stuck": "销号滞留户",
 }
 
 
+def _shown(key: str, v: float | None) -> str:
+    """A province figure as the bulletin prints it."""
+    if v is None or pd.isna(v):
+        return "—"
+    if key == "clearance_stuck":
+        return f"{v:.0f}户"
+    if key == "disbursement_vs_schedule":
+        return f"{v * 100:+.1f} 个百分点"
+    return f"{v:.1%}"
+
+
 def bulletin_workbook(b: Bulletin) -> bytes:
+    """The 季通报 workbook: 全省概况, 县区排名, 进度迟缓县, 排名规则 — each under a title row (and the 演示数据 label
+    when the warehouse is synthetic)."""
     buf = io.BytesIO()
+    title = f"季通报 · {b.quarter} · {b.area_name}"
     with excel_writer(buf) as xw:
         summary = pd.DataFrame({"指标": [LABELS[k] for k in b.province], "数值": list(b.province.values())})
-        summary.to_excel(xw, sheet_name="全省概况", index=False, startrow=2)
-        xw.sheets["全省概况"].write_string(0, 0, f"季通报 · {b.quarter} · {b.area_name}")
+        sheet(xw, summary, "全省概况", title=title, synthetic=b.synthetic)
         ranking = b.counties.rename(
             columns={"county_name": "县（市、区）", "city_name": "市", "slow_reasons": "进度迟缓原因", **LABELS}
         )
-        ranking.drop(columns="county_code").to_excel(xw, sheet_name="县区排名", index=False)
+        sheet(xw, ranking.drop(columns="county_code"), "县区排名", title=f"{title} · 县区排名", synthetic=b.synthetic)
         slow = ranking[ranking["进度迟缓原因"] != ""][["县（市、区）", "市", "进度迟缓原因"]]
-        slow.to_excel(xw, sheet_name="进度迟缓县", index=False)
-        b.rules.rename(
-            columns={"measure": "指标", "label": "名称", "rule": "规则", "threshold": "阈值", "description": "说明"}
-        ).to_excel(xw, sheet_name="排名规则", index=False)
+        sheet(xw, slow, "进度迟缓县", title=f"{title} · 进度迟缓县（{len(slow)}个）", synthetic=b.synthetic)
+        rules = b.rules.rename(
+            columns={
+                "measure": "指标",
+                "label": "名称",
+                "rule": "规则",
+                "threshold": "阈值",
+                "threshold_source": "阈值来源",
+                "description": "说明",
+            }
+        )
+        sheet(xw, rules, "排名规则", title=f"{title} · 排名规则（阈值为省定参数）", synthetic=b.synthetic)
     return buf.getvalue()
 
 
@@ -293,21 +349,21 @@ def bars_png(b: Bulletin) -> str:
     return _png(fig)
 
 
-def bulletin_html(b: Bulletin, *, synthetic: bool) -> str:
+def bulletin_html(b: Bulletin) -> str:
     """A self-contained page that prints cleanly to A4 (charts embedded as PNG)."""
     e = html.escape
-    pct = {"clearance_stuck": "{:.0f}"}
-    prov_rows = "".join(
-        f"<tr><td>{e(LABELS[k])}</td><td>{'—' if v is None else (pct.get(k, '{:.1%}').format(v))}</td></tr>"
-        for k, v in b.province.items()
-    )
+    prov_rows = "".join(f"<tr><td>{e(LABELS[k])}</td><td>{e(_shown(k, v))}</td></tr>" for k, v in b.province.items())
     slow = b.counties[b.counties["slow_reasons"] != ""]
     slow_rows = "".join(
         f"<tr><td>{e(r.city_name)}</td><td>{e(r.county_name)}</td><td>{e(r.slow_reasons)}</td></tr>"
         for r in slow.itertuples()
     )
-    rule_rows = "".join(f"<tr><td>{e(r.label)}</td><td>{e(r.description)}</td></tr>" for r in b.rules.itertuples())
-    demo = "（演示数据，非真实数字）" if synthetic else ""
+    rule_rows = "".join(
+        f"<tr><td>{e(r.label)}</td><td>{e(r.description)}</td><td>{e(str(getattr(r, 'threshold_source', '')))}</td>"
+        "</tr>"
+        for r in b.rules.itertuples()
+    )
+    demo = "（演示数据，非真实数字）" if b.synthetic else ""
     t = b.totals
     allocated, paid = e(fmt_money_wan(float(t["special_allocated"]))), e(fmt_money_wan(float(t["special_paid"])))
     return f"""<!doctype html>
@@ -332,7 +388,7 @@ th {{ background: #f2f2f2; }} img {{ max-width: 100%; }} .fig {{ page-break-insi
 <div class="fig"><img alt="各指标点名县数" src="data:image/png;base64,{bars_png(b)}"></div>
 <table><tr><th>市</th><th>县（市、区）</th><th>原因</th></tr>{slow_rows}</table>
 <h2>三、排名规则</h2><p class="note">规则来自 data/reference/bulletin_rules.csv；县区完整排名见同名 XLSX。</p>
-<table><tr><th>指标</th><th>何为进度迟缓</th></tr>{rule_rows}</table>
+<table><tr><th>指标</th><th>何为进度迟缓</th><th>阈值来源</th></tr>{rule_rows}</table>
 </body></html>"""
 
 
@@ -342,7 +398,6 @@ def write_bulletin(
     quarter: str,
     out: Path,
     *,
-    synthetic: bool,
     area_prefix: str | None = None,
     area_name: str = "全省",
 ) -> tuple[Path, Path]:
@@ -350,5 +405,5 @@ def write_bulletin(
     out.mkdir(parents=True, exist_ok=True)
     xlsx, page = out / f"季通报_{quarter}.xlsx", out / f"季通报_{quarter}.html"
     xlsx.write_bytes(bulletin_workbook(b))
-    page.write_text(bulletin_html(b, synthetic=synthetic), encoding="utf-8")
+    page.write_text(bulletin_html(b), encoding="utf-8")
     return xlsx, page

@@ -13,6 +13,8 @@ from streamlit.errors import StreamlitAPIException
 
 from fupin.access.scope import Viewer
 from fupin.domain.kpi import Tile
+from fupin.ui.connection import current_batch
+from fupin.views.figures import with_demo_label
 
 # Plotly in the browser: the stub world topojson served by the app (no CDN), PNG export offline.
 PLOTLY_CONFIG = {
@@ -69,11 +71,13 @@ def render_tiles(tiles: list[Tile], *, per_row: int = 5, links: bool = False) ->
 
 
 def plotly(fig: go.Figure, *, key: str, selectable: bool = False, own_fonts: bool = False) -> object:
-    """st.plotly_chart with the offline config; with selectable=True a click returns the selection.
+    """st.plotly_chart with the offline config, captioned 演示数据 when the warehouse is synthetic (the chart's PNG
+    download carries it too); with selectable=True a click returns the selection.
 
     own_fonts=True keeps the figure's (large) fonts instead of the Streamlit theme's: meeting mode.
     """
     theme = None if own_fonts else "streamlit"
+    fig = with_demo_label(fig, synthetic=current_batch().synthetic)  # also on the PNG the camera button saves
     if selectable:
         return st.plotly_chart(
             fig, key=key, config=PLOTLY_CONFIG, on_select="rerun", selection_mode="points", theme=theme

@@ -13,7 +13,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from fupin.core.geo import county_centroids, features_for
-from fupin.core.labels import Metric, fmt_value
+from fupin.core.labels import DEMO_NOTE, Metric, fmt_value
 
 FONT = "Noto Sans CJK SC, Source Han Sans SC, Microsoft YaHei, sans-serif"
 REDS = ("#fee5d9", "#fcae91", "#fb6a4a", "#de2d26", "#a50f15", "#67000d")
@@ -27,6 +27,28 @@ OVERLAY_STYLE: dict[str, tuple[str, float]] = {
     "yanhuai": ("#1a9641", 2.0),
 }
 SELECTED_STYLE = ("#ffb300", 4.0)
+
+
+def with_demo_label(fig: go.Figure, *, synthetic: bool) -> go.Figure:
+    """The figure as drawn and as its PNG download (the chart's camera button) leaves the page: a copy captioned
+    DEMO_NOTE at its lower left when the data are synthetic, the figure itself otherwise."""
+    if not synthetic:
+        return fig
+    out = go.Figure(fig)
+    out.add_annotation(
+        text=DEMO_NOTE,
+        name="demo_label",
+        xref="paper",
+        yref="paper",
+        x=0,
+        y=0,
+        xanchor="left",
+        yanchor="bottom",
+        showarrow=False,
+        font={"size": 11, "color": "#9e1c1c"},
+        bgcolor="rgba(255,255,255,0.75)",
+    )
+    return out
 
 
 @dataclass(frozen=True)

@@ -1,9 +1,12 @@
 """月核查与季通报: what changed in the month by county (tiles and a table), the records behind one number,
-and the quarter's bulletin (slow counties with their reasons, the rules). No streamlit."""
+两不愁三保障及饮水安全 动态清零 (found / cleared / open, also for households not monitored), and the quarter's
+bulletin (slow counties with their reasons, the rules and where their thresholds come from). No streamlit."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+
+import pandas as pd
 
 from fupin.core.labels import COLUMNS, month_label
 from fupin.domain.kpi import Tile
@@ -84,17 +87,51 @@ def records(sel: Selection, kind: str, county: str = "") -> RecordsView:
 
 
 def quarter(sel: Selection, quarter: str) -> QuarterView:
-    b = reports.bulletin_from(sel.q, quarter, area_prefix=sel.area_prefix, area_name=sel.area_name)
+    b = reports.bulletin_from(
+        sel.q, quarter, area_prefix=sel.area_prefix, area_name=sel.area_name, synthetic=sel.batch.synthetic
+    )
     slow = b.counties[b.counties["slow_reasons"] != ""]
     return QuarterView(
         headline=f"**{quarter}**：{len(b.counties)}个县中 **{len(slow)}个** 被点名进度迟缓；规则见下表和 "
-        "data/reference/bulletin_rules.csv。",
+        "data/reference/bulletin_rules.csv（阈值均为省定参数）。",
         slow=Table(labelled(slow, {c: COLUMNS[c] for c in ("city_name", "county_name", "slow_reasons")})),
         rules=Table(
             labelled(
                 b.rules.rename(columns={"label": "rule_label", "description": "rule_description"}),
-                {c: COLUMNS[c] for c in ("rule_label", "rule_description")},
+                {c: COLUMNS[c] for c in ("rule_label", "rule_description", "threshold", "threshold_source")},
             )
         ),
         bulletin=b,
+    )
+
+
+@dataclass(frozen=True)
+class GuaranteeView:
+    """两不愁三保障及饮水安全 动态清零 (春季攻势意见 三（四）1: 发现问题立即整改、动态清零) in the month: what was
+    found, cleared and is still open, by county and month — every register household, monitored or not."""
+
+    caption: str
+    tiles: list[Tile]
+    by_county: Table
+    by_month: Table
+
+
+def guarantee(sel: Selection) -> GuaranteeView:
+    county = sel.q("guarantee_clearing_by_county", month=sel.month_date, area_prefix=sel.area_prefix)
+    months = sel.q("guarantee_clearing_by_month", area_prefix=sel.area_prefix)
+    now = months[months["month"].astype(str).str[:7] == sel.month]
+    t = now.iloc[0] if len(now) else pd.Series({"found": 0, "cleared": 0, "open": 0, "open_unmonitored": 0})
+    cols = ("found", "cleared", "open", "open_unmonitored")
+    by_month = months.assign(month=months["month"].astype(str).str[:7].map(month_label))
+    return GuaranteeView(
+        caption="问题 = 户信息中该项为“否”（截至当月），或当月监测记录的风险点含该项；含未纳入监测的建档立卡户。"
+        "本月发现 = 本月有、上月没有（首月全部计为发现）；本月清零 = 上月有、本月没有。",
+        tiles=[
+            Tile("本月发现", f"{int(t.found):,}项", None, "off"),
+            Tile("本月清零", f"{int(t.cleared):,}项", None, "off"),
+            Tile("未清零", f"{int(t.open):,}项", None, "off"),
+            Tile("其中未纳入监测的户", f"{int(t.open_unmonitored):,}项", None, "off"),
+        ],
+        by_county=Table(labelled(county, {c: COLUMNS[c] for c in ("county_name", "city_name", *cols, "open_items")})),
+        by_month=Table(labelled(by_month, {c: COLUMNS[c] for c in ("month", *cols)})),
     )

@@ -65,7 +65,6 @@ def view(sel: Selection, params: ScenarioParams, scenario: str = "line", level: 
         group_by=level,
         line=params.line,
         t02=params.t02,
-        t08=params.t08,
         t09=params.t09,
         min_score=params.min_score,
     )

@@ -1,5 +1,6 @@
-"""红色预警户: the filter options, the counts and county breakdown, one page of households (masked unless the
-viewer may and chose to unmask), the work order, and one household's detail. No streamlit."""
+"""红色预警户: the filter options, the rules with their clauses and where their thresholds come from, the counts and
+county breakdown, one page of households (masked unless the viewer may and chose to unmask), the work order, one
+household's detail, and the monitoring checks (what the notice demands of the register). No streamlit."""
 
 from __future__ import annotations
 
@@ -22,7 +23,6 @@ from fupin.warehouse import queries
 PAGE_SIZE = 50
 EXPORT_MAX = 100_000
 INCOME_MAX = 40_000  # the slider's top: at the top means no upper bound
-OPEN_LONG_DAYS = 60
 # The contract's categories, the two the monitoring is about (脱贫监测户, 边缘户) first, then the rest newest first.
 DEFAULT_CATEGORIES = HOUSEHOLD_CATEGORIES[-2:]
 CATEGORIES = (*DEFAULT_CATEGORIES, *reversed(HOUSEHOLD_CATEGORIES[:-2]))
@@ -69,6 +69,8 @@ class Options:
     caption: str
     rules: dict[str, str]  # rule id → name
     rule_choices: dict[str, str]  # '' (all) and rule ids → label
+    rules_table: Table  # each rule: clause, severity, threshold and its source (政策规定 / 省定参数)
+    open_long_days: int  # "open long" (warning_settings.open_long_days, 省定参数)
     towns: dict[str, str]  # '' (all) and township codes → name (only '' without a county)
     villages: pd.DataFrame  # village_code, village_name, township_code
 
@@ -96,6 +98,7 @@ class WarningsView:
     export_warning: str | None
     export_filters: dict[str, object]  # what the work order's audit row records
     rules: dict[str, str]  # rule id → name, for the work order
+    synthetic: bool  # the work order says 演示数据
 
 
 @dataclass(frozen=True)
@@ -126,15 +129,29 @@ class DetailView:
         return list(zip(DETAIL_TABS, shown, strict=True))
 
 
+RULE_COLUMNS = ["rule_id", "rule_name", "clause", "severity", "threshold", "unit", "threshold_source"]
+
+
+def settings(sel: Selection) -> dict[str, str]:
+    """data/reference/warning_settings.csv as key → value."""
+    df = sel.q("warning_settings")
+    return dict(zip(df["key"], df["value"], strict=True))
+
+
 def options(sel: Selection) -> Options:
     rules = sel.q("warning_rules")
     places = sel.q("area_places", county=sel.county) if sel.county else pd.DataFrame(columns=["township_code"])
     names = dict(zip(rules["rule_id"], rules["name"], strict=True))
+    shown = rules.rename(columns={"name": "rule_name"}).fillna({"threshold": "", "unit": "", "threshold_source": ""})
+    shown["threshold_source"] = shown["threshold_source"].replace("", "（无阈值）")
     return Options(
         caption=("演示数据（合成）。" if sel.batch.synthetic else "")
-        + "红色标注由预警规则判定（规则和阈值见 data/reference/warning_rules.csv）；姓名、证件号码、电话默认脱敏。",
+        + "红色标注由预警规则判定（规则、条款和阈值见 data/reference/warning_rules.csv；阈值注明政策规定或省定参数）；"
+        "姓名、证件号码、电话默认脱敏。",
         rules=names,
         rule_choices={"": "全部规则", **{r: f"{r} {n}" for r, n in names.items()}},
+        rules_table=Table(labelled(shown, {c: COLUMNS[c] for c in RULE_COLUMNS})),
+        open_long_days=int(settings(sel)["open_long_days"]),
         towns={"": "全部乡镇", **dict(zip(places["township_code"], places.get("township_name", []), strict=False))},
         villages=places.reindex(columns=["village_code", "village_name", "township_code"]),
     )
@@ -180,24 +197,28 @@ def view(
         "income_max": float(income[1]) if income[1] < INCOME_MAX else 1e12,
         "guarantee": guarantee,
         "only_new": only_new,
-        "open_over": OPEN_LONG_DAYS if open_long else 0,
+        "open_over": opts.open_long_days if open_long else 0,
     }
     by_county = sel.q("red_flag_by_county", **filters)
     total = int(by_county["households"].sum())
     mismatch = sel.q("category_mismatches", area_prefix=area_prefix)
     breakdown = total > 0 and len(by_county) > 1
-    county_cols = ["county_name", "city_name", "households", "new_this_month", "open_over_60_days"]
+    county_cols = ["county_name", "city_name", "households", "new_this_month", "open_long"]
     mismatch_cols = ["household_id", "county_name", "exported", "expected", "income", "reason"]
     return WarningsView(
         filters=filters,
         tiles=[
             Tile("红色预警户" if red_only else "符合条件的户", f"{total:,}户", None, "off"),
             Tile("本月新增", f"{int(by_county['new_this_month'].sum()):,}户", None, "off"),
-            Tile(f"持续超过{OPEN_LONG_DAYS}天", f"{int(by_county['open_over_60_days'].sum()):,}户", None, "off"),
+            Tile(f"持续超过{opts.open_long_days}天", f"{int(by_county['open_long'].sum()):,}户", None, "off"),
             Tile("涉及县（市、区）", f"{len(by_county)}个", None, "off"),
         ],
         total=total,
-        by_county=Table(labelled(by_county, {c: COLUMNS[c] for c in county_cols})) if breakdown else None,
+        by_county=Table(
+            labelled(by_county, {c: COLUMNS[c] for c in county_cols} | {"open_long": f"超{opts.open_long_days}天"})
+        )
+        if breakdown
+        else None,
         by_county_figure=figures.households_by_county_bar(by_county) if breakdown else None,
         by_county_label=f"按县分布（{len(by_county)}个县）",
         mismatch=Table(labelled(mismatch, {c: SHORT.get(c) or COLUMNS[c] for c in mismatch_cols})),
@@ -206,6 +227,7 @@ def view(
         sort=sort,
         export_filters=filters | {"sort": sort},
         rules=opts.rules,
+        synthetic=sel.batch.synthetic,
         export_name=f"红色预警户_{sel.month}.xlsx",
         export_title=f"红色预警户工作单 · {sel.area_name} · {month_label(sel.month)}",
         export_disabled=total > EXPORT_MAX,
@@ -228,7 +250,7 @@ def work_order(con: duckdb.DuckDBPyConnection, viewer: Viewer, v: WarningsView, 
     """The whole filtered list as the XLSX work order: called when the button is clicked, uncached."""
     everything = queries.run(con, "red_flag_households", viewer, **v.filters, sort=v.sort, limit=EXPORT_MAX, offset=0)
     table = households_table(everything, v.rules, unmask=unmask)
-    return households_xlsx(table.frame, title=v.export_title), len(everything)
+    return households_xlsx(table.frame, title=v.export_title, synthetic=v.synthetic), len(everything)
 
 
 def _txt(v: object) -> str:
@@ -265,4 +287,47 @@ def detail(sel: Selection, household_id: str, *, unmask: bool) -> DetailView | N
         measures=table("household_measures", ["measure_date", "measure_type", "amount", "fund_source", "project_id"]),
         visits=table("household_visits", ["visit_date", "method", "visitor_name", "notes"], masked=True),
         clearance=Table(figures.clearance_timeline(months)),
+    )
+
+
+# ------------------------------------------------------------------------------------------ monitoring checks
+
+
+@dataclass(frozen=True)
+class ChecksView:
+    """What the notice demands of the register, checked at ingest (data/reference/monitoring_checks.csv), in the
+    selected month: per check its clause and count, per county, and the findings of one check (户编号 only)."""
+
+    label: str
+    checks: Table  # check, name, clause, findings in the area
+    counts: dict[str, int]  # check id → findings in the area this month
+    names: dict[str, str]  # check id → name, for the picker
+    by_county: Table  # the picked check (or all) per county
+    findings: Table  # the picked check's (or every) finding
+
+
+def checks(sel: Selection, *, check: str = "") -> ChecksView:
+    area = sel.area_prefix
+    per_county = sel.q("monitoring_checks_by_county", month=sel.month_date, area_prefix=area)
+    summary = per_county.groupby(["check_id", "check_name", "clause"], as_index=False)["findings"].sum()
+    counts = dict(zip(summary["check_id"], summary["findings"].astype(int), strict=True))
+    picked = per_county[per_county["county_code"].notna()]
+    if check:
+        picked = picked[picked["check_id"] == check]
+    county = picked.groupby(["county_name", "city_name"], as_index=False)["findings"].sum()
+    county = county.sort_values(["findings", "county_name"], ascending=[False, True])
+    rows = sel.q("monitoring_findings", month=sel.month_date, area_prefix=area, check_id=check)
+    total = sum(counts.values())
+    return ChecksView(
+        label=f"政策要求核查：{month_label(sel.month)} {total:,}条"
+        "（销号、帮扶责任人、联系人、帮扶措施、临时救助、财政补助）",
+        checks=Table(labelled(summary, {c: COLUMNS[c] for c in ("check_id", "check_name", "clause", "findings")})),
+        counts=counts,
+        names=dict(zip(summary["check_id"], summary["check_name"], strict=True)),
+        by_county=Table(labelled(county, {c: COLUMNS[c] for c in ("county_name", "city_name", "findings")})),
+        findings=Table(
+            labelled(
+                rows, {c: SHORT.get(c) or COLUMNS[c] for c in ("check_id", "household_id", "county_name", "detail")}
+            )
+        ),
     )

@@ -15,6 +15,7 @@ BUILD_STEPS: tuple[str, ...] = (
     "summary_county_month",  # county summaries for the pages
     "macros",  # table macros shared by pages and scenarios (rule_hits, red-flag filters)
     "compliance",  # fund compliance findings
+    "monitoring_checks",  # what the notice demands of the register: 销号, 帮扶责任人, 联系人, 临时救助 …; 动态清零
     "scenario_base",  # the what-if base table
     "dept_match",  # department feeds in one shape, matched to the register by ID number and name
     "dept_compare",  # department comparison rules (department_rules.csv) → hits; per-feed monthly counts

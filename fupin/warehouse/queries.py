@@ -35,6 +35,7 @@ HOUSEHOLD_ROWS = frozenset(
         "dept_hit_list",
         "dept_match_issues",
         "household_department_hits",
+        "monitoring_findings",
     }
 )
 _PARAM = re.compile(r"\$([a-z_][a-z0-9_]*)")

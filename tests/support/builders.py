@@ -57,16 +57,38 @@ def member(n: int) -> dict[str, str]:
     }
 
 
-def record(n: int, month: str, *, est: int, last: int = 8000, points: str = "", category: str = "脱贫监测户") -> dict:
-    return {c.cn: "" for c in C.MONITORING.columns} | {
+def record(
+    n: int, month: str, *, est: int, last: int = 8000, points: str = "", category: str = "脱贫监测户", **over: str
+) -> dict:
+    """A 监测记录 row; `over` sets any other column by its Chinese header (销号阶段, 省级备案日期 …)."""
+    return (
+        {c.cn: "" for c in C.MONITORING.columns}
+        | {
+            "户编号": f"{VILLAGE}{n:04d}",
+            "监测年月": month,
+            "户类别": category,
+            "预估年人均纯收入": str(est),
+            "上年人均纯收入": str(last),
+            "风险点": points,
+            "红色标注": "否",
+            "销号阶段": "未启动",
+        }
+        | over
+    )
+
+
+def measure(
+    mid: str, n: int, source: str, *, kind: str = "临时救助", amount: str = "3000", date: str = "2020-03-10"
+) -> dict:
+    """A 帮扶措施 row for household n of VILLAGE."""
+    return {
+        "措施编号": mid,
         "户编号": f"{VILLAGE}{n:04d}",
-        "监测年月": month,
-        "户类别": category,
-        "预估年人均纯收入": str(est),
-        "上年人均纯收入": str(last),
-        "风险点": points,
-        "红色标注": "否",
-        "销号阶段": "未启动",
+        "措施类型": kind,
+        "落实日期": date,
+        "金额": amount,
+        "资金来源": source,
+        "项目编号": "",
     }
 
 

@@ -9,7 +9,6 @@ create view warning_thresholds as
 select
     max(case when rule_id = 'R01' then try_cast(threshold as double) end) as t01,
     max(case when rule_id = 'R02' then try_cast(threshold as double) end) as t02,
-    max(case when rule_id = 'R08' then try_cast(threshold as double) end) as t08,
     max(case when rule_id = 'R09' then try_cast(threshold as double) end) as t09
 from ref_warning_rules;
 
@@ -22,8 +21,18 @@ select
     max(case when key = 'monitor_line' then cast(value as double) end) as line,
     max(case when key = 'rural_avg_income' then cast(value as double) end) as rural_avg,
     max(case when key = 'clearance_stuck_days' then cast(value as integer) end) as stuck_days,
-    max(case when key = 'open_long_days' then cast(value as integer) end) as long_days
+    max(case when key = 'open_long_days' then cast(value as integer) end) as long_days,
+    max(case when key = 'measure_due_days' then cast(value as integer) end) as measure_due_days
 from ref_warning_settings;
+
+-- household_relief: the first 临时救助 measure recorded for each household (春季攻势意见 三（四）5 asks for it for
+-- households with a confirmed or suspected case), read by R05 and the monitoring checks.
+create table household_relief as
+select household_id, min(measure_date) as first_relief_date, count(*) as relief_measures
+from stg_measure
+where measure_type = '临时救助'
+group by all
+order by household_id;
 
 -- monitor_month: one row per monitoring record, with the register as of that month.
 create table monitor_month as
@@ -52,14 +61,14 @@ final as (
 )
 select * from final order by household_id, month;
 
--- rule_hits(month, t01, t02, t08, t09): which rule fired for which household-month, with the values
+-- rule_hits(month, t01, t02, t09): which rule fired for which household-month, with the values
 -- that triggered it, for the given thresholds — a table macro, so that ingest (with the thresholds of
 -- data/reference) and the what-if page (with an analyst's thresholds) run the very same rules.
--- p_month null = every month.
-create macro rule_hits(p_month, t01, t02, t08, t09) as table
+-- Each rule tests what its clause (ref_warning_rules.clause) says; p_month null = every month.
+create macro rule_hits(p_month, t01, t02, t09) as table
 with rules as (
     select rule_id, name, severity,
-           case rule_id when 'R01' then t01 when 'R02' then t02 when 'R08' then t08 when 'R09' then t09 end as t,
+           case rule_id when 'R01' then t01 when 'R02' then t02 when 'R09' then t09 end as t,
            string_split(applies_to, '|') as applies, enabled = '1' as enabled
     from ref_warning_rules
 ),
@@ -70,9 +79,11 @@ mm as (
     where p_month is null or m.month = p_month
 ),
 hits as (
+    -- R01: below the line AND a risk point recorded this month (below the line alone is the class definition)
     select household_id, month, rule_id,
-           '预估年人均纯收入 ' || cast(income_estimate as bigint) || ' 元，低于 ' || cast(t as bigint) || ' 元' as evidence
-    from mm where rule_id = 'R01' and income_estimate < t
+           '预估年人均纯收入 ' || cast(income_estimate as bigint) || ' 元，低于 ' || cast(t as bigint) || ' 元；风险点：'
+           || replace(risk_points, '；', '、') as evidence
+    from mm where rule_id = 'R01' and income_estimate < t and trim(risk_points) <> ''
     union all
     select household_id, month, rule_id,
            '预估 ' || cast(income_estimate as bigint) || ' 元，比上年 ' || cast(income_last_year as bigint) || ' 元下降 '
@@ -92,21 +103,22 @@ hits as (
     select household_id, month, rule_id, '饮水安全未保障'
     from mm where rule_id = 'R04' and (not water_ok or contains(risk_points, '饮水安全'))
     union all
-    select household_id, month, rule_id,
+    -- R05: a confirmed or suspected case in the family and no 临时救助 recorded by the month's end
+    select mm.household_id, mm.month, mm.rule_id,
            case when epidemic_impact = '家庭成员确诊' or contains(risk_points, '家庭成员确诊') then '家庭成员确诊' else '家庭成员疑似' end
-    from mm where rule_id = 'R05' and (epidemic_impact in ('家庭成员确诊', '家庭成员疑似')
+           || '，截至' || strftime(last_day(mm.month), '%Y-%m-%d') || '未记录临时救助措施'
+    from mm left join household_relief rl using (household_id)
+    where mm.rule_id = 'R05' and (epidemic_impact in ('家庭成员确诊', '家庭成员疑似')
         or contains(risk_points, '家庭成员确诊') or contains(risk_points, '家庭成员疑似'))
+      and (rl.first_relief_date is null or rl.first_relief_date > last_day(mm.month))
     union all
     select household_id, month, rule_id, '当月风险点：因灾'
     from mm where rule_id = 'R06' and contains(risk_points, '因灾')
     union all
-    select household_id, month, rule_id, '当月风险点：意外事故'
-    from mm where rule_id = 'R07' and contains(risk_points, '意外事故')
-    union all
+    -- R07: 家庭变故, which the clause names (意外事故 alone is not 家庭变故)
     select household_id, month, rule_id,
-           '因病/因残，预估年人均纯收入 ' || cast(income_estimate as bigint) || ' 元，低于 ' || cast(t as bigint) || ' 元'
-    from mm where rule_id = 'R08' and income_estimate < t
-        and (contains(risk_points, '因病') or contains(risk_points, '因残') or risk_type in ('因病', '因残'))
+           case when contains(risk_points, '家庭变故') then '当月风险点：家庭变故' else '户信息返贫致贫风险：家庭变故' end
+    from mm where rule_id = 'R07' and (contains(risk_points, '家庭变故') or risk_type = '家庭变故')
     union all
     select household_id, month, rule_id,
            '务工受阻，预估收入比上年下降 ' || round(100 * (1 - income_estimate / income_last_year), 1) || '%'
@@ -119,7 +131,7 @@ join rules r using (rule_id)
 ;
 
 create table warning_hit as
-select h.* from warning_thresholds t, rule_hits(null, t.t01, t.t02, t.t08, t.t09) h
+select h.* from warning_thresholds t, rule_hits(null, t.t01, t.t02, t.t09) h
 order by h.household_id, h.month, h.rule_id;
 
 -- warning_flag_month: the red flag per household-month (score of the rules that fired against the

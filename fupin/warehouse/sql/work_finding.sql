@@ -72,6 +72,15 @@ department as (
         >= case m.value when '高' then 3 when '中' then 2 else 1 end
     group by h.month, h.household_id, coalesce(h.household_id, 'P' || h.id_number)
 ),
+monitoring as (
+    -- what the notice demands of the register and nobody did (monitoring_checks.csv: 销号 before the risk was
+    -- eliminated, no 帮扶责任人 / 联系人, no measure for a red flag, no 临时救助 …)
+    select
+        'monitoring', 'MC:' || f.check_id || ':' || f.household_id, f.month, f.county_code,
+        left(f.household_id, 9), left(f.household_id, 12), f.household_id, null,
+        f.check_id || ' ' || f.check_name, f.detail
+    from monitoring_finding f
+),
 everything as (
     select * from red_flag
     union all select * from stuck
@@ -79,6 +88,7 @@ everything as (
     union all select * from overdue
     union all select * from compliance
     union all select * from department
+    union all select * from monitoring
 )
 select e.* from everything e join kinds using (kind)
 order by e.month, e.kind, e.finding_key;
