@@ -1,5 +1,5 @@
 """月核查与季通报 — what changed this month by county, with the records behind each number; 两不愁三保障及饮水安全
-动态清零; the quarterly bulletin (XLSX + printable A4 page) naming the slow counties and why.
+动态清零; the 督办 loop by county; the quarterly bulletin (XLSX + printable A4 page) naming the slow counties and why.
 Layout only: what is shown comes from fupin/views/month_check.py."""
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ import streamlit as st
 from fupin.reports import bulletin as reports
 from fupin.reports.exports import XLSX_MIME, audited_file
 from fupin.ui import Selection, connection, page_selection, render_tiles, table
-from fupin.views import month_check
+from fupin.views import month_check, work
 
 sel: Selection = page_selection()
 v = month_check.view(sel)
@@ -51,6 +51,13 @@ with g1:
     table(gv.by_county)
 with g2:
     table(gv.by_month)
+
+st.divider()
+st.subheader("督办事项落实")
+wv = work.overview(sel)
+st.caption(wv.caption)
+render_tiles(wv.tiles, per_row=4)
+table(wv.by_county, height=300)
 
 st.divider()
 st.subheader("季通报")

@@ -208,6 +208,19 @@ class Bulletin:
     rules: pd.DataFrame
     totals: pd.Series  # summed raw figures at the quarter's end
     synthetic: bool  # the warehouse is synthetic: every file made from it says 演示数据
+    loop: pd.DataFrame | None = None  # 督办事项 by county (fupin.work.items.county_summary), as of `loop_date`
+    loop_date: str = ""
+
+
+def work_loop(viewer: Viewer) -> tuple[pd.DataFrame | None, str]:
+    """The 督办 figures by county in the viewer's scope and the loop's date (None when the store is unavailable)."""
+    from fupin.access.store import StoreError
+    from fupin.work import items as W
+
+    try:
+        return W.county_summary(viewer), W.today().isoformat()
+    except StoreError:
+        return None, ""
 
 
 def build_bulletin(
@@ -217,20 +230,32 @@ def build_bulletin(
     *,
     area_prefix: str | None = None,
     area_name: str = "全省",
+    with_loop: bool = True,
 ) -> Bulletin:
+    loop, on = work_loop(viewer) if with_loop else (None, "")
     return bulletin_from(
         lambda name, **params: queries.run(con, name, viewer, **params),
         quarter,
         area_prefix=_area(viewer, area_prefix),
         area_name=area_name,
         synthetic=batch_info(con).synthetic,
+        loop=loop,
+        loop_date=on,
     )
 
 
 def bulletin_from(
-    q: Callable[..., pd.DataFrame], quarter: str, *, area_prefix: str, synthetic: bool, area_name: str = "全省"
+    q: Callable[..., pd.DataFrame],
+    quarter: str,
+    *,
+    area_prefix: str,
+    synthetic: bool,
+    area_name: str = "全省",
+    loop: pd.DataFrame | None = None,
+    loop_date: str = "",
 ) -> Bulletin:
-    """The bulletin from a query function (a view's `sel.q`, or a connection's scoped queries.run)."""
+    """The bulletin from a query function (a view's `sel.q`, or a connection's scoped queries.run); with `loop` (the
+    督办 figures by county) a county on the 约谈 list is named for it too, with its numbers."""
     start, end = quarter_months(quarter)
     raw = q("quarter_county_measures", start_month=f"{start}-01", end_month=f"{end}-01", area_prefix=area_prefix)
     if raw.empty:
@@ -238,7 +263,46 @@ def bulletin_from(
     rules = q("bulletin_rules")
     area = area_values(raw)
     counties = flag_slow(county_measures(raw), rules, area)
-    return Bulletin(quarter, area_name, area, counties, rules, raw.select_dtypes("number").sum(), synthetic)
+    if loop is not None:
+        loop = loop[loop["county_code"].isin(counties["county_code"])]
+        counties = _with_loop(counties, loop)
+    totals = raw.select_dtypes("number").sum()
+    return Bulletin(quarter, area_name, area, counties, rules, totals, synthetic, loop, loop_date)
+
+
+def _with_loop(counties: pd.DataFrame, loop: pd.DataFrame) -> pd.DataFrame:
+    """Append the 约谈 reason (督办事项 overdue beyond the 省定 limits, fupin.work.rules.settings) to slow_reasons."""
+    from fupin.work.rules import settings
+
+    s = settings()
+    named = loop[loop["interview"]].set_index("county_code")
+    out = counties.copy()
+    for i, code in enumerate(out["county_code"]):
+        if code not in named.index:
+            continue
+        r = named.loc[code]
+        reason = (
+            f"督办事项逾期未办结 {int(r.overdue)} 件，占县级办理中 {int(r.with_county)} 件的 "
+            f"{r.overdue / max(int(r.with_county), 1):.0%}（省定约谈标准：占比达 {s.interview_overdue_share:.0%} "
+            f"且不少于 {s.interview_min_items} 件，或达 {s.interview_overdue_items} 件），列入约谈名单"
+        )
+        prev = out.iloc[i, out.columns.get_loc("slow_reasons")]
+        out.iloc[i, out.columns.get_loc("slow_reasons")] = f"{prev}；{reason}" if prev else reason
+    return out
+
+
+LOOP_COLUMNS = {
+    "county_name": "县（市、区）",
+    "raised": "累计下发",
+    "with_county": "县级办理中",
+    "overdue": "逾期未办结",
+    "escalated": "升级省级督办",
+    "responded": "已反馈待审核",
+    "closed": "已销号",
+    "closed_on_time": "按期办结",
+    "returned_ever": "曾被退回",
+    "interview": "列入约谈名单",
+}
 
 
 LABELS = {
@@ -291,6 +355,18 @@ def bulletin_workbook(b: Bulletin) -> bytes:
             }
         )
         sheet(xw, rules, "排名规则", title=f"{title} · 排名规则（阈值为省定参数）", synthetic=b.synthetic)
+        if b.loop is not None:
+            names = dict(zip(b.counties["county_code"], b.counties["county_name"], strict=True))
+            loop = b.loop.assign(
+                county_name=b.loop["county_code"].map(names), interview=b.loop["interview"].map({True: "是", False: ""})
+            ).sort_values("overdue", ascending=False)
+            sheet(
+                xw,
+                loop[list(LOOP_COLUMNS)].rename(columns=LOOP_COLUMNS),
+                "督办落实",
+                title=f"{title} · 督办事项落实情况（截至 {b.loop_date}）",
+                synthetic=b.synthetic,
+            )
     return buf.getvalue()
 
 

@@ -87,8 +87,15 @@ def records(sel: Selection, kind: str, county: str = "") -> RecordsView:
 
 
 def quarter(sel: Selection, quarter: str) -> QuarterView:
+    loop, on = reports.work_loop(sel.viewer)
     b = reports.bulletin_from(
-        sel.q, quarter, area_prefix=sel.area_prefix, area_name=sel.area_name, synthetic=sel.batch.synthetic
+        sel.q,
+        quarter,
+        area_prefix=sel.area_prefix,
+        area_name=sel.area_name,
+        synthetic=sel.batch.synthetic,
+        loop=loop,
+        loop_date=on,
     )
     slow = b.counties[b.counties["slow_reasons"] != ""]
     return QuarterView(
