@@ -68,9 +68,11 @@ if v.drill.note:
     st.caption(v.drill.note)
 if v.drill.town_map is not None:
     town_click = clicked_county(plotly(v.drill.town_map, key="town_map", selectable=True))
-    if town_click != st.session_state.get("map_last_town_click"):  # a new click on a township
-        st.session_state["map_last_town_click"] = st.session_state["map_township"] = town_click
-        st.rerun()
+    if town_click != st.session_state.get("map_last_town_click"):  # a new click (the redrawn map forgets it)
+        st.session_state["map_last_town_click"] = town_click
+        if town_click:
+            st.session_state["map_township"] = town_click
+            st.rerun()
 st.caption(v.drill.town_note)
 if v.drill.township and st.button(f"返回全县（当前：{v.drill.township_name}）", icon=":material/arrow_back:"):
     st.session_state["map_township"] = None

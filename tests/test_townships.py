@@ -257,3 +257,30 @@ def test_a_township_of_another_county_is_ignored(tiny_db: Path) -> None:
     v = map_view.view(selection(tiny_db, LINQUAN), metric_key="remaining_poor_persons", township=foreign)
     assert v.drill is not None and v.drill.township is None
     assert foreign not in v.drill.town_map.to_json()
+
+
+# ------------------------------------------------------------------------------------ the page
+
+
+def test_page_township_click_as_the_county_user(tiny_db: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from tests.conftest import app_test
+
+    monkeypatch.setenv("FUPIN_DB", str(tiny_db))
+    foreign = TOWNS.loc[TOWNS["county_code"] == "341225", "township_code"].iloc[0]
+    at = app_test("linquan")
+    at.query_params["township"] = foreign  # another county's township: ignored
+    at.run()
+    at.switch_page("app_pages/map.py").run()
+    assert not at.exception
+    (chart,) = at.get("plotly_chart")[:1]
+    assert "演示边界" in chart.proto.spec and foreign not in chart.proto.spec
+    assert not [b for b in at.button if b.label.startswith("返回全县")]
+    own = TOWNS.loc[TOWNS["county_code"] == "341221"].iloc[2]
+    at.session_state["town_map"] = {"selection": {"points": [{"location": own["township_code"]}]}}
+    at.run()
+    assert not at.exception
+    assert [b.label for b in at.button if b.label.startswith("返回全县")] == [
+        f"返回全县（当前：{own['township_name']}）"
+    ]
+    n = VILLAGES["township_code"].eq(own["township_code"]).sum()
+    assert at.tabs[1].label.startswith(own["township_name"]) and len(at.dataframe[1].value) <= n

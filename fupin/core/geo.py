@@ -139,6 +139,16 @@ def _load_townships(path: str, demo: bool) -> TownshipBoundaries:
     return TownshipBoundaries({k: tuple(v) for k, v in by_county.items()}, demo, path)
 
 
+def label_point(township: dict) -> tuple[float, float]:
+    """Where a township's name is written: a point well inside its (largest) polygon."""
+    from shapely.geometry import shape
+
+    g = shape(township["geometry"])
+    part = max(getattr(g, "geoms", [g]), key=lambda p: p.area)
+    p = part.representative_point()
+    return (round(p.x, 5), round(p.y, 5))
+
+
 def village_points(township: dict, village_codes: Sequence[str]) -> dict[str, tuple[float, float]]:
     """Deterministic illustrative positions (lon, lat) for a township's villages, spread inside its polygon
     (best-candidate sampling seeded by the township code): there are no real village coordinates."""
@@ -158,8 +168,9 @@ def village_points(township: dict, village_codes: Sequence[str]) -> dict[str, tu
         p = poly.representative_point()
         return {c: (round(p.x, 5), round(p.y, 5)) for c in codes}
     edge = shapely.distance(shapely.points(cand), poly.boundary) * 1.6  # keep off the border
+    label = label_point(township)
     chosen: list[np.ndarray] = []
-    best = edge.copy()
+    best = np.minimum(edge, np.hypot(cand[:, 0] - label[0], cand[:, 1] - label[1]) * 0.8)  # and off the name
     for _ in codes:
         i = int(np.argmax(best))
         chosen.append(cand[i])

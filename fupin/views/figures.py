@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from fupin.core.geo import county_centroids, features_for
+from fupin.core.geo import county_centroids, features_for, label_point
 from fupin.core.labels import Metric, fmt_value
 
 FONT = "Noto Sans CJK SC, Source Han Sans SC, Microsoft YaHei, sans-serif"
@@ -255,6 +255,19 @@ def township_choropleth(
             )
         )
     _village_markers(fig, villages, metric, selected=selected if selected in feats else None)
+    at = [label_point(feats[c]) for c in df["code"]]
+    fig.add_trace(
+        go.Scattergeo(
+            lon=[p[0] for p in at],
+            lat=[p[1] for p in at],
+            text=[f"<b>{n}</b>" for n in df["name"]],
+            mode="text",
+            textfont={"size": 13, "color": "#111111", "family": FONT},
+            hoverinfo="skip",
+            showlegend=False,
+            meta="labels",
+        )
+    )
     geo = {"visible": False, "projection_type": "mercator", "bgcolor": "rgba(0,0,0,0)"}
     if selected in feats:  # zoom to the township, neighbours around it for context
         lon, lat = zip(*_coords(feats[selected]["geometry"]), strict=True)
@@ -277,6 +290,7 @@ def township_choropleth(
         },
         dragmode=False,
         clickmode="event+select",
+        hoverdistance=4,  # a click beside a village dot selects the township, not the dot
     )
     if note:
         fig.add_annotation(
