@@ -1,4 +1,5 @@
-"""剩余贫困人口地图 — the 104 counties on a map, a metric to colour by, overlays, and a drill panel."""
+"""剩余贫困人口地图 — the 104 counties on a map, a metric to colour by, overlays, and a drill panel with the
+county's township map (a county user sees only that)."""
 
 from __future__ import annotations
 
@@ -33,18 +34,20 @@ shown = st.pills(
     format_func=OVERLAYS.get,
 )
 qp["metric"] = metric_key
-v = map_view.view(sel, metric_key=metric_key, scheme=scheme, k=k, overlays=shown or [])
+town = st.session_state.setdefault("map_township", qp.get("township"))
+v = map_view.view(sel, metric_key=metric_key, scheme=scheme, k=k, overlays=shown or [], township=town)
 head.title(v.title)
 if v.caption:
     head.caption(v.caption)
 
-clicked = clicked_county(plotly(v.figure, key="county_map", selectable=True))
-# The chart keeps its selection across reruns: act on a new click only, so the sidebar can still
-# move to another county afterwards.
-if clicked != st.session_state.get("map_last_click"):
-    st.session_state["map_last_click"] = clicked
-    if clicked and clicked != sel.county and clicked in v.county_codes:
-        select_county(clicked)
+if v.figure is not None:
+    clicked = clicked_county(plotly(v.figure, key="county_map", selectable=True))
+    # The chart keeps its selection across reruns: act on a new click only, so the sidebar can still
+    # move to another county afterwards.
+    if clicked != st.session_state.get("map_last_click"):
+        st.session_state["map_last_click"] = clicked
+        if clicked and clicked != sel.county and clicked in v.county_codes:
+            select_county(clicked)
 
 d1, d2, d3 = st.columns([1, 1, 4])
 audit_as = {"month": sel.month, "metric": metric_key}  # built on click and recorded in the audit log
@@ -63,7 +66,7 @@ xlsx = audited_file(
     filters=audit_as,
 )
 d2.download_button("下载数据 XLSX", xlsx, f"{v.file_stem}.xlsx", icon=":material/download:", mime=XLSX_MIME)
-d3.caption("点击地图上的县查看乡镇、村明细；地图图片可用地图右上角的相机按钮下载为PNG。")
+d3.caption(v.hint)
 
 if v.drill is None:
     st.info("在地图上点击一个县，或在左侧选择县，查看其乡镇和村。", icon=":material/touch_app:")
@@ -72,7 +75,19 @@ st.subheader(v.drill.heading)
 render_tiles(v.drill.tiles, per_row=6)
 if v.drill.note:
     st.caption(v.drill.note)
-tab_t, tab_v = st.tabs([f"乡镇（{len(v.drill.towns.frame)}）", f"村（{len(v.drill.villages.frame)}）"])
+if v.drill.town_map is not None:
+    town_click = clicked_county(plotly(v.drill.town_map, key="town_map", selectable=True))
+    if town_click != st.session_state.get("map_last_town_click"):  # a new click (the redrawn map forgets it)
+        st.session_state["map_last_town_click"] = town_click
+        if town_click:
+            st.session_state["map_township"] = town_click
+            st.rerun()
+st.caption(v.drill.town_note)
+if v.drill.township and st.button(f"返回全县（当前：{v.drill.township_name}）", icon=":material/arrow_back:"):
+    st.session_state["map_township"] = None
+    st.rerun()
+place = v.drill.township_name or ""
+tab_t, tab_v = st.tabs([f"乡镇（{len(v.drill.towns.frame)}）", f"{place}村（{len(v.drill.villages.frame)}）"])
 with tab_t:
     a, b = st.columns([2, 3])
     with a:

