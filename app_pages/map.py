@@ -7,7 +7,7 @@ import streamlit as st
 
 from fupin.core.labels import MAP_METRICS, METRICS_BY_KEY, OVERLAYS
 from fupin.reports.exports import CSV_MIME, XLSX_MIME, audited_file, safe_csv, table_xlsx
-from fupin.ui import Selection, clicked_county, page_selection, plotly, render_tiles, select_county, table
+from fupin.ui import Selection, clicked_county, page_link, page_selection, plotly, render_tiles, select_county, table
 from fupin.views import map as map_view
 
 sel: Selection = page_selection()
@@ -18,10 +18,7 @@ if "map_metric" not in st.session_state:
 head = st.container()  # title and caption come from the view, drawn above the widgets
 c1, c2, c3 = st.columns([3, 1.4, 1])
 metric_key = c1.selectbox(
-    "指标",
-    [m.key for m in MAP_METRICS],
-    key="map_metric",
-    format_func=lambda k: f"{METRICS_BY_KEY[k].label}（{METRICS_BY_KEY[k].unit}）",
+    "指标", [m.key for m in MAP_METRICS], key="map_metric", format_func=lambda k: METRICS_BY_KEY[k].label_with_unit
 )
 scheme = c2.selectbox("分级方法", list(map_view.SCHEMES), key="map_scheme", format_func=map_view.SCHEMES.get)
 k = c3.selectbox("分级数", [3, 4, 5, 6, 7], index=2, key="map_k")
@@ -83,9 +80,13 @@ if v.drill.town_map is not None:
             st.session_state["map_township"] = town_click
             st.rerun()
 st.caption(v.drill.town_note)
-if v.drill.township and st.button(f"返回全县（当前：{v.drill.township_name}）", icon=":material/arrow_back:"):
-    st.session_state["map_township"] = None
-    st.rerun()
+if v.drill.township:
+    back, items = st.columns([1, 1])
+    if back.button(f"返回全县（当前：{v.drill.township_name}）", icon=":material/arrow_back:"):
+        st.session_state["map_township"] = None
+        st.rerun()
+    if v.drill.items:
+        page_link(items, "workbench", v.drill.items[0], icon=":material/assignment:", query_params=v.drill.items[1])
 place = v.drill.township_name or ""
 tab_t, tab_v = st.tabs([f"乡镇（{len(v.drill.towns.frame)}）", f"{place}村（{len(v.drill.villages.frame)}）"])
 with tab_t:

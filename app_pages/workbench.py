@@ -28,6 +28,8 @@ states = f2.multiselect(
     key="wb_states",
 )
 towns = V.town_choices(sel)
+if "wb_town" not in ss and st.query_params.get("township") in towns:  # from the map's township drill
+    ss["wb_town"] = st.query_params.get("township")
 town = f3.selectbox("乡镇", list(towns), format_func=towns.get, key="wb_town", disabled=not sel.county)
 overdue_only = f4.toggle("仅逾期", key="wb_overdue")
 v = V.workbench(sel, kinds_=tuple(kinds), states=tuple(states), town=town or "", overdue_only=overdue_only)

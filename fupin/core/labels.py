@@ -19,6 +19,10 @@ class Metric:
     higher_is_worse: bool = True
     township: bool = True  # also available at township / village grain
 
+    @property
+    def label_with_unit(self) -> str:
+        return f"{self.label}（{self.unit}）"
+
 
 MAP_METRICS: tuple[Metric, ...] = (
     Metric("remaining_poor_persons", "剩余贫困人口", "人"),

@@ -66,8 +66,13 @@ def render_tiles(tiles: list[Tile], *, per_row: int = 5, links: bool = False) ->
             arrow = "off" if t.delta_color == "off" else "auto"  # an "off" delta is a note ("共7县12村"), not a change
             col.metric(t.label, t.value, t.delta, delta_color=t.delta_color, help=t.help or None, delta_arrow=arrow)  # type: ignore[arg-type]
             if links and t.link:
-                with contextlib.suppress(StreamlitAPIException):  # not in this viewer's navigation: no link
-                    col.page_link(f"app_pages/{t.link}.py", label="查看明细", icon=":material/arrow_forward:")
+                page_link(col, t.link, "查看明细", icon=":material/arrow_forward:")
+
+
+def page_link(container: object, page: str, label: str, *, icon: str, query_params: dict | None = None) -> None:
+    """A link to app_pages/<page>.py when the viewer's navigation has that page (else nothing)."""
+    with contextlib.suppress(StreamlitAPIException):
+        container.page_link(f"app_pages/{page}.py", label=label, icon=icon, query_params=query_params)  # type: ignore[attr-defined]
 
 
 def plotly(fig: go.Figure, *, key: str, selectable: bool = False, own_fonts: bool = False) -> object:

@@ -45,6 +45,7 @@ class Drill:
     towns: Table
     villages: Table  # the township's villages when one is selected, else the county's
     links: str
+    items: tuple[str, dict[str, str]] | None = None  # the selected township's 督办事项: link label, query params
 
 
 @dataclass(frozen=True)
@@ -153,6 +154,9 @@ def _drill(
         villages=table_of(villages, [c for c in villages.columns if c != "village_code"], formats=PER_MILLE),
         links=f"**打开其他页面（已筛选到本县）**：[总览](/{q}) · [资金](/funds{q}) · [红色预警户](/warnings{q}) · "
         f"[春季攻势](/spring{q}) · [挂牌督战](/supervision{q})",
+        items=(f"{places['township_name'].iloc[0]}的督办事项", {"township": chosen})
+        if chosen and len(places)
+        else None,
     )
 
 
