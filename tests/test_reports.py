@@ -19,6 +19,7 @@ from fupin.data import contract as C
 from fupin.data.ingest import ingest
 from fupin.reports import bulletin as reports
 from fupin.reports.exports import DEMO_LABEL
+from fupin.warehouse import queries
 from fupin.warehouse.connection import open_read_only
 from tests.conftest import app_test
 from tests.support.builders import household, member, record, write
@@ -143,14 +144,45 @@ def test_bulletin_equals_the_warehouse_and_renders(wh: duckdb.DuckDBPyConnection
     ).fetchone()[0]
     assert b.totals["poor_end"] == end and b.province["poor_reduction"] == pytest.approx((start - end) / start)
     book = openpyxl.load_workbook(xlsx)
-    assert book.sheetnames == ["全省概况", "县区排名", "进度迟缓县", "排名规则"]
+    assert book.sheetnames == ["全省概况", "县区排名", "进度迟缓县", "排名规则", "督办落实"]
     assert all(ws["A2"].value == DEMO_LABEL for ws in book.worksheets)  # the tiny warehouse is synthetic
+    loop = pd.read_excel(xlsx, sheet_name="督办落实", header=2, engine="calamine")
+    assert int(loop["逾期未办结"].sum()) == int(b.loop["overdue"].sum())
+    assert int(loop["累计下发"].sum()) == int(b.loop["raised"].sum())
     rules = pd.read_excel(xlsx, sheet_name="排名规则", header=2, engine="calamine")
     assert set(rules["阈值来源"]) == {"省定参数"}
     text = page.read_text(encoding="utf-8")
     assert 'alt="进度迟缓县地图" src="data:image/png;base64,' in text
     assert "演示数据" in text and "data/reference/bulletin_rules.csv" in text
     assert "http://" not in text and "https://" not in text  # nothing to fetch when printed offline
+
+
+def test_a_county_on_the_interview_list_is_named_with_its_numbers(wh: duckdb.DuckDBPyConnection) -> None:
+    """督办: a county whose overdue items reach the 省定 约谈 limits is named in the bulletin, with the numbers."""
+    b = reports.build_bulletin(wh, PROVINCE, "2020Q1", with_loop=False)
+    code = str(b.counties["county_code"].iloc[0])
+    loop = pd.DataFrame(
+        {
+            "county_code": [code, str(b.counties["county_code"].iloc[1])],
+            "raised": [40, 40],
+            "with_county": [20, 20],
+            "overdue": [8, 1],
+            "escalated": [2, 0],
+            "responded": [0, 0],
+            "closed": [20, 20],
+            "closed_on_time": [10, 20],
+            "returned_ever": [3, 0],
+            "cleared_by_data": [0, 0],
+            "interview": [True, False],
+        }
+    )
+    q = lambda name, **params: queries.run(wh, name, PROVINCE, **params)  # noqa: E731
+    named = reports.bulletin_from(q, "2020Q1", area_prefix="34", synthetic=True, loop=loop, loop_date="2020-07-15")
+    reasons = dict(zip(named.counties["county_code"], named.counties["slow_reasons"], strict=True))
+    assert "督办事项逾期未办结 8 件，占县级办理中 20 件的 40%" in reasons[code] and reasons[code].endswith(
+        "列入约谈名单"
+    )
+    assert "督办" not in reasons[str(b.counties["county_code"].iloc[1])]
 
 
 def test_city_bulletin_covers_only_the_city(wh: duckdb.DuckDBPyConnection) -> None:
