@@ -70,8 +70,12 @@ def _drill(sel: Selection, metric: Metric, counties: pd.DataFrame, flags: pd.Dat
     ]
     tags = [t for t in tags if t]
     drill_metric = metric if metric.township else METRICS_BY_KEY["remaining_poor_persons"]
-    towns = sel.q("township_metrics_month", month=sel.month_date, county=sel.county)
-    villages = sel.q("village_metrics_month", month=sel.month_date, county=sel.county)
+    places = {
+        level: sel.q("county_places_month", month=sel.month_date, county=sel.county, level=level)
+        for level in ("township", "village")
+    }
+    towns = places["township"].drop(columns=["village_code", "village_name", "poverty_village"])
+    villages = places["village"].drop(columns=["township_code", "migrant_workers"])
     q = f"?month={sel.month}&county={sel.county}"
     return Drill(
         heading=f"{row.city_name}{row.county_name}" + (f"　·　{'　'.join(tags)}" if tags else ""),

@@ -17,6 +17,7 @@ PARAMS = {
     "limit": 50,
     "offset": 0,
     "group_by": "type",
+    "level": "village",
     "line": 5000.0,
     "t02": 0.3,
     "t08": 6000.0,
