@@ -3,7 +3,7 @@
 - connection: the read-only warehouse connection, first-start build, batch and the query cache
 - signin: the password form / OIDC, the session check on every run, cookie hand-over, sign-out
 - selection: the shared sidebar kept in the URL and the `Selection` guard every page passes through
-- render: plotly config, page CSS, tiles, map clicks, the timing log
+- render: plotly config, page CSS, tiles, charts side by side, tables, map clicks, the timing log
 
 May import every other fupin package; nothing in fupin imports it.
 """
@@ -11,6 +11,7 @@ May import every other fupin package; nothing in fupin imports it.
 from fupin.ui.connection import WarehouseUnavailable, cache_viewer, connection, current_batch, query
 from fupin.ui.render import (
     PLOTLY_CONFIG,
+    charts,
     clicked_county,
     log_run_time,
     page_style,
@@ -28,6 +29,7 @@ __all__ = [
     "WarehouseUnavailable",
     "app_selection",
     "cache_viewer",
+    "charts",
     "clicked_county",
     "client_id",
     "connection",
