@@ -152,6 +152,36 @@ def households_table(df: pd.DataFrame, rules: dict[str, str], *, unmask: bool) -
     return Table(labelled(shown, labels), formats={COLUMNS["income_estimate"]: "%d"})
 
 
+def red_flag_filters(
+    month: object,
+    area_prefix: str,
+    *,
+    red_only: bool = True,
+    categories: list[str] | tuple[str, ...] = DEFAULT_CATEGORIES,
+    rule: str = "",
+    stage: str = "",
+    income: tuple[float, float] = (0, INCOME_MAX),
+    guarantee: str = "",
+    only_new: bool = False,
+    open_long: bool = False,
+) -> dict[str, object]:
+    """The page's filter choices as the parameters of the warehouse macro red_flag_filtered, which both
+    red_flag_by_county and red_flag_households bind (an income range at the slider's top has no upper bound)."""
+    return {
+        "month": month,
+        "area_prefix": area_prefix,
+        "red_only": red_only,
+        "categories": list(categories),
+        "rule": rule,
+        "stage": stage,
+        "income_min": float(income[0]),
+        "income_max": float(income[1]) if income[1] < INCOME_MAX else 1e12,
+        "guarantee": guarantee,
+        "only_new": only_new,
+        "open_over": OPEN_LONG_DAYS if open_long else 0,
+    }
+
+
 def view(
     sel: Selection,
     opts: Options,
@@ -169,19 +199,18 @@ def view(
     sort: str = "score",
 ) -> WarningsView:
     area_prefix = (village or town or sel.county) if sel.county else sel.area_prefix
-    filters: dict[str, object] = {
-        "month": sel.month_date,
-        "area_prefix": area_prefix,
-        "red_only": red_only,
-        "categories": list(categories),
-        "rule": rule,
-        "stage": stage,
-        "income_min": float(income[0]),
-        "income_max": float(income[1]) if income[1] < INCOME_MAX else 1e12,
-        "guarantee": guarantee,
-        "only_new": only_new,
-        "open_over": OPEN_LONG_DAYS if open_long else 0,
-    }
+    filters = red_flag_filters(
+        sel.month_date,
+        area_prefix,
+        red_only=red_only,
+        categories=categories,
+        rule=rule,
+        stage=stage,
+        income=income,
+        guarantee=guarantee,
+        only_new=only_new,
+        open_long=open_long,
+    )
     by_county = sel.q("red_flag_by_county", **filters)
     total = int(by_county["households"].sum())
     mismatch = sel.q("category_mismatches", area_prefix=area_prefix)
