@@ -50,13 +50,10 @@ visits as (
 final as (
     select
         a.*,
-        coalesce(w.red_flag_households, 0) as red_flag_households,
-        coalesce(w.red_flag_new, 0) as red_flag_new,
-        coalesce(w.red_flag_cleared, 0) as red_flag_cleared,
-        coalesce(w.red_flag_long_open, 0) as red_flag_long_open,
-        coalesce(c.clearance_in_progress, 0) as clearance_in_progress,
-        coalesce(c.clearance_stuck, 0) as clearance_stuck,
-        coalesce(v.edge_unvisited, 0) as edge_unvisited,
+        -- a village with no flag, clearance, visit or migrant row that month counts 0 of each
+        coalesce(columns(w.* exclude (month, village_code)), 0),
+        coalesce(columns(c.* exclude (month, village_code)), 0),
+        coalesce(columns(v.* exclude (month, village_code)), 0),
         coalesce(mm.migrant_workers, 0) as migrant_workers
     from agg a
     left join warnings w using (month, village_code)
