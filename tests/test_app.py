@@ -221,6 +221,10 @@ def test_first_start_builds_the_demo_warehouse(tmp_path: Path, monkeypatch: pyte
         "fupin.ui.connection"
     )  # the module (fupin.ui.connection is also a function)
     monkeypatch.setattr(ui_connection, "DEFAULT_DB", db)  # only the default path is ever built
+    import fupin.data.generate as gen
+
+    real_generate = gen.generate  # the demo scale takes ≈10 s more; the path through the app is the same
+    monkeypatch.setattr(gen, "generate", lambda *, scale, **kw: real_generate(scale="tiny", **kw))
     monkeypatch.chdir(ROOT)
     at = app_test()
     at.run()
