@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import pandas as pd
 import plotly.graph_objects as go
 
 from fupin.core.labels import COLUMNS, Metric, fmt_money_wan, month_label
+from fupin.core.month import Month
 from fupin.domain.kpi import Tile
 from fupin.domain.scenario import DEEP_AREAS, ScenarioParams, baseline, shock_counties
 from fupin.views import figures
@@ -86,7 +86,7 @@ def setup(sel: Selection) -> Setup:
 
 def view(sel: Selection, params: ScenarioParams, scenario: str = "line", level: str = "county") -> ScenarioView:
     """One scenario from the latest month in the warehouse (class and shock scenarios start from the latest state)."""
-    latest = pd.Timestamp(sel.months[0] + "-01").date()
+    latest = Month.parse(sel.months[0]).first_day
     if scenario == "shock":
         return _shock(sel, params)
     if scenario == "alloc":
