@@ -50,7 +50,7 @@ ROLE_PAGES = {  # each demo account's navigation (the browser test checks the sa
     "analyst": DATA_PAGES,
     "meeting": ["app_pages/overview.py"],
 }
-ID_NUMBER = re.compile(r"(?<!\d)\d{17}[\dX](?!\d)")  # an 18-digit ID number, unmasked
+ID_NUMBER = re.compile(r"(?<![\d.])\d{17}[\dX](?!\d)")  # an 18-digit ID number, unmasked (not a float's digits)
 URL_PARAMS = [
     {},
     {"county": OTHER},
