@@ -4,6 +4,7 @@ viewer may and chose to unmask), the work order, and one household's detail. No 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import duckdb
 import pandas as pd
@@ -188,29 +189,13 @@ def view(
     *,
     town: str = "",
     village: str = "",
-    categories: list[str] | tuple[str, ...] = DEFAULT_CATEGORIES,
-    rule: str = "",
-    stage: str = "",
-    income: tuple[float, float] = (0, INCOME_MAX),
-    guarantee: str = "",
-    only_new: bool = False,
-    open_long: bool = False,
-    red_only: bool = True,
     sort: str = "score",
+    **choices: Any,
 ) -> WarningsView:
+    """The list for the page's filters: `choices` are red_flag_filters' keywords (red_only, categories, rule,
+    stage, income, guarantee, only_new, open_long); town and village narrow a county's list."""
     area_prefix = (village or town or sel.county) if sel.county else sel.area_prefix
-    filters = red_flag_filters(
-        sel.month_date,
-        area_prefix,
-        red_only=red_only,
-        categories=categories,
-        rule=rule,
-        stage=stage,
-        income=income,
-        guarantee=guarantee,
-        only_new=only_new,
-        open_long=open_long,
-    )
+    filters = red_flag_filters(sel.month_date, area_prefix, **choices)
     by_county = sel.q("red_flag_by_county", **filters)
     total = int(by_county["households"].sum())
     mismatch = sel.q("category_mismatches", area_prefix=area_prefix)
@@ -220,7 +205,7 @@ def view(
     return WarningsView(
         filters=filters,
         tiles=[
-            Tile("红色预警户" if red_only else "符合条件的户", f"{total:,}户", None, "off"),
+            Tile("红色预警户" if filters["red_only"] else "符合条件的户", f"{total:,}户", None, "off"),
             Tile("本月新增", f"{int(by_county['new_this_month'].sum()):,}户", None, "off"),
             Tile(f"持续超过{OPEN_LONG_DAYS}天", f"{int(by_county['open_over_60_days'].sum()):,}户", None, "off"),
             Tile("涉及县（市、区）", f"{len(by_county)}个", None, "off"),
