@@ -26,33 +26,25 @@ if "sc_loaded" not in ss:  # first run of this page in the session: the URL deci
 
 st.title(s.title)
 st.caption(s.caption)
+
+
+def control(c: scenarios.Control) -> None:
+    widget = st.number_input if c.number else st.slider
+    widget(c.label, c.low, c.high, step=c.step, key=f"sc_{c.field}", **({"format": c.fmt} if c.fmt else {}))
+
+
 with st.expander("参数", expanded=True):
-    a, b, c = st.columns(3)
-    with a:
-        st.markdown("**监测线与预警阈值**")
-        st.number_input("监测线（元/人·年）", 1000.0, 20000.0, step=100.0, key="sc_line")
-        st.slider("收入大幅下降阈值（R02）", 0.05, 0.9, step=0.05, key="sc_t02")
-        st.slider("务工受阻降幅阈值（R09）", 0.05, 0.9, step=0.05, key="sc_t09")
-        st.slider("红色标注分值", 1, 9, key="sc_min_score")
-    with b:
-        st.markdown("**收入冲击**")
-        st.slider("务工收入下降", 0.0, 1.0, step=0.05, key="sc_migrant_cut", format="%.2f")
-        st.slider("持续月数", 0, 12, key="sc_migrant_months")
-        st.slider("农产品销售损失（经营性收入）", 0.0, 1.0, step=0.05, key="sc_farm_loss", format="%.2f")
-        st.multiselect(
-            "冲击范围（空为全部）",
-            list(s.areas),
-            key="sc_areas",
-            placeholder="全部县（市、区）",
-            format_func=s.areas.get,
-        )
-    with c:
-        st.markdown("**资金分配公式权重**")
-        st.slider("剩余贫困人口", 0.0, 1.0, step=0.05, key="sc_w_poor")
-        st.slider("受疫情影响户", 0.0, 1.0, step=0.05, key="sc_w_epidemic")
-        st.slider("深度贫困地区", 0.0, 1.0, step=0.05, key="sc_w_deep")
-        st.slider("挂牌督战县", 0.0, 1.0, step=0.05, key="sc_w_supervised")
-        st.button("恢复基线", icon=":material/restart_alt:", on_click=load, args=(s.base,))
+    columns = st.columns(len(scenarios.CONTROLS))
+    for col, (heading, controls) in zip(columns, scenarios.CONTROLS.items(), strict=True):
+        with col:
+            st.markdown(f"**{heading}**")
+            for c in controls:
+                control(c)
+    shock_scope, weights = columns[1], columns[2]
+    shock_scope.multiselect(
+        "冲击范围（空为全部）", list(s.areas), key="sc_areas", placeholder="全部县（市、区）", format_func=s.areas.get
+    )
+    weights.button("恢复基线", icon=":material/restart_alt:", on_click=load, args=(s.base,))
 
 params = ScenarioParams(**{f: tuple(ss[f"sc_{f}"]) if f == "areas" else ss[f"sc_{f}"] for f in URL_KEYS})
 for key in URL_KEYS.values():  # the URL mirrors the scenario: only what differs from the baseline

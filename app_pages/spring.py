@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from fupin.ui import Selection, page_selection, plotly, render_tiles, table
+from fupin.ui import Selection, charts, page_selection, render_tiles, table
 from fupin.views import spring
 
 sel: Selection = page_selection()
@@ -23,33 +23,25 @@ with tab_p:
     st.segmented_control("分组", list(spring.GROUPS), default="type", key="sp_group", format_func=spring.GROUPS.get)
     if v.weekly_note:
         st.caption(v.weekly_note)
-    a, b = st.columns([3, 2])
-    with a:
-        st.markdown("**累计开工项目数（按周）**")
-        plotly(v.weekly_started, key="sp_started")
-    with b:
-        st.markdown("**累计开工、停工、复工（合计）**")
-        plotly(v.weekly_totals, key="sp_totals")
+    charts(
+        ("累计开工项目数（按周）", v.weekly_started, "sp_started"),
+        ("累计开工、停工、复工（合计）", v.weekly_totals, "sp_totals"),
+        widths=[3, 2],
+    )
     st.markdown(v.procurement)
     st.markdown(v.overdue_heading)
     if v.overdue:
         table(v.overdue)
 with tab_e:
-    a, b = st.columns(2)
-    with a:
-        st.markdown("**复工率（月末）**")
-        plotly(v.enterprises, key="sp_ent")
-    with b:
-        st.markdown("**吸纳贫困人口就业：当前与疫情前（人）**")
-        plotly(v.workers, key="sp_workers")
+    charts(
+        ("复工率（月末）", v.enterprises, "sp_ent"), ("吸纳贫困人口就业：当前与疫情前（人）", v.workers, "sp_workers")
+    )
 with tab_m:
-    a, b = st.columns([3, 2])
-    with a:
-        st.markdown("**外出务工贫困劳动力：今年与上年同期（人）**")
-        plotly(v.migrants, key="sp_migrant")
-    with b:
-        st.markdown("**公益性岗位（个 / 人）**")
-        plotly(v.posts, key="sp_posts")
+    charts(
+        ("外出务工贫困劳动力：今年与上年同期（人）", v.migrants, "sp_migrant"),
+        ("公益性岗位（个 / 人）", v.posts, "sp_posts"),
+        widths=[3, 2],
+    )
 with tab_r:
     st.caption(v.ranking_note)
     st.toggle("只看进度迟缓的县", key="sp_only_lag")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -10,10 +11,12 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from fupin.data.generate import generate
+from fupin.data.importer import Upload
 from fupin.data.ingest import IngestReport, ingest
 
 SEED = 7
 ROOT = Path(__file__).resolve().parent.parent
+IMPORT_MONTH = "2020-06"  # the month the import tests upload
 
 
 @pytest.fixture(autouse=True, scope="session")
@@ -58,6 +61,25 @@ def tiny_ingest(tiny_exports: Path, tmp_path_factory: pytest.TempPathFactory) ->
 @pytest.fixture(scope="session")
 def tiny_db(tiny_ingest: tuple[Path, IngestReport]) -> Path:
     return tiny_ingest[0]
+
+
+@pytest.fixture(scope="session")
+def site_template(tiny_exports: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Built once: data/exports/demo holding every month but June, and data/warehouse.duckdb ingested from it."""
+    root = tmp_path_factory.mktemp("site")
+    store = root / "data" / "exports" / "demo"
+    shutil.copytree(tiny_exports, store, ignore=shutil.ignore_patterns(IMPORT_MONTH))
+    assert ingest(store, root / "data" / "warehouse.duckdb").ok
+    return root
+
+
+@pytest.fixture()
+def site(site_template: Path, tiny_exports: Path, tmp_path: Path) -> tuple[Path, Path, list[Upload]]:
+    """An import site of the test's own (a copy of the template): the store, its warehouse, June's files as uploads."""
+    shutil.copytree(site_template / "data", tmp_path / "data")
+    store, db = tmp_path / "data" / "exports" / "demo", tmp_path / "data" / "warehouse.duckdb"
+    uploads = [Upload(p.name, p.read_bytes()) for p in sorted((tiny_exports / IMPORT_MONTH).iterdir())]
+    return store, db, uploads
 
 
 @pytest.fixture()

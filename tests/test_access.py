@@ -45,6 +45,14 @@ DATA_PAGES = [
     "app_pages/workbench.py",
 ]
 ADMIN_PAGES = ["app_pages/import_data.py", "app_pages/audit_log.py", "app_pages/work_overview.py"]
+ROLE_PAGES = {  # each demo account's navigation (the browser test checks the same in the sidebar)
+    "admin": DATA_PAGES + ADMIN_PAGES,
+    "fuyang": [*DATA_PAGES, "app_pages/work_overview.py"],
+    "linquan": DATA_PAGES,
+    "analyst": [*DATA_PAGES, "app_pages/work_overview.py"],
+    "meeting": ["app_pages/overview.py"],
+}
+ID_NUMBER = re.compile(r"(?<![\d.])\d{17}[\dX](?!\d)")  # an 18-digit ID number, unmasked (not a float's digits)
 URL_PARAMS = [
     {},
     {"county": OTHER},
@@ -138,6 +146,37 @@ def test_county_user_sees_nothing_of_another_county(
         assert OWN in text or "临泉县" in text, (page, params, "the county's own view was not drawn")
         leaks = _leaks(text, foreign)
         assert not leaks, f"{page} with {params} shows another county's data: {leaks[:10]}"
+        assert not ID_NUMBER.search(text), f"{page} with {params}: an ID number is shown unmasked"
+
+
+@pytest.mark.parametrize("user", list(ROLE_PAGES))
+def test_each_role_navigation_holds_its_pages_and_no_others(
+    user: str, tiny_db: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("FUPIN_DB", str(tiny_db))
+    at = app_test(user).run()
+    assert not at.exception
+    for page in DATA_PAGES + ADMIN_PAGES:
+        if page in ROLE_PAGES[user]:
+            at.switch_page(page)  # in the navigation (run below for the roles the leak test does not cover)
+        else:
+            with pytest.raises(ValueError, match="Could not find a navigation page"):
+                at.switch_page(page)
+
+
+@pytest.mark.parametrize("user", ["fuyang", "analyst"])
+def test_city_and_analyst_pages_render_masked(user: str, tiny_db: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every page of the role's navigation runs to the end and shows no unmasked ID number (the county user's
+    pages get the same check in the leak test, the administrator's in each page's own tests)."""
+    monkeypatch.setenv("FUPIN_DB", str(tiny_db))
+    at = app_test(user).run()
+    for page in ROLE_PAGES[user]:
+        if page != "app_pages/overview.py":
+            at.switch_page(page).run()
+        assert not at.exception, (user, page, [e.message for e in at.exception])
+        assert at.title and at.title[0].value, (user, page)
+        text = "\n".join(_drawn(at._tree, []))
+        assert not ID_NUMBER.search(text), f"{user} {page}: an ID number is shown unmasked"
 
 
 def test_the_leak_check_catches_a_leak(tiny_db: Path, foreign: dict[str, set[str]], monkeypatch) -> None:

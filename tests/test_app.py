@@ -184,30 +184,33 @@ def test_map_download_buttons(app: AppTest) -> None:
 
 
 def test_app_reopens_the_warehouse_after_an_ingest_swap(
-    tiny_exports: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tiny_db: Path, site_template: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from fupin.data.generate import generate
+    import shutil
+
     from fupin.data.ingest import ingest
+    from fupin.warehouse.connection import batch_info, open_read_only
 
     db = tmp_path / "warehouse.duckdb"
-    first = ingest(tiny_exports, db)
+    shutil.copy(tiny_db, db)  # the six months
+    first = batch_info(open_read_only(tiny_db)).batch_id
     monkeypatch.setenv("FUPIN_DB", str(db))
     monkeypatch.chdir(ROOT)
     at = app_test().run()
-    assert any(first.batch_id in c.value for c in at.caption)
-    other = tmp_path / "other"
-    generate(scale="tiny", seed=99, out=other)
+    assert any(first in c.value for c in at.caption)
+    other = site_template / "data" / "exports" / "demo"  # every month but June: another batch
     second = ingest(other, db)  # swapped in while the app holds the old file open read-only
-    assert second.ok and second.batch_id != first.batch_id
+    assert second.ok and second.batch_id != first
     at = app_test().run()
     assert not at.exception
     assert any(second.batch_id in c.value for c in at.caption), [c.value for c in at.caption]
-    june = (
+    assert at.selectbox(key="month").value == "2020-05"  # the new batch's latest month
+    may = (
         duckdb.connect(str(db), read_only=True)
-        .execute("select sum(remaining_poor_persons) from summary_county_month where month = date '2020-06-01'")
+        .execute("select sum(remaining_poor_persons) from summary_county_month where month = date '2020-05-01'")
         .fetchone()[0]
     )
-    assert tile(at, "剩余贫困人口").value == f"{june:,}人"
+    assert tile(at, "剩余贫困人口").value == f"{may:,}人"
 
 
 def test_first_start_builds_the_demo_warehouse(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -221,6 +224,10 @@ def test_first_start_builds_the_demo_warehouse(tmp_path: Path, monkeypatch: pyte
         "fupin.ui.connection"
     )  # the module (fupin.ui.connection is also a function)
     monkeypatch.setattr(ui_connection, "DEFAULT_DB", db)  # only the default path is ever built
+    import fupin.data.generate as gen
+
+    real_generate = gen.generate  # the demo scale takes ≈10 s more; the path through the app is the same
+    monkeypatch.setattr(gen, "generate", lambda *, scale, **kw: real_generate(scale="tiny", **kw))
     monkeypatch.chdir(ROOT)
     at = app_test()
     at.run()

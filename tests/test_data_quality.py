@@ -89,6 +89,30 @@ def test_summaries_roll_up(con: duckdb.DuckDBPyConnection) -> None:
     assert direct == summed > 0
 
 
+def test_every_household_figure_rolls_up_per_area_and_month(con: duckdb.DuckDBPyConnection) -> None:
+    """Village → township → county, figure by figure and area by area (counties with no households: 0)."""
+    codes = {"month", "village_code", "township_code", "county_code", "city_code"}
+    figures = [
+        c
+        for (c,) in con.execute(
+            "select column_name from information_schema.columns where table_name = 'summary_village_month'"
+        ).fetchall()
+        if c not in codes
+    ]
+    assert len(figures) == 19
+    for child, parent, key in (
+        ("summary_village_month", "summary_township_month", "township_code"),
+        ("summary_township_month", "summary_county_month", "county_code"),
+    ):
+        for figure in figures:  # names from the warehouse's own catalogue
+            (wrong,) = con.execute(
+                f"""select count(*) from (select month, {key}, sum({figure}) as v from {child} group by all) c
+                    full join {parent} p using (month, {key})
+                    where coalesce(c.v, 0) <> p.{figure}"""
+            ).fetchone()
+            assert wrong == 0, (parent, figure)
+
+
 def test_migrant_report_reconciles_with_members(con: duckdb.DuckDBPyConnection) -> None:
     diff = con.execute(
         "select count(*) from summary_county_month where migrant_workers <> migrant_workers_reported"

@@ -6,7 +6,6 @@ from __future__ import annotations
 import html
 import io
 import json
-import shutil
 import zipfile
 from pathlib import Path
 
@@ -17,19 +16,7 @@ from fupin.data import importer
 from fupin.data.importer import Upload
 from fupin.data.ingest import ingest
 from fupin.warehouse.connection import file_identity
-
-MONTH = "2020-06"
-
-
-@pytest.fixture()
-def site(tiny_exports: Path, tmp_path: Path) -> tuple[Path, Path, list[Upload]]:
-    """A store holding every month but June, its warehouse, and June's files as uploads."""
-    store = tmp_path / "data" / "exports" / "demo"
-    shutil.copytree(tiny_exports, store, ignore=shutil.ignore_patterns(MONTH))
-    db = tmp_path / "data" / "warehouse.duckdb"
-    assert ingest(store, db).ok
-    uploads = [Upload(p.name, p.read_bytes()) for p in sorted((tiny_exports / MONTH).iterdir())]
-    return store, db, uploads
+from tests.conftest import IMPORT_MONTH as MONTH
 
 
 def _months(db: Path) -> list[str]:

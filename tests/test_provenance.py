@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from fupin.data.ingest import ingest
+from fupin.data.ingest import IngestReport, ingest
 
 
 @pytest.fixture()
@@ -26,15 +26,24 @@ def _write_manifest(exports: Path, manifest: dict) -> None:
     (exports / "_manifest.json").write_text(json.dumps(manifest, ensure_ascii=False), encoding="utf-8")
 
 
-def test_generator_output_is_synthetic(exports: Path, tmp_path: Path) -> None:
+def test_generator_output_is_synthetic(exports: Path, tiny_ingest: tuple[Path, IngestReport]) -> None:
     m = _manifest(exports)
     assert m["synthetic"] is True and len(m["files"]) > 60 and len(m["signature"]) == 64
-    assert ingest(exports, tmp_path / "w.duckdb").synthetic
+    assert tiny_ingest[1].synthetic  # the session's ingest of these very exports
 
 
 @pytest.mark.parametrize("flag", ["false", "true", 1, None])
-def test_only_the_json_literal_true_counts(exports: Path, tmp_path: Path, flag: object) -> None:
-    _write_manifest(exports, _manifest(exports) | {"synthetic": flag})
+def test_only_the_json_literal_true_counts(exports: Path, flag: object) -> None:
+    from fupin.data.provenance import file_sha256, is_synthetic
+
+    m = _manifest(exports)
+    files = {rel: file_sha256(exports / rel) for rel in m["files"]}
+    assert is_synthetic(m, files)  # the generator's own manifest
+    assert not is_synthetic(m | {"synthetic": flag}, files)
+
+
+def test_ingest_reads_the_flag_through_the_same_check(exports: Path, tmp_path: Path) -> None:
+    _write_manifest(exports, _manifest(exports) | {"synthetic": "true"})
     assert not ingest(exports, tmp_path / "w.duckdb").synthetic
 
 
@@ -60,12 +69,14 @@ def test_a_hand_written_or_foreign_manifest_is_not_trusted(
     assert not ingest(exports, tmp_path / "b.duckdb").synthetic
 
 
-def test_an_import_into_the_demo_store_is_real(exports: Path, tmp_path: Path) -> None:
+def test_an_import_into_the_demo_store_is_real(
+    exports: Path, tiny_ingest: tuple[Path, IngestReport], tmp_path: Path
+) -> None:
     """数据导入 into the default (demo) store: the uploaded month makes the whole batch real."""
     from fupin.data import importer
 
     db = tmp_path / "warehouse.duckdb"
-    assert ingest(exports, db).synthetic
+    shutil.copy(tiny_ingest[0], db)  # the session's ingest of the same exports: synthetic
     month = exports / "2020-06"
     uploads = [importer.Upload(p.name, p.read_bytes()) for p in sorted(month.iterdir())]
     staged = importer.stage(uploads, "2020-06", exports, tmp_path / "imports", db=db)

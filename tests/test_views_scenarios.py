@@ -90,3 +90,17 @@ def test_allocation_moves_money_but_not_the_total(tiny_db: Path, con: duckdb.Duc
     assert t["按公式（万元）"].sum() == pytest.approx(t["实际下达（万元）"].sum(), abs=0.1 * len(t))
     assert v.tiles[2].value == t.iloc[0]["县（市、区）"]
     assert list(t.columns)[:2] == ["县（市、区）", "剩余贫困人口"]
+
+
+def test_the_parameter_panel_sets_every_numeric_field_once_within_its_bounds() -> None:
+    from fupin.domain.scenario import ScenarioParams
+
+    controls = [c for group in scenarios.CONTROLS.values() for c in group]
+    assert sorted(c.field for c in controls) == sorted(
+        f.name for f in dataclasses.fields(ScenarioParams) if f.name != "areas"
+    )
+    defaults = ScenarioParams()
+    for c in controls:
+        value = getattr(defaults, c.field)
+        assert c.low <= value <= c.high, c
+        assert isinstance(value, int) == isinstance(c.low, int), c  # a slider's value type follows its bounds

@@ -252,6 +252,7 @@ def bench_warnings(*, db: Path, workdir: Path, repeats: int = 7) -> int:
     from fupin.access.privacy import mask_frame
     from fupin.access.scope import Viewer
     from fupin.reports.exports import households_xlsx
+    from fupin.views.warnings import red_flag_filters
     from fupin.warehouse import queries
     from fupin.warehouse.connection import open_read_only
 
@@ -262,19 +263,7 @@ def bench_warnings(*, db: Path, workdir: Path, repeats: int = 7) -> int:
     con = open_read_only(db)
     viewer = Viewer.province()
     month = "2020-06-01"
-    base = {
-        "month": month,
-        "area_prefix": "34",
-        "red_only": True,
-        "categories": ["脱贫监测户", "边缘户"],
-        "rule": "",
-        "stage": "",
-        "income_min": 0.0,
-        "income_max": 1e12,
-        "guarantee": "",
-        "only_new": False,
-        "open_over": 0,
-    }
+    base = red_flag_filters(month, "34")  # the page's defaults: red flags of 脱贫监测户 and 边缘户
     variants = [
         {},
         {"rule": "R02"},

@@ -123,6 +123,9 @@ PAGE_HEADINGS = {
     "scenarios": "情景推演",
     "month_check": "月核查",
     "warnings": "红色预警户",
+    "departments": "部门数据比对",
+    "workbench": "我的待办",
+    "work_overview": "督办总览",
     "import_data": "数据导入",
     "audit_log": "审计日志",
 }

@@ -7,6 +7,8 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from fupin.core.month import Month
+
 
 @dataclass(frozen=True)
 class Metric:
@@ -275,9 +277,8 @@ def md_escape(text: object) -> str:
 
 
 def month_label(month: str | pd.Timestamp) -> str:
-    """'2020-04' → '2020年4月'."""
-    ts = pd.Timestamp(str(month)[:7] + "-01")
-    return f"{ts.year}年{ts.month}月"
+    """'2020-04' (or a date / Timestamp) → '2020年4月' (`fupin.core.month.Month.label`)."""
+    return Month.parse(month).label
 
 
 def fmt_value(value: float | int | None, metric: Metric) -> str:

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from fupin.core.labels import fmt_count, fmt_money_wan
+from fupin.core.month import month_of
 
 
 @dataclass(frozen=True)
@@ -41,8 +42,8 @@ def _diff(now: float, before: float | None, unit: str) -> str | None:
 
 def tiles(totals: pd.DataFrame, supervision: pd.DataFrame, month: str) -> list[Tile]:
     """KPI tiles for `month` ('YYYY-MM') from scope_totals_by_month and supervision_progress_by_month."""
-    t = totals.assign(m=pd.to_datetime(totals["month"]).dt.strftime("%Y-%m")).set_index("m")
-    s = supervision.assign(m=pd.to_datetime(supervision["month"]).dt.strftime("%Y-%m")).set_index("m")
+    t = totals.assign(m=totals["month"].map(month_of)).set_index("m")
+    s = supervision.assign(m=supervision["month"].map(month_of)).set_index("m")
     now = t.loc[month]
     prev_months = [m for m in t.index if m < month]
     prev = t.loc[prev_months[-1]] if prev_months else None

@@ -9,13 +9,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from fupin.core.month import Month
+
 TARGET_MONTH = "2020-12"  # 脱贫攻坚收官: no remaining poor by the end of 2020
 WINDOW = 3
 
 
 def months_between(a: str, b: str) -> int:
     """Whole months from 'YYYY-MM' a to b."""
-    return (int(b[:4]) - int(a[:4])) * 12 + int(b[5:7]) - int(a[5:7])
+    return Month.parse(a).months_until(b)
 
 
 @dataclass(frozen=True)
@@ -47,7 +49,7 @@ def assess(series: Sequence[tuple[str, float]], *, target: str = TARGET_MONTH, w
     projected = max(now - pace * left, 0.0)
     to_zero = now / pace if pace > 0 else None
     label = f"近{span}个月" if span else "本月"
-    target_cn = f"{target[:4]}年{int(target[5:])}月"
+    target_cn = Month.parse(target).label
     if pace <= 0:
         return Assessment(
             True, now, pace, now, None, f"{label}剩余贫困人口未减少，仍有{now:,.0f}人，无法在{target_cn}前清零"

@@ -3,7 +3,7 @@
 - connection: the read-only warehouse connection, first-start build, batch and the query cache
 - signin: the password form / OIDC, the session check on every run, cookie hand-over, sign-out
 - selection: the shared sidebar kept in the URL and the `Selection` guard every page passes through
-- render: plotly config, page CSS, tiles, map clicks, the timing log
+- render: plotly config, page CSS, tiles, charts side by side, tables, map clicks, the timing log
 
 May import every other fupin package; nothing in fupin imports it.
 """
@@ -18,6 +18,7 @@ from fupin.ui.connection import (
 )
 from fupin.ui.render import (
     PLOTLY_CONFIG,
+    charts,
     clicked_county,
     log_run_time,
     page_link,
@@ -36,6 +37,7 @@ __all__ = [
     "WarehouseUnavailable",
     "app_selection",
     "cache_viewer",
+    "charts",
     "clicked_county",
     "client_id",
     "connection",

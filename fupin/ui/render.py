@@ -90,6 +90,14 @@ def plotly(fig: go.Figure, *, key: str, selectable: bool = False, own_fonts: boo
     return st.plotly_chart(fig, key=key, config=PLOTLY_CONFIG, theme=theme)
 
 
+def charts(*panels: tuple[str, go.Figure, str], widths: list[int] | None = None) -> None:
+    """Charts side by side, each under its bold heading: panels are (heading, figure, widget key)."""
+    for col, (heading, fig, key) in zip(st.columns(widths or len(panels)), panels, strict=True):
+        with col:
+            st.markdown(f"**{heading}**")
+            plotly(fig, key=key)
+
+
 def clicked_county(event: object) -> str | None:
     """The county code of a click on the map (item access: also works with seeded dicts in tests)."""
     try:

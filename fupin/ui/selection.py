@@ -28,7 +28,7 @@ def scoped_query(viewer: Viewer, batch_id: str) -> Query:
 def sidebar(viewer: Viewer, *, present: bool) -> Selection:
     """Render the shared sidebar and return the selection; the URL mirrors it (?month=&county=)."""
     batch = current_batch()
-    months = sorted(batch.months, reverse=True)  # the batch's months: one list, read once per warehouse file
+    months = batch.newest_first  # the batch's months: one list, read once per warehouse file
     flags = query("county_flags", cache_viewer(viewer), batch.batch_id)  # scoped: only the viewer's counties
     city_names = dict(zip(flags["city_code"], flags["city_name"], strict=False))
     county_names = dict(zip(flags["county_code"], flags["county_name"], strict=False))
@@ -106,7 +106,6 @@ def sidebar(viewer: Viewer, *, present: bool) -> Selection:
     return Selection(
         viewer,
         batch,
-        months,
         month,
         city,
         county,

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from fupin.access.scope import Viewer, scope_prefix
+from fupin.core.month import Month
 from fupin.warehouse.connection import BatchInfo
 
 Query = Callable[..., pd.DataFrame]  # q(name, **params)
@@ -21,8 +22,7 @@ class Selection:
 
     viewer: Viewer
     batch: BatchInfo
-    months: list[str]  # 'YYYY-MM', newest first
-    month: str
+    month: str  # 'YYYY-MM', one of batch.months
     city: str | None  # 6-digit city code
     county: str | None  # 6-digit county code
     area_name: str
@@ -31,8 +31,13 @@ class Selection:
     query: Query  # the scoped query function for this viewer and batch
 
     @property
+    def months(self) -> list[str]:
+        """The batch's months ('YYYY-MM'), newest first."""
+        return self.batch.newest_first
+
+    @property
     def month_date(self) -> dt.date:
-        return dt.date.fromisoformat(self.month + "-01")
+        return Month.parse(self.month).first_day
 
     @property
     def area_prefix(self) -> str:

@@ -14,6 +14,7 @@ import plotly.graph_objects as go
 
 from fupin.core.geo import county_centroids, features_for, label_point
 from fupin.core.labels import DEMO_NOTE, Metric, fmt_value
+from fupin.core.month import Month
 
 FONT = "Noto Sans CJK SC, Source Han Sans SC, Microsoft YaHei, sans-serif"
 REDS = ("#fee5d9", "#fcae91", "#fb6a4a", "#de2d26", "#a50f15", "#67000d")
@@ -419,8 +420,7 @@ def trend_figure(
     percent: bool = False,
 ) -> go.Figure:
     """Monthly lines: df has a `month` column; `series` maps column → Chinese name."""
-    months = pd.to_datetime(df["month"])
-    x = [f"{m.month}月" for m in months]
+    x = [Month.parse(m).short_label for m in df["month"]]
     fig = go.Figure()
     for col, name in series.items():
         fig.add_trace(
@@ -571,7 +571,7 @@ def tilt_scatter(df: pd.DataFrame) -> go.Figure:
 def sparkline(df: pd.DataFrame, col: str, *, height: int = 90) -> go.Figure:
     """A small monthly line with the first and last values labelled (挂牌督战 cards)."""
     y = df[col].astype(float).tolist()
-    x = [f"{pd.Timestamp(m).month}月" for m in df["month"]]
+    x = [Month.parse(m).short_label for m in df["month"]]
     text = [f"{v:,.0f}" if i in (0, len(y) - 1) else "" for i, v in enumerate(y)]
     fig = go.Figure(
         go.Scatter(
@@ -630,7 +630,7 @@ def households_by_county_bar(df: pd.DataFrame, *, top: int = 15) -> go.Figure:
 
 def income_history(months: pd.DataFrame, *, line: float) -> go.Figure:
     """One household's monthly income estimate against last year and the monitoring line; red months marked."""
-    x = [f"{pd.Timestamp(m).month}月" for m in months["month"]]
+    x = [Month.parse(m).short_label for m in months["month"]]
     red = months["red_flag"].astype(bool)
     fig = go.Figure(
         [

@@ -133,8 +133,12 @@ def _drill(
     ]
     tags = [t for t in tags if t]
     drill_metric = metric if metric.township else METRICS_BY_KEY["remaining_poor_persons"]
-    towns = sel.q("township_metrics_month", month=sel.month_date, county=sel.county)
-    villages = sel.q("village_metrics_month", month=sel.month_date, county=sel.county)
+    places = {
+        level: sel.q("county_places_month", month=sel.month_date, county=sel.county, level=level)
+        for level in ("township", "village")
+    }
+    towns = places["township"].drop(columns=["village_code", "village_name", "poverty_village"])
+    villages = places["village"].drop(columns=["township_code", "migrant_workers"])
     q = f"?month={sel.month}&county={sel.county}"
     town_map, town_note, chosen, places = _town_map(
         sel, drill_metric, towns, villages, k=k, scheme=scheme, township=township

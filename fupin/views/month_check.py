@@ -9,6 +9,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from fupin.core.labels import COLUMNS, month_label
+from fupin.core.month import Month
 from fupin.domain.kpi import Tile
 from fupin.reports import bulletin as reports
 from fupin.views.base import Selection, Table, labelled
@@ -43,7 +44,7 @@ class QuarterView:
 
 def quarter_of(month: str) -> str:
     """'2020-05' → '2020Q2'."""
-    return f"{month[:4]}Q{(int(month[5:]) - 1) // 3 + 1}"
+    return Month.parse(month).quarter
 
 
 def view(sel: Selection) -> MonthCheckView:

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import pandas as pd
 import plotly.graph_objects as go
 
 from fupin.core.labels import COLUMNS, Metric, fmt_money_wan, month_label
+from fupin.core.month import Month
 from fupin.domain.kpi import Tile
 from fupin.domain.scenario import DEEP_AREAS, ScenarioParams, baseline, shock_counties
 from fupin.views import figures
@@ -16,6 +16,41 @@ from fupin.views.base import Selection, Table, labelled
 
 SCENARIOS = {"line": "监测线和预警阈值", "shock": "收入冲击", "alloc": "资金分配"}
 LEVELS = {"county": "县", "township": "乡镇"}
+
+
+@dataclass(frozen=True)
+class Control:
+    """One parameter widget: the ScenarioParams field it sets (widget key `sc_<field>`) and its range."""
+
+    field: str
+    label: str
+    low: float
+    high: float
+    step: float | None = None  # None: the widget's default (whole numbers)
+    number: bool = False  # a number input rather than a slider
+    fmt: str | None = None
+
+
+# The parameter panel, column by column (the page adds the shock scope and the reset button).
+CONTROLS: dict[str, tuple[Control, ...]] = {
+    "监测线与预警阈值": (
+        Control("line", "监测线（元/人·年）", 1000.0, 20000.0, 100.0, number=True),
+        Control("t02", "收入大幅下降阈值（R02）", 0.05, 0.9, 0.05),
+        Control("t09", "务工受阻降幅阈值（R09）", 0.05, 0.9, 0.05),
+        Control("min_score", "红色标注分值", 1, 9),
+    ),
+    "收入冲击": (
+        Control("migrant_cut", "务工收入下降", 0.0, 1.0, 0.05, fmt="%.2f"),
+        Control("migrant_months", "持续月数", 0, 12),
+        Control("farm_loss", "农产品销售损失（经营性收入）", 0.0, 1.0, 0.05, fmt="%.2f"),
+    ),
+    "资金分配公式权重": (
+        Control("w_poor", "剩余贫困人口", 0.0, 1.0, 0.05),
+        Control("w_epidemic", "受疫情影响户", 0.0, 1.0, 0.05),
+        Control("w_deep", "深度贫困地区", 0.0, 1.0, 0.05),
+        Control("w_supervised", "挂牌督战县", 0.0, 1.0, 0.05),
+    ),
+}
 
 
 @dataclass(frozen=True)
@@ -50,7 +85,7 @@ def setup(sel: Selection) -> Setup:
 
 def view(sel: Selection, params: ScenarioParams, scenario: str = "line", level: str = "county") -> ScenarioView:
     """One scenario from the latest month in the warehouse (class and shock scenarios start from the latest state)."""
-    latest = pd.Timestamp(sel.months[0] + "-01").date()
+    latest = Month.parse(sel.months[0]).first_day
     if scenario == "shock":
         return _shock(sel, params)
     if scenario == "alloc":

@@ -9,6 +9,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from fupin.core.labels import fmt_money_wan, month_label
+from fupin.core.month import month_of
 from fupin.domain.kpi import Tile
 from fupin.domain.schedule import TARGET_MONTH, Assessment, assess
 from fupin.views import figures
@@ -95,7 +96,7 @@ def view(sel: Selection) -> SupervisionView:
     counties = sel.q("supervised_counties_by_month", month=sel.month_date)
     villages = sel.q("supervised_villages_by_month", month=sel.month_date)
     for df in (counties, villages):
-        df["m"] = pd.to_datetime(df["month"]).dt.strftime("%Y-%m")
+        df["m"] = df["month"].map(month_of)
     title = f"挂牌督战 · {month_label(sel.month)}" + ("（演示数据）" if sel.batch.synthetic and sel.present else "")
     caption = None
     if not sel.present:

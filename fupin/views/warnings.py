@@ -5,6 +5,7 @@ household's detail, and the monitoring checks (what the notice demands of the re
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import duckdb
 import pandas as pd
@@ -169,12 +170,11 @@ def households_table(df: pd.DataFrame, rules: dict[str, str], *, unmask: bool) -
     return Table(labelled(shown, labels), formats={COLUMNS["income_estimate"]: "%d"})
 
 
-def view(
-    sel: Selection,
-    opts: Options,
+def red_flag_filters(
+    month: object,
+    area_prefix: str,
     *,
-    town: str = "",
-    village: str = "",
+    red_only: bool = True,
     categories: list[str] | tuple[str, ...] = DEFAULT_CATEGORIES,
     rule: str = "",
     stage: str = "",
@@ -182,12 +182,11 @@ def view(
     guarantee: str = "",
     only_new: bool = False,
     open_long: bool = False,
-    red_only: bool = True,
-    sort: str = "score",
-) -> WarningsView:
-    area_prefix = (village or town or sel.county) if sel.county else sel.area_prefix
-    filters: dict[str, object] = {
-        "month": sel.month_date,
+) -> dict[str, object]:
+    """The page's filter choices as the parameters of the warehouse macro red_flag_filtered, which both
+    red_flag_by_county and red_flag_households bind (an income range at the slider's top has no upper bound)."""
+    return {
+        "month": month,
         "area_prefix": area_prefix,
         "red_only": red_only,
         "categories": list(categories),
@@ -199,6 +198,21 @@ def view(
         "only_new": only_new,
         "open_over": opts.open_long_days if open_long else 0,
     }
+
+
+def view(
+    sel: Selection,
+    opts: Options,
+    *,
+    town: str = "",
+    village: str = "",
+    sort: str = "score",
+    **choices: Any,
+) -> WarningsView:
+    """The list for the page's filters: `choices` are red_flag_filters' keywords (red_only, categories, rule,
+    stage, income, guarantee, only_new, open_long); town and village narrow a county's list."""
+    area_prefix = (village or town or sel.county) if sel.county else sel.area_prefix
+    filters = red_flag_filters(sel.month_date, area_prefix, **choices)
     by_county = sel.q("red_flag_by_county", **filters)
     total = int(by_county["households"].sum())
     mismatch = sel.q("category_mismatches", area_prefix=area_prefix)
@@ -208,7 +222,7 @@ def view(
     return WarningsView(
         filters=filters,
         tiles=[
-            Tile("红色预警户" if red_only else "符合条件的户", f"{total:,}户", None, "off"),
+            Tile("红色预警户" if filters["red_only"] else "符合条件的户", f"{total:,}户", None, "off"),
             Tile("本月新增", f"{int(by_county['new_this_month'].sum()):,}户", None, "off"),
             Tile(f"持续超过{opts.open_long_days}天", f"{int(by_county['open_long'].sum()):,}户", None, "off"),
             Tile("涉及县（市、区）", f"{len(by_county)}个", None, "off"),

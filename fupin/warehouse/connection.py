@@ -109,12 +109,19 @@ def cursor(con: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
 
 @dataclass(frozen=True)
 class BatchInfo:
+    """The warehouse's ingest batch, read once per warehouse file: its `months` are the one list of months
+    every page offers (no per-run query for them)."""
+
     batch_id: str
     started_at: str
     synthetic: bool
-    months: list[str]
+    months: list[str]  # 'YYYY-MM', oldest first
     rows_read: int
     rows_quarantined: int
+
+    @property
+    def newest_first(self) -> list[str]:
+        return sorted(self.months, reverse=True)
 
 
 def batch_info(con: duckdb.DuckDBPyConnection) -> BatchInfo:
@@ -126,4 +133,4 @@ def batch_info(con: duckdb.DuckDBPyConnection) -> BatchInfo:
         )
         .fetchone()
     )
-    return BatchInfo(row[0], row[1], bool(row[2]), list(row[3]), int(row[4]), int(row[5]))
+    return BatchInfo(row[0], row[1], bool(row[2]), sorted(row[3]), int(row[4]), int(row[5]))

@@ -11,9 +11,14 @@ from fupin.data.idcard import check_digit
 VILLAGE = "341221001001"
 
 
-def _pid(n: int) -> str:
-    body = f"34122119650101{n:03d}"
+def pid(prefix: str, birth: str, seq: int) -> str:
+    """A valid 18-digit ID number: region prefix, birth date YYYYMMDD, sequence, check digit."""
+    body = f"{prefix}{birth}{seq:03d}"
     return body + check_digit(body)
+
+
+def _pid(n: int) -> str:
+    return pid("341221", "19650101", n)
 
 
 def household(n: int, **over: str) -> dict[str, str]:
@@ -41,7 +46,7 @@ def household(n: int, **over: str) -> dict[str, str]:
     return row | over
 
 
-def member(n: int) -> dict[str, str]:
+def member(n: int, **over: str) -> dict[str, str]:
     return {
         "户编号": f"{VILLAGE}{n:04d}",
         "证件号码": _pid(n),
@@ -54,7 +59,7 @@ def member(n: int) -> dict[str, str]:
         "在校生状况": "非在校生",
         "务工状态": "未务工",
         "务工地点": "",
-    }
+    } | over
 
 
 def record(
@@ -92,9 +97,9 @@ def measure(
     }
 
 
-def write(folder: Path, table: C.Table, rows: list[dict]) -> None:
+def write(folder: Path, table: C.Table, rows: list[dict], *, encoding: str = "utf-8") -> None:
     folder.mkdir(parents=True, exist_ok=True)
-    with (folder / f"{table.cn}.csv").open("w", encoding="utf-8", newline="") as fh:
+    with (folder / f"{table.cn}.csv").open("w", encoding=encoding, newline="") as fh:
         w = csv.DictWriter(fh, fieldnames=table.headers)
         w.writeheader()
         w.writerows(rows)

@@ -1,22 +1,14 @@
 """Values bound to every named query's parameters (tests bind, never format)."""
 
-PARAMS = {
-    "month": "2020-03-01",
-    "area_prefix": "34",
+from fupin.views.warnings import red_flag_filters
+
+PARAMS = red_flag_filters("2020-03-01", "34", red_only=False, categories=[]) | {
     "county": "341221",
-    "red_only": False,
-    "categories": [],
-    "rule": "",
-    "stage": "",
-    "income_min": 0.0,
-    "income_max": 1e12,
-    "guarantee": "",
-    "only_new": False,
-    "open_over": 0,
     "sort": "score",
     "limit": 50,
     "offset": 0,
     "group_by": "type",
+    "level": "village",
     "line": 5000.0,
     "t02": 0.3,
     "t09": 0.2,

@@ -24,7 +24,6 @@ def selection(
 ) -> Selection:
     con = open_read_only(db)
     batch = batch_info(con)
-    months = sorted(batch.months, reverse=True)
     if viewer.scope_level == "county":
         county, city = viewer.scope_code, viewer.scope_code[:4] + "00"
     elif viewer.scope_level == "city":
@@ -32,8 +31,7 @@ def selection(
     return Selection(
         viewer=viewer,
         batch=batch,
-        months=months,
-        month=month or months[0],
+        month=month or batch.newest_first[0],
         city=city,
         county=county,
         area_name="",

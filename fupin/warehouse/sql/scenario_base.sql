@@ -2,14 +2,11 @@
 -- to apply income shocks in DuckDB: per-capita income (the latest monitoring estimate where monitored),
 -- wage and business income, migrant members, risk. Nothing here is a scenario; scenarios only read it.
 create table household_income_base as
-with latest_month as (
-    select max(month) as month from household_month
-),
-hm as (
-    select h.* from household_month h join latest_month l using (month)
+with hm as (
+    select * from household_month where month = (select max(month) from household_month)
 ),
 mon as (
-    select m.* from monitor_month m join latest_month l using (month)
+    select * from monitor_month where month = (select max(month) from household_month)
 ),
 migrants as (
     select household_id,

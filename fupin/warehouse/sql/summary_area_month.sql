@@ -50,13 +50,10 @@ visits as (
 final as (
     select
         a.*,
-        coalesce(w.red_flag_households, 0) as red_flag_households,
-        coalesce(w.red_flag_new, 0) as red_flag_new,
-        coalesce(w.red_flag_cleared, 0) as red_flag_cleared,
-        coalesce(w.red_flag_long_open, 0) as red_flag_long_open,
-        coalesce(c.clearance_in_progress, 0) as clearance_in_progress,
-        coalesce(c.clearance_stuck, 0) as clearance_stuck,
-        coalesce(v.edge_unvisited, 0) as edge_unvisited,
+        -- a village with no flag, clearance, visit or migrant row that month counts 0 of each
+        coalesce(columns(w.* exclude (month, village_code)), 0),
+        coalesce(columns(c.* exclude (month, village_code)), 0),
+        coalesce(columns(v.* exclude (month, village_code)), 0),
         coalesce(mm.migrant_workers, 0) as migrant_workers
     from agg a
     left join warnings w using (month, village_code)
@@ -66,25 +63,11 @@ final as (
 )
 select * from final order by month, village_code;
 
+-- Townships sum their villages' figures: every column after the area codes is a count.
 create table summary_township_month as
 select
     month, township_code, county_code, city_code,
-    sum(households) as households, sum(persons) as persons,
-    sum(remaining_poor_households) as remaining_poor_households,
-    sum(remaining_poor_persons) as remaining_poor_persons,
-    sum(exited_this_year_persons) as exited_this_year_persons,
-    sum(monitor_households) as monitor_households, sum(monitor_persons) as monitor_persons,
-    sum(edge_households) as edge_households, sum(edge_persons) as edge_persons,
-    sum(exported_red_households) as exported_red_households,
-    sum(epidemic_households) as epidemic_households,
-    sum(red_flag_households) as red_flag_households,
-    sum(red_flag_new) as red_flag_new,
-    sum(red_flag_cleared) as red_flag_cleared,
-    sum(red_flag_long_open) as red_flag_long_open,
-    sum(clearance_in_progress) as clearance_in_progress,
-    sum(clearance_stuck) as clearance_stuck,
-    sum(edge_unvisited) as edge_unvisited,
-    sum(migrant_workers) as migrant_workers
+    sum(columns(* exclude (month, village_code, township_code, county_code, city_code)))
 from summary_village_month
 group by all
 order by month, township_code;

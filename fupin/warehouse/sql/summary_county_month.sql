@@ -10,25 +10,9 @@ grid as (
     from months m cross join ref_county c
 ),
 households as (
-    select
-        month, county_code,
-        sum(households) as households, sum(persons) as persons,
-        sum(remaining_poor_households) as remaining_poor_households,
-        sum(remaining_poor_persons) as remaining_poor_persons,
-        sum(exited_this_year_persons) as exited_this_year_persons,
-        sum(monitor_households) as monitor_households, sum(monitor_persons) as monitor_persons,
-        sum(edge_households) as edge_households, sum(edge_persons) as edge_persons,
-        sum(exported_red_households) as exported_red_households,
-        sum(epidemic_households) as epidemic_households,
-        sum(red_flag_households) as red_flag_households,
-        sum(red_flag_new) as red_flag_new,
-        sum(red_flag_cleared) as red_flag_cleared,
-        sum(red_flag_long_open) as red_flag_long_open,
-        sum(clearance_in_progress) as clearance_in_progress,
-        sum(clearance_stuck) as clearance_stuck,
-        sum(edge_unvisited) as edge_unvisited,
-        sum(migrant_workers) as migrant_workers
-    from summary_village_month
+    -- every household figure of the township summary, summed to the county
+    select month, county_code, sum(columns(* exclude (month, township_code, county_code, city_code)))
+    from summary_township_month
     group by all
 ),
 projects as (
