@@ -115,7 +115,7 @@ def bench_work(*, workdir: Path, store_url: str | None, n_open: int = 30_000, n_
 
     def sel(viewer: Viewer) -> Selection:
         county = viewer.scope_code if viewer.scope_level == "county" else None
-        return Selection(viewer, batch, ["2020-06"], "2020-06", None, county, "", False, 0, lambda *a, **k: None)
+        return Selection(viewer, batch, "2020-06", None, county, "", False, 0, lambda *a, **k: None)
 
     county_viewer = Viewer(name="基准县", role="county", scope_level="county", scope_code=busiest, username="bench")
     province = Viewer.province()

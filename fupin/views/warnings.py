@@ -182,6 +182,7 @@ def red_flag_filters(
     guarantee: str = "",
     only_new: bool = False,
     open_long: bool = False,
+    open_long_days: int = 0,
 ) -> dict[str, object]:
     """The page's filter choices as the parameters of the warehouse macro red_flag_filtered, which both
     red_flag_by_county and red_flag_households bind (an income range at the slider's top has no upper bound)."""
@@ -196,7 +197,7 @@ def red_flag_filters(
         "income_max": float(income[1]) if income[1] < INCOME_MAX else 1e12,
         "guarantee": guarantee,
         "only_new": only_new,
-        "open_over": opts.open_long_days if open_long else 0,
+        "open_over": open_long_days if open_long else 0,  # warning_settings.open_long_days (Options)
     }
 
 
@@ -212,7 +213,7 @@ def view(
     """The list for the page's filters: `choices` are red_flag_filters' keywords (red_only, categories, rule,
     stage, income, guarantee, only_new, open_long); town and village narrow a county's list."""
     area_prefix = (village or town or sel.county) if sel.county else sel.area_prefix
-    filters = red_flag_filters(sel.month_date, area_prefix, **choices)
+    filters = red_flag_filters(sel.month_date, area_prefix, open_long_days=opts.open_long_days, **choices)
     by_county = sel.q("red_flag_by_county", **filters)
     total = int(by_county["households"].sum())
     mismatch = sel.q("category_mismatches", area_prefix=area_prefix)
