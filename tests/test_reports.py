@@ -100,18 +100,19 @@ def test_hand_made_slow_counties_are_named_with_their_reasons() -> None:
     raw = _raw(
         poor_end=[50, 90, 50, 50, 50],  # 1县: 10 % against the area's 30 %
         special_paid=[50.0, 50.0, 14.5, 50.0, 50.0],  # 2县: 14.5 % paid, 20 % required
-        edge_visited=[10, 10, 10, 8, 10],  # 3县: 80 % visited
-        clearance_stuck=[0, 0, 0, 0, 8],  # 4县: 8 stuck
+        edge_visited=[10, 10, 10, 7, 10],  # 3县: 70 % visited
+        clearance_stuck=[0, 0, 0, 0, 1200],  # 4县: 1,200 stuck
     )
     rules = pd.read_csv(ROOT / "data" / "reference" / "bulletin_rules.csv")
     area = reports.area_values(raw)
     assert area["poor_reduction"] == pytest.approx(0.42)
     out = reports.flag_slow(reports.county_measures(raw), rules, area).set_index("county_name")["slow_reasons"]
     assert out["0县"] == ""
-    assert out["1县"] == "剩余贫困人口本季减少比例 10.0%，比整体 42.0% 低 32.0 个百分点（省定阈值 10 个百分点）"
-    assert out["2县"] == "财政专项扶贫资金支付率 14.5%，比季末进度要求 20% 低 5.5 个百分点"
-    assert out["3县"] == "边缘户走访覆盖率 80.0%，低于省定下限 85%"
-    assert out["4县"] == "销号滞留户 8户，超过省定上限 5户"
+    assert out["1县"] == "剩余贫困人口本季减少比例 10.0%，比整体 42.0% 低 32.0 个百分点（省定阈值 30 个百分点）"
+    behind = "财政专项扶贫资金支付率 14.5%，比季末进度要求 20% 低 5.5 个百分点"
+    assert out["2县"] == behind + "（省定阈值：落后超过 5.0 个百分点）"
+    assert out["3县"] == "边缘户走访覆盖率 70.0%，低于省定下限 78%"
+    assert out["4县"] == "销号滞留户 1200户，超过省定上限 1000户"
     text = "；".join(out)
     assert "%个百分点" not in text and "超出进度要求" not in text and " -" not in text
 
