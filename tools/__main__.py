@@ -19,9 +19,10 @@ def main(argv: list[str] | None = None) -> int:
     b = sub.add_parser("bench", help="province-scale benchmarks (not part of CI)")
     b.add_argument(
         "what",
-        choices=["ingest", "pages", "warnings", "scenarios", "load", "work"],
+        choices=["ingest", "pages", "warnings", "scenarios", "load", "work", "bulletin"],
         help="ingest: generate + ingest; pages: the running app; warnings: 红色预警户; scenarios: 情景推演; "
-        "load: concurrent browser sessions; work: 督办事项 in the store (SQLite, or --store-url)",
+        "load: concurrent browser sessions; work: 督办事项 in the store (SQLite, or --store-url); bulletin: counties "
+        "each 季通报 names with the current bulletin_rules.csv",
     )
     b.add_argument("--scale", choices=["tiny", "demo", "province"], default="province", help="ingest only")
     b.add_argument("--workdir", type=Path, default=Path("bench/out"))
@@ -48,6 +49,10 @@ def main(argv: list[str] | None = None) -> int:
     if args.cmd == "bench":
         from tools.bench import bench_ingest, bench_pages, bench_scenarios, bench_warnings
 
+        if args.what == "bulletin":
+            from tools.bench import bench_bulletin
+
+            return bench_bulletin(db=args.db or args.workdir / "warehouse-province.duckdb")
         if args.what == "work":
             from tools.bench_work import bench_work
 

@@ -399,3 +399,42 @@ def bench_scenarios(*, db: Path, workdir: Path) -> int:
     (workdir / "bench-scenarios.json").write_text(json.dumps(result, indent=2, ensure_ascii=False), encoding="utf-8")
     print(json.dumps(result, indent=2, ensure_ascii=False))
     return 0
+
+
+def bench_bulletin(*, db: Path) -> int:
+    """How many counties each quarter's 季通报 names with data/reference/bulletin_rules.csv as it is now (the
+    warehouse's own copy of the rules may predate an edit), and by which rule."""
+    import json
+
+    import pandas as pd
+
+    from fupin.access.scope import Viewer
+    from fupin.core.reference import REFERENCE_DIR
+    from fupin.domain.progress import is_slow
+    from fupin.reports import bulletin as B
+    from fupin.warehouse import queries
+    from fupin.warehouse.connection import batch_info, open_read_only
+
+    con = open_read_only(db.resolve())
+    viewer = Viewer.province()
+    rules = pd.read_csv(REFERENCE_DIR / "bulletin_rules.csv", dtype={"threshold": float})
+    out = {}
+    months = batch_info(con).months
+    for quarter in sorted({f"{m[:4]}Q{(int(m[5:]) - 1) // 3 + 1}" for m in months}):
+        start, end = B.quarter_months(quarter)
+        if end not in months:
+            continue
+        raw = queries.run(
+            con, "quarter_county_measures", viewer, start_month=f"{start}-01", end_month=f"{end}-01", area_prefix="34"
+        )
+        area, measures = B.area_values(raw), B.county_measures(raw)
+        named = B.flag_slow(measures, rules, area)
+        per_rule = {
+            r.measure: int(
+                sum(is_slow(r.rule, float(r.threshold), v, area.get(r.measure)) for v in measures[r.measure])
+            )
+            for r in rules.itertuples()
+        }
+        out[quarter] = {"counties": len(raw), "named": int((named["slow_reasons"] != "").sum()), "by_rule": per_rule}
+    print(json.dumps(out, ensure_ascii=False, indent=2))
+    return 0

@@ -168,3 +168,6 @@ HOLIDAYS_2020 = (
     "2020-06-26",
     "2020-06-27",
 )
+
+# Share of started projects publicised only after they started (compliance F4 findings; the rest 5–25 days before).
+PUBLICISED_LATE = 0.02

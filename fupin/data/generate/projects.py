@@ -154,16 +154,25 @@ def projects(counties: pd.DataFrame, ref: Reference, rng: np.random.Generator, s
             "restart_date": restart.astype("datetime64[D]"),
             "completion_date": completion.astype("datetime64[D]"),
             "publicised": np.where(publicised, C.YES, C.NO),
-            "publicised_date": np.where(
-                publicised,
-                working_days(planned_start.astype("datetime64[D]") - rng.integers(5, 25, n).astype("timedelta64[D]")),
-                np.datetime64("NaT"),
-            ),
+            "publicised_date": np.where(publicised, _publicised_on(planned_start, start, rng), np.datetime64("NaT")),
             "government_procurement": np.where(gp, C.YES, C.NO),
             "procurement_date": proc.astype("datetime64[D]"),
             "beneficiary_households": hh_b,
             "beneficiary_persons": (hh_b * rng.uniform(2.0, 2.8, n)).astype(int),
         }
+    )
+
+
+def _publicised_on(planned_start: np.ndarray, start: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """公告公示 5–25 days before the earlier of the planned and the actual start (a working day); a few (the
+    F4 findings) only after the project had started."""
+    n = len(planned_start)
+    planned = planned_start.astype("datetime64[D]")
+    first = np.where(np.isnat(start), planned, np.minimum(planned, start.astype("datetime64[D]")))
+    on = working_days(first - rng.integers(5, 25, n).astype("timedelta64[D]"))
+    late = ~np.isnat(start) & (rng.random(n) < K.PUBLICISED_LATE)
+    return np.where(
+        late, working_days(start.astype("datetime64[D]") + rng.integers(3, 20, n).astype("timedelta64[D]")), on
     )
 
 
