@@ -84,7 +84,7 @@ elif viewer.scope_level == "county":
     allowed = [*pages, work_pages[0]]
 else:
     allowed = [*pages, *work_pages]
-pg = st.navigation(allowed, position="hidden" if present or viewer.role == "meeting" else "sidebar")
+pg = st.navigation(allowed, position="hidden" if present or viewer.role == "meeting" else "sidebar", expanded=True)
 try:
     work_ready(current_batch())  # this batch's findings are in the store as 督办事项 (once per process and batch)
 except StoreError as exc:  # the other pages still work; the work pages say why they are empty

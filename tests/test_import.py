@@ -114,7 +114,7 @@ def test_quarantine_by_reason_with_examples(site: tuple[Path, Path, list[Upload]
 def test_a_file_that_breaks_the_contract_changes_nothing(site: tuple[Path, Path, list[Upload]]) -> None:
     store, db, uploads = site
     before = file_identity(db)
-    garbage = Upload("户信息_340100.csv", "名字,年龄\n张三,3\n".encode())
+    garbage = Upload("户信息_补报.csv", "名字,年龄\n张三,3\n".encode())
     staged = importer.stage([*uploads, garbage], MONTH, store, importer.staging_root(db), db=db)
     report = importer.dry_run(staged)
     assert not report.ok
@@ -161,7 +161,7 @@ def test_a_failed_dry_run_is_removed_and_audited(site: tuple[Path, Path, list[Up
 
     store, db, uploads = site
     before = file_identity(db)
-    first = next(u for u in uploads if u.name.endswith(".csv"))
+    first = next(u for u in uploads if u.name.endswith(".csv") and u.data.startswith(b"\xef\xbb\xbf"))  # a UTF-8 one
     utf16 = Upload(first.name, first.data.decode("utf-8-sig").encode("utf-16"))  # past the upload check somehow
     staged = importer.stage(
         [utf16, *[u for u in uploads if u is not first]], MONTH, store, importer.staging_root(db), db=db

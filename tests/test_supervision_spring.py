@@ -121,7 +121,8 @@ def test_funds_page_totals_equal_the_warehouse(tiny_db: Path, monkeypatch: pytes
     slow = q(
         tiny_db,
         "select count(*) from summary_county_month s where month = date '2020-06-01' and special_allocated > 0 "
-        "and special_paid / special_allocated < (select cast(required_share as double) "
-        "from ref_disbursement_schedule where month = '2020-06')",
+        "and special_paid / special_allocated - (select cast(required_share as double) "
+        "from ref_disbursement_schedule where month = '2020-06') < (select cast(threshold as double) "
+        "from ref_bulletin_rules where measure = 'disbursement_vs_schedule')",  # the one rule (省定参数)
     )
     assert tiles["支付进度迟缓的县"] == f"{slow} / 104个"

@@ -223,7 +223,7 @@ def test_county_user_sees_the_township_map_of_their_county(tiny_db: Path, metric
     fig = v.drill.town_map
     want = set(TOWNS.loc[TOWNS["county_code"] == "341221", "township_code"])
     assert _townships_drawn(fig) == want
-    towns = sel.q("township_metrics_month", month=sel.month_date, county="341221")
+    towns = sel.q("county_places_month", month=sel.month_date, county="341221", level="township")
     key = metric if metric != "disbursement_rate" else "remaining_poor_persons"  # county-only: falls back
     values = figures.metric_values(fig)
     assert values == pytest.approx(dict(zip(towns["township_code"], towns[key].astype(float), strict=True)))
@@ -244,7 +244,7 @@ def test_a_township_click_drills_to_its_villages(tiny_db: Path) -> None:
     assert v.figure is not None  # the admin keeps the county map
     assert v.drill is not None and v.drill.township == town
     assert v.drill.township_name == places["township_name"].iloc[0]
-    all_villages = sel.q("village_metrics_month", month=sel.month_date, county="341221")
+    all_villages = sel.q("county_places_month", month=sel.month_date, county="341221", level="village")
     mine = all_villages[all_villages["village_code"].isin(places.loc[places["township_code"] == town, "village_code"])]
     assert len(v.drill.villages.frame) == len(mine)
     assert v.drill.villages.frame["剩余贫困人口"].sum() == mine["remaining_poor_persons"].sum()
