@@ -33,6 +33,7 @@ demo:  ## rebuild the demo exports and warehouse from scratch
 	rm -rf data/exports/demo data/warehouse.duckdb
 	$(PY) -m fupin generate --scale demo --seed 2020 --out data/exports/demo
 	$(PY) -m fupin ingest data/exports/demo --db data/warehouse.duckdb --report data/exports/demo-ingest.json
+	$(PY) -m fupin work sync --db data/warehouse.duckdb
 
 bench:  ## province scale: generate + ingest, wall time and peak RSS (not part of CI; ~4 min, ~2 GB disk)
 	$(PY) -m tools bench ingest --scale province --workdir bench/out
