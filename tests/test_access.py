@@ -52,7 +52,7 @@ ROLE_PAGES = {  # each demo account's navigation (the browser test checks the sa
     "analyst": [*DATA_PAGES, "app_pages/work_overview.py"],
     "meeting": ["app_pages/overview.py"],
 }
-ID_NUMBER = re.compile(r"(?<![\d.])\d{17}[\dX](?!\d)")  # an 18-digit ID number, unmasked (not a float's digits)
+ID_NUMBER = re.compile(r"(?<![0-9A-Za-z.])\d{17}[\dX](?![0-9A-Za-z])")  # unmasked; not inside a float or a hex hash
 URL_PARAMS = [
     {},
     {"county": OTHER},

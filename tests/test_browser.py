@@ -225,7 +225,7 @@ ROLE_PAGES = {
     "analyst": DATA_PAGES,
     "meeting": ["/"],
 }
-ID_NUMBER = re.compile(r"(?<!\d)\d{17}[\dX](?!\d)")
+ID_NUMBER = re.compile(r"(?<![0-9A-Za-z.])\d{17}[\dX](?![0-9A-Za-z])")  # not inside a float or a hex hash
 
 
 def _settle(page: sync_api.Page) -> str:
