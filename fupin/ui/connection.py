@@ -80,7 +80,7 @@ def ensure_warehouse() -> Path:
         )
     build = _demo_build(str(path))
     build.start()
-    st.info("首次启动：正在生成并导入演示数据（合成数据，约需一两分钟）…", icon=":material/hourglass_top:")
+    st.info("首次启动：正在生成并导入演示数据（合成数据，约需半分钟到一分钟）…", icon=":material/hourglass_top:")
     st.progress(build.fraction, text=build.message)
     if build.error:
         st.error(build.error)
