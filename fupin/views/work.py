@@ -96,7 +96,7 @@ def workbench(
     viewer, area = sel.viewer, area_of(sel)
     picked = dict(area=area, states=states, kinds=kinds_, town=town, overdue_only=overdue_only)
     df = W.items(viewer, **picked, limit=limit)
-    total = W.count(viewer, **picked) if len(df) == limit else len(df)
+    total = int(df["total"].iloc[0]) if len(df) else 0
     n = W.open_counts(viewer, area=area)
     names = area_names()
     town_of = _townships()

@@ -50,6 +50,16 @@ def sync(con: duckdb.DuckDBPyConnection, batch_id: str, months: list[str] | None
     return [sync_month(con, batch_id, m) for m in (months if months is not None else pending_months(con, batch_id))]
 
 
+def _deadlines(kind: str, day: dt.date) -> dict[str, str]:
+    """The day an item is raised and its two deadlines (verify, eliminate), from its kind's reference row."""
+    k = kinds()[kind]
+    return {
+        "day": day.isoformat(),
+        "verify": (day + dt.timedelta(days=k.verify_days)).isoformat(),
+        "deadline": (day + dt.timedelta(days=k.deadline_days)).isoformat(),
+    }
+
+
 def sync_month(con: duckdb.DuckDBPyConnection, batch_id: str, month: str) -> SyncResult:
     found = (
         cursor(con)
@@ -81,7 +91,6 @@ def sync_month(con: duckdb.DuckDBPyConnection, batch_id: str, month: str) -> Syn
         for key, kind, county, town, village, hid, rec, title, detail in found:
             item = existing.get(key)
             if item is None:
-                k = rules[kind]
                 new_rows.append(
                     {
                         "key": key,
@@ -94,9 +103,7 @@ def sync_month(con: duckdb.DuckDBPyConnection, batch_id: str, month: str) -> Syn
                         "title": title,
                         "detail": detail,
                         "month": month,
-                        "day": day.isoformat(),
-                        "verify": (day + dt.timedelta(days=k.verify_days)).isoformat(),
-                        "deadline": (day + dt.timedelta(days=k.deadline_days)).isoformat(),
+                        **_deadlines(kind, day),
                         "now": now,
                     }
                 )
@@ -150,7 +157,6 @@ def sync_month(con: duckdb.DuckDBPyConnection, batch_id: str, month: str) -> Syn
                 chunk,
             )
         for item_id, kind, title, detail in reopen:
-            k = rules[kind]
             conn.execute(
                 sa.text(
                     "update work_item set state = 'open', reopen_count = reopen_count + 1, raised_month = :month, "
@@ -161,9 +167,7 @@ def sync_month(con: duckdb.DuckDBPyConnection, batch_id: str, month: str) -> Syn
                 {
                     "id": item_id,
                     "month": month,
-                    "day": day.isoformat(),
-                    "verify": (day + dt.timedelta(days=k.verify_days)).isoformat(),
-                    "deadline": (day + dt.timedelta(days=k.deadline_days)).isoformat(),
+                    **_deadlines(kind, day),
                     "title": title,
                     "detail": detail,
                     "now": now,
