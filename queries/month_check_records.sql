@@ -3,7 +3,7 @@
 -- Grain: one row per record.
 -- Params: $month (date), $scope_prefix (varchar, from the viewer), $area_prefix (varchar),
 --   $kind (varchar: red_new / red_cleared / monitor_in / monitor_out / edge_in / edge_out /
---   projects_started / payments / unvisited / stuck)
+--   projects_started / payments / unvisited / stuck / dept_hits / dept_unfollowed)
 with records as (
     select 'red_new' as kind, county_code, household_id as record_id,
            '触发规则：' || array_to_string(rules, '、') || '；分值 ' || score as detail
@@ -35,6 +35,18 @@ with records as (
     union all
     select 'stuck', county_code, household_id, clearance_stage || ' 已停留 ' || days_waiting || ' 天'
     from clearance_month where month = $month and stuck
+    union all
+    -- 部门比对 hits on registered households (the person by 户编号 only; evidence without name or ID number)
+    select 'dept_hits', county_code, household_id, rule_id || ' ' || rule_name || '（' || produces || '）：'
+           || department || ' ' || evidence
+    from dept_hit where month = $month and household_id is not null
+    union all
+    select 'dept_unfollowed', h.county_code, h.household_id,
+           h.rule_id || ' ' || h.rule_name || '：' || h.department || ' ' || h.evidence || '；月底无帮扶措施、未纳入监测'
+    from dept_hit h
+    left join household_month hm on hm.household_id = h.household_id and hm.month = h.month
+    where h.month = $month and h.household_id is not null and h.produces in ('风险', '两不愁三保障问题')
+      and not h.measure_recorded and coalesce(hm.household_category, '') not in ('脱贫监测户', '边缘户')
 )
 select r.kind, r.county_code, c.county_name, r.record_id, r.detail
 from records r

@@ -1,4 +1,7 @@
--- 季通报: each county's tracked measures at the quarter's end, with the start-of-quarter remaining poor.
+-- 季通报: each county's tracked measures at the quarter's end, with the start-of-quarter remaining poor, and the
+-- quarter's department comparison leads (部门比对 hits producing 风险 or 两不愁三保障问题 on registered households)
+-- with how many of them nobody followed up by the quarter's end: no 帮扶措施 recorded since the hit's month and
+-- the household neither 脱贫监测户 nor 边缘户 (not taken into monitoring) at the quarter's end.
 -- Grain: one row per county in scope.
 -- Params: $start_month (date, first month of the quarter), $end_month (date, last month),
 --   $scope_prefix (varchar, from the viewer), $area_prefix (varchar)
@@ -17,6 +20,16 @@ edge as (
     from visit_sla_month where month = $end_month
     group by all
 ),
+dept as (
+    select h.county_code, count(*) as dept_hits,
+           count(*) filter (where not h.measure_recorded
+                            and coalesce(e.household_category, '') not in ('脱贫监测户', '边缘户')) as dept_unfollowed
+    from dept_hit h
+    left join household_month e on e.household_id = h.household_id and e.month = $end_month
+    where h.month between $start_month and $end_month
+      and h.produces in ('风险', '两不愁三保障问题') and h.household_id is not null
+    group by all
+),
 schedule as (
     select cast(required_share as double) as required_share
     from ref_disbursement_schedule where month = strftime(cast($end_month as date), '%Y-%m')
@@ -29,9 +42,11 @@ select
     e.public_posts_created, e.public_posts_filled,
     e.special_allocated, e.special_paid, sc.required_share,
     coalesce(ed.edge_households, 0) as edge_households, coalesce(ed.edge_visited, 0) as edge_visited,
-    e.clearance_stuck, e.red_flag_households
+    e.clearance_stuck, e.red_flag_households,
+    coalesce(d.dept_hits, 0) as dept_hits, coalesce(d.dept_unfollowed, 0) as dept_unfollowed
 from e
 left join s using (county_code)
 left join edge ed using (county_code)
+left join dept d using (county_code)
 left join schedule sc on true
 order by e.county_code

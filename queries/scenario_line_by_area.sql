@@ -1,13 +1,13 @@
--- What-if: move the monitoring line and the rule thresholds. For each county (or township) in scope:
+-- What-if: move the monitoring line and the rule thresholds (department 风险 rules D01 / D05 count in the score). For each county (or township) in scope:
 -- the stored 脱贫监测户 / 边缘户 / red-flagged counts, and the scenario counts = stored + (rules at the
 -- scenario thresholds − the same rules at the reference thresholds), with how many would become or
 -- stop being each. At the reference thresholds every delta is zero: the scenario equals the stored data.
 -- Grain: one row per county (or township, with $group_by = 'township') in scope.
 -- Params: $month (date), $scope_prefix (varchar, from the viewer), $area_prefix (varchar),
 --   $group_by (varchar: 'county' or 'township'), $line (double), $t02 (double),
---   $t09 (double), $min_score (integer)
+--   $t09 (double), $min_score (integer), $d01 (double, D01 医保 self-paid), $d05 (double, D05 教育 self-paid)
 with ref as (
-    select t01 as line, t02, t09 from warning_thresholds
+    select w.t01 as line, w.t02, w.t09, d.d01, d.d05 from warning_thresholds w, dept_thresholds d
 ),
 settings as (
     select * from warning_settings
@@ -36,11 +36,11 @@ classes as (
 ),
 scores as (
     select h.household_id, h.rule_id, h.severity, 'scenario' as run
-    from rule_hits($month, $line, $t02, $t09) h
+    from rule_hits($month, $line, $t02, $t09, $d01, $d05) h
     where starts_with(h.household_id, $scope_prefix) and starts_with(h.household_id, $area_prefix)
     union all
     select h.household_id, h.rule_id, h.severity, 'reference'
-    from ref r, rule_hits($month, r.line, r.t02, r.t09) h
+    from ref r, rule_hits($month, r.line, r.t02, r.t09, r.d01, r.d05) h
     where starts_with(h.household_id, $scope_prefix) and starts_with(h.household_id, $area_prefix)
 ),
 red as (

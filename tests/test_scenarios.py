@@ -34,6 +34,8 @@ def line_run(con: duckdb.DuckDBPyConnection, p: ScenarioParams, group_by: str = 
         t02=p.t02,
         t09=p.t09,
         min_score=p.min_score,
+        d01=p.d01,
+        d05=p.d05,
     )
 
 

@@ -360,9 +360,18 @@ def bench_scenarios(*, db: Path, workdir: Path) -> int:
                     "t02": 0.3,
                     "t09": 0.2,
                     "min_score": 3,
+                    "d01": 5000.0,
+                    "d05": 10000.0,
                 },
             )
             for line in (4500.0, 5000.0, 5500.0, 6000.0, 6500.0, 7000.0, 8000.0)
+        ],
+        "department_thresholds": [
+            (
+                "scenario_dept_by_area",
+                {"month": month, "area_prefix": "34", "group_by": "county", "d01": d01, "d02": 20000.0, "d05": 10000.0},
+            )
+            for d01 in (3000.0, 4000.0, 5000.0, 6000.0, 8000.0, 10000.0, 15000.0)
         ],
         "income_shock": [
             (
@@ -431,7 +440,10 @@ def bench_bulletin(*, db: Path) -> int:
         named = B.flag_slow(measures, rules, area)
         per_rule = {
             r.measure: int(
-                sum(is_slow(r.rule, float(r.threshold), v, area.get(r.measure)) for v in measures[r.measure])
+                sum(
+                    B.judged(r, county) and is_slow(r.rule, float(r.threshold), v, area.get(r.measure))
+                    for v, (_, county) in zip(measures[r.measure], measures.iterrows(), strict=True)
+                )
             )
             for r in rules.itertuples()
         }

@@ -17,6 +17,10 @@ class ScenarioParams:
     t02: float = 0.3
     t09: float = 0.2
     min_score: int = 3
+    # department comparison thresholds (defaults: data/reference/department_rules.csv, 省定参数)
+    d01: float = 5000.0  # D01 医保 self-paid after reimbursement, registered people (元)
+    d02: float = 20000.0  # D02 the same for other rural people: new-identification candidates (元)
+    d05: float = 10000.0  # D05 教育 non-compulsory self-paid (元)
     # income shock
     migrant_cut: float = 0.0
     migrant_months: int = 0
@@ -35,6 +39,9 @@ _BOUNDS: dict[str, tuple[float, float]] = {
     "t02": (0.05, 0.9),
     "t09": (0.05, 0.9),
     "min_score": (1, 9),
+    "d01": (500, 100000),
+    "d02": (1000, 200000),
+    "d05": (500, 100000),
     "migrant_cut": (0, 1),
     "migrant_months": (0, 12),
     "farm_loss": (0, 1),
@@ -45,15 +52,18 @@ _BOUNDS: dict[str, tuple[float, float]] = {
 }
 
 
-def baseline(rules: pd.DataFrame, settings: pd.DataFrame) -> ScenarioParams:
-    """The reference thresholds: with these the scenario equals the stored numbers."""
+def baseline(rules: pd.DataFrame, settings: pd.DataFrame, dept: pd.DataFrame | None = None) -> ScenarioParams:
+    """The reference thresholds: with these the scenario equals the stored numbers. `dept`: the one row of
+    queries/dept_thresholds.sql (d01, d02, d05); without it the department thresholds keep the class defaults."""
     t = dict(zip(rules["rule_id"], pd.to_numeric(rules["threshold"], errors="coerce"), strict=True))
     s = dict(zip(settings["key"], settings["value"], strict=True))
+    d = {} if dept is None or dept.empty else {k: float(v) for k, v in dept.iloc[0].items() if pd.notna(v)}
     return ScenarioParams(
         line=float(t["R01"]),
         t02=float(t["R02"]),
         t09=float(t["R09"]),
         min_score=int(s["red_flag_min_score"]),
+        **{k: d[k] for k in ("d01", "d02", "d05") if k in d},
     )
 
 

@@ -32,6 +32,8 @@ MONTH_KINDS: dict[str, str] = {
     "payments": "本月资金支付",
     "unvisited": "边缘户未走访",
     "stuck": "销号滞留",
+    "dept_hits": "部门比对命中",
+    "dept_unfollowed": "部门比对未跟进",
 }
 MONTH_COLUMNS: dict[str, str] = {  # the 汇总 sheet and the 月核查 page's table: labels from the one registry
     c: COLUMNS[c]
@@ -51,6 +53,21 @@ MONTH_COLUMNS: dict[str, str] = {  # the 汇总 sheet and the 月核查 page's t
         "paid_in_month",
         "edge_unvisited",
         "clearance_stuck",
+    )
+}
+DEPT_COLUMNS: dict[str, str] = {  # the 部门比对 sheet and the 月核查 page's department table
+    c: COLUMNS[c]
+    for c in (
+        "county_name",
+        "city_name",
+        "dept_received",
+        "dept_matched",
+        "dept_risk",
+        "dept_guarantee",
+        "dept_correction",
+        "dept_candidates",
+        "dept_new_hits",
+        "dept_unfollowed",
     )
 }
 RECORD_COLUMNS: dict[str, str] = {c: COLUMNS[c] for c in ("county_name", "record_id", "detail")}
@@ -94,6 +111,8 @@ def month_workbook(
     with excel_writer(buf) as xw:
         table = summary[list(MONTH_COLUMNS)].rename(columns=MONTH_COLUMNS)
         sheet(xw, table, "汇总", title=f"{title}（户以户编号标识，不含姓名和证件号码）", synthetic=demo)
+        dept = summary[list(DEPT_COLUMNS)].rename(columns=DEPT_COLUMNS)
+        sheet(xw, dept, "部门比对", title=f"{title} · 部门数据比对", synthetic=demo)
         for kind, label in MONTH_KINDS.items():
             recs = month_records(con, viewer, month, kind, area_prefix)
             shown = recs[list(RECORD_COLUMNS)].rename(columns=RECORD_COLUMNS)
@@ -131,6 +150,9 @@ def county_measures(df: pd.DataFrame) -> pd.DataFrame:
     out["disbursement_vs_schedule"] = out["paid_rate"] - out["required_share"]
     out["visit_rate"] = ratio(df["edge_visited"], df["edge_households"])
     out["clearance_stuck"] = df["clearance_stuck"].astype(float)
+    out["dept_hits"] = df["dept_hits"].astype(float)  # the base of the next share (bulletin_rules min_base)
+    out["dept_unfollowed"] = df["dept_unfollowed"].astype(float)
+    out["dept_unfollowed_share"] = ratio(df["dept_unfollowed"], df["dept_hits"])
     return out
 
 
@@ -154,7 +176,21 @@ def area_values(df: pd.DataFrame) -> dict[str, float | None]:
         "disbursement_vs_schedule": None if paid is None or req.empty else paid - float(req.iloc[0]),
         "visit_rate": r("edge_visited", "edge_households"),
         "clearance_stuck": float(total["clearance_stuck"]),
+        "dept_unfollowed_share": r("dept_unfollowed", "dept_hits"),
     }
+
+
+# A share's base: a county with fewer than the rule's min_base (bulletin_rules.csv) in it is not judged on the share.
+SHARE_BASE = {"dept_unfollowed_share": "dept_hits"}
+
+
+def judged(rule: object, county: pd.Series) -> bool:
+    """Is the county's base large enough for this rule (bulletin_rules.csv min_base; none = always)?"""
+    need = getattr(rule, "min_base", None)
+    base = SHARE_BASE.get(str(getattr(rule, "measure", "")))
+    if base is None or need is None or pd.isna(need) or need == "":
+        return True
+    return float(county[base]) >= float(need)
 
 
 def _points(x: float) -> str:
@@ -180,6 +216,12 @@ def slow_reason(rule: pd.Series | object, value: float, area: float | None, coun
         paid, required = county["paid_rate"], county["required_share"]
         text = f"{label} {paid:.1%}，比季末进度要求 {required:.0%} 低 {_points(value)} 个百分点"
         return text + (f"（省定阈值：落后超过 {_points(threshold)} 个百分点）" if threshold < 0 else "")
+    if rule.measure == "dept_unfollowed_share" and county is not None:  # type: ignore[attr-defined]
+        return (
+            f"{label} {value:.1%}：本季部门比对发现的风险和两不愁三保障问题线索 {int(county['dept_hits'])}条中 "
+            f"{int(county['dept_unfollowed'])}条季末既无帮扶措施、也未纳入监测（省定上限 {threshold:.0%}），"
+            "请组织乡镇逐条入户核实、落实帮扶或说明理由"
+        )
     if rule.rule == "below":  # type: ignore[attr-defined]
         return f"{label} {value:.1%}，低于省定下限 {threshold:.0%}"
     return f"{label} {value:.0f}户，超过省定上限 {threshold:.0f}户"
@@ -192,6 +234,8 @@ def flag_slow(measures: pd.DataFrame, rules: pd.DataFrame, area: dict[str, float
     for rule in rules.itertuples():
         values = measures[rule.measure]
         for i, v in enumerate(values):
+            if not judged(rule, measures.iloc[i]):
+                continue
             if is_slow(rule.rule, float(rule.threshold), v, area.get(rule.measure)):
                 reasons[i].append(slow_reason(rule, float(v), area.get(rule.measure), measures.iloc[i]))
     out = measures.copy()
@@ -316,6 +360,9 @@ LABELS = {
     "disbursement_vs_schedule": "支付率与进度要求之差",
     "visit_rate": "边缘户走访覆盖率",
     "clearance_stuck": "销号滞留户",
+    "dept_hits": "部门比对线索（条）",
+    "dept_unfollowed": "其中未跟进（条）",
+    "dept_unfollowed_share": "部门比对线索未跟进率",
 }
 
 

@@ -23,6 +23,8 @@ class MonthCheckView:
     caption: str
     tiles: list[Tile]
     summary: Table  # one row per county
+    dept_tiles: list[Tile]  # 部门比对 this month
+    dept: Table  # 部门比对 per county
     counties: dict[str, str]  # county code → name, for the records filter
     rows: int  # counties in the summary (the workbook's row count)
     quarters: list[str]  # complete quarters in the warehouse, newest first
@@ -68,6 +70,24 @@ def view(sel: Selection) -> MonthCheckView:
         ),
         Tile("未走访边缘户 / 销号滞留", f"{int(t.edge_unvisited):,} / {int(t.clearance_stuck):,}户", None, "off"),
     ]
+    dept_tiles = [
+        Tile("部门推送 / 匹配", f"{int(t.dept_received):,} / {int(t.dept_matched):,}条", None, "off"),
+        Tile(
+            "风险 / 两不愁三保障问题",
+            f"{int(t.dept_risk):,} / {int(t.dept_guarantee):,}条",
+            f"首次命中 {int(t.dept_new_hits):,}条",
+            "off",
+        ),
+        Tile("数据纠错 / 新识别候选", f"{int(t.dept_correction):,}条 / {int(t.dept_candidates):,}人", None, "off"),
+        Tile(
+            "未跟进",
+            f"{int(t.dept_unfollowed):,}条",
+            "月底无帮扶措施、未纳入监测",
+            "off",
+            help="风险和两不愁三保障问题命中中，月底既无帮扶措施记录、户也不是脱贫监测户或边缘户的条数；"
+            "乡镇是否已入户核实见督办事项。",
+        ),
+    ]
     complete = {quarter_of(m) for m in sel.months if reports.quarter_months(quarter_of(m))[1] in sel.months}
     return MonthCheckView(
         title=f"月核查 · {sel.area_name} · {month_label(sel.month)}",
@@ -75,6 +95,8 @@ def view(sel: Selection) -> MonthCheckView:
         + "与上月相比的变化；户以户编号标识（不含姓名和证件号码）。点选一个数字查看背后的记录。",
         tiles=tiles,
         summary=Table(labelled(summary, reports.MONTH_COLUMNS), formats={COLUMNS["paid_in_month"]: "%.1f"}),
+        dept_tiles=dept_tiles,
+        dept=Table(labelled(summary.sort_values("dept_unfollowed", ascending=False), reports.DEPT_COLUMNS)),
         counties=dict(zip(summary["county_code"], summary["county_name"], strict=True)),
         rows=len(summary),
         quarters=sorted(complete, reverse=True),

@@ -14,7 +14,7 @@ from fupin.domain.scenario import DEEP_AREAS, ScenarioParams, baseline, shock_co
 from fupin.views import figures
 from fupin.views.base import Selection, Table, labelled
 
-SCENARIOS = {"line": "监测线和预警阈值", "shock": "收入冲击", "alloc": "资金分配"}
+SCENARIOS = {"line": "监测线和预警阈值", "dept": "部门比对阈值", "shock": "收入冲击", "alloc": "资金分配"}
 LEVELS = {"county": "县", "township": "乡镇"}
 
 
@@ -38,6 +38,11 @@ CONTROLS: dict[str, tuple[Control, ...]] = {
         Control("t02", "收入大幅下降阈值（R02）", 0.05, 0.9, 0.05),
         Control("t09", "务工受阻降幅阈值（R09）", 0.05, 0.9, 0.05),
         Control("min_score", "红色标注分值", 1, 9),
+    ),
+    "部门比对阈值（省定参数）": (
+        Control("d01", "医保自付·登记人口（D01，元）", 500.0, 100000.0, 500.0, number=True),
+        Control("d02", "医保自付·其他农村人口（D02，元）", 1000.0, 200000.0, 1000.0, number=True),
+        Control("d05", "非义务教育自付（D05，元）", 500.0, 100000.0, 500.0, number=True),
     ),
     "收入冲击": (
         Control("migrant_cut", "务工收入下降", 0.0, 1.0, 0.05, fmt="%.2f"),
@@ -78,7 +83,7 @@ def setup(sel: Selection) -> Setup:
         title=f"情景推演 · 基于{month_label(sel.months[0])}数据",
         caption=("演示数据（合成）。" if sel.batch.synthetic else "")
         + "只做推算，不改动任何存储的数据；参数写在网址中，复制链接即可重现同一情景。",
-        base=baseline(sel.q("warning_rules"), sel.q("warning_settings")),
+        base=baseline(sel.q("warning_rules"), sel.q("warning_settings"), sel.q("dept_thresholds")),
         areas={**{a: a for a in DEEP_AREAS}, **{c: names[c] for c in sorted(names)}},
     )
 
@@ -93,6 +98,8 @@ def view(sel: Selection, params: ScenarioParams, scenario: str = "line", level: 
     caption = None
     if level == "township" and not sel.county:
         caption, level = "按乡镇汇总时，请先在左侧选择县。", "county"
+    if scenario == "dept":
+        return _dept(sel, params, latest, level, caption)
     res = sel.q(
         "scenario_line_by_area",
         month=latest,
@@ -102,6 +109,8 @@ def view(sel: Selection, params: ScenarioParams, scenario: str = "line", level: 
         t02=params.t02,
         t09=params.t09,
         min_score=params.min_score,
+        d01=params.d01,
+        d05=params.d05,
     )
     tiles = []
     for what, label in (("monitor", "脱贫监测户"), ("edge", "边缘户"), ("red", "红色预警户")):
@@ -119,6 +128,40 @@ def view(sel: Selection, params: ScenarioParams, scenario: str = "line", level: 
     cols = ["area_name", *(f"{w}_{s}" for w in ("monitor", "edge", "red") for s in ("stored", "scenario"))]
     table = labelled(res, {c: COLUMNS[c] for c in [*cols, "total_change"]})
     return ScenarioView(caption, tiles, None, fig, Table(table.sort_values(COLUMNS["total_change"], ascending=False)))
+
+
+DEPT_TILES = (
+    ("d01", "医保大额自付·登记人口（D01）", "人"),
+    ("d05", "非义务教育大额自付（D05）", "人"),
+    ("d02", "新识别候选·医保（D02）", "人"),
+)
+
+
+def _dept(sel: Selection, params: ScenarioParams, latest: object, level: str, caption: str | None) -> ScenarioView:
+    """Who the department comparison would catch in the latest month at the scenario's D01 / D02 / D05 thresholds,
+    against the reference thresholds (people counted once per rule; the red-flag effect of D01 / D05 shows in the
+    监测线和预警阈值 scenario, which scores them)."""
+    res = sel.q(
+        "scenario_dept_by_area",
+        month=latest,
+        area_prefix=sel.area_prefix,
+        group_by=level,
+        d01=params.d01,
+        d02=params.d02,
+        d05=params.d05,
+    )
+    tiles = []
+    for rule, label, unit in DEPT_TILES:
+        stored, scen, become = (int(res[f"{rule}_{s}"].sum()) for s in ("stored", "scenario", "become"))
+        tiles.append(Tile(f"{label}（情景）", f"{scen:,}{unit}", f"{scen - stored:+,}{unit}（新增{become:,}）", "off"))
+    fig = None
+    if level == "county":
+        by_county = res.rename(columns={"area_code": "county_code"}).assign(city_name="")
+        fig = figures.county_choropleth(by_county, metric=Metric("dept_change", "比对命中人数增减", "人"), height=480)
+    cols = ["area_name", *(f"{r}_{s}" for r, _, _ in DEPT_TILES for s in ("stored", "scenario", "become"))]
+    table = labelled(res, {c: COLUMNS[c] for c in [*cols, "dept_change"]})
+    info = "阈值来自 data/reference/department_rules.csv（省定参数）；提高或降低阈值，看本月比对会多（少）发现多少人。"
+    return ScenarioView(caption, tiles, info, fig, Table(table.sort_values(COLUMNS["dept_change"], ascending=False)))
 
 
 def _shock(sel: Selection, params: ScenarioParams) -> ScenarioView:

@@ -56,6 +56,7 @@ UNMASK_HELP = "仅省级管理员可用；查看详情和导出时记入审计�
 DETAIL_TABS = (
     "收入与预警",
     "触发规则",
+    "部门比对",
     "家庭成员",
     "帮扶措施",
     "走访记录",
@@ -118,6 +119,7 @@ class DetailView:
     caption: str
     income: go.Figure
     hits: Table
+    departments: Table  # the household's department comparison hits, every month, with the record's file and line
     members: Table
     measures: Table
     visits: Table
@@ -126,7 +128,7 @@ class DetailView:
     @property
     def tabs(self) -> list[tuple[str, go.Figure | Table]]:
         """The detail's tabs in order: label → what it shows."""
-        shown = (self.income, self.hits, self.members, self.measures, self.visits, self.clearance)
+        shown = (self.income, self.hits, self.departments, self.members, self.measures, self.visits, self.clearance)
         return list(zip(DETAIL_TABS, shown, strict=True))
 
 
@@ -148,6 +150,7 @@ def options(sel: Selection) -> Options:
     return Options(
         caption=("演示数据（合成）。" if sel.batch.synthetic else "")
         + "红色标注由预警规则判定（规则、条款和阈值见 data/reference/warning_rules.csv；阈值注明政策规定或省定参数）；"
+        "部门比对产生“风险”的命中（D 开头，data/reference/department_rules.csv）同样计入分值；"
         "姓名、证件号码、电话默认脱敏。",
         rules=names,
         rule_choices={"": "全部规则", **{r: f"{r} {n}" for r, n in names.items()}},
@@ -298,6 +301,11 @@ def detail(sel: Selection, household_id: str, *, unmask: bool) -> DetailView | N
         f"{p.household_size}人 · 脱贫年度 {_txt(p.exit_year)} · 联系人 {_txt(p.contact_name)} {_txt(p.contact_phone)}",
         income=figures.income_history(months, line=monitor_line(sel)),
         hits=table("household_rule_hits", ["month", "rule_id", "rule_name", "severity", "evidence", "clause"]),
+        departments=table(
+            "household_department_hits",
+            ["month", "rule_id", "rule_name", "department", "produces", "severity", "name", "evidence", "source"],
+            masked=True,
+        ),
         members=table("household_members", [*member_cols, "migrant_status", "work_place"], masked=True),
         measures=table("household_measures", ["measure_date", "measure_type", "amount", "fund_source", "project_id"]),
         visits=table("household_visits", ["visit_date", "method", "visitor_name", "notes"], masked=True),

@@ -9,6 +9,8 @@ SQL_DIR = Path(__file__).resolve().parent / "sql"
 # The warehouse build after the staging tables exist, in this order (each step reads what the ones before made).
 BUILD_STEPS: tuple[str, ...] = (
     "household_month",  # household × month with category, income, flags
+    "dept_match",  # department feeds in one shape, matched to the register by ID number and name
+    "dept_rules",  # department comparison rules (department_rules.csv) as a table macro: a 风险 hit feeds the score
     "warnings",  # rule hits, red-flag months, clearance, visit SLA, category mismatches
     "category_transition",  # households entering / leaving 脱贫监测户 and 边缘户 each month (月核查)
     "summary_area_month",  # village and township summaries
@@ -17,7 +19,6 @@ BUILD_STEPS: tuple[str, ...] = (
     "compliance",  # fund compliance findings
     "monitoring_checks",  # what the notice demands of the register: 销号, 帮扶责任人, 联系人, 临时救助 …; 动态清零
     "scenario_base",  # the what-if base table
-    "dept_match",  # department feeds in one shape, matched to the register by ID number and name
-    "dept_compare",  # department comparison rules (department_rules.csv) → hits; per-feed monthly counts
+    "dept_compare",  # department hits with evidence and the household's state; per-feed monthly counts
     "work_finding",  # findings handed to counties as 督办事项 (the store keeps the work items)
 )

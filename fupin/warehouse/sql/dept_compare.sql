@@ -1,56 +1,13 @@
 -- dept_hit: the comparison rules of data/reference/department_rules.csv applied to each month's department
--- records. This file only says what each rule id tests; thresholds, who a rule applies to, severity and what it
--- produces (风险 / 两不愁三保障问题 / 数据纠错 / 新识别候选) are the reference data.
--- Grain: rule × department record. Only confirmed matches (match_status = 'matched') fire rules on registered
--- households; rules for 非登记人口 fire on not_registered records only (never on a suspect or ambiguous one).
+-- records (the table macro dept_rule_fired of dept_rules.sql at the reference thresholds), with the evidence's
+-- file and line and the household's state: class, red flag that month (a 风险 hit counts in that flag's score,
+-- warnings.sql), already monitored, a measure recorded since.
+-- Grain: rule × department record.
 create table dept_hit as
-with rules as (
-    select rule_id, department, name as rule_name, severity, produces, item, applies_to,
-           string_split(applies_to, '|') as applies, try_cast(nullif(threshold, '') as double) as t,
-           threshold
-    from ref_department_rules
-    where enabled = '1'
-),
-outside_min as (  -- the lowest amount any 非登记人口 rule needs: everything below it is skipped early
-    select coalesce(min(t), 0) as t from rules where list_contains(applies, '非登记人口')
-),
-rec as (
-    select d.*, coalesce(hm.household_category, h.household_category) as household_category,
-           coalesce(wf.red_flag, false) as red_flag
-    from dept_record d
-    left join household_month hm on hm.household_id = d.household_id and hm.month = d.month
-    left join stg_household h on h.household_id = d.household_id
-    left join warning_flag_month wf on wf.household_id = d.household_id and wf.month = d.month
-    where d.match_status = 'matched'
-       or (d.match_status = 'not_registered' and d.amount >= (select t from outside_min))
-),
-fired as (
-    select r.rule_id, r.rule_name, r.severity, r.produces, r.item, r.threshold, rec.*
-    from rec
-    join rules r on r.department = rec.department
-    where (
-        case when rec.match_status = 'matched' then list_contains(r.applies, rec.household_category)
-             else list_contains(r.applies, '非登记人口') end
-    ) and (
-        case r.rule_id
-            when 'D01' then rec.amount >= r.t
-            when 'D02' then rec.amount >= r.t
-            when 'D03' then true
-            when 'D04' then rec.category = '义务教育' and rec.status = '辍学'
-            when 'D05' then rec.category <> '义务教育' and rec.amount > r.t
-            when 'D06' then rec.status in ('登记失业', '返乡待业') or rec.months >= r.t
-            when 'D07' then rec.category >= r.threshold
-            when 'D08' then rec.status = '不达标'
-            when 'D09' then true
-            when 'D10' then rec.category in ('低保', '特困供养')
-            when 'D11' then rec.category = '临时救助' and rec.amount >= r.t
-            when 'D12' then rec.status = '死亡'
-            when 'D13' then rec.status = '迁出'
-            when 'D14' then rec.amount >= r.t
-            when 'D15' then rec.amount >= r.t
-            else false
-        end
-    )
+with fired as (  -- the rules at the reference thresholds (dept_rules.sql), with the household's red flag that month
+    select f.*, coalesce(wf.red_flag, false) as red_flag
+    from dept_thresholds t, dept_rule_fired(null, t.d01, t.d02, t.d05) f
+    left join warning_flag_month wf on wf.household_id = f.household_id and wf.month = f.month
 ),
 sources as (  -- file and line of each record, for the evidence
     select _row_id, _file, _line from raw_dept_civil
@@ -75,19 +32,7 @@ final as (
             select 1 from stg_measure m where m.household_id = f.household_id and m.measure_date >= f.month
         ) as measure_recorded,
         f.amount, f.event_date,
-        case f.department
-            when '民政' then f.category || '，救助金额 ' || printf('%,.0f', f.amount) || '元'
-            when '医保' then '本年累计个人自付 ' || printf('%,.0f', f.amount) || '元（医疗总费用 '
-                || printf('%,.0f', f.total_cost) || '元）'
-            when '卫健' then '确诊' || f.category
-            when '教育' then f.category || '，学籍状态' || f.status || '，本学年自付 ' || printf('%,.0f', f.amount) || '元'
-            when '人社' then f.status || '，连续未缴费' || f.months || '个月'
-            when '住建' then '房屋鉴定为' || f.category
-            when '水利' then '饮水安全' || f.status || coalesce('（' || f.category || '）', '')
-            when '残联' then f.category || '残疾' || f.grade || '（' || f.status || '）'
-            when '公安' then '户口' || case f.status when '死亡' then '注销（死亡）' else '迁出省外' end
-            when '应急' then f.category || '，直接经济损失 ' || printf('%,.0f', f.amount) || '元'
-        end || '，' || strftime(f.event_date, '%Y-%m-%d') as evidence,
+        f.evidence,
         row_number() over (partition by f.rule_id, f.id_number order by f.month, f.row_id) = 1 as new_hit
     from fired f
     left join sources s on s._row_id = f.row_id
