@@ -40,7 +40,8 @@ with st.expander("参数", expanded=True):
             st.markdown(f"**{heading}**")
             for c in controls:
                 control(c)
-    shock_scope, weights = columns[1], columns[2]
+    heading = list(scenarios.CONTROLS)
+    shock_scope, weights = columns[heading.index("收入冲击")], columns[heading.index("资金分配公式权重")]
     shock_scope.multiselect(
         "冲击范围（空为全部）", list(s.areas), key="sc_areas", placeholder="全部县（市、区）", format_func=s.areas.get
     )

@@ -63,7 +63,7 @@ def test_month_workbook_sheets(wh: duckdb.DuckDBPyConnection, tmp_path: Path) ->
     path = tmp_path / "m.xlsx"
     path.write_bytes(reports.month_workbook(wh, PROVINCE, "2020-03"))
     wb = openpyxl.load_workbook(path)
-    assert wb.sheetnames == ["汇总", *reports.MONTH_KINDS.values()]
+    assert wb.sheetnames == ["汇总", "部门比对", *reports.MONTH_KINDS.values()]
     assert wb["汇总"].max_row == 3 + 104
     assert all(ws["A2"].value == DEMO_LABEL for ws in wb.worksheets)  # every sheet: the tiny warehouse is synthetic
 

@@ -267,6 +267,7 @@ COLUMNS: dict[str, str] = {
     "medical": "医保大额自付",
     "disaster": "重大受灾",
     "max_amount": "最高金额（元）",
+    "clause_ref": "依据条款",
     "dept_received": "部门推送记录",
     "dept_matched": "匹配到登记人口",
     "dept_risk": "风险命中",

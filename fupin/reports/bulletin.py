@@ -150,9 +150,9 @@ def county_measures(df: pd.DataFrame) -> pd.DataFrame:
     out["disbursement_vs_schedule"] = out["paid_rate"] - out["required_share"]
     out["visit_rate"] = ratio(df["edge_visited"], df["edge_households"])
     out["clearance_stuck"] = df["clearance_stuck"].astype(float)
-    out["dept_hits"] = df["dept_hits"].astype(float)  # the base of the next share (bulletin_rules min_base)
-    out["dept_unfollowed"] = df["dept_unfollowed"].astype(float)
-    out["dept_unfollowed_share"] = ratio(df["dept_unfollowed"], df["dept_hits"])
+    for c in ("dept_hits", "dept_unfollowed"):  # the base of the share (bulletin_rules min_base); none = no feeds
+        out[c] = df[c].astype(float) if c in df else 0.0
+    out["dept_unfollowed_share"] = ratio(out["dept_unfollowed"], out["dept_hits"])
     return out
 
 
@@ -176,7 +176,7 @@ def area_values(df: pd.DataFrame) -> dict[str, float | None]:
         "disbursement_vs_schedule": None if paid is None or req.empty else paid - float(req.iloc[0]),
         "visit_rate": r("edge_visited", "edge_households"),
         "clearance_stuck": float(total["clearance_stuck"]),
-        "dept_unfollowed_share": r("dept_unfollowed", "dept_hits"),
+        "dept_unfollowed_share": r("dept_unfollowed", "dept_hits") if "dept_hits" in total else None,
     }
 
 

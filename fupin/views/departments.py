@@ -2,7 +2,8 @@
 records a person must check), the comparison rules' hits with evidence and the household's state, the areas, the
 new-identification candidates by village and the trend over the months. No streamlit.
 
-Names and ID numbers are always masked here; hit lists are household rows (never in meeting mode)."""
+Names and ID numbers are masked unless an authorised viewer (Viewer.may_unmask: the province administrator, as on
+the 红色预警户 page) asks otherwise — the page audits that; hit lists are household rows (never in meeting mode)."""
 
 from __future__ import annotations
 
@@ -12,12 +13,13 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from fupin.access.privacy import mask_frame, mask_names
-from fupin.core.labels import COLUMNS, month_label
+from fupin.core.labels import COLUMNS, md_escape, month_label
 from fupin.domain.kpi import Tile
 from fupin.reports.exports import households_xlsx
 from fupin.views.base import Selection, Table, labelled
 
 HIT_LIMIT = 500
+UNMASK_HELP = "仅省级管理员可用；显示完整姓名和证件号码的清单和导出记入审计日志"
 ISSUE_LIMIT = 500
 EXPORT_MAX = 100_000
 PRODUCES = {
@@ -41,13 +43,12 @@ FEED_COLUMNS = [
     "hits",
     "candidates",
 ]
-RULE_COLUMNS = [
+RULE_COLUMNS = [  # the long condition and the quoted clause are in `rule_notes` (wrapped text), not in the table
     "rule_id",
     "department",
     "rule_name",
     "produces",
     "severity",
-    "condition",
     "threshold",
     "threshold_source",
     "hits",
@@ -56,8 +57,9 @@ RULE_COLUMNS = [
     "already_monitored",
     "red_flagged",
     "measure_recorded",
-    "clause",
+    "clause_ref",
 ]
+RULE_COUNTS = RULE_COLUMNS[7:13]
 AREA_COLUMNS = ["received", "quarantined", "matched", "to_check", "hits", "dept_households_hit", "candidates"]
 HIT_COLUMNS = [
     "rule_id",
@@ -105,7 +107,8 @@ class DepartmentsView:
     caption: str
     tiles: list[Tile]
     feeds: Table  # one row per department
-    rules: Table  # one row per comparison rule
+    rules: Table  # one row per comparison rule (short: threshold with its unit, the clause's reference)
+    rule_notes: list[str]  # Markdown, one per rule: its condition, threshold and the clause quoted in full (escaped)
     areas: Table  # by county (province / city) or by township (one county)
     area_level: str  # "县" or "乡镇"
     candidates: Table  # by village, no names
@@ -137,6 +140,31 @@ def _yes(df: pd.DataFrame, cols: list[str]) -> pd.DataFrame:
 def _masked(df: pd.DataFrame) -> pd.DataFrame:
     """Names and ID numbers masked (an empty frame as it is: privacy's masks expect rows)."""
     return mask_frame(df) if len(df) else df.copy()
+
+
+def _clause_ref(clause: str) -> str:
+    """'防返贫意见 三（二）：「…」' → '防返贫意见 三（二）' (the quote is in the rule notes)."""
+    return str(clause).split("：", 1)[0].strip()
+
+
+def _threshold(row: pd.Series) -> str:
+    t, unit = str(row["threshold"] or ""), str(row["unit"] or "")
+    if not t:
+        return "—"
+    return t if unit in ("", "等级") or t.endswith(unit) else f"{t}{unit}"
+
+
+def rule_notes(rules: pd.DataFrame) -> list[str]:
+    """Each rule in words for the page (Markdown, reference text escaped): what it tests, its threshold and source,
+    what it produces, and the clause of 皖扶组〔2020〕5号 it serves, quoted."""
+    out = []
+    for r in rules.itertuples():
+        t = _threshold(pd.Series(r._asdict()))
+        limit = "" if t == "—" else f"；阈值 {md_escape(t)}（{md_escape(r.threshold_source)}）"
+        head = f"**{md_escape(r.rule_id)} {md_escape(r.rule_name)}**"
+        kind = f"（{md_escape(r.department)} · 产生{md_escape(r.produces)} · 严重程度{md_escape(r.severity)}）"
+        out.append(f"{head}{kind}：{md_escape(r.condition)}{limit}。依据：{md_escape(r.clause)}")
+    return out
 
 
 def trend_figure(df: pd.DataFrame) -> go.Figure:
@@ -172,7 +200,13 @@ def trend_figure(df: pd.DataFrame) -> go.Figure:
 def view(sel: Selection) -> DepartmentsView:
     area = sel.area_prefix
     feeds = _ints(sel.q("dept_feed_summary", month=sel.month_date, area_prefix=area), [*FEED_COLUMNS[1:], "loaded"])
-    rules = _ints(sel.q("dept_hits_by_rule", month=sel.month_date, area_prefix=area), RULE_COLUMNS[8:14])
+    rules = _ints(sel.q("dept_hits_by_rule", month=sel.month_date, area_prefix=area), RULE_COUNTS)
+    rules = rules.fillna({"threshold": "", "unit": "", "condition": "", "clause": ""})
+    shown_rules = rules.assign(
+        threshold=rules.apply(_threshold, axis=1),
+        clause_ref=rules["clause"].map(_clause_ref),
+        threshold_source=rules["threshold_source"].where(rules["threshold"] != "", "—"),
+    )
     by_town = _ints(sel.q("dept_by_area", month=sel.month_date, area_prefix=area), AREA_COLUMNS)
     cands = sel.q("dept_candidates_by_village", month=sel.month_date, area_prefix=area)
     trend = _ints(sel.q("dept_trend", area_prefix=area), ["received", "matched", "hits", "candidates"])
@@ -215,7 +249,8 @@ def view(sel: Selection) -> DepartmentsView:
         "比对规则见 data/reference/department_rules.csv。接收 = 入库 + 隔离。",
         tiles=tiles,
         feeds=Table(labelled(feeds, {c: COLUMNS[c] for c in FEED_COLUMNS})),
-        rules=Table(labelled(rules, {c: COLUMNS[c] for c in RULE_COLUMNS})),
+        rules=Table(labelled(shown_rules, {c: COLUMNS[c] for c in RULE_COLUMNS})),
+        rule_notes=rule_notes(rules),
         areas=Table(labelled(areas, area_labels | {c: COLUMNS[c] for c in AREA_COLUMNS})),
         area_level=level,
         candidates=Table(
@@ -226,8 +261,11 @@ def view(sel: Selection) -> DepartmentsView:
     )
 
 
-def hits(sel: Selection, *, department: str = "", produces: str = "", limit: int = HIT_LIMIT) -> HitsView:
-    """The month's hits in the area (masked), most severe first."""
+def hits(
+    sel: Selection, *, department: str = "", produces: str = "", limit: int = HIT_LIMIT, unmask: bool = False
+) -> HitsView:
+    """The month's hits in the area, most severe first; masked unless `unmask` and the viewer may unmask."""
+    unmask = unmask and sel.viewer.may_unmask
     df = sel.q(
         "dept_hit_list",
         month=sel.month_date,
@@ -236,28 +274,31 @@ def hits(sel: Selection, *, department: str = "", produces: str = "", limit: int
         produces=produces,
         limit=limit,
     )
-    df = _yes(_masked(df), ["already_monitored", "red_flag", "measure_recorded", "new_hit"])
+    df = _yes(df.copy() if unmask else _masked(df), ["already_monitored", "red_flag", "measure_recorded", "new_hit"])
     shown = f"（显示前{limit:,}条）" if len(df) >= limit else ""
+    masking = "显示完整姓名和证件号码（已记入审计日志）" if unmask else "姓名和证件号码已脱敏"
     return HitsView(
         caption=f"{department or '全部部门'} · {PRODUCES.get(produces, produces) or '全部'}：{len(df):,}条{shown}。"
-        "姓名和证件号码已脱敏；依据含部门记录的文件和行号，交乡镇入户核实。",
+        f"{masking}；依据含部门记录的文件和行号，交乡镇入户核实。",
         table=Table(labelled(df, {c: COLUMNS[c] for c in HIT_COLUMNS})),
         rows=len(df),
     )
 
 
-def issues(sel: Selection) -> Table:
-    """The month's records a person must check (name differs, ID suspect, ambiguous), masked."""
+def issues(sel: Selection, *, unmask: bool = False) -> Table:
+    """The month's records a person must check (name differs, ID suspect, ambiguous), masked unless `unmask` and the
+    viewer may unmask."""
     df = sel.q("dept_match_issues", month=sel.month_date, area_prefix=sel.area_prefix, limit=ISSUE_LIMIT)
-    df = _masked(df)
-    if len(df):
-        df["registered_name"] = mask_names(df["registered_name"])
+    if not (unmask and sel.viewer.may_unmask):
+        df = _masked(df)
+        if len(df):
+            df["registered_name"] = mask_names(df["registered_name"])
     return Table(labelled(df, {c: COLUMNS[c] for c in ISSUE_COLUMNS}))
 
 
-def hits_xlsx(sel: Selection, *, department: str = "", produces: str = "") -> tuple[bytes, int]:
-    """The hit list as a masked work order (title says 演示数据 when the batch is synthetic)."""
-    h = hits(sel, department=department, produces=produces, limit=EXPORT_MAX)
-    demo = "（演示数据）" if sel.batch.synthetic else ""
-    title = f"部门数据比对命中清单 {month_label(sel.month)} {sel.area_name or ''} {department or '全部部门'}{demo}"
-    return households_xlsx(h.table.frame, title=title), h.rows
+def hits_xlsx(sel: Selection, *, department: str = "", produces: str = "", unmask: bool = False) -> tuple[bytes, int]:
+    """The hit list as a work order, masked unless `unmask` (and allowed); the sheet says 演示数据 when the batch is
+    synthetic. Called when the download button is clicked; the page audits it."""
+    h = hits(sel, department=department, produces=produces, limit=EXPORT_MAX, unmask=unmask)
+    title = f"部门数据比对命中清单 {month_label(sel.month)} {sel.area_name or ''} {department or '全部部门'}"
+    return households_xlsx(h.table.frame, title=title, synthetic=sel.batch.synthetic), h.rows

@@ -292,7 +292,8 @@ def detail(sel: Selection, household_id: str, *, unmask: bool) -> DetailView | N
 
     def table(name: str, cols: list[str], *, masked: bool = False) -> Table:
         df = sel.q(name, household_id=household_id)
-        return Table(labelled(mask_frame(df, unmask=unmask) if masked else df, {c: COLUMNS[c] for c in cols}))
+        shown = mask_frame(df, unmask=unmask) if masked and len(df) else df  # the masks expect rows
+        return Table(labelled(shown, {c: COLUMNS[c] for c in cols}))
 
     member_cols = ["name", "id_number", "relation", "sex", "birth_date", "labour_ability", "health", "schooling"]
     return DetailView(
