@@ -98,3 +98,24 @@ def test_scenario_page_moves_the_department_thresholds(site: Path) -> None:
     assert shown.value == f"{scenario:,}人" and shown.delta.startswith(f"+{scenario - stored:,}人")
     qp = {k: (v[0] if isinstance(v, list) else v) for k, v in dict(at.query_params).items()}
     assert qp["s_d01"] == "3000" and "s_d02" not in qp
+
+
+def test_month_check_view_counts_department_hits(tiny_db: Path, con: duckdb.DuckDBPyConnection) -> None:
+    from fupin.views import month_check
+    from tests.support.views import LINQUAN, selection
+
+    v = month_check.view(selection(tiny_db, month="2020-03"))
+    risk, guarantee, received = con.execute(
+        """select count(*) filter (where produces = '风险'), count(*) filter (where produces = '两不愁三保障问题'),
+                  (select sum(received) from dept_feed_month where month = date '2020-03-01')
+           from dept_hit where month = date '2020-03-01'"""
+    ).fetchone()
+    tiles = {t.label: t.value for t in v.dept_tiles}
+    assert tiles["风险 / 两不愁三保障问题"] == f"{risk:,} / {guarantee:,}条" and risk > 0
+    assert tiles["部门推送 / 匹配"].startswith(f"{received:,} / ")
+    assert v.dept.frame["风险命中"].sum() == risk and len(v.dept.frame) == 104
+    own = month_check.view(selection(tiny_db, LINQUAN, month="2020-03")).dept.frame
+    (own_risk,) = con.execute(
+        "select count(*) from dept_hit where month = date '2020-03-01' and produces = '风险' and county_code = '341221'"
+    ).fetchone()
+    assert list(own["县（市、区）"]) == ["临泉县"] and own["风险命中"].sum() == own_risk

@@ -111,7 +111,7 @@ def month_workbook(
     with excel_writer(buf) as xw:
         table = summary[list(MONTH_COLUMNS)].rename(columns=MONTH_COLUMNS)
         sheet(xw, table, "汇总", title=f"{title}（户以户编号标识，不含姓名和证件号码）", synthetic=demo)
-        dept = summary[list(DEPT_COLUMNS)].rename(columns=DEPT_COLUMNS)
+        dept = summary.reindex(columns=list(DEPT_COLUMNS), fill_value=0).rename(columns=DEPT_COLUMNS)
         sheet(xw, dept, "部门比对", title=f"{title} · 部门数据比对", synthetic=demo)
         for kind, label in MONTH_KINDS.items():
             recs = month_records(con, viewer, month, kind, area_prefix)
