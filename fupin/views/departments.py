@@ -151,6 +151,7 @@ def _threshold(row: pd.Series) -> str:
     t, unit = str(row["threshold"] or ""), str(row["unit"] or "")
     if not t:
         return "—"
+    unit = "个月" if unit == "月" else unit  # '3月' would read as March
     return t if unit in ("", "等级") or t.endswith(unit) else f"{t}{unit}"
 
 

@@ -40,9 +40,9 @@ CONTROLS: dict[str, tuple[Control, ...]] = {
         Control("min_score", "红色标注分值", 1, 9),
     ),
     "部门比对阈值（省定参数）": (
-        Control("d01", "医保自付·登记人口（D01，元）", 500.0, 100000.0, 500.0, number=True),
-        Control("d02", "医保自付·其他农村人口（D02，元）", 1000.0, 200000.0, 1000.0, number=True),
-        Control("d05", "非义务教育自付（D05，元）", 500.0, 100000.0, 500.0, number=True),
+        Control("d01", "医保自付·登记人口（D01，元）", 500.0, 100000.0, 500.0, number=True, fmt="%.0f"),
+        Control("d02", "医保自付·其他农村人口（D02，元）", 1000.0, 200000.0, 1000.0, number=True, fmt="%.0f"),
+        Control("d05", "非义务教育自付（D05，元）", 500.0, 100000.0, 500.0, number=True, fmt="%.0f"),
     ),
     "收入冲击": (
         Control("migrant_cut", "务工收入下降", 0.0, 1.0, 0.05, fmt="%.2f"),
