@@ -1,12 +1,12 @@
 -- dept_hit: the comparison rules of data/reference/department_rules.csv applied to each month's department
--- records (the table macro dept_rule_fired of dept_rules.sql at the reference thresholds), with the evidence's
+-- records (dept_fired: the macro dept_rule_fired of dept_rules.sql at the reference thresholds), with the evidence's
 -- file and line and the household's state: class, red flag that month (a 风险 hit counts in that flag's score,
 -- warnings.sql), already monitored, a measure recorded since.
 -- Grain: rule × department record.
 create table dept_hit as
-with fired as (  -- the rules at the reference thresholds (dept_rules.sql), with the household's red flag that month
+with fired as (  -- the rules at the reference thresholds (dept_fired), with the household's red flag that month
     select f.*, coalesce(wf.red_flag, false) as red_flag
-    from dept_thresholds t, dept_rule_fired(null, t.d01, t.d02, t.d05) f
+    from dept_fired f
     left join warning_flag_month wf on wf.household_id = f.household_id and wf.month = f.month
 ),
 sources as (  -- file and line of each record, for the evidence

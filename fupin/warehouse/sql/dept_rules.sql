@@ -86,3 +86,9 @@ select
         when '应急' then f.category || '，直接经济损失 ' || printf('%,.0f', f.amount) || '元'
     end || '，' || strftime(f.event_date, '%Y-%m-%d') as evidence
 from fired f;
+
+-- dept_fired: the rules at the reference thresholds, evaluated once for every month; warnings.sql (风险 hits in the
+-- red-flag score) and dept_compare.sql (dept_hit) read it, the what-if page calls the macro with its own thresholds.
+-- Grain: rule × department record.
+create table dept_fired as
+select f.* from dept_thresholds t, dept_rule_fired(null, t.d01, t.d02, t.d05) f;

@@ -61,13 +61,11 @@ final as (
 )
 select * from final order by household_id, month;
 
--- rule_hits(month, t01, t02, t09, d01, d05): which rule fired for which household-month, with the values
--- that triggered it, for the given thresholds — a table macro, so that ingest (with the thresholds of
--- data/reference) and the what-if page (with an analyst's thresholds) run the very same rules.
--- Each rule tests what its clause (ref_warning_rules.clause) says; p_month null = every month.
--- A department comparison hit that produces 风险 (department_rules.csv, dept_rule_fired of dept_rules.sql; d01 and
--- d05 are the D01 / D05 thresholds) counts as a rule fired on a monitored household-month, with its severity.
-create macro rule_hits(p_month, t01, t02, t09, d01, d05) as table
+-- register_rule_hits(month, t01, t02, t09): which register rule (warning_rules.csv) fired for which
+-- household-month, with the values that triggered it, for the given thresholds — a table macro, so that ingest
+-- (with the thresholds of data/reference) and the what-if page (with an analyst's thresholds) run the very same
+-- rules. Each rule tests what its clause (ref_warning_rules.clause) says; p_month null = every month.
+create macro register_rule_hits(p_month, t01, t02, t09) as table
 with rules as (
     select rule_id, name, severity,
            case rule_id when 'R01' then t01 when 'R02' then t02 when 'R09' then t09 end as t,
@@ -130,16 +128,35 @@ hits as (
 select h.household_id, h.month, h.rule_id, r.name as rule_name, r.severity, h.evidence
 from hits h
 join rules r using (rule_id)
+;
+
+-- rule_hits(month, t01, t02, t09, d01, d05): every rule that counts in the red-flag score, for the what-if page —
+-- the register rules, and each department comparison hit that produces 风险 (department_rules.csv, dept_rule_fired
+-- of dept_rules.sql; d01 / d05: the D01 / D05 thresholds) on a monitored household-month, with its severity and
+-- evidence (department, measure, date). Ingest builds warning_hit from the same two parts at the reference
+-- thresholds, the department part from dept_fired (the macro evaluated once).
+create macro rule_hits(p_month, t01, t02, t09, d01, d05) as table
+select * from register_rule_hits(p_month, t01, t02, t09)
 union all
 select d.household_id, d.month, d.rule_id, d.rule_name, d.severity, d.department || '：' || d.evidence as evidence
 from dept_rule_fired(p_month, d01, null, d05) d
 semi join monitor_month m on m.household_id = d.household_id and m.month = d.month
-where d.produces = '风险'
-;
+where d.produces = '风险';
 
 create table warning_hit as
-select h.* from warning_thresholds t, dept_thresholds dt, rule_hits(null, t.t01, t.t02, t.t09, dt.d01, dt.d05) h
-order by h.household_id, h.month, h.rule_id;
+with register as (
+    select h.* from warning_thresholds t, register_rule_hits(null, t.t01, t.t02, t.t09) h
+),
+department as (  -- as in rule_hits
+    select d.household_id, d.month, d.rule_id, d.rule_name, d.severity, d.department || '：' || d.evidence as evidence
+    from dept_fired d
+    semi join monitor_month m on m.household_id = d.household_id and m.month = d.month
+    where d.produces = '风险'
+)
+select * from register
+union all
+select * from department
+order by household_id, month, rule_id;
 
 -- warning_flag_month: the red flag per household-month (score of the rules that fired against the
 -- threshold in settings) and its lifecycle: new / continuing / cleared, first month raised, days open.
