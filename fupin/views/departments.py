@@ -258,6 +258,6 @@ def issues(sel: Selection) -> Table:
 def hits_xlsx(sel: Selection, *, department: str = "", produces: str = "") -> tuple[bytes, int]:
     """The hit list as a masked work order (title says 演示数据 when the batch is synthetic)."""
     h = hits(sel, department=department, produces=produces, limit=EXPORT_MAX)
-    demo = "（演示数据）" if sel.batch.synthetic else ""
-    title = f"部门数据比对命中清单 {month_label(sel.month)} {sel.area_name or ''} {department or '全部部门'}{demo}"
-    return households_xlsx(h.table.frame, title=title), h.rows
+    title = f"部门数据比对命中清单 · {month_label(sel.month)} · {sel.area_name or ''} · {department or '全部部门'}"
+    data = households_xlsx(h.table.frame, title=title, synthetic=sel.batch.synthetic, sheet_name="部门比对命中清单")
+    return data, h.rows

@@ -97,10 +97,11 @@ def quarter(sel: Selection, quarter: str) -> QuarterView:
         synthetic=sel.batch.synthetic,
         loop=loop,
         loop_date=on,
+        issued=sel.batch.started_at[:10],  # the 成文日期: the data batch's date, not the server's clock
     )
     slow = b.counties[b.counties["slow_reasons"] != ""]
     return QuarterView(
-        headline=f"**{quarter}**：{len(b.counties)}个县中 **{len(slow)}个** 被点名进度迟缓；规则见下表和 "
+        headline=f"**{b.period}**：{len(b.counties)}个县中 **{len(slow)}个** 被点名进度迟缓；规则见下表和 "
         "data/reference/bulletin_rules.csv（阈值均为省定参数）。",
         slow=Table(labelled(slow, {c: COLUMNS[c] for c in ("city_name", "county_name", "slow_reasons")})),
         rules=Table(
