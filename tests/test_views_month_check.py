@@ -83,7 +83,8 @@ def test_month_workbook_matches_the_view(tiny_db: Path, con: duckdb.DuckDBPyConn
     wb = openpyxl.load_workbook(io.BytesIO(reports.month_workbook(con, Viewer.province(), "2020-04", "34")))
     rows = list(wb["汇总"].iter_rows(min_row=3, values_only=True))
     assert list(rows[0]) == list(v.summary.frame.columns)
-    assert [r[0] for r in rows[1:]] == list(v.summary.frame["县（市、区）"])
+    assert [r[0] for r in rows[1:-1]] == list(v.summary.frame["县（市、区）"])
+    assert rows[-1][0] == "合计" and rows[-1][2] == v.summary.frame[rows[0][2]].sum()  # the 合计 row under the table
     for kind in TRANSITIONS:
         label = reports.MONTH_KINDS[kind]
         assert wb[label].max_row - 3 == v.summary.frame[label].sum() == len(month_check.records(sel, kind).table.frame)
