@@ -365,7 +365,13 @@ def test_bulletin_pdf_is_a_gongwen_with_fonts_embedded(wh: duckdb.DuckDBPyConnec
     from pypdf import PdfReader
 
     b = reports.build_bulletin(wh, PROVINCE, "2020Q1")
-    assert b.issued == batch_info(wh).started_at[:10]  # the 成文日期 is the data batch's, not the server clock's
+    from fupin.work.items import raised_on
+
+    newest = batch_info(wh).months[-1]  # synthetic: dated on the demo calendar, the day the 督办 figures are as of
+    from fupin.work.demo import DEMO_TAIL_DAYS
+
+    expected = raised_on(newest) + dt.timedelta(days=DEMO_TAIL_DAYS)
+    assert b.issued == reports.issue_date(batch_info(wh)) == expected.isoformat() and b.issued < "2021"
     data = reports.bulletin_pdf(b)
     reader = PdfReader(io.BytesIO(data))
     assert 4 <= len(reader.pages) <= 30
@@ -392,3 +398,7 @@ def test_chinese_dates_and_quarters() -> None:
     assert [reports.quarter_label(f"2020Q{q}") for q in (1, 4)] == ["2020年第一季度", "2020年第四季度"]
     with pytest.raises(ValueError):
         reports.quarter_label("2020Q5")
+    from fupin.warehouse.connection import BatchInfo
+
+    real = BatchInfo("b1", "2020-07-12 09:30", False, ["2020-05", "2020-06"], 10, 0)
+    assert reports.issue_date(real) == "2020-07-12"  # a real batch: the day it was ingested

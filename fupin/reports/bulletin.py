@@ -3,6 +3,7 @@ with charts rendered to PNG by matplotlib — no browser, no internet. Scope app
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,7 +16,7 @@ from fupin.core.labels import COLUMNS, month_label
 from fupin.domain.progress import is_slow
 from fupin.reports.exports import Book
 from fupin.warehouse import queries
-from fupin.warehouse.connection import batch_info
+from fupin.warehouse.connection import BatchInfo, batch_info
 
 MONTH_KINDS: dict[str, str] = {
     "red_new": "红色预警新增",
@@ -229,6 +230,19 @@ class Bulletin:
         return quarter_label(self.quarter)
 
 
+def issue_date(batch: BatchInfo) -> str:
+    """The bulletin's 成文日期 ('YYYY-MM-DD'), from the data batch and never from the server's clock: the day the
+    batch was ingested; for synthetic data the demo calendar's today for the batch (fupin.work.demo: the day the
+    newest month reached the province plus the replay's tail, the date the 督办 figures are as of), so a 2020
+    bulletin is not dated in another year nor before the figures it quotes."""
+    if batch.synthetic and batch.months:
+        from fupin.work.demo import DEMO_TAIL_DAYS
+        from fupin.work.items import raised_on
+
+        return (raised_on(batch.months[-1]) + dt.timedelta(days=DEMO_TAIL_DAYS)).isoformat()
+    return batch.started_at[:10]
+
+
 def work_loop(viewer: Viewer) -> tuple[pd.DataFrame | None, str]:
     """The 督办 figures by county in the viewer's scope and the loop's date (None when the store is unavailable)."""
     from fupin.access.store import StoreError
@@ -259,7 +273,7 @@ def build_bulletin(
         synthetic=info.synthetic,
         loop=loop,
         loop_date=on,
-        issued=info.started_at[:10],
+        issued=issue_date(info),
     )
 
 

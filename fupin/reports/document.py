@@ -33,6 +33,7 @@ PLACEHOLDER_NOTE = "文号待编"
 MAIN_RECIPIENTS = "各市、县（市、区）扶贫开发领导小组，省扶贫开发领导小组成员单位"
 POLICY = "皖扶组〔2020〕5号"
 RED = "#D40000"
+LOOP_ROWS = 20  # 附件3 lists the counties on the 约谈 list and this many with the most overdue items
 
 
 def cn_date(iso: str) -> str:
@@ -289,17 +290,17 @@ def bulletin_html(b: Bulletin) -> str:
     if len(attachments) == 3 and b.loop is not None:
         names = dict(zip(b.counties["county_code"], b.counties["county_name"], strict=True))
         cols = [c for c in LOOP_COLUMNS if c not in ("county_name", "returned_ever")]
-        shown = b.loop[(b.loop["overdue"] > 0) | b.loop["interview"].astype(bool)]
+        ranked = b.loop[b.loop["overdue"] > 0].sort_values("overdue", ascending=False)
+        named = b.loop["interview"].astype(bool)
+        shown = b.loop[named | b.loop["county_code"].isin(ranked["county_code"].head(LOOP_ROWS))]
         loop_rows = [
             [names.get(r["county_code"], r["county_code"])]
             + [("是" if r[c] else "否") if c == "interview" else f"{int(r[c]):,}" for c in cols]
             for _, r in shown.sort_values("overdue", ascending=False).iterrows()
         ]
-        rest = len(b.loop) - len(shown)
         when = (f"截至{cn_date(b.loop_date)}，" if b.loop_date else "") + (
-            f"有逾期未办结事项的县（市、区）{len(shown)}个，按逾期件数排序"
-            + (f"；其余{rest}个县（市、区）没有逾期未办结事项" if rest else "")
-            + "。各县全部数字见同名 XLSX 的“督办落实”。"
+            f"{len(ranked)}个县（市、区）有逾期未办结的督办事项。下表列出列入约谈名单的县和逾期件数最多的"
+            f"{min(LOOP_ROWS, len(ranked))}个县，按逾期件数排序；各县全部数字见同名 XLSX 的“督办落实”。"
         )
         annexes.append(
             _annex(

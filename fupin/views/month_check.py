@@ -97,7 +97,7 @@ def quarter(sel: Selection, quarter: str) -> QuarterView:
         synthetic=sel.batch.synthetic,
         loop=loop,
         loop_date=on,
-        issued=sel.batch.started_at[:10],  # the 成文日期: the data batch's date, not the server's clock
+        issued=reports.issue_date(sel.batch),  # the 成文日期: the data batch's date, not the server's clock
     )
     slow = b.counties[b.counties["slow_reasons"] != ""]
     return QuarterView(
