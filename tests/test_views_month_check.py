@@ -100,6 +100,7 @@ def test_quarter_equals_the_bulletin(tiny_db: Path, con: duckdb.DuckDBPyConnecti
     assert list(qv.rules.frame["指标"]) == list(b.rules["label"])
     assert list(qv.rules.frame.columns) == ["指标", "何为进度迟缓", "阈值", "阈值来源"]
     assert set(qv.rules.frame["阈值来源"]) == {"省定参数"}
+    assert all(t.endswith(("个百分点", "%", "户")) for t in qv.rules.frame["阈值"])  # as people say it, not 0.3
     assert qv.bulletin.synthetic  # the tiny warehouse is generated
 
 

@@ -368,7 +368,7 @@ RULE_NAMES = {"gap_below_area": "比整体水平低", "below": "低于下限", "
 UNITS = {"clearance_stuck": "户", "disbursement_vs_schedule": "个百分点"}
 
 
-def _threshold(rule: object) -> str:
+def threshold_text(rule: object) -> str:
     """A rule's threshold as a person reads it: '30个百分点', '78%', '1000户'."""
     t = float(rule.threshold)  # type: ignore[attr-defined]
     if rule.rule == "gap_below_area" or rule.measure == "disbursement_vs_schedule":  # type: ignore[attr-defined]
@@ -406,7 +406,7 @@ def bulletin_workbook(b: Bulletin) -> bytes:
         {
             "名称": [str(r.label) for r in b.rules.itertuples()],
             "规则": [RULE_NAMES.get(str(r.rule), str(r.rule)) for r in b.rules.itertuples()],
-            "阈值": [_threshold(r) for r in b.rules.itertuples()],
+            "阈值": [threshold_text(r) for r in b.rules.itertuples()],
             "阈值来源": [str(getattr(r, "threshold_source", "省定参数")) for r in b.rules.itertuples()],
             "说明": [str(getattr(r, "description", "")) for r in b.rules.itertuples()],
         }

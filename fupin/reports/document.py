@@ -33,7 +33,7 @@ PLACEHOLDER_NOTE = "文号待编"
 MAIN_RECIPIENTS = "各市、县（市、区）扶贫开发领导小组，省扶贫开发领导小组成员单位"
 POLICY = "皖扶组〔2020〕5号"
 RED = "#D40000"
-LOOP_ROWS = 20  # 附件3 lists the counties on the 约谈 list and this many with the most overdue items
+LOOP_ROWS = 15  # 附件3 lists the counties on the 约谈 list and this many with the most overdue items
 
 
 def cn_date(iso: str) -> str:

@@ -106,7 +106,9 @@ def quarter(sel: Selection, quarter: str) -> QuarterView:
         slow=Table(labelled(slow, {c: COLUMNS[c] for c in ("city_name", "county_name", "slow_reasons")})),
         rules=Table(
             labelled(
-                b.rules.rename(columns={"label": "rule_label", "description": "rule_description"}),
+                b.rules.rename(columns={"label": "rule_label", "description": "rule_description"}).assign(
+                    threshold=[reports.threshold_text(r) for r in b.rules.itertuples()]  # '30个百分点', not 0.3
+                ),
                 {c: COLUMNS[c] for c in ("rule_label", "rule_description", "threshold", "threshold_source")},
             )
         ),
