@@ -434,11 +434,11 @@ def bulletin_html(b: Bulletin) -> str:
     return document.bulletin_html(b)
 
 
-def bulletin_pdf(b: Bulletin) -> bytes:
-    """The same 公文 as a PDF, made offline (WeasyPrint, fonts embedded)."""
+def bulletin_pdf(b: Bulletin, page: str | None = None) -> bytes:
+    """The same 公文 as a PDF, made offline (WeasyPrint, fonts embedded); `page` = bulletin_html(b) if made."""
     from fupin.reports import document
 
-    return document.bulletin_pdf(b)
+    return document.bulletin_pdf(b, page)
 
 
 def write_bulletin(
@@ -455,6 +455,7 @@ def write_bulletin(
     out.mkdir(parents=True, exist_ok=True)
     xlsx, page, pdf = (out / f"季通报_{quarter}.{ext}" for ext in ("xlsx", "html", "pdf"))
     xlsx.write_bytes(bulletin_workbook(b))
-    page.write_text(bulletin_html(b), encoding="utf-8")
-    pdf.write_bytes(bulletin_pdf(b))
+    text = bulletin_html(b)
+    page.write_text(text, encoding="utf-8")
+    pdf.write_bytes(bulletin_pdf(b, text))
     return xlsx, page, pdf

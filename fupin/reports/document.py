@@ -72,10 +72,10 @@ def map_png(b: Bulletin) -> str:
     import geopandas as gpd
     import matplotlib.pyplot as plt
 
-    from fupin.core.geo import GEOJSON_PATH
+    from fupin.core.geo import counties_geojson
 
     _setup_fonts()
-    gdf = gpd.read_file(GEOJSON_PATH)
+    gdf = gpd.GeoDataFrame.from_features(counties_geojson()["features"])  # read once per process
     slow = set(b.counties.loc[b.counties["slow_reasons"] != "", "county_code"])
     inside = set(b.counties["county_code"])
     gdf["color"] = ["#c62828" if c in slow else ("#f3d9d9" if c in inside else "#eeeeee") for c in gdf["code"]]
@@ -346,7 +346,7 @@ def _annex(n: int, name: str, content: str) -> str:
     return f'<section class="annex"><p class="label">附件{n}</p><h1>{html.escape(name)}</h1>{content}</section>'
 
 
-def bulletin_pdf(b: Bulletin) -> bytes:
+def bulletin_pdf(b: Bulletin, page: str | None = None) -> bytes:
     """The 公文 as a PDF: WeasyPrint renders bulletin_html offline (the page refers to nothing outside itself;
     any URL but a data: URI is refused), embedding subsets of the installed Noto CJK fonts."""
     import weasyprint
@@ -354,4 +354,5 @@ def bulletin_pdf(b: Bulletin) -> bytes:
     fetcher = weasyprint.URLFetcher(allowed_protocols={"data"}, allow_redirects=False)
     # 演示数据 is in every page's header (DEMO_CSS): the on-screen banner above the 版头 is not repeated
     once = weasyprint.CSS(string=".demo { display: none; }")
-    return weasyprint.HTML(string=bulletin_html(b), url_fetcher=fetcher).write_pdf(stylesheets=[once])
+    source = page if page is not None else bulletin_html(b)  # `page`: bulletin_html(b) already made
+    return weasyprint.HTML(string=source, url_fetcher=fetcher).write_pdf(stylesheets=[once])

@@ -39,7 +39,7 @@ FORMATS: dict[str, str] = {
     "yuan": "#,##0",
     "permille": '0.00"‰"',
     "date": 'yyyy"年"m"月"d"日"',
-    "datetime": "yyyy-mm-dd hh:mm",
+    "datetime": "yyyy-mm-dd hh:mm:ss",
     "text": "@",
     "bool": "@",
 }
@@ -111,7 +111,7 @@ def _shown_width(value: object, kind: str) -> int:
     if kind == "date":
         return 16
     if kind == "datetime":
-        return 17
+        return 20
     if kind in ("int", "yuan"):
         return len(f"{value:,.0f}")
     if kind in ("num", "wan", "permille"):
