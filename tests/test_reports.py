@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 
 import duckdb
+import numpy as np
 import openpyxl
 import pandas as pd
 import pytest
@@ -309,6 +310,7 @@ def test_book_writes_cells_by_what_they_hold() -> None:
             "支付率": [0.5, 0.25, 1.0],
             "支付金额（万元）": [12.5, 3.25, 0.0],
             "家庭人口": [3, 4, 5],
+            "备注": pd.Series([np.bool_(False), "文字", None], dtype=object),  # a stray boolean among text
         }
     )
     book = Book()
@@ -321,12 +323,13 @@ def test_book_writes_cells_by_what_they_hold() -> None:
     name = ws["A4"]
     assert name.value == HOSTILE_NAME and name.data_type == "s"  # text, never a formula
     assert [ws.cell(r, 2).value for r in (4, 5, 6)] == ["是", "否", None]
+    assert [ws.cell(r, 8).value for r in (4, 5, 6)] == ["否", "文字", None]
     formats = _formats(ws)
     assert formats["纳入日期"] == formats["走访日期"] == 'yyyy"年"m"月"d"日"'
     assert ws["C4"].value == dt.datetime(2020, 6, 1) and ws["D5"].value == dt.datetime(2020, 5, 2)
     assert (formats["支付率"], formats["支付金额（万元）"], formats["家庭人口"]) == ("0.0%", "#,##0.00", "#,##0")
-    total = [ws.cell(7, j).value for j in range(1, 8)]
-    assert total == ["合计", None, None, None, None, 15.75, 12]  # shares and dates are not added up
+    total = [ws.cell(7, j).value for j in range(1, 9)]
+    assert total == ["合计", None, None, None, None, 15.75, 12, None]  # shares and dates are not added up
     width = ws.column_dimensions["F"].width
     assert width >= 2 * len("支付金额") + len("（万元）") * 2  # CJK (and full-width brackets) count double
 

@@ -60,7 +60,9 @@ def column_kind(name: str, values: pd.Series) -> str:
     (a share 0–1 shown as %), 'permille', 'wan' (万元), 'yuan', 'int', 'num' or 'text'."""
     label = str(name)
     present = values.dropna()
-    if pd.api.types.is_bool_dtype(values) or (len(present) and present.map(lambda x: isinstance(x, bool)).all()):
+    if pd.api.types.is_bool_dtype(values) or (
+        len(present) and present.map(lambda x: isinstance(x, (bool, np.bool_))).all()
+    ):
         return "bool"
     if pd.api.types.is_datetime64_any_dtype(values):
         times = present.dt.tz_localize(None) if getattr(present.dt, "tz", None) else present
@@ -95,8 +97,10 @@ def _cell(value: object, kind: str) -> object:
     """A value as the cell holds it: None for missing, 是/否 for booleans, datetimes for date columns."""
     if value is None or (not isinstance(value, str) and pd.api.types.is_scalar(value) and pd.isna(value)):
         return None
+    if isinstance(value, (bool, np.bool_)):  # in any column: a person reads 是/否, never TRUE/FALSE
+        return TRUE_FALSE[bool(value)]
     if kind == "bool":
-        return TRUE_FALSE.get(bool(value), str(value)) if isinstance(value, (bool, np.bool_)) else str(value)
+        return str(value)
     if kind in ("date", "datetime"):
         ts = pd.Timestamp(value)
         return ts.tz_localize(None).to_pydatetime() if ts.tzinfo else ts.to_pydatetime()
