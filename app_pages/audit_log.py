@@ -37,7 +37,10 @@ else:
     st.download_button(  # built on click; the download itself is recorded in the log
         "下载审计记录（XLSX）",
         audited_file(
-            lambda: (households_xlsx(v.table.frame, title=v.export_title, synthetic=False), len(v.table.frame)),
+            lambda: (
+                households_xlsx(v.table.frame, title=v.export_title, synthetic=False, sheet_name="审计记录"),
+                len(v.table.frame),
+            ),
             sel.viewer,
             "export_audit_log",
             filters=v.filters,

@@ -53,7 +53,12 @@ with tab_f:
     st.download_button(  # built on click from the rows shown now; the audit row is written then
         "下载问题清单",
         audited_file(
-            lambda: (households_xlsx(shown, title=v.findings_title, synthetic=sel.batch.synthetic), len(shown)),
+            lambda: (
+                households_xlsx(
+                    shown, title=v.findings_title, synthetic=sel.batch.synthetic, sheet_name="资金合规问题清单"
+                ),
+                len(shown),
+            ),
             sel.viewer,
             "export_findings_xlsx",
             filters={"area": sel.area_prefix, "check": pick},

@@ -57,7 +57,10 @@ csv = audited_file(
 )
 d1.download_button("下载数据 CSV", csv, f"{v.file_stem}.csv", mime=CSV_MIME, icon=":material/download:")
 xlsx = audited_file(
-    lambda: (table_xlsx(v.export, sheet_name=sel.month, title=v.title, synthetic=demo), len(v.export)),
+    lambda: (
+        table_xlsx(v.export, sheet_name=v.title.replace("地图", ""), title=v.title, synthetic=demo, totals=True),
+        len(v.export),
+    ),
     sel.viewer,
     "export_map_xlsx",
     filters=audit_as,

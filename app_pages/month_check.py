@@ -74,16 +74,17 @@ if not v.quarters:
     st.info("仓库中还没有完整的季度。", icon=":material/info:")
     st.stop()
 q1, q2 = st.columns([1, 3])
-quarter = q1.selectbox("季度", v.quarters, key="mc_quarter")
+quarter = q1.selectbox("季度", v.quarters, key="mc_quarter", format_func=reports.quarter_label)
 qv = month_check.quarter(sel, quarter)
 q2.markdown(qv.headline)
 table(qv.slow)
 table(qv.rules)
-c1, c2 = st.columns(2)
+c1, c2, c3 = st.columns(3)
 for col, fmt, label, mime, build in (
-    (c1, "xlsx", "下载季通报 XLSX", XLSX_MIME, lambda: reports.bulletin_workbook(qv.bulletin)),
+    (c1, "pdf", "下载季通报 PDF（公文格式）", "application/pdf", lambda: reports.bulletin_pdf(qv.bulletin)),
+    (c2, "xlsx", "下载季通报 XLSX", XLSX_MIME, lambda: reports.bulletin_workbook(qv.bulletin)),
     (
-        c2,
+        c3,
         "html",
         "下载季通报（网页，可打印为A4）",
         "text/html",

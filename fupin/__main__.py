@@ -142,8 +142,8 @@ def main(argv: list[str] | None = None) -> int:
             args.out.write_bytes(reports.month_workbook(con, viewer, args.period))
             print(f"wrote {args.out}")
         else:
-            xlsx, page = reports.write_bulletin(con, viewer, args.period, args.out)
-            print(f"wrote {xlsx} and {page}")
+            xlsx, page, pdf = reports.write_bulletin(con, viewer, args.period, args.out)
+            print(f"wrote {xlsx}, {page} and {pdf}")
         return 0
     return 1
 

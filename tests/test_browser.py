@@ -173,7 +173,7 @@ def test_red_flags_table_and_detail(server: Server, admin: sync_api.BrowserConte
         with page.expect_download() as download:
             page.get_by_role("button", name=re.compile("下载工作单")).click()
         assert download.value.suggested_filename == "红色预警户_2020-06.xlsx"
-        sheet = openpyxl.load_workbook(io.BytesIO(download.value.path().read_bytes()))["工作单"]
+        sheet = openpyxl.load_workbook(io.BytesIO(download.value.path().read_bytes()))["红色预警户工作单"]
         assert sheet["A1"].value.startswith("红色预警户工作单 · 临泉县") and sheet["A3"].value == "户编号"
         last = audit.rows(1)[0]  # the server writes the log this test process names (FUPIN_STORE)
         assert (last["action"], last["row_count"], last["viewer"]) == (

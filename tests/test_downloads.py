@@ -76,6 +76,8 @@ def test_month_workbook_follows_the_sidebar_month(site: Path, deferred: dict[str
     assert book["汇总"]["A1"].value.startswith("月核查 · 2020年3月")
     new = count(site, "select count(*) from warning_flag_month where month = date '2020-03-01' and flag_status = 'new'")
     summary = pd.read_excel(io.BytesIO(data), sheet_name="汇总", header=2, engine="calamine")
+    assert summary["县（市、区）"].iloc[-1] == "合计"
+    summary = summary.iloc[:-1]  # the counties, less the 合计 row
     assert (
         summary["预警新增"].sum() == new
         and len(pd.read_excel(io.BytesIO(data), sheet_name="红色预警新增", header=2, engine="calamine")) == new
@@ -104,14 +106,23 @@ def test_bulletin_follows_the_quarter(site: Path, deferred: dict[str, Download])
     name, data = built(at, deferred, "下载季通报 XLSX")
     assert name == "季通报_2020Q1.xlsx"
     book = openpyxl.load_workbook(io.BytesIO(data))
-    assert book["全省概况"]["A1"].value.startswith("季通报 · 2020Q1")
+    assert book["全省概况"]["A1"].value.startswith("季通报 · 2020年第一季度")
     assert book.sheetnames[-1] == "督办落实"  # the 督办 loop by county
     assert [ws["A2"].value for ws in book.worksheets] == [DEMO_LABEL] * 5  # the tiny warehouse is synthetic
     name, page = built(at, deferred, "下载季通报（网页，可打印为A4）")
-    assert name == "季通报_2020Q1.html" and "2020Q1" in page.decode("utf-8") and "演示数据" in page.decode("utf-8")
+    assert (
+        name == "季通报_2020Q1.html" and "2020年第一季度" in page.decode("utf-8") and "演示数据" in page.decode("utf-8")
+    )
+    name, pdf = built(at, deferred, "下载季通报 PDF（公文格式）")
+    assert name == "季通报_2020Q1.pdf" and pdf.startswith(b"%PDF")
+    from pypdf import PdfReader
+
+    first = PdfReader(io.BytesIO(pdf)).pages[0].extract_text()
+    assert "关于2020年第一季度" in first and "演示数据" in first
     rows = exports_audited()
-    assert [r["action"] for r in rows] == ["export_bulletin"] * 3
-    assert ['"quarter": "2020Q1"' in r["filters"] for r in rows] == [True, True, False]
+    assert [r["action"] for r in rows] == ["export_bulletin"] * 4
+    assert ['"quarter": "2020Q1"' in r["filters"] for r in rows] == [True, True, True, False]
+    assert '"format": "pdf"' in rows[0]["filters"]
     no_byte_caches(at)
 
 
@@ -124,7 +135,7 @@ def test_findings_follow_the_filter(site: Path, deferred: dict[str, Download]) -
     name, data = built(at, deferred, "下载问题清单")
     f4 = pd.read_excel(io.BytesIO(data), header=2, engine="calamine")
     assert name == "资金合规问题_2020-06.xlsx" and set(f4["检查"]) == {"F4"} and 0 < len(f4) < len(everything)
-    assert openpyxl.load_workbook(io.BytesIO(data))["工作单"]["A2"].value == DEMO_LABEL
+    assert openpyxl.load_workbook(io.BytesIO(data))["资金合规问题清单"]["A2"].value == DEMO_LABEL
     rows = exports_audited()
     assert rows[0]["action"] == "export_findings_xlsx" and rows[0]["row_count"] == len(f4)
     assert '"check": "F4"' in rows[0]["filters"]
@@ -149,7 +160,7 @@ def test_work_order_follows_the_month(site: Path, deferred: dict[str, Download])
     name, data = built(at, deferred, label)
     sheet = pd.read_excel(io.BytesIO(data), header=2, dtype=str, engine="calamine")
     assert name == "红色预警户_2020-03.xlsx" and sorted(sheet["户编号"]) == sorted(expected)
-    ws = openpyxl.load_workbook(io.BytesIO(data))["工作单"]
+    ws = openpyxl.load_workbook(io.BytesIO(data))["红色预警户工作单"]
     assert "2020年3月" in ws["A1"].value and ws["A2"].value == DEMO_LABEL
     rows = exports_audited()
     assert len(rows) == 2 and rows[0]["action"] == "export_xlsx" and rows[0]["row_count"] == len(expected)
@@ -199,7 +210,7 @@ def test_audit_log_download_is_audited_and_text_stays_text(site: Path, deferred:
     assert audited("export_audit_log") == []
     name, data = built(at, deferred, "下载审计记录（XLSX）")
     assert name.startswith("审计日志_") and name.endswith(".xlsx")
-    cells = [c for row in openpyxl.load_workbook(io.BytesIO(data))["工作单"].iter_rows() for c in row]
+    cells = [c for row in openpyxl.load_workbook(io.BytesIO(data))["审计记录"].iter_rows() for c in row]
     user = next(c for c in cells if c.value == typed)
     assert user.data_type == "s"  # a string, not a live formula
     assert not [c.coordinate for c in cells if c.data_type == "f"]
@@ -221,10 +232,13 @@ def test_map_downloads_are_audited(site: Path, deferred: dict[str, Download]) ->
         site, "select sum(remaining_poor_persons) from summary_county_month where month = date '2020-04-01'"
     )
     name, data = built(at, deferred, "下载数据 XLSX")
+    sheet = pd.read_excel(io.BytesIO(data), header=2, engine="calamine", dtype={"县代码": str})
+    assert name == "剩余贫困人口_2020-04.xlsx" and len(sheet) == 104 + 1  # the counties and a 合计 row
     assert (
-        name == "剩余贫困人口_2020-04.xlsx" and len(pd.read_excel(io.BytesIO(data), header=2, engine="calamine")) == 104
+        sheet["县代码"].iloc[-1] == "合计" and sheet["剩余贫困人口（人）"].iloc[-1] == table["剩余贫困人口（人）"].sum()
     )
-    assert openpyxl.load_workbook(io.BytesIO(data))["2020-04"]["A2"].value == DEMO_LABEL
+    book = openpyxl.load_workbook(io.BytesIO(data))
+    assert book.sheetnames == ["剩余贫困人口 · 2020年4月"] and book.worksheets[0]["A2"].value == DEMO_LABEL
     assert [(r["action"], r["row_count"]) for r in audited("export_map_csv") + audited("export_map_xlsx")] == [
         ("export_map_csv", 104),
         ("export_map_xlsx", 104),
@@ -248,3 +262,17 @@ def test_tables_offer_no_csv_download() -> None:
     from fupin.ui import render as ui
 
     assert "Download as CSV" not in ui.NORMAL_CSS + ui.PRESENT_CSS  # no longer a control merely hidden
+
+
+def test_department_hits_download_is_marked_and_named(site: Path, deferred: dict[str, Download]) -> None:
+    """The 部门比对 hit list: its own sheet name, the 演示数据 row, every hit the page counts (it raised before:
+    the call gave no synthetic flag)."""
+    at = open_page("app_pages/departments.py")
+    name, data = built(at, deferred, "下载命中清单（脱敏 XLSX）")
+    assert name == "部门比对命中_2020-06.xlsx"
+    book = openpyxl.load_workbook(io.BytesIO(data))
+    ws = book["部门比对命中清单"]
+    assert ws["A1"].value.startswith("部门数据比对命中清单 · 2020年6月") and ws["A2"].value == DEMO_LABEL
+    rows = audited("export_department_hits")
+    assert len(rows) == 1 and rows[0]["row_count"] == ws.max_row - 3 > 0
+    assert ws.freeze_panes == "A4" and ws.auto_filter.ref.startswith("A3:")

@@ -119,7 +119,7 @@ def test_bulletin_workbook_writes_text_as_text() -> None:
     )
     b = reports.Bulletin("2020Q1", "=全省", {"poor_reduction": -0.1}, counties, rules, pd.Series(dtype=float), False)
     _assert_text(
-        reports.bulletin_workbook(b), ["=***", "@市", "-进度迟缓", "+减贫", "=说明", "季通报 · 2020Q1 · =全省"]
+        reports.bulletin_workbook(b), ["=***", "@市", "-进度迟缓", "+减贫", "=说明", "季通报 · 2020年第一季度 · =全省"]
     )
 
 

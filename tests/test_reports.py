@@ -3,6 +3,8 @@ county named for the right reason, the workbook's sheets, the printable page's m
 
 from __future__ import annotations
 
+import dataclasses
+import datetime as dt
 import io
 import os
 import subprocess
@@ -10,6 +12,7 @@ import sys
 from pathlib import Path
 
 import duckdb
+import numpy as np
 import openpyxl
 import pandas as pd
 import pytest
@@ -18,9 +21,10 @@ from fupin.access.scope import Viewer
 from fupin.data import contract as C
 from fupin.data.ingest import ingest
 from fupin.reports import bulletin as reports
-from fupin.reports.exports import DEMO_LABEL
+from fupin.reports import document
+from fupin.reports.exports import DEMO_LABEL, Book
 from fupin.warehouse import queries
-from fupin.warehouse.connection import open_read_only
+from fupin.warehouse.connection import batch_info, open_read_only
 from tests.conftest import app_test
 from tests.support.builders import household, member, record, write
 
@@ -64,7 +68,11 @@ def test_month_workbook_sheets(wh: duckdb.DuckDBPyConnection, tmp_path: Path) ->
     path.write_bytes(reports.month_workbook(wh, PROVINCE, "2020-03"))
     wb = openpyxl.load_workbook(path)
     assert wb.sheetnames == ["汇总", "部门比对", *reports.MONTH_KINDS.values()]
-    assert wb["汇总"].max_row == 3 + 104
+    assert wb["汇总"].max_row == 3 + 104 + 1  # title rows, header, a row per county, 合计
+    summary = pd.read_excel(path, sheet_name="汇总", header=2, engine="calamine")
+    counties, total = summary.iloc[:-1], summary.iloc[-1]
+    assert total["县（市、区）"] == "合计" and total["预警新增"] == counties["预警新增"].sum()
+    assert total["本月支付（万元）"] == pytest.approx(counties["本月支付（万元）"].sum())
     assert all(ws["A2"].value == DEMO_LABEL for ws in wb.worksheets)  # every sheet: the tiny warehouse is synthetic
 
 
@@ -135,7 +143,7 @@ def test_bulletin_thresholds_are_provincial_settings() -> None:
 
 
 def test_bulletin_equals_the_warehouse_and_renders(wh: duckdb.DuckDBPyConnection, tmp_path: Path) -> None:
-    xlsx, page = reports.write_bulletin(wh, PROVINCE, "2020Q1", tmp_path)
+    xlsx, page, pdf = reports.write_bulletin(wh, PROVINCE, "2020Q1", tmp_path)
     b = reports.build_bulletin(wh, PROVINCE, "2020Q1")
     end = wh.execute(
         "select sum(remaining_poor_persons) from summary_county_month where month = date '2020-03-01'"
@@ -146,8 +154,9 @@ def test_bulletin_equals_the_warehouse_and_renders(wh: duckdb.DuckDBPyConnection
     assert b.totals["poor_end"] == end and b.province["poor_reduction"] == pytest.approx((start - end) / start)
     book = openpyxl.load_workbook(xlsx)
     assert book.sheetnames == ["全省概况", "县区排名", "进度迟缓县", "排名规则", "督办落实"]
+    assert pdf.read_bytes().startswith(b"%PDF")
     assert all(ws["A2"].value == DEMO_LABEL for ws in book.worksheets)  # the tiny warehouse is synthetic
-    loop = pd.read_excel(xlsx, sheet_name="督办落实", header=2, engine="calamine")
+    loop = pd.read_excel(xlsx, sheet_name="督办落实", header=2, engine="calamine").iloc[:-1]  # less the 合计 row
     assert int(loop["逾期未办结"].sum()) == int(b.loop["overdue"].sum())
     assert int(loop["累计下发"].sum()) == int(b.loop["raised"].sum())
     rules = pd.read_excel(xlsx, sheet_name="排名规则", header=2, engine="calamine")
@@ -156,6 +165,7 @@ def test_bulletin_equals_the_warehouse_and_renders(wh: duckdb.DuckDBPyConnection
     assert 'alt="进度迟缓县地图" src="data:image/png;base64,' in text
     assert "演示数据" in text and "data/reference/bulletin_rules.csv" in text
     assert "http://" not in text and "https://" not in text  # nothing to fetch when printed offline
+    assert "关于2020年第一季度脱贫攻坚重点工作进展情况的通报" in text and "2020Q1" not in text
 
 
 def test_a_county_on_the_interview_list_is_named_with_its_numbers(wh: duckdb.DuckDBPyConnection) -> None:
@@ -217,7 +227,7 @@ def test_cli_reports(tiny_db: Path, tmp_path: Path) -> None:
         env=env,
         capture_output=True,
     )
-    assert (tmp_path / "季通报_2020Q2.xlsx").exists() and (tmp_path / "季通报_2020Q2.html").exists()
+    assert all((tmp_path / f"季通报_2020Q2.{ext}").exists() for ext in ("xlsx", "html", "pdf"))
     assert (tmp_path / "m.xlsx").stat().st_size > 5000
 
 
@@ -251,3 +261,147 @@ def test_a_real_warehouse_files_do_not_say_demo(tmp_path: Path) -> None:
     cells = [str(c.value) for ws in book.worksheets for row in ws.iter_rows() for c in row if c.value is not None]
     assert cells and not [c for c in cells if "演示数据" in c]
     assert not [ws.title for ws in book.worksheets if ws.oddHeader.center.text]
+
+
+# ------------------------------------------------------------------ office-ready workbooks and the 公文 PDF
+
+HOSTILE_NAME = "=cmd|' /C calc'!A0"
+
+
+def _sheet_checks(ws: openpyxl.worksheet.worksheet.Worksheet, *, rows: int, totals: bool) -> None:
+    """What every exported sheet has: frozen header, filters over the data, widths, A4 landscape print setup."""
+    cols = ws.max_column
+    last = 3 + rows
+    assert ws.freeze_panes in ("A4", "B4"), ws.title
+    end = openpyxl.utils.get_column_letter(cols)
+    assert ws.auto_filter.ref == f"A3:{end}{last}", ws.title  # the 合计 row is not filtered
+    assert ws.max_row == last + totals, ws.title
+    if totals:
+        assert ws.cell(ws.max_row, 1).value == "合计", ws.title
+    widths = [ws.column_dimensions[openpyxl.utils.get_column_letter(j)].width for j in range(1, cols + 1)]
+    assert all(w and w > 0 for w in widths), (ws.title, widths)
+    for j in range(1, cols + 1):  # a Chinese header fits: two columns per character
+        header = str(ws.cell(3, j).value)
+        assert widths[j - 1] >= min(2 * len(header), 60), (ws.title, header, widths[j - 1])
+    setup = ws.page_setup
+    assert (setup.orientation, int(setup.paperSize)) == ("landscape", 9), ws.title  # A4 landscape
+    assert ws.sheet_properties.pageSetUpPr.fitToPage and (setup.fitToWidth or 1, setup.fitToHeight) == (
+        1,
+        0,
+    )  # width 1 is the default
+    assert ws.print_title_rows == "$3:$3", ws.title  # the header row on every printed page
+    assert "&P" in ws.oddFooter.center.text and "&N" in ws.oddFooter.center.text, ws.title
+    cells = [c for row in ws.iter_rows() for c in row if c.value is not None]
+    assert not [c.coordinate for c in cells if c.data_type == "b" or str(c.value) in ("TRUE", "FALSE", "True", "False")]
+
+
+def _formats(ws: openpyxl.worksheet.worksheet.Worksheet) -> dict[str, str]:
+    """Header → the number format of the column's first data cell."""
+    return {str(ws.cell(3, j).value): ws.cell(4, j).number_format for j in range(1, ws.max_column + 1)}
+
+
+def test_book_writes_cells_by_what_they_hold() -> None:
+    df = pd.DataFrame(
+        {
+            "户主": [HOSTILE_NAME, "王伟", "=***"],
+            "是否监测户": [True, False, None],
+            "纳入日期": pd.to_datetime(["2020-06-01", "2020-03-15", None]),
+            "走访日期": ["2020-06-01", "2020-05-02", None],
+            "支付率": [0.5, 0.25, 1.0],
+            "支付金额（万元）": [12.5, 3.25, 0.0],
+            "家庭人口": [3, 4, 5],
+            "备注": pd.Series([np.bool_(False), "文字", None], dtype=object),  # a stray boolean among text
+        }
+    )
+    book = Book()
+    book.table(df, "a/b:c*名单?", title="测试", synthetic=True, totals=True)
+    wb = openpyxl.load_workbook(io.BytesIO(book.close()))
+    ws = wb.worksheets[0]
+    assert ws.title == "a－b－c－名单－"  # characters Excel forbids in a sheet name replaced
+    _sheet_checks(ws, rows=3, totals=True)
+    assert ws["A1"].value == "测试" and ws["A2"].value == DEMO_LABEL and "演示数据" in ws.oddHeader.center.text
+    name = ws["A4"]
+    assert name.value == HOSTILE_NAME and name.data_type == "s"  # text, never a formula
+    assert [ws.cell(r, 2).value for r in (4, 5, 6)] == ["是", "否", None]
+    assert [ws.cell(r, 8).value for r in (4, 5, 6)] == ["否", "文字", None]
+    formats = _formats(ws)
+    assert formats["纳入日期"] == formats["走访日期"] == 'yyyy"年"m"月"d"日"'
+    assert ws["C4"].value == dt.datetime(2020, 6, 1) and ws["D5"].value == dt.datetime(2020, 5, 2)
+    assert (formats["支付率"], formats["支付金额（万元）"], formats["家庭人口"]) == ("0.0%", "#,##0.00", "#,##0")
+    total = [ws.cell(7, j).value for j in range(1, 9)]
+    assert total == ["合计", None, None, None, None, 15.75, 12, None]  # shares and dates are not added up
+    width = ws.column_dimensions["F"].width
+    assert width >= 2 * len("支付金额") + len("（万元）") * 2  # CJK (and full-width brackets) count double
+
+
+def test_month_and_bulletin_workbooks_are_office_ready(wh: duckdb.DuckDBPyConnection) -> None:
+    month = openpyxl.load_workbook(io.BytesIO(reports.month_workbook(wh, PROVINCE, "2020-03")))
+    counts = {label: len(reports.month_records(wh, PROVINCE, "2020-03", k)) for k, label in reports.MONTH_KINDS.items()}
+    for ws in month.worksheets:
+        _sheet_checks(ws, rows=counts.get(ws.title, 104), totals=ws.title == "汇总")
+    summary = _formats(month["汇总"])
+    assert summary["本月支付（万元）"] == "#,##0.00" and summary["预警新增"] == "#,##0"
+    assert month["汇总"].freeze_panes == "B4"  # the county names stay in view
+    b = reports.build_bulletin(wh, PROVINCE, "2020Q1")
+    book = openpyxl.load_workbook(io.BytesIO(reports.bulletin_workbook(b)))
+    rows = {
+        "全省概况": len(b.province),
+        "县区排名": 104,
+        "进度迟缓县": int((b.counties["slow_reasons"] != "").sum()),
+        "排名规则": len(b.rules),
+        "督办落实": len(b.loop),
+    }
+    for ws in book.worksheets:
+        _sheet_checks(ws, rows=rows[ws.title], totals=ws.title == "督办落实" and len(b.loop) > 0)
+        assert ws["A1"].value.startswith("季通报 · 2020年第一季度 · 全省")
+    ranking = _formats(book["县区排名"])
+    assert ranking["项目开工率"] == ranking["财政专项扶贫资金支付率"] == "0.0%" and ranking["销号滞留户"] == "#,##0"
+    rules = pd.read_excel(io.BytesIO(reports.bulletin_workbook(b)), sheet_name="排名规则", header=2, engine="calamine")
+    codes = set(b.rules["measure"]) | set(b.rules["rule"])  # poor_reduction, gap_below_area …: never shown
+    assert not codes & {str(v) for v in rules.to_numpy().ravel()}
+    assert rules.loc[rules["名称"] == "边缘户走访覆盖率", "阈值"].item() == "78%"
+    loop = [c.value for c in book["督办落实"]["J"]][3:-1]
+    assert set(loop) <= {"是", "否"} and loop.count("是") == int(b.loop["interview"].sum())
+
+
+def test_bulletin_pdf_is_a_gongwen_with_fonts_embedded(wh: duckdb.DuckDBPyConnection, tmp_path: Path) -> None:
+    from pypdf import PdfReader
+
+    b = reports.build_bulletin(wh, PROVINCE, "2020Q1")
+    from fupin.work.items import raised_on
+
+    newest = batch_info(wh).months[-1]  # synthetic: dated on the demo calendar, the day the 督办 figures are as of
+    from fupin.work.demo import DEMO_TAIL_DAYS
+
+    expected = raised_on(newest) + dt.timedelta(days=DEMO_TAIL_DAYS)
+    assert b.issued == reports.issue_date(batch_info(wh)) == expected.isoformat() and b.issued < "2021"
+    data = reports.bulletin_pdf(b)
+    reader = PdfReader(io.BytesIO(data))
+    assert 4 <= len(reader.pages) <= 30
+    fonts = {}
+    for page in reader.pages:
+        for font in page["/Resources"]["/Font"].values():
+            font = font.get_object()
+            desc = (font["/DescendantFonts"][0].get_object() if "/DescendantFonts" in font else font)["/FontDescriptor"]
+            fonts[str(font["/BaseFont"])] = any(k in desc for k in ("/FontFile", "/FontFile2", "/FontFile3"))
+    assert fonts and all(fonts.values()), fonts  # every font embedded: prints the same anywhere
+    assert any("CJK" in name for name in fonts)
+    first = reader.pages[0].extract_text()
+    for text in ("演示数据", "安徽省扶贫开发领导小组办公室文件", "皖扶组办〔", "文号待编", "2020年第一季度", "通报"):
+        assert text in first, text
+    everything = "".join(p.extract_text() for p in reader.pages)
+    assert "2020Q1" not in everything and document.cn_date(b.issued) in everything
+    assert all("演示数据" in p.extract_text() for p in reader.pages)  # on every page of synthetic data
+    real = document.bulletin_html(dataclasses.replace(b, synthetic=False, issued="2020-07-10"))
+    assert "演示数据" not in real and "2020年7月10日" in real and "皖扶组办〔2020〕" in real
+
+
+def test_chinese_dates_and_quarters() -> None:
+    assert document.cn_date("2020-07-10") == "2020年7月10日" and document.cn_date("2021-01-05 08:00") == "2021年1月5日"
+    assert [reports.quarter_label(f"2020Q{q}") for q in (1, 4)] == ["2020年第一季度", "2020年第四季度"]
+    with pytest.raises(ValueError):
+        reports.quarter_label("2020Q5")
+    from fupin.warehouse.connection import BatchInfo
+
+    real = BatchInfo("b1", "2020-07-12 09:30", False, ["2020-05", "2020-06"], 10, 0)
+    assert reports.issue_date(real) == "2020-07-12"  # a real batch: the day it was ingested

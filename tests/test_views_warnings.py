@@ -89,7 +89,7 @@ def test_work_order_holds_every_row(tiny_db: Path, con: duckdb.DuckDBPyConnectio
     sel = selection(tiny_db, month="2020-03")
     v = W.view(sel, W.options(sel), categories=[])
     data, n = W.work_order(con, sel.viewer, dataclasses.replace(v), unmask=False)
-    sheet = openpyxl.load_workbook(io.BytesIO(data))["工作单"]
+    sheet = openpyxl.load_workbook(io.BytesIO(data))["红色预警户工作单"]
     assert n == v.total == sheet.max_row - 3 and sheet["A3"].value == "户编号"
     assert sheet["A2"].value == "演示数据：全部为合成数据，不是真实数字"  # the tiny warehouse is synthetic
 

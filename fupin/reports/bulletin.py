@@ -3,10 +3,7 @@ with charts rendered to PNG by matplotlib — no browser, no internet. Scope app
 
 from __future__ import annotations
 
-import base64
 import datetime as dt
-import html
-import io
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,11 +12,11 @@ import duckdb
 import pandas as pd
 
 from fupin.access.scope import Viewer, scope_prefix
-from fupin.core.labels import COLUMNS, fmt_money_wan, month_label
+from fupin.core.labels import COLUMNS, month_label
 from fupin.domain.progress import is_slow
-from fupin.reports.exports import excel_writer, sheet
+from fupin.reports.exports import Book
 from fupin.warehouse import queries
-from fupin.warehouse.connection import batch_info
+from fupin.warehouse.connection import BatchInfo, batch_info
 
 MONTH_KINDS: dict[str, str] = {
     "red_new": "红色预警新增",
@@ -105,22 +102,37 @@ def month_workbook(
     """The 月核查 workbook: 汇总 (per county) and one sheet of records per kind of change, each under a title row
     (and the 演示数据 label when the warehouse is synthetic — read from the warehouse unless given)."""
     demo = batch_info(con).synthetic if synthetic is None else synthetic
-    buf = io.BytesIO()
     summary = month_check(con, viewer, month, area_prefix)
     title = f"月核查 · {month_label(month)}"
-    with excel_writer(buf) as xw:
-        table = summary[list(MONTH_COLUMNS)].rename(columns=MONTH_COLUMNS)
-        sheet(xw, table, "汇总", title=f"{title}（户以户编号标识，不含姓名和证件号码）", synthetic=demo)
-        dept = summary.reindex(columns=list(DEPT_COLUMNS), fill_value=0).rename(columns=DEPT_COLUMNS)
-        sheet(xw, dept, "部门比对", title=f"{title} · 部门数据比对", synthetic=demo)
-        for kind, label in MONTH_KINDS.items():
-            recs = month_records(con, viewer, month, kind, area_prefix)
-            shown = recs[list(RECORD_COLUMNS)].rename(columns=RECORD_COLUMNS)
-            sheet(xw, shown, label, title=f"{title} · {label}", synthetic=demo)
-    return buf.getvalue()
+    book = Book()
+    table = summary[list(MONTH_COLUMNS)].rename(columns=MONTH_COLUMNS)
+    book.table(
+        table,
+        "汇总",
+        title=f"{title}（户以户编号标识，不含姓名和证件号码）",
+        synthetic=demo,
+        totals=True,
+        freeze_columns=1,
+    )
+    dept = summary.reindex(columns=list(DEPT_COLUMNS), fill_value=0).rename(columns=DEPT_COLUMNS)
+    book.table(dept, "部门比对", title=f"{title} · 部门数据比对", synthetic=demo, totals=True, freeze_columns=1)
+    for kind, label in MONTH_KINDS.items():
+        recs = month_records(con, viewer, month, kind, area_prefix)
+        shown = recs[list(RECORD_COLUMNS)].rename(columns=RECORD_COLUMNS)
+        book.table(shown, label, title=f"{title} · {label}", synthetic=demo, kinds={COLUMNS["record_id"]: "text"})
+    return book.close()
 
 
 # ---------------------------------------------------------------------------------- quarterly bulletin
+
+
+QUARTER_NAMES = ("第一季度", "第二季度", "第三季度", "第四季度")
+
+
+def quarter_label(quarter: str) -> str:
+    """'2020Q1' → '2020年第一季度' (what a person reads; '2020Q1' stays the key in files' names and the URL)."""
+    quarter_months(quarter)  # validates
+    return f"{quarter[:4]}年{QUARTER_NAMES[int(quarter[-1]) - 1]}"
 
 
 def quarter_months(quarter: str) -> tuple[str, str]:
@@ -254,6 +266,25 @@ class Bulletin:
     synthetic: bool  # the warehouse is synthetic: every file made from it says 演示数据
     loop: pd.DataFrame | None = None  # 督办事项 by county (fupin.work.items.county_summary), as of `loop_date`
     loop_date: str = ""
+    issued: str = ""  # 'YYYY-MM-DD': the data batch's date (the document's 成文日期), never the server clock
+
+    @property
+    def period(self) -> str:
+        """'2020年第一季度'."""
+        return quarter_label(self.quarter)
+
+
+def issue_date(batch: BatchInfo) -> str:
+    """The bulletin's 成文日期 ('YYYY-MM-DD'), from the data batch and never from the server's clock: the day the
+    batch was ingested; for synthetic data the demo calendar's today for the batch (fupin.work.demo: the day the
+    newest month reached the province plus the replay's tail, the date the 督办 figures are as of), so a 2020
+    bulletin is not dated in another year nor before the figures it quotes."""
+    if batch.synthetic and batch.months:
+        from fupin.work.demo import DEMO_TAIL_DAYS
+        from fupin.work.items import raised_on
+
+        return (raised_on(batch.months[-1]) + dt.timedelta(days=DEMO_TAIL_DAYS)).isoformat()
+    return batch.started_at[:10]
 
 
 def work_loop(viewer: Viewer) -> tuple[pd.DataFrame | None, str]:
@@ -277,14 +308,16 @@ def build_bulletin(
     with_loop: bool = True,
 ) -> Bulletin:
     loop, on = work_loop(viewer) if with_loop else (None, "")
+    info = batch_info(con)
     return bulletin_from(
         lambda name, **params: queries.run(con, name, viewer, **params),
         quarter,
         area_prefix=_area(viewer, area_prefix),
         area_name=area_name,
-        synthetic=batch_info(con).synthetic,
+        synthetic=info.synthetic,
         loop=loop,
         loop_date=on,
+        issued=issue_date(info),
     )
 
 
@@ -297,6 +330,7 @@ def bulletin_from(
     area_name: str = "全省",
     loop: pd.DataFrame | None = None,
     loop_date: str = "",
+    issued: str = "",
 ) -> Bulletin:
     """The bulletin from a query function (a view's `sel.q`, or a connection's scoped queries.run); with `loop` (the
     督办 figures by county) a county on the 约谈 list is named for it too, with its numbers."""
@@ -311,7 +345,7 @@ def bulletin_from(
         loop = loop[loop["county_code"].isin(counties["county_code"])]
         counties = _with_loop(counties, loop)
     totals = raw.select_dtypes("number").sum()
-    return Bulletin(quarter, area_name, area, counties, rules, totals, synthetic, loop, loop_date)
+    return Bulletin(quarter, area_name, area, counties, rules, totals, synthetic, loop, loop_date, issued)
 
 
 def _with_loop(counties: pd.DataFrame, loop: pd.DataFrame) -> pd.DataFrame:
@@ -377,142 +411,81 @@ def _shown(key: str, v: float | None) -> str:
     return f"{v:.1%}"
 
 
+RULE_NAMES = {"gap_below_area": "比整体水平低", "below": "低于下限", "above": "超过上限"}
+UNITS = {"clearance_stuck": "户", "disbursement_vs_schedule": "个百分点"}
+
+
+def threshold_text(rule: object) -> str:
+    """A rule's threshold as a person reads it: '30个百分点', '78%', '1000户'."""
+    t = float(rule.threshold)  # type: ignore[attr-defined]
+    if rule.rule == "gap_below_area" or rule.measure == "disbursement_vs_schedule":  # type: ignore[attr-defined]
+        return f"{abs(t) * 100:g}个百分点"
+    if rule.measure == "clearance_stuck":  # type: ignore[attr-defined]
+        return f"{t:g}户"
+    return f"{t * 100:g}%"
+
+
 def bulletin_workbook(b: Bulletin) -> bytes:
-    """The 季通报 workbook: 全省概况, 县区排名, 进度迟缓县, 排名规则 — each under a title row (and the 演示数据 label
-    when the warehouse is synthetic)."""
-    buf = io.BytesIO()
-    title = f"季通报 · {b.quarter} · {b.area_name}"
-    with excel_writer(buf) as xw:
-        summary = pd.DataFrame({"指标": [LABELS[k] for k in b.province], "数值": list(b.province.values())})
-        sheet(xw, summary, "全省概况", title=title, synthetic=b.synthetic)
-        ranking = b.counties.rename(
-            columns={"county_name": "县（市、区）", "city_name": "市", "slow_reasons": "进度迟缓原因", **LABELS}
+    """The 季通报 workbook: 概况, 县区排名, 进度迟缓县, 排名规则, 督办落实 — each a print-ready sheet under a title row
+    (and the 演示数据 label when the warehouse is synthetic); no internal codes."""
+    title = f"季通报 · {b.period} · {b.area_name}"
+    book = Book()
+    keys = list(b.province)
+    summary = pd.DataFrame(
+        {
+            "指标": [LABELS.get(k, k) for k in keys],
+            "数值": [
+                None if v is None or pd.isna(v) else (float(v) if k == "clearance_stuck" else float(v) * 100)
+                for k, v in b.province.items()
+            ],
+            "单位": [UNITS.get(k, "%") for k in keys],
+        }
+    )
+    book.table(summary, f"{b.area_name}概况", title=title, synthetic=b.synthetic, kinds={"数值": "num"})
+    shares = {LABELS[k]: "pct" for k in LABELS if k != "clearance_stuck"} | {LABELS["clearance_stuck"]: "int"}
+    ranking = b.counties.drop(columns=["county_code"], errors="ignore").rename(
+        columns={"county_name": "县（市、区）", "city_name": "市", "slow_reasons": "进度迟缓原因", **LABELS}
+    )
+    book.table(ranking, "县区排名", title=f"{title} · 县区排名", synthetic=b.synthetic, kinds=shares, freeze_columns=1)
+    slow = ranking[ranking["进度迟缓原因"] != ""][[c for c in ("县（市、区）", "市", "进度迟缓原因") if c in ranking]]
+    book.table(slow, "进度迟缓县", title=f"{title} · 进度迟缓县（{len(slow)}个）", synthetic=b.synthetic)
+    rules = pd.DataFrame(
+        {
+            "名称": [str(r.label) for r in b.rules.itertuples()],
+            "规则": [RULE_NAMES.get(str(r.rule), str(r.rule)) for r in b.rules.itertuples()],
+            "阈值": [threshold_text(r) for r in b.rules.itertuples()],
+            "阈值来源": [str(getattr(r, "threshold_source", "省定参数")) for r in b.rules.itertuples()],
+            "说明": [str(getattr(r, "description", "")) for r in b.rules.itertuples()],
+        }
+    )
+    book.table(rules, "排名规则", title=f"{title} · 排名规则（阈值为省定参数）", synthetic=b.synthetic)
+    if b.loop is not None:
+        names = dict(zip(b.counties["county_code"], b.counties["county_name"], strict=True))
+        loop = b.loop.assign(county_name=b.loop["county_code"].map(names)).sort_values("overdue", ascending=False)
+        book.table(
+            loop[list(LOOP_COLUMNS)].rename(columns=LOOP_COLUMNS),
+            "督办落实",
+            title=f"{title} · 督办事项落实情况（截至 {b.loop_date}）",
+            synthetic=b.synthetic,
+            kinds={LOOP_COLUMNS["interview"]: "bool"},
+            totals=True,
+            freeze_columns=1,
         )
-        sheet(xw, ranking.drop(columns="county_code"), "县区排名", title=f"{title} · 县区排名", synthetic=b.synthetic)
-        slow = ranking[ranking["进度迟缓原因"] != ""][["县（市、区）", "市", "进度迟缓原因"]]
-        sheet(xw, slow, "进度迟缓县", title=f"{title} · 进度迟缓县（{len(slow)}个）", synthetic=b.synthetic)
-        rules = b.rules.rename(
-            columns={
-                "measure": "指标",
-                "label": "名称",
-                "rule": "规则",
-                "threshold": "阈值",
-                "threshold_source": "阈值来源",
-                "description": "说明",
-            }
-        )
-        sheet(xw, rules, "排名规则", title=f"{title} · 排名规则（阈值为省定参数）", synthetic=b.synthetic)
-        if b.loop is not None:
-            names = dict(zip(b.counties["county_code"], b.counties["county_name"], strict=True))
-            loop = b.loop.assign(
-                county_name=b.loop["county_code"].map(names), interview=b.loop["interview"].map({True: "是", False: ""})
-            ).sort_values("overdue", ascending=False)
-            sheet(
-                xw,
-                loop[list(LOOP_COLUMNS)].rename(columns=LOOP_COLUMNS),
-                "督办落实",
-                title=f"{title} · 督办事项落实情况（截至 {b.loop_date}）",
-                synthetic=b.synthetic,
-            )
-    return buf.getvalue()
-
-
-def _png(fig: object) -> str:
-    import matplotlib.pyplot as plt
-
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=130, bbox_inches="tight")  # type: ignore[attr-defined]
-    plt.close(fig)  # type: ignore[arg-type]
-    return base64.b64encode(buf.getvalue()).decode()
-
-
-def _setup_fonts() -> None:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    from matplotlib import font_manager, rcParams
-
-    wanted = ["Noto Sans CJK SC", "Noto Sans CJK JP", "Source Han Sans SC", "WenQuanYi Zen Hei", "Microsoft YaHei"]
-    have = {f.name for f in font_manager.fontManager.ttflist}
-    rcParams["font.sans-serif"] = [f for f in wanted if f in have] + ["DejaVu Sans"]
-    rcParams["axes.unicode_minus"] = False
-
-
-def map_png(b: Bulletin) -> str:
-    """The county map of slow counties (red) against the others, base64 PNG, drawn with geopandas."""
-    import geopandas as gpd
-    import matplotlib.pyplot as plt
-
-    from fupin.core.geo import GEOJSON_PATH
-
-    _setup_fonts()
-    gdf = gpd.read_file(GEOJSON_PATH)
-    slow = set(b.counties.loc[b.counties["slow_reasons"] != "", "county_code"])
-    inside = set(b.counties["county_code"])
-    gdf["color"] = ["#c62828" if c in slow else ("#f3d9d9" if c in inside else "#eeeeee") for c in gdf["code"]]
-    fig, ax = plt.subplots(figsize=(6.2, 7.2))
-    gdf.plot(ax=ax, color=gdf["color"], edgecolor="white", linewidth=0.5)
-    ax.set_axis_off()
-    ax.set_title(f"{b.quarter} 进度迟缓的县（红色，{len(slow)}个）", fontsize=12)
-    return _png(fig)
-
-
-def bars_png(b: Bulletin) -> str:
-    """How many counties each rule names, base64 PNG."""
-    import matplotlib.pyplot as plt
-
-    _setup_fonts()
-    counts = [int(b.counties["slow_reasons"].str.contains(label, regex=False).sum()) for label in b.rules["label"]]
-    fig, ax = plt.subplots(figsize=(6.2, 3.2))
-    ax.barh(list(b.rules["label"])[::-1], counts[::-1], color="#c62828")
-    ax.set_xlabel("被点名的县（个）")
-    for i, v in enumerate(counts[::-1]):
-        ax.text(v, i, f" {v}", va="center", fontsize=9)
-    ax.spines[["top", "right"]].set_visible(False)
-    return _png(fig)
+    return book.close()
 
 
 def bulletin_html(b: Bulletin) -> str:
-    """A self-contained page that prints cleanly to A4 (charts embedded as PNG)."""
-    e = html.escape
-    prov_rows = "".join(f"<tr><td>{e(LABELS[k])}</td><td>{e(_shown(k, v))}</td></tr>" for k, v in b.province.items())
-    slow = b.counties[b.counties["slow_reasons"] != ""]
-    slow_rows = "".join(
-        f"<tr><td>{e(r.city_name)}</td><td>{e(r.county_name)}</td><td>{e(r.slow_reasons)}</td></tr>"
-        for r in slow.itertuples()
-    )
-    rule_rows = "".join(
-        f"<tr><td>{e(r.label)}</td><td>{e(r.description)}</td><td>{e(str(getattr(r, 'threshold_source', '')))}</td>"
-        "</tr>"
-        for r in b.rules.itertuples()
-    )
-    demo = "（演示数据，非真实数字）" if b.synthetic else ""
-    t = b.totals
-    allocated, paid = e(fmt_money_wan(float(t["special_allocated"]))), e(fmt_money_wan(float(t["special_paid"])))
-    return f"""<!doctype html>
-<html lang="zh-CN"><head><meta charset="utf-8"><title>季通报 {e(b.quarter)}</title>
-<style>
-@page {{ size: A4; margin: 16mm 14mm; }}
-body {{ font-family: "Noto Sans CJK SC", "Source Han Sans SC", "Microsoft YaHei", sans-serif;
-        color: #111; font-size: 11pt; }}
-h1 {{ font-size: 18pt; margin: 0 0 4mm; }} h2 {{ font-size: 13pt; margin: 6mm 0 2mm; border-bottom: 1px solid #999; }}
-table {{ border-collapse: collapse; width: 100%; }}
-td, th {{ border: 1px solid #bbb; padding: 1.2mm 2mm; text-align: left; }}
-th {{ background: #f2f2f2; }} img {{ max-width: 100%; }} .fig {{ page-break-inside: avoid; text-align: center; }}
-.note {{ color: #555; font-size: 9pt; }} tr {{ page-break-inside: avoid; }}
-</style></head><body>
-<h1>脱贫攻坚季通报 · {e(b.quarter)} · {e(b.area_name)}{demo}</h1>
-<p class="note">依据皖扶组〔2020〕5号“月核查季通报”制度；数据截至{e(month_label(quarter_months(b.quarter)[1]))}月底；
-生成于 {dt.date.today().isoformat()}。剩余贫困人口季末 {int(t["poor_end"]):,} 人（季初 {int(t["poor_start"]):,} 人）；
-财政专项扶贫资金已下达 {allocated}、已支付 {paid}。</p>
-<h2>一、总体情况</h2><table><tr><th>指标</th><th>数值</th></tr>{prov_rows}</table>
-<h2>二、进度迟缓的县（{len(slow)}个）</h2>
-<div class="fig"><img alt="进度迟缓县地图" src="data:image/png;base64,{map_png(b)}"></div>
-<div class="fig"><img alt="各指标点名县数" src="data:image/png;base64,{bars_png(b)}"></div>
-<table><tr><th>市</th><th>县（市、区）</th><th>原因</th></tr>{slow_rows}</table>
-<h2>三、排名规则</h2><p class="note">规则来自 data/reference/bulletin_rules.csv；县区完整排名见同名 XLSX。</p>
-<table><tr><th>指标</th><th>何为进度迟缓</th><th>阈值来源</th></tr>{rule_rows}</table>
-</body></html>"""
+    """The 季通报 as a printable 公文 page (fupin.reports.document: the layout, kept apart from the rules)."""
+    from fupin.reports import document
+
+    return document.bulletin_html(b)
+
+
+def bulletin_pdf(b: Bulletin, page: str | None = None) -> bytes:
+    """The same 公文 as a PDF, made offline (WeasyPrint, fonts embedded); `page` = bulletin_html(b) if made."""
+    from fupin.reports import document
+
+    return document.bulletin_pdf(b, page)
 
 
 def write_bulletin(
@@ -523,10 +496,13 @@ def write_bulletin(
     *,
     area_prefix: str | None = None,
     area_name: str = "全省",
-) -> tuple[Path, Path]:
+) -> tuple[Path, Path, Path]:
+    """The XLSX, the printable HTML and the PDF of a quarter's bulletin, into `out`."""
     b = build_bulletin(con, viewer, quarter, area_prefix=area_prefix, area_name=area_name)
     out.mkdir(parents=True, exist_ok=True)
-    xlsx, page = out / f"季通报_{quarter}.xlsx", out / f"季通报_{quarter}.html"
+    xlsx, page, pdf = (out / f"季通报_{quarter}.{ext}" for ext in ("xlsx", "html", "pdf"))
     xlsx.write_bytes(bulletin_workbook(b))
-    page.write_text(bulletin_html(b), encoding="utf-8")
-    return xlsx, page
+    text = bulletin_html(b)
+    page.write_text(text, encoding="utf-8")
+    pdf.write_bytes(bulletin_pdf(b, text))
+    return xlsx, page, pdf

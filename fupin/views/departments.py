@@ -301,5 +301,6 @@ def hits_xlsx(sel: Selection, *, department: str = "", produces: str = "", unmas
     """The hit list as a work order, masked unless `unmask` (and allowed); the sheet says 演示数据 when the batch is
     synthetic. Called when the download button is clicked; the page audits it."""
     h = hits(sel, department=department, produces=produces, limit=EXPORT_MAX, unmask=unmask)
-    title = f"部门数据比对命中清单 {month_label(sel.month)} {sel.area_name or ''} {department or '全部部门'}"
-    return households_xlsx(h.table.frame, title=title, synthetic=sel.batch.synthetic), h.rows
+    title = f"部门数据比对命中清单 · {month_label(sel.month)} · {sel.area_name or ''} · {department or '全部部门'}"
+    data = households_xlsx(h.table.frame, title=title, synthetic=sel.batch.synthetic, sheet_name="部门比对命中清单")
+    return data, h.rows

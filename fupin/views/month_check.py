@@ -119,15 +119,18 @@ def quarter(sel: Selection, quarter: str) -> QuarterView:
         synthetic=sel.batch.synthetic,
         loop=loop,
         loop_date=on,
+        issued=reports.issue_date(sel.batch),  # the 成文日期: the data batch's date, not the server's clock
     )
     slow = b.counties[b.counties["slow_reasons"] != ""]
     return QuarterView(
-        headline=f"**{quarter}**：{len(b.counties)}个县中 **{len(slow)}个** 被点名进度迟缓；规则见下表和 "
+        headline=f"**{b.period}**：{len(b.counties)}个县中 **{len(slow)}个** 被点名进度迟缓；规则见下表和 "
         "data/reference/bulletin_rules.csv（阈值均为省定参数）。",
         slow=Table(labelled(slow, {c: COLUMNS[c] for c in ("city_name", "county_name", "slow_reasons")})),
         rules=Table(
             labelled(
-                b.rules.rename(columns={"label": "rule_label", "description": "rule_description"}),
+                b.rules.rename(columns={"label": "rule_label", "description": "rule_description"}).assign(
+                    threshold=[reports.threshold_text(r) for r in b.rules.itertuples()]  # '30个百分点', not 0.3
+                ),
                 {c: COLUMNS[c] for c in ("rule_label", "rule_description", "threshold", "threshold_source")},
             )
         ),

@@ -268,7 +268,8 @@ def work_order(con: duckdb.DuckDBPyConnection, viewer: Viewer, v: WarningsView, 
     """The whole filtered list as the XLSX work order: called when the button is clicked, uncached."""
     everything = queries.run(con, "red_flag_households", viewer, **v.filters, sort=v.sort, limit=EXPORT_MAX, offset=0)
     table = households_table(everything, v.rules, unmask=unmask)
-    return households_xlsx(table.frame, title=v.export_title, synthetic=v.synthetic), len(everything)
+    book = households_xlsx(table.frame, title=v.export_title, synthetic=v.synthetic, sheet_name="红色预警户工作单")
+    return book, len(everything)
 
 
 def _txt(v: object) -> str:
