@@ -338,7 +338,7 @@ def test_month_and_bulletin_workbooks_are_office_ready(wh: duckdb.DuckDBPyConnec
     month = openpyxl.load_workbook(io.BytesIO(reports.month_workbook(wh, PROVINCE, "2020-03")))
     counts = {label: len(reports.month_records(wh, PROVINCE, "2020-03", k)) for k, label in reports.MONTH_KINDS.items()}
     for ws in month.worksheets:
-        _sheet_checks(ws, rows=counts.get(ws.title, 104), totals=ws.title == "汇总")
+        _sheet_checks(ws, rows=counts.get(ws.title, 104), totals=ws.title in ("汇总", "部门比对"))
     summary = _formats(month["汇总"])
     assert summary["本月支付（万元）"] == "#,##0.00" and summary["预警新增"] == "#,##0"
     assert month["汇总"].freeze_panes == "B4"  # the county names stay in view
