@@ -32,7 +32,8 @@ from tools.harness import (
 )
 from tools.harness import DATA_PAGES as BENCH_DATA_PAGES
 
-pytestmark = pytest.mark.browser
+# One worker runs this module: its tests share one streamlit server (and module-level state).
+pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("test_browser")]
 if not CHROMIUM.exists():
     pytest.skip(f"{CHROMIUM} not found (apt-get install chromium fonts-noto-cjk)", allow_module_level=True)
 sync_api = pytest.importorskip(

@@ -244,19 +244,11 @@ def test_households_cleared_by_xiaohao_are_not_mismatches(rules_db: Path) -> Non
     line is why it left, not a wrong 户类别 (36, cleared in February). The same household without 销号 is listed (37),
     and so is one monitored again after its 销号 (38: the latest record counts)."""
     con = duckdb.connect(str(rules_db), read_only=True)
-    found = dict(
-        con.execute(
-            "select right(household_id, 2), expected from dq_category_mismatch where right(household_id, 2) in "
-            "('36', '37', '38')"
-        ).fetchall()
-    )
+    listed = "select right(household_id, 2) as n, expected from dq_category_mismatch"
+    found = dict(con.execute(f"select * from ({listed}) where n in ('36', '37', '38')").fetchall())
     assert found == {"37": "不符合边缘户标准", "38": "不符合边缘户标准"}
-    stages = dict(
-        con.execute(
-            "select right(household_id, 2), cleared from clearance_month where month = date '2020-02-01' "
-            "and right(household_id, 2) in ('36', '38')"
-        ).fetchall()
-    )
+    feb = "select right(household_id, 2) as n, cleared from clearance_month where month = date '2020-02-01'"
+    stages = dict(con.execute(f"select * from ({feb}) where n in ('36', '38')").fetchall())
     assert stages == {"36": True}  # 36 is cleared in February; 38's February record has no stage (未启动)
 
 
