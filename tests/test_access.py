@@ -11,6 +11,7 @@ from __future__ import annotations
 import io
 import json
 import re
+import shutil
 from pathlib import Path
 
 import duckdb
@@ -19,12 +20,11 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from fupin.access.scope import Viewer
-from fupin.data.generate import generate
 from fupin.data.ingest import ingest
 from fupin.reports import bulletin as reports
 from fupin.warehouse import queries
 from fupin.warehouse.connection import open_read_only
-from tests.conftest import ROOT, SEED, app_test
+from tests.conftest import ROOT, app_test
 from tests.support.params import PARAMS
 
 OWN = "341221"  # 临泉县, the demo county account `linquan`
@@ -292,10 +292,11 @@ def test_analyst_may_not_unmask(tiny_db: Path, monkeypatch: pytest.MonkeyPatch) 
 
 
 @pytest.fixture(scope="module")
-def real_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A warehouse whose exports do not say they are synthetic (a stand-in for real exports)."""
+def real_db(tiny_exports: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A warehouse whose exports do not say they are synthetic (a stand-in for real exports): the session's tiny
+    exports, copied, with the manifest's flag turned off."""
     out = tmp_path_factory.mktemp("real") / "exports"
-    generate(scale="tiny", seed=SEED, out=out)
+    shutil.copytree(tiny_exports, out)
     manifest = json.loads((out / "_manifest.json").read_text(encoding="utf-8"))
     (out / "_manifest.json").write_text(json.dumps(manifest | {"synthetic": False}), encoding="utf-8")
     db = out.parent / "warehouse.duckdb"
