@@ -20,8 +20,8 @@ format:
 	$(PY) -m ruff format .
 	$(PY) -m ruff check --fix .
 
-test:
-	$(PY) -m pytest -q
+test:  ## the tests as CI runs them: two xdist workers
+	$(PY) -m pytest -q -n 2 --dist loadgroup
 
 ci:  ## exactly what CI runs (apt chromium if missing, pip, lint, tests)
 	bash .ci/run

@@ -17,6 +17,9 @@ import numpy as np
 import pytest
 import shapely
 
+# One worker builds this module's `geojson` fixture and runs its tests (pytest -n 2 --dist loadgroup).
+pytestmark = pytest.mark.xdist_group("test_boundaries")
+
 ROOT = Path(__file__).resolve().parents[1]
 GEOJSON = ROOT / "data" / "geo" / "anhui_counties.geojson"
 CITIES_CSV = ROOT / "data" / "reference" / "cities.csv"

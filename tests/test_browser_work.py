@@ -13,7 +13,8 @@ import pytest
 
 from tools.harness import CHROMIUM, CHROMIUM_ARGS, Server, sign_in, streamlit_server
 
-pytestmark = pytest.mark.browser
+# One worker runs this module: its tests share one streamlit server (and module-level state).
+pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("test_browser_work")]
 if not CHROMIUM.exists():
     pytest.skip(f"{CHROMIUM} not found (apt-get install chromium fonts-noto-cjk)", allow_module_level=True)
 sync_api = pytest.importorskip("playwright.sync_api", reason="playwright not installed")

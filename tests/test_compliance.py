@@ -16,6 +16,9 @@ from fupin.data import contract as C
 from fupin.data.ingest import ingest
 from tests.support.builders import household, member, write
 
+# One worker builds this module's `db` fixture and runs its tests (pytest -n 2 --dist loadgroup).
+pytestmark = pytest.mark.xdist_group("test_compliance")
+
 M = "2020-03"
 
 

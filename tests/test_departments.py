@@ -17,6 +17,9 @@ from fupin.views import departments as D
 from tests.support import builders as B
 from tests.support.views import ADMIN, LINQUAN, selection
 
+# One worker builds this module's `hand` fixture and runs its tests (pytest -n 2 --dist loadgroup).
+pytestmark = pytest.mark.xdist_group("test_departments")
+
 M = "2020-01"
 V = B.VILLAGE
 

@@ -19,6 +19,9 @@ from fupin.data.provenance import sign_folder
 from tests.conftest import app_test
 from tests.support.builders import household, member, record, write
 
+# One worker builds this module's `hostile_db` fixture and runs its tests (pytest -n 2 --dist loadgroup).
+pytestmark = pytest.mark.xdist_group("test_hostile_text")
+
 ROOT = Path(__file__).parent.parent
 ARTIFACTS = ROOT / "test-artifacts" / "screenshots"
 HOSTILE = "<script>alert(1)</script>**粗体**[链接](http://example.com)"

@@ -264,19 +264,21 @@ def test_every_uploaded_file_reaches_the_report_unchanged(site: tuple[Path, Path
 
 
 def test_commit_waits_for_the_lock_and_then_sees_the_change(site: tuple[Path, Path, list[Upload]]) -> None:
-    from tests.support.processes import slow_ingest, wait_until_building
+    from tests.support.processes import INGEST_BOUND, held_ingest, wait_until_building
 
     store, db, uploads = site
     staged = importer.stage(uploads, MONTH, store, importer.staging_root(db), db=db)
     assert importer.dry_run(staged).ok
-    other = slow_ingest(store, db)  # a CLI ingest of the store, in a process of its own
+    gate = db.parent / "gate"
+    other = held_ingest(store, db, gate)  # a CLI ingest of the store, in a process of its own, held building
     wait_until_building(db, other)
     with pytest.raises(
         importer.CommitError, match=r"^另一个导入正在写入数据仓库（进程 \d+，开始于 .+），请稍后再提交$"
     ):
         importer.commit(staged, db, lock_wait=0.5)
     assert not (store / MONTH).exists()  # nothing moved while it waited
-    other.communicate(timeout=120)
+    gate.touch()
+    other.communicate(timeout=INGEST_BOUND)
     assert other.returncode == 0
     with pytest.raises(importer.CommitError, match="请重新预检"):  # checked under the lock: the warehouse changed
         importer.commit(staged, db)

@@ -20,7 +20,7 @@ from fupin.data import contract as C
 from fupin.data.contract import HOUSEHOLD
 from fupin.data.exportio import read_export
 from fupin.data.ingest import IngestReport, ingest
-from tests.support.processes import slow_ingest, wait_until_building
+from tests.support.processes import INGEST_BOUND, held_ingest, wait_for_stderr, wait_until_building
 
 BAD = Path(__file__).parent / "fixtures" / "bad"
 CASES = sorted(p.name for p in BAD.iterdir() if p.is_dir())
@@ -406,10 +406,12 @@ def _cli_ingest(src: Path, db: Path, *, lock_wait: str) -> subprocess.CompletedP
 
 def test_two_ingests_race_one_refuses(tmp_path: Path, existing: tuple[Path, str], tiny_exports: Path) -> None:
     db, before = existing
-    first = slow_ingest(tiny_exports, db)
+    gate = tmp_path / "gate"
+    first = held_ingest(tiny_exports, db, gate)
     wait_until_building(db, first)
     second = _cli_ingest(_one_month(tiny_exports, tmp_path), db, lock_wait="0")
-    _, err = first.communicate(timeout=120)
+    gate.touch()  # the first goes on only now: the second met it building
+    _, err = first.communicate(timeout=INGEST_BOUND)
     assert first.returncode == 0, err
     assert second.returncode == 3, (second.stdout, second.stderr)
     assert f"another ingest into {db} is running (pid {first.pid}" in second.stderr
@@ -420,12 +422,17 @@ def test_two_ingests_race_one_refuses(tmp_path: Path, existing: tuple[Path, str]
 
 def test_a_second_ingest_waits_for_the_first(tmp_path: Path, existing: tuple[Path, str], tiny_exports: Path) -> None:
     db, _ = existing
-    first = slow_ingest(tiny_exports, db)
+    gate = tmp_path / "gate"
+    first = held_ingest(tiny_exports, db, gate)
     wait_until_building(db, first)
-    second = _cli_ingest(_one_month(tiny_exports, tmp_path), db, lock_wait="120")
-    first.communicate(timeout=120)
-    assert (first.returncode, second.returncode) == (0, 0), second.stderr
-    assert "waiting for the ingest lock" in second.stderr
+    cmd = [sys.executable, "-m", "fupin", "ingest", str(_one_month(tiny_exports, tmp_path)), "--db", str(db)]
+    second = subprocess.Popen([*cmd, "--lock-wait", str(INGEST_BOUND)], cwd=ROOT, stderr=subprocess.PIPE, text=True)
+    wait_for_stderr(second, "waiting for the ingest lock")  # the second waits while the first is held
+    assert first.poll() is None
+    gate.touch()
+    first.communicate(timeout=INGEST_BOUND)
+    second.communicate(timeout=INGEST_BOUND)
+    assert (first.returncode, second.returncode) == (0, 0)
     con = duckdb.connect(str(db), read_only=True)
     assert con.execute("select months from ingest_batch").fetchone()[0] == ["2020-01"]  # the second swapped in last
 

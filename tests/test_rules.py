@@ -16,6 +16,9 @@ from fupin.data import contract as C
 from fupin.data.ingest import ingest
 from tests.support.builders import VILLAGE, household, measure, member, record, write
 
+# One worker builds this module's `rules_db` fixture and runs its tests (pytest -n 2 --dist loadgroup).
+pytestmark = pytest.mark.xdist_group("test_rules")
+
 # (household number, household overrides, monitoring kwargs, rule that must fire or None, rule that must not)
 CASES = [
     # R01: below 5,000 AND a risk point (四（一）1, 二（二）); below the line alone is the class definition
@@ -52,6 +55,19 @@ CASES = [
     (15, {}, {"est": 6400, "last": 8000, "points": "务工受阻"}, None, "R09"),
 ]
 HELPER = {"帮扶责任人": "张帮扶"}
+EDGE_ABOVE_LINE = {
+    "户类别": "边缘户",
+    "贫困户属性": "非贫困户",
+    "脱贫年度": "",
+    "年人均纯收入": "9000",
+    "工资性收入": "9000",
+    "生产经营性收入": "0",
+    "转移性收入": "0",
+    "联系人姓名": "李联系",
+    "联系人电话": "13900000000",
+}
+EDGE_STAGES_JAN = {"乡镇汇总填报日期": "2020-01-08", "县级审核日期": "2020-01-18"}
+EDGE_CLEARED = EDGE_STAGES_JAN | {"省级销号日期": "2020-01-28"}
 NOT_ENJOYING = {"户类别": "不享受政策的脱贫户", "年人均纯收入": "20000", "工资性收入": "20000", "生产经营性收入": "0"}
 
 
@@ -89,6 +105,8 @@ def rules_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
         household(34, **NOT_ENJOYING, **HELPER),  # near miss: another fund
         household(35, 户类别="享受政策的脱贫户", 饮水安全有保障="否", **HELPER),  # 动态清零: not monitored
     ]
+    # 36–38: edge households above the line with no risk (see test_households_cleared_by_xiaohao_are_not_mismatches)
+    hh += [household(n, **EDGE_ABOVE_LINE) for n in (36, 37, 38)]
     write(jan, C.HOUSEHOLD, hh)
     write(jan, C.MEMBER, [member(int(h["户编号"][-4:])) for h in hh])
     recs = [record(n, "2020-01", **kw) for n, _, kw, *_ in CASES]
@@ -116,6 +134,9 @@ def rules_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
         record(28, "2020-01", est=4500, category="边缘户"),
         record(29, "2020-01", est=4500, category="边缘户"),
         record(30, "2020-01", est=5200),
+        record(36, "2020-01", est=9000, last=9000, category="边缘户", 销号阶段="县级审核", **EDGE_STAGES_JAN),
+        record(37, "2020-01", est=9000, last=9000, category="边缘户"),
+        record(38, "2020-01", est=9000, last=9000, category="边缘户", 销号阶段="省级销号", **EDGE_CLEARED),
     ]
     write(jan, C.MONITORING, recs)
     write(
@@ -137,6 +158,8 @@ def rules_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
             record(20, "2020-02", est=5200),
             record(24, "2020-02", est=4000, 销号阶段="省级备案", 省级备案日期="2020-02-20", **stages),
             record(25, "2020-02", est=6000, 销号阶段="省级备案", 省级备案日期="2020-02-20", **stages),
+            record(36, "2020-02", est=9000, last=9000, category="边缘户", 销号阶段="省级销号", **EDGE_CLEARED),
+            record(38, "2020-02", est=9000, last=9000, category="边缘户"),  # monitored again after its 销号
         ],
     )
     write(mar, C.HOUSEHOLD, [household(20)])  # the school place is arranged: 义务教育 now 是
@@ -214,6 +237,19 @@ def test_class_recomputation_lists_mismatches(rules_db: Path) -> None:
         f"select household_category from stg_household where household_id = '{VILLAGE}0021'"
     ).fetchone()[0]
     assert stored == "享受政策的脱贫户"  # a finding, never overwritten
+
+
+def test_households_cleared_by_xiaohao_are_not_mismatches(rules_db: Path) -> None:
+    """An edge household whose 销号 is done (省级销号) left monitoring by the notice's procedure: income above the
+    line is why it left, not a wrong 户类别 (36, cleared in February). The same household without 销号 is listed (37),
+    and so is one monitored again after its 销号 (38: the latest record counts)."""
+    con = duckdb.connect(str(rules_db), read_only=True)
+    listed = "select right(household_id, 2) as n, expected from dq_category_mismatch"
+    found = dict(con.execute(f"select * from ({listed}) where n in ('36', '37', '38')").fetchall())
+    assert found == {"37": "不符合边缘户标准", "38": "不符合边缘户标准"}
+    feb = "select right(household_id, 2) as n, cleared from clearance_month where month = date '2020-02-01'"
+    stages = dict(con.execute(f"select * from ({feb}) where n in ('36', '38')").fetchall())
+    assert stages == {"36": True}  # 36 is cleared in February; 38's February record has no stage (未启动)
 
 
 def test_thresholds_come_from_reference_data(rules_db: Path, tmp_path: Path) -> None:

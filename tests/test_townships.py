@@ -20,6 +20,9 @@ from fupin.views import figures
 from fupin.views import map as map_view
 from tests.support.views import LINQUAN, selection
 
+# One worker builds this module's `demo` fixture and runs its tests (pytest -n 2 --dist loadgroup).
+pytestmark = pytest.mark.xdist_group("test_townships")
+
 ROOT = Path(__file__).resolve().parents[1]
 TOWNS = pd.read_csv(ROOT / "data" / "reference" / "townships.csv", dtype=str)
 VILLAGES = pd.read_csv(ROOT / "data" / "reference" / "villages.csv", dtype=str)

@@ -1,18 +1,21 @@
 -- household_month: one row per household per month (as-of state), the base of every area summary.
 -- Grain: household × month. The register's latest version at or before the month, with that
 -- month's monitoring record (category, red mark) where the household is monitored.
+-- household_version: the register's versions with the months each is valid for (a month takes the latest version
+-- at or before it). The one as-of definition: household_month, monitor_month (warnings) and the monitoring checks
+-- join a month to the register through it. A temp view: it lives for the ingest's connection only.
+create temp view household_version as
+select
+    *,
+    month as valid_from,
+    lead(month) over (partition by household_id order by month) as valid_to
+from stg_household_version;
+
 create table household_month as
 with months as (
     select distinct month from stg_household_version
     union
     select distinct month from stg_monitoring
-),
-versions as (
-    select
-        household_id, village_code, household_size, household_category, exit_year, epidemic_impact,
-        month as valid_from,
-        lead(month) over (partition by household_id order by month) as valid_to
-    from stg_household_version
 ),
 final as (
     select
@@ -29,7 +32,7 @@ final as (
         coalesce(mo.red_mark, false) as red_mark,
         mo.household_id is not null as monitored
     from months m
-    join versions v on m.month >= v.valid_from and (v.valid_to is null or m.month < v.valid_to)
+    join household_version v on m.month >= v.valid_from and (v.valid_to is null or m.month < v.valid_to)
     left join stg_monitoring mo on mo.household_id = v.household_id and mo.month = m.month
 )
 select * from final order by month, household_id;

@@ -3,14 +3,13 @@
 -- and guarantee_county_month (两不愁三保障及饮水安全 动态清零: problems found, cleared and still open per county,
 -- month and item — for every register household, monitored or not).
 
--- versions_asof: the register's versions with the months they are valid for (the latest version at or before).
+-- versions_asof: the columns the checks read of household_version (household_month.sql), materialised once
+-- because three checks join it.
 create temp table versions_asof as
 select
     household_id, village_code, helper_name, contact_name, risk_type, epidemic_impact,
-    food_clothing_ok, education_ok, medical_ok, housing_ok, water_ok,
-    month as valid_from,
-    lead(month) over (partition by household_id order by month) as valid_to
-from stg_household_version;
+    food_clothing_ok, education_ok, medical_ok, housing_ok, water_ok, valid_from, valid_to
+from household_version;
 
 create table monitoring_finding as
 with settings as (

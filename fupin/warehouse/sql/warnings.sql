@@ -36,15 +36,7 @@ order by household_id;
 
 -- monitor_month: one row per monitoring record, with the register as of that month.
 create table monitor_month as
-with versions as (
-    select
-        household_id, village_code, household_size, poverty_attribute, exit_year, risk_type, income_per_capita,
-        food_clothing_ok, education_ok, medical_ok, housing_ok, water_ok, epidemic_impact,
-        month as valid_from,
-        lead(month) over (partition by household_id order by month) as valid_to
-    from stg_household_version
-),
-final as (
+with final as (
     select
         m.household_id, m.month, v.village_code,
         left(v.village_code, 9) as township_code, left(v.village_code, 6) as county_code,
@@ -55,7 +47,7 @@ final as (
         v.household_size, v.poverty_attribute, v.exit_year, v.risk_type, v.income_per_capita,
         v.food_clothing_ok, v.education_ok, v.medical_ok, v.housing_ok, v.water_ok, v.epidemic_impact
     from stg_monitoring m
-    join versions v
+    join household_version v
       on v.household_id = m.household_id
      and m.month >= v.valid_from and (v.valid_to is null or m.month < v.valid_to)
 )
@@ -244,7 +236,9 @@ left join visits v using (household_id, month)
 order by month, household_id;
 
 -- dq_category_mismatch: the policy's class definitions recomputed for every household's latest
--- state and compared with the exported 户类别. Listed as findings, never overwritten.
+-- state and compared with the exported 户类别. Listed as findings, never overwritten. A household whose latest
+-- monitoring record has completed 销号 (省级备案 / 省级销号, clearance_month.cleared) has left monitoring by the
+-- notice's procedure (三（三）): its income now above the line is why it left, not a wrong 户类别.
 create table dq_category_mismatch as
 with settings as (
     select * from warning_settings
@@ -252,6 +246,11 @@ with settings as (
 latest_monitor as (
     select * from monitor_month
     qualify row_number() over (partition by household_id order by month desc) = 1
+),
+cleared as (
+    select l.household_id
+    from latest_monitor l join clearance_month c using (household_id, month)
+    where c.cleared
 ),
 latest_hits as (
     select h.household_id, count(*) as n_hits
@@ -293,4 +292,5 @@ select
     end as reason
 from expected
 where expected <> exported
+  and household_id not in (select household_id from cleared)
 order by household_id;
