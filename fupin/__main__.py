@@ -45,6 +45,12 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="read every department feed file again (default: copy unchanged ones from the warehouse at --db)",
     )
+    i.add_argument(
+        "--reuse-from",
+        type=Path,
+        metavar="WAREHOUSE",
+        help="copy unchanged department feed files from this warehouse rather than from --db",
+    )
 
     c = sub.add_parser("contract", help="render docs/export-contract.md from fupin/data/contract.py")
     c.add_argument("--out", type=Path, default=Path("docs/export-contract.md"))
@@ -186,6 +192,7 @@ def run_ingest(args: argparse.Namespace) -> int:
             memory_mb=args.memory_mb,
             progress=progress,
             reuse=not args.no_reuse,
+            reuse_from=args.reuse_from,
         )
     except Exception as exc:  # a bug, or memory that ran out outside DuckDB and pyarrow's own checks
         from fupin.data.memory import looks_out_of_memory, out_of_memory_cn

@@ -388,3 +388,5 @@ def test_feeds_are_read_again_when_the_reference_data_changes(tmp_path: Path) ->
     report = ingest(src, db, ref_dir=refs)
     assert report.ok and not any(f.reused for f in report.files)
     assert ingest(src, db, ref_dir=refs).files[-1].reused  # and reused again the time after
+    candidate = ingest(src, tmp_path / "candidate.duckdb", ref_dir=refs, reuse_from=db)  # the import page's dry run
+    assert candidate.ok and sum(f.reused for f in candidate.files) == 2 * len(C.DEPARTMENT_TABLES)

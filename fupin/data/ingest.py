@@ -503,6 +503,7 @@ def ingest(
     lock_wait: float = 0.0,
     memory_mb: int | None = None,
     reuse: bool = True,
+    reuse_from: Path | None = None,
 ) -> IngestReport:
     """Build a new warehouse from the exports in `src` and swap it in over `db`.
 
@@ -512,9 +513,17 @@ def ingest(
     keeps to half of it (`memory_limit`, spilling to disk beyond); running out of memory anyway (the process's
     RLIMIT_AS, see `python -m fupin ingest --memory-mb`) is reported with code 'out_of_memory', nothing changed.
     With `reuse`, department feed files unchanged since the warehouse at `db` was built are copied from it instead
-    of being read again (see `_previous_feeds`); `reuse=False` reads everything.
+    of being read again (see `_previous_feeds`) — or from the warehouse at `reuse_from` when the new one is built
+    elsewhere (the import page's candidate); `reuse=False` reads everything.
     """
-    kw = {"report_path": report_path, "ref_dir": ref_dir, "progress": progress, "memory_mb": memory_mb, "reuse": reuse}
+    kw = {
+        "report_path": report_path,
+        "ref_dir": ref_dir,
+        "progress": progress,
+        "memory_mb": memory_mb,
+        "reuse": reuse,
+        "reuse_from": reuse_from,
+    }
     if dry_run:
         return _ingest(src, db, dry_run=True, **kw)
     try:
@@ -549,6 +558,7 @@ def _ingest(
     progress: Progress | None,
     memory_mb: int | None,
     reuse: bool = True,
+    reuse_from: Path | None = None,
 ) -> IngestReport:
     t0 = time.perf_counter()
     step = t0
@@ -591,7 +601,7 @@ def _ingest(
         base = src.parent if MONTH_DIR.match(src.name) else src
         ref_shas = {fname: _sha256(ref_dir / fname) for fname in C.REFERENCE_FILES}
         version = reuse_version(ref_shas)
-        prev = _previous_feeds(con, db) if reuse else {}
+        prev = _previous_feeds(con, reuse_from or db) if reuse else {}
         feed_paths = [p for _, p, t in files if t.cn in FEED_TABLES]
         with ThreadPoolExecutor(max_workers=2) as pool:  # hashlib releases the GIL
             shas = dict(zip(feed_paths, pool.map(_sha256, feed_paths), strict=True)) if prev else {}
