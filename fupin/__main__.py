@@ -40,6 +40,17 @@ def main(argv: list[str] | None = None) -> int:
         "(default: FUPIN_INGEST_MEMORY_MB, else no cap)",
     )
     i.add_argument("--progress", type=Path, help="append progress as JSON lines {fraction, message} to this file")
+    i.add_argument(
+        "--no-reuse",
+        action="store_true",
+        help="read every department feed file again (default: copy unchanged ones from the warehouse at --db)",
+    )
+    i.add_argument(
+        "--reuse-from",
+        type=Path,
+        metavar="WAREHOUSE",
+        help="copy unchanged department feed files from this warehouse rather than from --db",
+    )
 
     c = sub.add_parser("contract", help="render docs/export-contract.md from fupin/data/contract.py")
     c.add_argument("--out", type=Path, default=Path("docs/export-contract.md"))
@@ -180,6 +191,8 @@ def run_ingest(args: argparse.Namespace) -> int:
             lock_wait=args.lock_wait,
             memory_mb=args.memory_mb,
             progress=progress,
+            reuse=not args.no_reuse,
+            reuse_from=args.reuse_from,
         )
     except Exception as exc:  # a bug, or memory that ran out outside DuckDB and pyarrow's own checks
         from fupin.data.memory import looks_out_of_memory, out_of_memory_cn

@@ -4,6 +4,7 @@ each comparison rule at and around its threshold, the view against the warehouse
 from __future__ import annotations
 
 import csv
+import shutil
 from pathlib import Path
 
 import duckdb
@@ -295,3 +296,100 @@ def test_county_user_sees_only_their_county(tiny_db: Path, con: duckdb.DuckDBPyC
     assert other.q(
         "dept_hit_list", month=other.month_date, area_prefix="341225", department="", produces="", limit=50
     ).empty
+
+
+# ---------------------------------------------------------------------------------- reusing unchanged feed files
+# Tables whose every row must be the same whether the feed files were read again or copied from the last warehouse.
+REUSE_TABLES = [
+    *(f"{kind}_{t.en}" for t in C.DEPARTMENT_TABLES for kind in ("raw", "stg")),
+    "quarantine",
+    "dept_record",
+    "dept_match",
+    "dept_hit",
+    "dept_feed_month",
+    "dept_quarantine_area",
+]
+
+
+def _two_months(root: Path, months: tuple[str, ...] = ("2020-01", "2020-02")) -> Path:
+    src = root / "exports"
+    for m in months:
+        _write_register(src / m)
+        _write_feeds(src / m)
+    labour = src / months[0] / "人社就业.csv"  # one feed in GB18030, as 人社 sends it
+    labour.write_bytes(labour.read_text(encoding="utf-8").encode("gb18030"))
+    return src
+
+
+def _rows(db: Path, table: str) -> list[tuple]:
+    with duckdb.connect(str(db), read_only=True) as con:
+        return con.execute(f"select * from {table} order by all").fetchall()
+
+
+def _files(db: Path) -> list[tuple]:
+    with duckdb.connect(str(db), read_only=True) as con:
+        return con.execute("select * exclude (reused) from ingest_file order by file").fetchall()
+
+
+def test_unchanged_feed_files_are_copied_and_equal_a_fresh_read(tmp_path: Path) -> None:
+    src = _two_months(tmp_path)
+    fresh = tmp_path / "fresh.duckdb"
+    assert ingest(src, fresh, reuse=False).ok
+    # Last month's warehouse held January only; February's batch carries January's files unchanged.
+    january = tmp_path / "jan" / "exports"
+    shutil.copytree(src / "2020-01", january / "2020-01")
+    db = tmp_path / "w.duckdb"
+    assert ingest(january, db).ok
+    report = ingest(src, db)
+    assert report.ok, report.error
+    reused = {f.file for f in report.files if f.reused}
+    assert reused == {f"2020-01/{t.cn}.csv" for t in C.DEPARTMENT_TABLES}  # not the register, not February
+    assert all(f.rows_read == f.rows_loaded + f.rows_quarantined for f in report.files)
+    assert next(f for f in report.files if f.file == "2020-01/人社就业.csv").encoding == "gb18030"
+    for table in REUSE_TABLES:
+        assert _rows(db, table) == _rows(fresh, table), table
+    assert _files(db) == _files(fresh)
+    assert len(_rows(db, "stg_dept_medical")) == 2 * 8  # 11 rows a month, 3 quarantined
+    fresh_report = ingest(src, tmp_path / "again.duckdb", reuse=False)
+    assert report.batch_id == fresh_report.batch_id
+    assert report.quarantined_by_reason == fresh_report.quarantined_by_reason
+
+
+def test_a_changed_feed_file_is_read_again(tmp_path: Path) -> None:
+    src = _two_months(tmp_path)
+    db = tmp_path / "w.duckdb"
+    assert ingest(src, db).ok
+    assert not any(f.reused for f in ingest(src, db, reuse=False).files)
+    d01 = "select count(*) from dept_hit where rule_id = 'D01' and month = '2020-01-01'"
+    with duckdb.connect(str(db), read_only=True) as con:
+        (before,) = con.execute(d01).fetchone()
+    medical = src / "2020-01" / "医保结算.csv"
+    text = medical.read_text(encoding="utf-8")
+    assert text.count("4999.99") == 1
+    medical.write_text(text.replace("4999.99", "5000.00"), encoding="utf-8")  # now at D01's threshold
+    report = ingest(src, db)
+    assert report.ok, report.error
+    reused = {f.file for f in report.files if f.reused}
+    assert "2020-01/医保结算.csv" not in reused and "2020-01/民政救助.csv" in reused
+    assert "2020-02/医保结算.csv" in reused
+    fresh = tmp_path / "fresh.duckdb"
+    assert ingest(src, fresh, reuse=False).ok
+    for table in REUSE_TABLES:
+        assert _rows(db, table) == _rows(fresh, table), table
+    with duckdb.connect(str(db), read_only=True) as con:
+        assert con.execute(d01).fetchone() == (before + 1,)  # the edited record now fires D01 too
+
+
+def test_feeds_are_read_again_when_the_reference_data_changes(tmp_path: Path) -> None:
+    src = _two_months(tmp_path)
+    db = tmp_path / "w.duckdb"
+    assert ingest(src, db).ok
+    refs = tmp_path / "reference"
+    shutil.copytree(REFERENCE_DIR, refs)
+    rules = refs / "department_rules.csv"
+    rules.write_bytes(rules.read_bytes() + b"\n")
+    report = ingest(src, db, ref_dir=refs)
+    assert report.ok and not any(f.reused for f in report.files)
+    assert ingest(src, db, ref_dir=refs).files[-1].reused  # and reused again the time after
+    candidate = ingest(src, tmp_path / "candidate.duckdb", ref_dir=refs, reuse_from=db)  # the import page's dry run
+    assert candidate.ok and sum(f.reused for f in candidate.files) == 2 * len(C.DEPARTMENT_TABLES)

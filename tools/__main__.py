@@ -19,13 +19,16 @@ def main(argv: list[str] | None = None) -> int:
     b = sub.add_parser("bench", help="province-scale benchmarks (not part of CI)")
     b.add_argument(
         "what",
-        choices=["ingest", "pages", "warnings", "scenarios", "load", "work", "bulletin"],
-        help="ingest: generate + ingest; pages: the running app; warnings: 红色预警户; scenarios: 情景推演; "
+        choices=["ingest", "feeds", "pages", "warnings", "scenarios", "load", "work", "bulletin"],
+        help="ingest: generate + ingest; feeds: ingest with and without the department feeds, cold and reusing "
+        "unchanged feed files (--exports from bench ingest); pages: the running app; warnings: 红色预警户; "
+        "scenarios: 情景推演; "
         "load: concurrent browser sessions; work: 督办事项 in the store (SQLite, or --store-url); bulletin: counties "
         "each 季通报 names with the current bulletin_rules.csv",
     )
     b.add_argument("--scale", choices=["tiny", "demo", "province"], default="province", help="ingest only")
     b.add_argument("--workdir", type=Path, default=Path("bench/out"))
+    b.add_argument("--exports", type=Path, help="feeds: the export folder (default WORKDIR/exports-province)")
     b.add_argument("--db", type=Path, help="pages only; default WORKDIR/warehouse-province.duckdb (from bench ingest)")
     b.add_argument("--reruns", type=int, default=7, help="pages: warm AppTest reruns per page")
     b.add_argument("--loads", type=int, default=5, help="pages: timed browser loads of /map")
@@ -53,6 +56,10 @@ def main(argv: list[str] | None = None) -> int:
             from tools.bench import bench_bulletin
 
             return bench_bulletin(db=args.db or args.workdir / "warehouse-province.duckdb")
+        if args.what == "feeds":
+            from tools.bench import bench_feeds
+
+            return bench_feeds(exports=args.exports or args.workdir / "exports-province", workdir=args.workdir)
         if args.what == "work":
             from tools.bench_work import bench_work
 

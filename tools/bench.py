@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import os
 import platform
+import shutil
 import statistics
 import subprocess
 import sys
@@ -82,6 +83,76 @@ def bench_ingest(*, scale: str, workdir: Path) -> int:
     results["warehouse_mib"] = round(db.stat().st_size / 2**20)
     (workdir / f"bench-ingest-{scale}.json").write_text(json.dumps(results, indent=2), encoding="utf-8")
     print(json.dumps(results, indent=2))
+    return 0
+
+
+def _view(src: Path, out: Path, *, months: list[str], feeds: bool) -> Path:
+    """A folder of symlinks to `src`'s month folders (only `months`; without the department feeds unless `feeds`),
+    so the four ingests below read the very same files without copying 2.7 GB."""
+    from fupin.data import contract as C
+
+    if out.exists():
+        shutil.rmtree(out)
+    out.mkdir(parents=True)
+    feed_names = {t.cn for t in C.DEPARTMENT_TABLES}
+    for m in months:
+        (out / m).mkdir()
+        for f in sorted((src / m).iterdir()):
+            if feeds or C.table_for_file(f.stem) is None or C.table_for_file(f.stem).cn not in feed_names:
+                (out / m / f.name).symlink_to(f.resolve())
+    if (src / "_manifest.json").exists():
+        (out / "_manifest.json").symlink_to((src / "_manifest.json").resolve())
+    return out
+
+
+def _children_cpu() -> float:
+    import resource
+
+    ru = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return ru.ru_utime + ru.ru_stime
+
+
+def bench_feeds(*, exports: Path, workdir: Path) -> int:
+    """Issue 15: what the ten department feeds add to the ingest. Four ingests of the same exports, each in its own
+    process: (1) without the feeds, (2) with them, cold (no previous warehouse), (3) the batch without its last
+    month, (4) the whole batch into (3)'s warehouse, which copies the unchanged feed files (reuse). The load
+    average is recorded before and after each (the machine is shared)."""
+    workdir.mkdir(parents=True, exist_ok=True)
+    months = sorted(p.name for p in exports.iterdir() if p.is_dir() and p.name[:4].isdigit())
+    no_feeds = _view(exports, workdir / "exports-nofeeds", months=months, feeds=False)
+    earlier = _view(exports, workdir / "exports-earlier", months=months[:-1], feeds=True)
+    for old in workdir.glob("warehouse-feeds-*.duckdb"):
+        old.unlink()
+    runs = [
+        ("without feeds", no_feeds, "warehouse-feeds-none.duckdb", []),
+        ("with feeds, cold", exports, "warehouse-feeds-cold.duckdb", ["--no-reuse"]),
+        (f"earlier months ({months[0]}..{months[-2]}), cold", earlier, "warehouse-feeds-reuse.duckdb", []),
+        (f"{months[-1]} added, unchanged feed files reused", exports, "warehouse-feeds-reuse.duckdb", []),
+    ]
+    results: dict = {"exports": str(exports), "machine": f"{platform.machine()}, {os.cpu_count()} cores", "runs": []}
+    for i, (name, src, db, extra) in enumerate(runs):
+        report = workdir / f"ingest-feeds-{i + 1}.json"
+        load_before = os.getloadavg()[0]
+        cpu_before = _children_cpu()
+        seconds, rss, code = _run(["ingest", str(src), "--db", str(workdir / db), "--report", str(report), *extra])
+        cpu = _children_cpu() - cpu_before
+        r = json.loads(report.read_text(encoding="utf-8")) if report.exists() else {}
+        run = {
+            "run": name,
+            "seconds": round(seconds, 1),
+            "cpu_seconds": round(cpu, 1),  # user + sys: what compares on a shared machine
+            "peak_rss_mib": round(rss),
+            "exit": code,
+            "steps": r.get("step_seconds", {}),
+            "files_reused": sum(1 for f in r.get("files", []) if f.get("reused")),
+            "rows_read": r.get("rows_read"),
+            "load_average": [round(load_before, 1), round(os.getloadavg()[0], 1)],
+        }
+        results["runs"].append(run)
+        print(json.dumps(run, ensure_ascii=False), flush=True)
+        if code:
+            return code
+    (workdir / "bench-feeds.json").write_text(json.dumps(results, ensure_ascii=False, indent=2), encoding="utf-8")
     return 0
 
 
