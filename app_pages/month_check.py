@@ -65,7 +65,7 @@ if not v.quarters:
     st.info("仓库中还没有完整的季度。", icon=":material/info:")
     st.stop()
 q1, q2 = st.columns([1, 3])
-quarter = q1.selectbox("季度", v.quarters, key="mc_quarter")
+quarter = q1.selectbox("季度", v.quarters, key="mc_quarter", format_func=month_check.quarter_label)
 qv = month_check.quarter(sel, quarter)
 q2.markdown(qv.headline)
 table(qv.slow)

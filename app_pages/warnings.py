@@ -22,25 +22,41 @@ o = W.options(sel)
 st.title(f"红色预警户 · {month_label(sel.month)}")
 st.caption(o.caption)
 
-f1, f2, f3, f4 = st.columns([1.2, 1.2, 2, 1.6])
-town = village = ""
-if sel.county:
-    town = f1.selectbox("乡镇", list(o.towns), key="rf_town", format_func=o.towns.get)
-    vils = o.villages_of(town)
-    village = f2.selectbox("村", list(vils), key="rf_village", format_func=vils.get, disabled=not town)
-else:
-    f1.selectbox("乡镇", ["先在左侧选择县"], disabled=True, key="rf_town_off")
-    f2.selectbox("村", ["—"], disabled=True, key="rf_village_off")
-cats = f3.multiselect("户类别", W.CATEGORIES, default=W.DEFAULT_CATEGORIES, key="rf_categories")
-rule = f4.selectbox("触发规则", list(o.rule_choices), key="rf_rule", format_func=o.rule_choices.get)
-g1, g2, g3, g4, g5 = st.columns([1.4, 2, 1.2, 1.3, 1.3])
-stage = g1.selectbox("销号阶段", list(W.STAGES), key="rf_stage", format_func=W.STAGES.get)
-income = g2.slider("预估年人均纯收入（元）", 0, W.INCOME_MAX, (0, W.INCOME_MAX), step=500, key="rf_income")
-guarantee = g3.selectbox("两不愁三保障", list(W.GUARANTEES), key="rf_guarantee", format_func=W.GUARANTEES.get)
-only_new = g4.checkbox("本月新增", key="rf_new")
-open_long = g4.checkbox(f"持续超过{o.open_long_days}天", key="rf_long")
-red_only = g5.toggle("仅红色预警", value=True, key="rf_red_only")
-sort = g5.selectbox("排序", list(W.SORTS), key="rf_sort", format_func=W.SORTS.get)
+if "rf_loaded" not in ss:  # first run of this page in the session: the URL's filters (checked) decide
+    ss.update(W.filters_from_query(dict(st.query_params), o))
+    ss["rf_loaded"] = True
+for k, default in W.FILTER_DEFAULTS.items():
+    ss.setdefault(k, default)
+if not sel.county:
+    ss["rf_town"] = ss["rf_village"] = ""
+
+# The filters sit in a collapsed panel headed by what is in force, so the list starts above the fold.
+with st.expander(f"筛选：{W.filter_summary({k: ss[k] for k in W.FILTER_DEFAULTS}, o)}", icon=":material/filter_list:"):
+    f1, f2, f3, f4 = st.columns([1.2, 1.2, 2, 1.6])
+    town = village = ""
+    if sel.county:
+        town = f1.selectbox("乡镇", list(o.towns), key="rf_town", format_func=o.towns.get)
+        vils = o.villages_of(town)
+        if ss["rf_village"] not in vils:
+            ss["rf_village"] = ""
+        village = f2.selectbox("村", list(vils), key="rf_village", format_func=vils.get, disabled=not town)
+    else:
+        f1.selectbox("乡镇", ["先在左侧选择县"], disabled=True, key="rf_town_off")
+        f2.selectbox("村", ["—"], disabled=True, key="rf_village_off")
+    cats = f3.multiselect("户类别", W.CATEGORIES, key="rf_categories", placeholder="全部户类别")
+    rule = f4.selectbox("触发规则", list(o.rule_choices), key="rf_rule", format_func=o.rule_choices.get)
+    g1, g2, g3, g4, g5 = st.columns([1.4, 2, 1.2, 1.3, 1.3])
+    stage = g1.selectbox("销号阶段", list(W.STAGES), key="rf_stage", format_func=W.STAGES.get)
+    income = g2.slider("预估年人均纯收入（元）", 0, W.INCOME_MAX, step=W.INCOME_STEP, key="rf_income")
+    guarantee = g3.selectbox("两不愁三保障", list(W.GUARANTEES), key="rf_guarantee", format_func=W.GUARANTEES.get)
+    only_new = g4.checkbox("本月新增", key="rf_new")
+    open_long = g4.checkbox(f"持续超过{o.open_long_days}天", key="rf_long")
+    red_only = g5.toggle("仅红色预警", key="rf_red_only")
+    sort = g5.selectbox("排序", list(W.SORTS), key="rf_sort", format_func=W.SORTS.get)
+for key in W.URL_KEYS.values():  # the URL mirrors the filters: only what differs from the defaults
+    if key in st.query_params:
+        del st.query_params[key]
+st.query_params.update(W.filters_to_query({k: ss[k] for k in W.FILTER_DEFAULTS}))
 picked = dict(town=town, village=village, categories=cats, rule=rule, stage=stage, income=income, guarantee=guarantee)
 v = W.view(sel, o, **picked, only_new=only_new, open_long=open_long, red_only=red_only, sort=sort)
 
@@ -99,15 +115,43 @@ with st.expander(cv.label, expanded=False):
         table(cv.findings)
 
 chosen = event["selection"]["rows"] if event and event.get("selection") else []
-d = W.detail(sel, hid := rows.household_ids[chosen[0]], unmask=unmask) if chosen else None
-if d is None:
+hid = rows.household_ids[chosen[0]] if chosen and chosen[0] < len(rows.household_ids) else None
+if hid is None:
+    ss.pop("rf_shown", None)  # nothing selected: a click on the same row later opens it again
     st.stop()
-if ss.get("rf_audited") != (key := (hid, sel.month, unmask)):
-    audit.record(viewer, "household_detail", household_id=hid, filters={"month": key[1]}, row_count=1, unmasked=unmask)
-    ss["rf_audited"] = key
-st.divider()
-st.subheader(d.heading)
-st.caption(d.caption)
-for tab, (label, shown) in zip(st.tabs([label for label, _ in d.tabs]), d.tabs, strict=True):
-    with tab:
-        plotly(shown, key="rf_income_chart") if label == "收入与预警" else table(shown)
+
+
+@st.dialog("户详情", width="large")
+def show_detail(household_id: str) -> None:
+    """The household's detail where the user is looking: a dialog over the list (written to the audit log)."""
+    d = W.detail(sel, household_id, unmask=unmask)
+    if d is None:
+        st.info("该户不在您的查看范围内。")
+        return
+    if ss.get("rf_audited") != (key := (household_id, sel.month, unmask)):
+        audit.record(
+            viewer,
+            "household_detail",
+            household_id=household_id,
+            filters={"month": key[1]},
+            row_count=1,
+            unmasked=unmask,
+        )
+        ss["rf_audited"] = key
+    st.subheader(d.heading)
+    st.caption(d.caption)
+    if d.no_measure:
+        st.error(d.no_measure, icon=":material/priority_high:")
+    for tab, (label, shown) in zip(st.tabs([label for label, _ in d.tabs]), d.tabs, strict=True):
+        with tab:
+            if label == "收入与预警":
+                plotly(shown, key="rf_income_chart")
+            elif label == "帮扶措施" and d.no_measure:
+                st.error("尚无帮扶措施记录。", icon=":material/priority_high:")
+            else:
+                table(shown)
+
+
+if ss.get("rf_shown") != (hid, sel.month, unmask):  # opened once per chosen row (closing it leaves it closed)
+    ss["rf_shown"] = (hid, sel.month, unmask)
+    show_detail(hid)

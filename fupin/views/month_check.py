@@ -87,6 +87,13 @@ def records(sel: Selection, kind: str, county: str = "") -> RecordsView:
     return RecordsView(f"{KINDS[kind]}：{len(recs):,}条", Table(labelled(recs, reports.RECORD_COLUMNS)))
 
 
+def quarter_label(quarter: str) -> str:
+    """'2020Q2' → '2020年第二季度' (anything else as it is)."""
+    year, _, q = quarter.partition("Q")
+    names = {"1": "一", "2": "二", "3": "三", "4": "四"}
+    return f"{year}年第{names[q]}季度" if year.isdigit() and q in names else quarter
+
+
 def quarter(sel: Selection, quarter: str) -> QuarterView:
     loop, on = reports.work_loop(sel.viewer)
     b = reports.bulletin_from(
@@ -100,8 +107,8 @@ def quarter(sel: Selection, quarter: str) -> QuarterView:
     )
     slow = b.counties[b.counties["slow_reasons"] != ""]
     return QuarterView(
-        headline=f"**{quarter}**：{len(b.counties)}个县中 **{len(slow)}个** 被点名进度迟缓；规则见下表和 "
-        "data/reference/bulletin_rules.csv（阈值均为省定参数）。",
+        headline=f"**{quarter_label(quarter)}**：{len(b.counties)}个县中 **{len(slow)}个** 被点名进度迟缓；"
+        "规则见下表（阈值均为省定参数）。",
         slow=Table(labelled(slow, {c: COLUMNS[c] for c in ("city_name", "county_name", "slow_reasons")})),
         rules=Table(
             labelled(
