@@ -61,30 +61,23 @@ picked = dict(town=town, village=village, categories=cats, rule=rule, stage=stag
 v = W.view(sel, o, **picked, only_new=only_new, open_long=open_long, red_only=red_only, sort=sort)
 
 render_tiles(v.tiles, per_row=4)
-if v.by_county is not None:
-    with st.expander(v.by_county_label, expanded=False):
-        a, b = st.columns([3, 2])
-        with a:
-            plotly(v.by_county_figure, key="rf_county_bar")
-        with b:
-            table(v.by_county)
-if len(v.mismatch.frame):
-    with st.expander(v.mismatch_label):
-        table(v.mismatch)
 
-p1, p2, p3 = st.columns([1, 1, 4])
+# The list comes right under the tiles (on the first screen); its pager, the unmask switch and the work order below.
+listing = st.container()
+p1, p2, p3 = st.columns([1, 1.6, 3.4], vertical_alignment="bottom")
 page_no = p1.number_input(f"页（共{v.pages}页）", min_value=1, max_value=v.pages, value=1, step=1, key="rf_page")
 unmask = viewer.may_unmask and p2.toggle("显示完整信息", key="rf_unmask", help=W.UNMASK_HELP)
 rows = W.page_rows(sel, v, o, int(page_no), unmask=unmask)
 event = None
 if not rows.household_ids:
-    st.info("没有符合条件的户。", icon=":material/search_off:")
+    listing.info("没有符合条件的户。", icon=":material/search_off:")
 else:
     seen, n = (sel.batch.batch_id, json.dumps(rows.audit_view, sort_keys=True, default=str)), len(rows.household_ids)
     if unmask and seen not in ss.setdefault("rf_unmasked_views", set()):  # each unmasked page recorded once
         audit.record(viewer, "view_list_unmasked", filters=rows.audit_view, row_count=n, unmasked=True)
         ss["rf_unmasked_views"].add(seen)
-    event = table(rows.table, key="rf_table", on_select="rerun", selection_mode="single-row")
+    with listing:
+        event = table(rows.table, key="rf_table", on_select="rerun", selection_mode="single-row", height=360)
     p3.caption(rows.caption)
 
     # The work order is built when the button is clicked, from this run's filters, and audited then.
@@ -101,6 +94,16 @@ else:
     if v.export_warning:
         e2.warning(v.export_warning)
 
+if v.by_county is not None:
+    with st.expander(v.by_county_label, expanded=False):
+        a, b = st.columns([3, 2])
+        with a:
+            plotly(v.by_county_figure, key="rf_county_bar")
+        with b:
+            table(v.by_county)
+if len(v.mismatch.frame):
+    with st.expander(v.mismatch_label):
+        table(v.mismatch)
 # The rules with their clauses, and the monitoring checks (after the list, which the page is for).
 with st.expander(f"预警规则（{len(o.rules)}条）：所依据的条款与阈值来源", expanded=False):
     table(o.rules_table)

@@ -79,7 +79,7 @@ def tiles(totals: pd.DataFrame, supervision: pd.DataFrame, month: str) -> list[T
         ),
         Tile(
             "挂牌督战清零",
-            f"{int(sn.counties_cleared)}县 {int(sn.villages_cleared)}村",
+            f"{int(sn.counties_cleared)}县、{int(sn.villages_cleared)}村",
             f"共{int(sn.counties)}县{int(sn.villages)}村",
             "off",
             f"挂牌督战县、村中剩余贫困人口已清零的个数（督战县尚余 {int(sn.county_remaining_poor):,} 人）",

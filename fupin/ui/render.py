@@ -48,7 +48,9 @@ NORMAL_CSS = """
 .block-container, [data-testid="stMainBlockContainer"] {padding-top: 3rem;}
 h1 {padding-top: 0.25rem !important;}
 [data-testid="stMetric"] {background: #fafafa; border: 1px solid #eee; border-radius: 0.5rem; padding: 0.5rem 0.8rem;}
-[data-testid="stMetricValue"] {font-size: 1.9rem;}
+[data-testid="stMetricValue"] {font-size: clamp(1.3rem, 1.9vw, 1.9rem);}
+[data-testid="stMetricValue"] * {white-space: normal !important; overflow: visible !important;
+  text-overflow: clip !important;}
 /* Tile labels and change figures wrap rather than end in "…". */
 [data-testid="stMetricLabel"], [data-testid="stMetricLabel"] *, [data-testid="stMetricDelta"],
 [data-testid="stMetricDelta"] * {white-space: normal !important; overflow: visible !important;
@@ -59,9 +61,9 @@ h1 {padding-top: 0.25rem !important;}
 [data-testid="stFileUploaderDropzoneInstructions"] > div > small {display: none;}
 [data-testid="stFileUploaderDropzoneInstructions"] > div::before {content: "将文件拖放到此处，或点击右侧按钮选择";
   font-size: 0.9rem;}
-[data-testid="stFileUploaderDropzoneInstructions"] > div::after {content: "单个文件不超过上传限制"; display: block;
-  font-size: 0.8rem; color: #6b6b6b;}
-[data-testid="stFileUploaderDropzone"] button[data-testid="stBaseButton-secondary"] {font-size: 0;}
+[data-testid="stFileUploaderDropzoneInstructions"] > div::after {content: "文件类型和大小限制见上方说明";
+  display: block; font-size: 0.8rem; color: #6b6b6b;}
+[data-testid="stFileUploaderDropzone"] button[data-testid="stBaseButton-secondary"] * {display: none;}
 [data-testid="stFileUploaderDropzone"] button[data-testid="stBaseButton-secondary"]::after {content: "选择文件";
   font-size: 0.9rem;}
 /* Phone: tiles as a compact two-column grid; the chart toolbar never over the data. */

@@ -36,30 +36,35 @@ def with_demo_label(fig: go.Figure, *, synthetic: bool) -> go.Figure:
     if not synthetic:
         return fig
     out = go.Figure(fig)
-    # Below the plotting area (under the axis' tick labels), never on top of the data.
+    # Never on top of the data: under the axis' tick labels, or above the plot when the legend sits below it.
     size = out.layout.font.size or 13
-    below = int(size * 1.7) + 4 if out.layout.xaxis.visible is not False and _has_axes(out) else 4
+    legend_below = out.layout.legend.y is not None and out.layout.legend.y < 0
     margin = out.layout.margin
-    out.update_layout(margin={"b": max(margin.b if margin.b is not None else 10, 0) + 20})
+    small = (out.layout.height or 450) < 160  # a card's sparkline: the short form fits its width
+    if legend_below:
+        place = {"y": 1, "yanchor": "bottom", "yshift": 2}
+        out.update_layout(margin={"t": max(margin.t if margin.t is not None else 10, 0) + 18})
+    else:
+        below = int(size * 1.8) + 6 if _has_axes(out) else 4
+        place = {"y": 0, "yanchor": "top", "yshift": -below}
+        out.update_layout(margin={"b": max(margin.b if margin.b is not None else 10, 0) + 20})
     out.add_annotation(
-        text=DEMO_NOTE,
+        text="演示数据" if small else DEMO_NOTE,
         name="demo_label",
         xref="paper",
         yref="paper",
         x=1,
-        y=0,
         xanchor="right",
-        yanchor="top",
-        yshift=-below,
         showarrow=False,
         font={"size": 11, "color": "#9e1c1c"},
+        **place,
     )
     return out
 
 
 def _has_axes(fig: go.Figure) -> bool:
     """Whether the figure draws cartesian axes (their tick labels sit below the plot area)."""
-    return any(getattr(tr, "xaxis", None) is not None for tr in fig.data)
+    return any(tr.type not in ("choropleth", "scattergeo", "choroplethmap", "scattermap", "pie") for tr in fig.data)
 
 
 @dataclass(frozen=True)
@@ -541,7 +546,7 @@ def weekly_lines(df: pd.DataFrame, col: str) -> go.Figure:
                 name=str(grp),
                 mode="lines",
                 line={"width": 2.5},
-                hovertemplate=f"{grp} %{{x|%m月%d日}}：%{{y:,}}个<extra></extra>",
+                hovertemplate=f"{grp} %{{x|%-m月%-d日}}：%{{y:,}}个<extra></extra>",
             )
         )
     fig.update_layout(
@@ -549,7 +554,7 @@ def weekly_lines(df: pd.DataFrame, col: str) -> go.Figure:
         margin={"l": 10, "r": 10, "t": 10, "b": 10},
         font={"family": FONT, "size": 13},
         legend={"orientation": "h", "y": -0.15, "x": 0},
-        xaxis={"tickformat": "%m月%d日"},
+        xaxis={"tickformat": "%-m月%-d日"},
         yaxis={"tickformat": ",", "rangemode": "tozero", "automargin": True},
     )
     return fig
@@ -571,7 +576,7 @@ def weekly_totals(df: pd.DataFrame) -> go.Figure:
                 name=name,
                 mode="lines",
                 line={"width": 2.5, "color": color},
-                hovertemplate=f"{name} %{{x|%m月%d日}}：%{{y:,}}个<extra></extra>",
+                hovertemplate=f"{name} %{{x|%-m月%-d日}}：%{{y:,}}个<extra></extra>",
             )
         )
     fig.update_layout(
@@ -579,7 +584,7 @@ def weekly_totals(df: pd.DataFrame) -> go.Figure:
         margin={"l": 10, "r": 10, "t": 10, "b": 10},
         font={"family": FONT, "size": 13},
         legend={"orientation": "h", "y": -0.15, "x": 0},
-        xaxis={"tickformat": "%m月%d日"},
+        xaxis={"tickformat": "%-m月%-d日"},
         yaxis={"tickformat": ",", "rangemode": "tozero", "automargin": True},
     )
     return fig
