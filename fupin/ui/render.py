@@ -231,6 +231,8 @@ def readable(frame: object) -> tuple[object, dict, list[str] | None]:
     if len(cols) >= WIDE and keys:
         lead = [c for c in cols[:2] if c not in keys]
         order = [*lead, *keys, *(c for c in cols if c not in keys and c not in lead)]
+    if len(cols) >= WIDE and cols[0] not in config:  # the row's name stays in view while scrolling sideways
+        config[cols[0]] = st.column_config.Column(pinned=True)
     return frame, config, order
 
 
@@ -244,7 +246,7 @@ def table(t: object, *, key: str | None = None, **kwargs: object) -> object:
     if isinstance(t, pd.DataFrame):
         t = Table(t)
     assert isinstance(t, Table)
-    if t.frame.empty and key is None and not kwargs:
+    if t.frame.empty and key is None and set(kwargs) <= {"height"}:  # a selectable list stays a table
         return st.caption("（没有记录）")
     frame, config, order = readable(t.frame)
     config |= {c: _column(f) for c, f in (t.formats or {}).items()}

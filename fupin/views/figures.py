@@ -522,6 +522,7 @@ def bar_figure(
             marker_color=REDS[3] if metric.higher_is_worse else BLUES[3],
             text=[fmt_value(v, metric) for v in part[metric.key]],
             textposition="outside",
+            cliponaxis=False,  # the value beside the longest bar is drawn whole
             hovertemplate="%{y}：%{text}<extra></extra>",
         )
     )
