@@ -79,6 +79,8 @@ h1 {padding-top: 0.25rem !important;}
   [data-testid="stMetricLabel"] p {font-size: 0.8rem !important;}
   [data-testid="stMetricDelta"] {font-size: 0.75rem !important;}
   .modebar-container {display: none !important;}
+  h1 {font-size: 1.6rem !important;}
+  h2, h3 {font-size: 1.25rem !important;}
   .block-container, [data-testid="stMainBlockContainer"] {padding-left: 0.75rem; padding-right: 0.75rem;}
 }
 </style>

@@ -47,7 +47,7 @@ def with_demo_label(fig: go.Figure, *, synthetic: bool) -> go.Figure:
     else:
         below = int(size * 1.8) + 6 if _has_axes(out) else 4
         place = {"y": 0, "yanchor": "top", "yshift": -below}
-        out.update_layout(margin={"b": max(margin.b if margin.b is not None else 10, 0) + 20})
+        out.update_layout(margin={"b": max(margin.b if margin.b is not None else 10, below + 20)})  # room for it
     out.add_annotation(
         text="演示数据" if small else DEMO_NOTE,
         name="demo_label",
