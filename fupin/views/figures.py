@@ -242,12 +242,12 @@ def county_choropleth(
         height=height,
         margin={"l": 0, "r": 0, "t": 10, "b": 0},
         font={"family": FONT, "size": font_size},
-        legend={  # beside the map, never over a county
-            "title": {"text": f"{metric.label}<br>（{metric.unit}）", "side": "top"},
+        legend={  # under the map, never over a county (and the map keeps the width, on a phone too)
+            "title": {"text": f"{metric.label}（{metric.unit}）", "side": "left"},
+            "orientation": "h",
             "yanchor": "top",
-            "y": 1.0,
-            "x": 1.0,
-            "xanchor": "left",
+            "y": -0.01,
+            "x": 0.0,
             "font": {"size": font_size + 1},
             "bgcolor": "rgba(255,255,255,0.85)",
             "itemclick": "toggle",
@@ -366,12 +366,12 @@ def township_choropleth(
         height=height,
         margin={"l": 0, "r": 0, "t": 10, "b": 0},
         font={"family": FONT, "size": 14},
-        legend={  # beside the map, never over a township
-            "title": {"text": f"{metric.label}<br>（{metric.unit}）", "side": "top"},
+        legend={  # under the map, never over a township
+            "title": {"text": f"{metric.label}（{metric.unit}）", "side": "left"},
+            "orientation": "h",
             "yanchor": "top",
-            "y": 1.0,
-            "x": 1.0,
-            "xanchor": "left",
+            "y": -0.01,
+            "x": 0.0,
             "bgcolor": "rgba(255,255,255,0.85)",
             "itemclick": "toggle",
         },
@@ -379,14 +379,15 @@ def township_choropleth(
         clickmode="event+select",
         hoverdistance=4,  # a click beside a village dot selects the township, not the dot
     )
-    if note:
+    if note:  # above the map at its left, never on a township
+        fig.update_layout(margin={"t": 28})
         fig.add_annotation(
             text=note,
-            x=1.0,
-            y=0.0,
+            x=0.0,
+            y=1.0,
             xref="paper",
             yref="paper",
-            xanchor="right",
+            xanchor="left",
             yanchor="bottom",
             showarrow=False,
             font={"size": 13, "color": "#444444"},
