@@ -56,6 +56,9 @@ h1 {padding-top: 0.25rem !important;}
 [data-testid="stMetricDelta"] * {white-space: normal !important; overflow: visible !important;
   text-overflow: clip !important;}
 [data-testid="stMetricDelta"] {height: auto !important; flex-wrap: wrap;}
+/* Expander headings (a filter panel says what is in force) and widget labels wrap rather than end in "…". */
+[data-testid="stExpander"] summary *, [data-testid="stWidgetLabel"] * {white-space: normal !important;
+  overflow: visible !important; text-overflow: clip !important;}
 /* Streamlit's file uploader speaks English: its own words hidden, Chinese ones drawn instead. */
 [data-testid="stFileUploaderDropzoneInstructions"] > div > span,
 [data-testid="stFileUploaderDropzoneInstructions"] > div > small {display: none;}
@@ -80,6 +83,7 @@ h1 {padding-top: 0.25rem !important;}
   [data-testid="stMetricDelta"] {font-size: 0.75rem !important;}
   .modebar-container {display: none !important;}
   h1 {font-size: 1.6rem !important;}
+  [data-baseweb="tab-list"] {flex-wrap: wrap; row-gap: 0.25rem;}  /* every tab in view, none scrolled off */
   h2, h3 {font-size: 1.25rem !important;}
   .block-container, [data-testid="stMainBlockContainer"] {padding-left: 0.75rem; padding-right: 0.75rem;}
 }
