@@ -22,16 +22,22 @@ o = W.options(sel)
 st.title(f"红色预警户 · {month_label(sel.month)}")
 st.caption(o.caption)
 
-if "rf_loaded" not in ss:  # first run of this page in the session: the URL's filters (checked) decide
+if not any(k in ss for k in W.FILTER_DEFAULTS):  # the page opened afresh (a link): the URL's filters, checked
     ss.update(W.filters_from_query(dict(st.query_params), o))
-    ss["rf_loaded"] = True
+if not sel.county:  # no towns to pick without a county
+    for k in ("rf_town", "rf_village"):
+        ss.pop(k, None)
 for k, default in W.FILTER_DEFAULTS.items():
-    ss.setdefault(k, default)
-if not sel.county:
-    ss["rf_town"] = ss["rf_village"] = ""
+    if sel.county or k not in ("rf_town", "rf_village"):
+        ss.setdefault(k, default)
+
+
+def current_filters() -> dict[str, object]:
+    return {k: ss.get(k, d) for k, d in W.FILTER_DEFAULTS.items()}
+
 
 # The filters sit in a collapsed panel headed by what is in force, so the list starts above the fold.
-with st.expander(f"筛选：{W.filter_summary({k: ss[k] for k in W.FILTER_DEFAULTS}, o)}", icon=":material/filter_list:"):
+with st.expander(f"筛选：{W.filter_summary(current_filters(), o)}", icon=":material/filter_list:"):
     f1, f2, f3, f4 = st.columns([1.2, 1.2, 2, 1.6])
     town = village = ""
     if sel.county:
@@ -56,7 +62,7 @@ with st.expander(f"筛选：{W.filter_summary({k: ss[k] for k in W.FILTER_DEFAUL
 for key in W.URL_KEYS.values():  # the URL mirrors the filters: only what differs from the defaults
     if key in st.query_params:
         del st.query_params[key]
-st.query_params.update(W.filters_to_query({k: ss[k] for k in W.FILTER_DEFAULTS}))
+st.query_params.update(W.filters_to_query(current_filters()))
 picked = dict(town=town, village=village, categories=cats, rule=rule, stage=stage, income=income, guarantee=guarantee)
 v = W.view(sel, o, **picked, only_new=only_new, open_long=open_long, red_only=red_only, sort=sort)
 
