@@ -290,7 +290,7 @@ def options(sel: Selection) -> Options:
 
 def households_table(df: pd.DataFrame, rules: dict[str, str], *, unmask: bool) -> Table:
     """The list as shown and exported: masked unless `unmask`, rule names, the flag status in Chinese."""
-    shown = mask_frame(df, unmask=unmask)
+    shown = mask_frame(df, unmask=unmask) if len(df) else df.astype(object)  # masking an empty list fails in arrow
     shown = shown.assign(
         income_estimate=shown["income_estimate"].astype(float),
         rules=shown["rules"].map(lambda rs: "、".join(rules.get(r, r) for r in rs)),
