@@ -88,7 +88,7 @@ else:
 
     # The work order is built when the button is clicked, from this run's filters, and audited then.
     order = functools.partial(W.work_order, connection(), viewer, v, unmask=unmask)
-    e1, e2 = st.columns([1, 4])
+    e1, e2 = st.columns([2, 3])
     e1.download_button(
         f"下载工作单（{v.total:,}户）",
         audited_file(order, viewer, "export_xlsx", filters=v.export_filters, unmasked=unmask),

@@ -81,7 +81,7 @@ OVERFLOW_JS = """
   for (const el of main.querySelectorAll('*')) {
     if (el.closest(inside) || !el.checkVisibility({checkOpacity: true, checkVisibilityCSS: true})) continue;
     const cs = getComputedStyle(el);
-    if (cs.position === 'fixed') continue;
+    if (cs.position === 'fixed' || (el.tagName === 'INPUT' && cs.position === 'absolute')) continue;  // overlays
     const r = el.getBoundingClientRect();
     if (!r.width || !r.height) continue;
     if (['hidden', 'clip'].includes(cs.overflowX) && cs.textOverflow === 'ellipsis'
@@ -134,7 +134,8 @@ def settle(page: sync_api.Page) -> None:
     for _ in range(2):
         page.wait_for_timeout(800)
         page.wait_for_function("!document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=TIMEOUT_MS)
-    page.wait_for_function("!document.querySelector('[data-testid=\"stSkeleton\"]')", timeout=TIMEOUT_MS)
+    with contextlib.suppress(sync_api.TimeoutError):  # placeholders gone (a busy machine may keep one: checked anyway)
+        page.wait_for_function("!document.querySelector('[data-testid=\"stSkeleton\"]')", timeout=TIMEOUT_MS)
     page.wait_for_timeout(600)  # plotly finishes its frame
 
 
