@@ -85,7 +85,8 @@ h1 {padding-top: 0.25rem !important;}
   h1 {font-size: 1.6rem !important;}
   [data-baseweb="tab-list"] {flex-wrap: wrap; row-gap: 0.25rem;}  /* every tab in view, none scrolled off */
   h2, h3 {font-size: 1.25rem !important;}
-  .block-container, [data-testid="stMainBlockContainer"] {padding-left: 0.75rem; padding-right: 0.75rem;}
+  .block-container, [data-testid="stMainBlockContainer"] {padding-left: 0.75rem; padding-right: 0.75rem;
+    padding-top: 4rem;}  /* the heading clear of the header bar (its sidebar button) */
 }
 </style>
 """
