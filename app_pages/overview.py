@@ -66,7 +66,7 @@ if sel.present and sel.carousel_seconds > 0:
 
     carousel()
 else:
-    render_tiles(v.tiles, per_row=6 if sel.present else 4, links=not sel.present)
+    render_tiles(v.tiles, per_row=6, links=not sel.present)  # two rows at 1366 px (a 2-column grid on a phone)
     left, right = st.columns([3, 2], gap="large")
     with left:
         st.markdown("**剩余贫困人口分布**（粗黑线：挂牌督战县）")

@@ -33,7 +33,18 @@ def control(c: scenarios.Control) -> None:
     widget(c.label, c.low, c.high, step=c.step, key=f"sc_{c.field}", **({"format": c.fmt} if c.fmt else {}))
 
 
-with st.expander("参数", expanded=True):
+VIEW_KEY = "s_view"  # the scenario shown, in the URL with the parameters
+if "sc_view" not in ss:
+    ss["sc_view"] = st.query_params.get(VIEW_KEY) if st.query_params.get(VIEW_KEY) in scenarios.SCENARIOS else "line"
+
+# One scenario at a time (tabs would compute and draw all three on every change).
+pick = st.segmented_control(
+    "情景", list(scenarios.SCENARIOS), key="sc_view", format_func=scenarios.SCENARIOS.get, label_visibility="collapsed"
+)
+pick = pick or "line"
+
+# The parameters in a compact, collapsed panel above the results (the results come first on screen).
+with st.expander("调整参数（监测线与阈值、收入冲击、资金分配权重）", icon=":material/tune:"):
     columns = st.columns(len(scenarios.CONTROLS))
     for col, (heading, controls) in zip(columns, scenarios.CONTROLS.items(), strict=True):
         with col:
@@ -48,25 +59,25 @@ with st.expander("参数", expanded=True):
     weights.button("恢复基线", icon=":material/restart_alt:", on_click=load, args=(s.base,))
 
 params = ScenarioParams(**{f: tuple(ss[f"sc_{f}"]) if f == "areas" else ss[f"sc_{f}"] for f in URL_KEYS})
-for key in URL_KEYS.values():  # the URL mirrors the scenario: only what differs from the baseline
+for key in [*URL_KEYS.values(), VIEW_KEY]:  # the URL mirrors the scenario: only what differs from the baseline
     if key in st.query_params:
         del st.query_params[key]
 st.query_params.update(to_query(params, s.base))
+if pick != "line":
+    st.query_params[VIEW_KEY] = pick
 
-# One scenario at a time (tabs would compute and draw all three on every change).
-pick = st.segmented_control(
-    "情景", list(scenarios.SCENARIOS), default="line", key="sc_view", format_func=scenarios.SCENARIOS.get
-)
 level = "county"
-if pick in (None, "line"):
+if pick == "line":
     levels = scenarios.LEVELS
     level = st.segmented_control("汇总到", list(levels), default="county", key="sc_level", format_func=levels.get)
-v = scenarios.view(sel, params, pick or "line", level or "county")
+v = scenarios.view(sel, params, pick, level or "county", s.base)
+if v.summary:
+    st.success(v.summary, icon=":material/insights:")
 if v.caption:
     st.caption(v.caption)
 render_tiles(v.tiles, per_row=3)
 if v.info:
     st.info(v.info, icon=":material/tune:")
 if v.figure is not None:
-    plotly(v.figure, key=f"sc_map_{pick or 'line'}")
+    plotly(v.figure, key=f"sc_map_{pick}")
 table(v.table)

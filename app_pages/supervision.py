@@ -25,7 +25,7 @@ for i in range(0, len(v.cards), per_row):
         with col, st.container(border=True):
             st.markdown(card.heading)
             t = card.remaining
-            st.metric(t.label, t.value, t.delta, delta_color="off")
+            st.metric(t.label, t.value, t.delta, delta_color="off", delta_arrow="off")  # 年初 is a note, not a change
             st.progress(card.done, text=card.done_text)
             plotly(card.sparkline, key=f"spark_{card.code}", own_fonts=True)
             st.caption(card.facts)

@@ -16,22 +16,25 @@ sel: Selection = page_selection()
 ss = st.session_state
 st.title(V.workbench_title(sel))
 st.caption(V.clock_caption(sel))
-f1, f2, f3, f4 = st.columns([2.2, 2.2, 1.4, 1])
-kinds = f1.multiselect(
-    "类别", list(V.KIND_LABELS), format_func=V.KIND_LABELS.get, key="wb_kinds", placeholder="全部类别"
-)
-states = f2.multiselect(
-    "状态",
-    list(W.STATES),
-    default=["open", "verifying", "returned", "responded"],
-    format_func=W.STATES.get,
-    key="wb_states",
-)
 towns = V.town_choices(sel)
 if "wb_town" not in ss and st.query_params.get("township") in towns:  # from the map's township drill
     ss["wb_town"] = st.query_params.get("township")
-town = f3.selectbox("乡镇", list(towns), format_func=towns.get, key="wb_town", disabled=not sel.county)
-overdue_only = f4.toggle("仅逾期", key="wb_overdue")
+ss.setdefault("wb_states", ["open", "verifying", "returned", "responded"])
+shown = [
+    "、".join(V.KIND_LABELS[k] for k in ss.get("wb_kinds") or []) or "全部类别",
+    "、".join(W.STATES[k] for k in ss["wb_states"]) or "全部状态",
+    towns.get(ss.get("wb_town") or "", "") if ss.get("wb_town") else "",
+    "仅逾期" if ss.get("wb_overdue") else "",
+]
+# Collapsed under what is in force, so the list starts on the first screen (a phone stacks the four filters).
+with st.expander("筛选：" + " · ".join(x for x in shown if x), icon=":material/filter_list:"):
+    f1, f2, f3, f4 = st.columns([2.2, 2.2, 1.4, 1])
+    kinds = f1.multiselect(
+        "类别", list(V.KIND_LABELS), format_func=V.KIND_LABELS.get, key="wb_kinds", placeholder="全部类别"
+    )
+    states = f2.multiselect("状态", list(W.STATES), format_func=W.STATES.get, key="wb_states", placeholder="全部状态")
+    town = f3.selectbox("乡镇", list(towns), format_func=towns.get, key="wb_town", disabled=not sel.county)
+    overdue_only = f4.toggle("仅逾期", key="wb_overdue")
 v = V.workbench(sel, kinds_=tuple(kinds), states=tuple(states), town=town or "", overdue_only=overdue_only)
 render_tiles(v.tiles, per_row=4)
 if v.empty:
@@ -83,7 +86,7 @@ with st.container(border=True):
         upload = st.file_uploader(
             "佐证材料（照片或 PDF）", type=["png", "jpg", "jpeg", "pdf"], key=f"wb_file_{item_id}"
         )
-        submitted = st.form_submit_button("提交", type="primary")
+        submitted = st.form_submit_button("提交", type="primary", width="stretch")  # a thumb reaches it on a phone
     if submitted:
         try:
             att = None

@@ -187,7 +187,7 @@ def test_red_flags_table_and_detail(server: Server, admin: sync_api.BrowserConte
         page.wait_for_selector('[data-testid="stTab"]')
         page.wait_for_function("!document.querySelector('[data-testid=\"stStatusWidget\"]')")
         assert page.locator('[data-testid="stException"]').count() == 0
-        assert " 户 · " in main.inner_text()
+        assert " 户 · " in page.locator('[role="dialog"]').inner_text()  # the detail opens in a dialog
         _screenshot(page, shots, "warnings-detail-1600x1600.png")
     finally:
         page.close()

@@ -200,3 +200,25 @@ def test_page_reads_and_writes_the_url(tiny_db: Path, monkeypatch: pytest.Monkey
     assert shown == f"{int(res['monitor_scenario'].sum()):,}户"
     qp = {k: (v[0] if isinstance(v, list) else v) for k, v in dict(at.query_params).items()}
     assert qp["s_line"] == "6000" and qp["s_w_poor"] == "0.8" and "s_t02" not in qp
+
+
+def test_page_shows_the_view_the_url_names_results_first(tiny_db: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("FUPIN_DB", str(tiny_db))
+    monkeypatch.chdir(ROOT)
+    at = app_test()
+    at.run()
+    at.query_params["s_view"] = "alloc"
+    at.switch_page("app_pages/scenarios.py").run()
+    assert not at.exception, [e.message for e in at.exception]
+    assert at.session_state["sc_view"] == "alloc"
+    assert any(m.label == "需调整的资金" for m in at.metric)  # the allocation scenario's tiles
+    assert at.success[0].value.startswith("按权重（剩余贫困人口0.5")  # the one-sentence summary comes first
+    assert not at.expander[0].proto.expanded  # the parameters wait in a collapsed panel
+    qp = {k: (v[0] if isinstance(v, list) else v) for k, v in dict(at.query_params).items()}
+    assert qp["s_view"] == "alloc"
+    hostile = app_test()
+    hostile.run()
+    hostile.query_params["s_view"] = "<script>alert(1)</script>"
+    hostile.switch_page("app_pages/scenarios.py").run()
+    assert not hostile.exception and hostile.session_state["sc_view"] == "line"
+    assert "s_view" not in dict(hostile.query_params)

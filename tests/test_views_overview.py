@@ -76,3 +76,33 @@ def test_a_county_user_sees_their_county(tiny_db: Path) -> None:
     )
     assert tile(v, "剩余贫困人口") == f"{int(poor):,}人"
     assert set(v.counties["county_code"]) == {"341221"}
+
+
+def test_tiles_compare_with_the_policy_targets(tiny_db: Path) -> None:
+    v = overview.view(selection(tiny_db, month="2020-06"))
+    t = {x.label: x for x in v.tiles}
+    jan = one(tiny_db, "select sum(remaining_poor_persons) from summary_county_month where month = '2020-01-01'")
+    now = one(tiny_db, "select sum(remaining_poor_persons) from summary_county_month where month = '2020-06-01'")
+    pace = jan * 6 / 11  # a straight line from January's figure to zero at the end of December
+    poor = t["剩余贫困人口"]
+    assert poor.target == f"年底清零进度：应不超过{pace:,.0f}人" and poor.on_track is (now <= pace)
+    assert poor.spark[0] == jan and poor.spark[-1] == now and len(poor.spark) == 6
+    required = one(tiny_db, "select required_share from ref_disbursement_schedule where month = '2020-06'")
+    pay = t["扶贫资金支付率"]
+    paid = one(
+        tiny_db,
+        "select sum(special_paid) / sum(special_allocated) from summary_county_month where month = '2020-06-01'",
+    )
+    assert pay.target == f"进度要求{float(required):.0%}" and pay.on_track is (paid >= float(required))
+    assert t["外出务工人数"].target == "" and t["外出务工人数"].on_track is None  # no policy target
+
+
+def test_a_zero_change_reads_flat_not_a_red_arrow() -> None:
+    from fupin.domain.kpi import Tile
+    from fupin.ui.render import shown_change
+
+    assert shown_change(Tile("边缘户", "1,066户", "+0户", "inverse")) == ("持平", "off")
+    assert shown_change(Tile("支付率", "79.3%", "+0.0个百分点", "normal")) == ("持平", "off")
+    assert shown_change(Tile("边缘户", "1,066户", "+10户", "inverse")) == ("+10户", "inverse")
+    assert shown_change(Tile("剩余", "961人", "-215人", "inverse")) == ("-215人", "inverse")
+    assert shown_change(Tile("清零", "0县", "共7县12村", "off")) == ("共7县12村", "off")  # a note, never "持平"

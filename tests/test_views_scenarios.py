@@ -104,3 +104,36 @@ def test_the_parameter_panel_sets_every_numeric_field_once_within_its_bounds() -
         value = getattr(defaults, c.field)
         assert c.low <= value <= c.high, c
         assert isinstance(value, int) == isinstance(c.low, int), c  # a slider's value type follows its bounds
+
+
+def test_summary_says_what_the_change_did(tiny_db: Path) -> None:
+    sel = selection(tiny_db)
+    base = scenarios.setup(sel).base
+    assert scenarios.view(sel, base, base=base).summary.startswith("现行参数（基线）：脱贫监测户和边缘户没有变化")
+    v = scenarios.view(sel, dataclasses.replace(base, line=6000.0), base=base)
+    t = v.table.frame
+    net = int((t["监测户（情景）"] + t["边缘户（情景）"] - t["监测户（现）"] - t["边缘户（现）"]).sum())
+    assert v.summary.startswith("监测线提至6,000元：脱贫监测户和边缘户新增")
+    assert f"（净{net:+,}户）" in v.summary
+    d = t.assign(d=t["监测户（情景）"] + t["边缘户（情景）"] - t["监测户（现）"] - t["边缘户（现）"]).set_index("地区")[
+        "d"
+    ]
+    named = v.summary.split("主要在")[1].split("；")[0].split("、")
+    assert 1 <= len(named) <= 3 and d[named[0]] == d.max() > 0  # where most were added, named first
+
+
+def test_plus_minus_maps_diverge_falls_in_red(tiny_db: Path) -> None:
+    sel = selection(tiny_db)
+    base = scenarios.setup(sel).base
+    v = scenarios.view(
+        sel, dataclasses.replace(base, w_poor=1.0, w_epidemic=0.0, w_deep=0.0, w_supervised=0.0), "alloc"
+    )
+    traces = [tr for tr in v.figure.data if getattr(tr, "meta", None) == "metric"]
+    falls = [tr for tr in traces if tr.name.startswith("减少")]
+    rises = [tr for tr in traces if tr.name.startswith("增加")]
+    assert falls and rises
+    for tr in falls:
+        assert tr.colorscale[0][1] in figures.REDS and all(z < 0 for z in tr.z)
+    for tr in rises:
+        assert tr.colorscale[0][1] in figures.BLUES and all(z > 0 for z in tr.z)
+    assert "，减少最多的是" in v.summary and "，增加最多的是" in v.summary

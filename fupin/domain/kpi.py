@@ -18,6 +18,9 @@ class Tile:
     delta_color: str  # "normal" (up is good), "inverse" (up is bad) or "off"
     help: str = ""
     link: str = ""  # the url path of the page behind the figure (the tile opens it, same month and area)
+    spark: tuple[float, ...] = ()  # the measure month by month up to this one (a sparkline under the figure)
+    target: str = ""  # the comparison with the policy's target ("年底清零进度：应不超过1,200人"), when it has one
+    on_track: bool | None = None  # whether the figure meets that target (the status colour); None: no target
 
 
 def _rate(num: float, den: float) -> float | None:
@@ -76,11 +79,10 @@ def tiles(totals: pd.DataFrame, supervision: pd.DataFrame, month: str) -> list[T
         ),
         Tile(
             "挂牌督战清零",
-            f"{int(sn.counties_cleared)}县 {int(sn.villages_cleared)}村",
+            f"{int(sn.counties_cleared)}县、{int(sn.villages_cleared)}村",
             f"共{int(sn.counties)}县{int(sn.villages)}村",
             "off",
-            f"挂牌督战县、村中剩余贫困人口已清零的个数（督战县尚余 {int(sn.county_remaining_poor):,} 人）；"
-            "名单见 data/reference/supervision_list.csv",
+            f"挂牌督战县、村中剩余贫困人口已清零的个数（督战县尚余 {int(sn.county_remaining_poor):,} 人）",
             link="supervision",
         ),
         Tile(

@@ -4,7 +4,9 @@ per-run timing log the load test reads."""
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import os
+import re
 import time
 
 import plotly.graph_objects as go
@@ -42,8 +44,50 @@ h1 {font-size: 2.4rem !important; padding-bottom: 0.4rem !important;}
 
 NORMAL_CSS = """
 <style>
+/* Less blank space above the page heading (Streamlit leaves ~6rem for its header bar). */
+.block-container, [data-testid="stMainBlockContainer"] {padding-top: 3rem;}
+h1 {padding-top: 0.25rem !important;}
 [data-testid="stMetric"] {background: #fafafa; border: 1px solid #eee; border-radius: 0.5rem; padding: 0.5rem 0.8rem;}
-[data-testid="stMetricValue"] {font-size: 1.9rem;}
+[data-testid="stMetricValue"] {font-size: clamp(1.3rem, 1.9vw, 1.9rem);}
+[data-testid="stMetricValue"] * {white-space: normal !important; overflow: visible !important;
+  text-overflow: clip !important;}
+/* Tile labels and change figures wrap rather than end in "…". */
+[data-testid="stMetricLabel"], [data-testid="stMetricLabel"] *, [data-testid="stMetricDelta"],
+[data-testid="stMetricDelta"] * {white-space: normal !important; overflow: visible !important;
+  text-overflow: clip !important;}
+[data-testid="stMetricDelta"] {height: auto !important; flex-wrap: wrap;}
+/* Expander headings (a filter panel says what is in force) and widget labels wrap rather than end in "…". */
+[data-testid="stExpander"] summary *, [data-testid="stWidgetLabel"] * {white-space: normal !important;
+  overflow: visible !important; text-overflow: clip !important;}
+/* Streamlit's file uploader speaks English: its own words hidden, Chinese ones drawn instead. */
+[data-testid="stFileUploaderDropzoneInstructions"] > div > span,
+[data-testid="stFileUploaderDropzoneInstructions"] > div > small {display: none;}
+[data-testid="stFileUploaderDropzoneInstructions"] > div::before {content: "将文件拖放到此处，或点击右侧按钮选择";
+  font-size: 0.9rem;}
+[data-testid="stFileUploaderDropzoneInstructions"] > div::after {content: "文件类型和大小限制见上方说明";
+  display: block; font-size: 0.8rem; color: #6b6b6b;}
+[data-testid="stFileUploaderDropzone"] button[data-testid="stBaseButton-secondary"] * {display: none;}
+[data-testid="stFileUploaderDropzone"] button[data-testid="stBaseButton-secondary"]::after {content: "选择文件";
+  font-size: 0.9rem;}
+/* Phone: tiles as a compact two-column grid; the chart toolbar never over the data. */
+@media (max-width: 640px) {
+  [class*="st-key-tiles-"] [data-testid="stHorizontalBlock"] {flex-direction: row !important; flex-wrap: wrap;
+    gap: 0.5rem;}
+  [class*="st-key-tiles-"] [data-testid="stColumn"] {width: calc(50% - 0.25rem) !important;
+    flex: 0 0 calc(50% - 0.25rem) !important; min-width: 0 !important;}
+  [class*="st-key-tiles-"] [data-testid="stColumn"]:empty,
+  [class*="st-key-tiles-"] [data-testid="stColumn"]:not(:has([data-testid="stMetric"])) {display: none;}
+  [data-testid="stMetric"] {padding: 0.35rem 0.5rem;}
+  [data-testid="stMetricValue"] {font-size: 1.3rem !important;}
+  [data-testid="stMetricLabel"] p {font-size: 0.8rem !important;}
+  [data-testid="stMetricDelta"] {font-size: 0.75rem !important;}
+  .modebar-container {display: none !important;}
+  h1 {font-size: 1.6rem !important;}
+  [data-baseweb="tab-list"] {flex-wrap: wrap; row-gap: 0.25rem;}  /* every tab in view, none scrolled off */
+  h2, h3 {font-size: 1.25rem !important;}
+  .block-container, [data-testid="stMainBlockContainer"] {padding-left: 0.75rem; padding-right: 0.75rem;
+    padding-top: 4rem;}  /* the heading clear of the header bar (its sidebar button) */
+}
 </style>
 """
 
@@ -57,16 +101,48 @@ def page_style(present: bool) -> None:
     st.html(PRESENT_CSS if present else NORMAL_CSS)
 
 
+_ZERO_CHANGE = re.compile(r"^[+\-−]?0(?:\.0+)?(?=\D|$)")
+
+
+def shown_change(t: Tile) -> tuple[str | None, str]:
+    """A tile's change as drawn and its colour: a zero change reads "持平" in neutral grey (not a red "↑+0户");
+    a note ("共7县12村") keeps delta_color "off" and gets no arrow."""
+    if t.delta and t.delta_color != "off" and _ZERO_CHANGE.match(t.delta):
+        return "持平", "off"
+    return t.delta, t.delta_color
+
+
 def render_tiles(tiles: list[Tile], *, per_row: int = 5, links: bool = False) -> None:
     """KPI tiles; with links=True a tile with a `link` opens the page behind its figure (when the viewer's
-    navigation has it — the sidebar's month and area carry over)."""
-    for start in range(0, len(tiles), per_row):
-        cols = st.columns(per_row)
-        for col, t in zip(cols, tiles[start : start + per_row], strict=False):
-            arrow = "off" if t.delta_color == "off" else "auto"  # an "off" delta is a note ("共7县12村"), not a change
-            col.metric(t.label, t.value, t.delta, delta_color=t.delta_color, help=t.help or None, delta_arrow=arrow)  # type: ignore[arg-type]
-            if links and t.link:
-                page_link(col, t.link, "查看明细", icon=":material/arrow_forward:")
+    navigation has it — the sidebar's month and area carry over).
+
+    Arrows only on changes, coloured by whether the change is good for that measure; a tile with a policy target
+    says how it compares under the figure (green 达标 / red 落后); a tile with a series draws a small sparkline.
+    On a phone the tiles form a two-column grid (CSS keyed on the container)."""
+    if not tiles:
+        return
+    key = "tiles-" + hashlib.md5("|".join(t.label for t in tiles).encode()).hexdigest()[:10]
+    with st.container(key=key):
+        for start in range(0, len(tiles), per_row):
+            row = tiles[start : start + per_row]
+            cols = st.columns(per_row)
+            for col, t in zip(cols, row, strict=False):
+                delta, color = shown_change(t)
+                col.metric(
+                    t.label,
+                    t.value,
+                    delta,
+                    delta_color=color,  # type: ignore[arg-type]
+                    help=t.help or None,
+                    delta_arrow="off" if color == "off" else "auto",  # type: ignore[arg-type]
+                    chart_data=list(t.spark) if len(t.spark) > 1 else None,
+                    chart_type="line",
+                )
+                if t.target:
+                    status = {True: ":green-badge[达标]", False: ":red-badge[落后]"}.get(t.on_track, "")  # type: ignore[arg-type]
+                    col.markdown(f"{status} :small[{t.target}]")
+                if links and t.link:
+                    page_link(col, t.link, "查看明细", icon=":material/arrow_forward:")
 
 
 def page_link(container: object, page: str, label: str, *, icon: str, query_params: dict | None = None) -> None:
@@ -125,15 +201,51 @@ def log_run_time(page: str, viewer: Viewer, seconds: float) -> None:
             f.write(f"{time.time():.3f}\t{page}\t{viewer.role}\t{seconds:.4f}\n")
 
 
+DATE_FORMAT = "YYYY年M月D日"  # how a person reads a date in a table (not 2020-06-01 00:00:00)
+# The columns a reader looks for first: moved forward (after the identifying columns) in wide tables, so they show
+# without scrolling sideways at 1366 px and first on a phone.
+KEY_COLUMNS = ("触发规则", "分值", "持续天数", "金额（元）", "金额（万元）")
+WIDE = 8  # columns from which a table is treated as wide
+
+
 def _column(fmt: str) -> object:
-    """A Table format → a column config: 'date:YYYY-MM-DD' a date column, anything else a number format."""
+    """A Table format → a column config: 'date:…' a date column (shown as 2020年6月1日), anything else a number
+    format."""
     if fmt.startswith("date:"):
-        return st.column_config.DateColumn(format=fmt.removeprefix("date:"))
+        return st.column_config.DateColumn(format=DATE_FORMAT)
     return st.column_config.NumberColumn(format=fmt)
 
 
+def readable(frame: object) -> tuple[object, dict, list[str] | None]:
+    """The frame as a person should read it: text columns' missing values blank (not "None"), date columns
+    as dates, and for wide tables the key columns moved forward (column_order). Returns (frame, config, order)."""
+    import pandas as pd
+
+    assert isinstance(frame, pd.DataFrame)
+    config: dict = {}
+    fixed = {}
+    for c in frame.columns:
+        col = frame[c]
+        if pd.api.types.is_datetime64_any_dtype(col):
+            config[c] = st.column_config.DateColumn(format=DATE_FORMAT)
+        elif (col.dtype == object or pd.api.types.is_string_dtype(col)) and col.isna().any():
+            fixed[c] = col.astype(object).where(col.notna(), "")
+    if fixed:
+        frame = frame.assign(**fixed)
+    order = None
+    cols = [str(c) for c in frame.columns]
+    keys = [c for c in cols if c in KEY_COLUMNS]
+    if len(cols) >= WIDE and keys:
+        lead = [c for c in cols[:2] if c not in keys]
+        order = [*lead, *keys, *(c for c in cols if c not in keys and c not in lead)]
+    if len(cols) >= WIDE and cols[0] not in config:  # the row's name stays in view while scrolling sideways
+        config[cols[0]] = st.column_config.Column(pinned=True)
+    return frame, config, order
+
+
 def table(t: object, *, key: str | None = None, **kwargs: object) -> object:
-    """One way to draw a view's `Table` (or a plain DataFrame): no index, full width, formats applied."""
+    """One way to draw a view's `Table` (or a plain DataFrame): no index, full width, formats applied, missing
+    text blank, dates readable, a wide table's key columns first; an empty table says so in words (no "empty")."""
     import pandas as pd
 
     from fupin.views.base import Table
@@ -141,8 +253,13 @@ def table(t: object, *, key: str | None = None, **kwargs: object) -> object:
     if isinstance(t, pd.DataFrame):
         t = Table(t)
     assert isinstance(t, Table)
-    config = {c: _column(f) for c, f in (t.formats or {}).items()}
+    if t.frame.empty and key is None and set(kwargs) <= {"height"}:  # a selectable list stays a table
+        return st.caption("（没有记录）")
+    frame, config, order = readable(t.frame)
+    config |= {c: _column(f) for c, f in (t.formats or {}).items()}
     args: dict = {"hide_index": True, "width": "stretch", "column_config": config or None, "key": key, **kwargs}
+    if order and "column_order" not in kwargs:
+        args["column_order"] = order
     if t.height:
         args["height"] = t.height
-    return st.dataframe(t.frame, **args)
+    return st.dataframe(frame, **args)

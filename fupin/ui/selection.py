@@ -84,7 +84,10 @@ def sidebar(viewer: Viewer, *, present: bool) -> Selection:
         if not present and st.button("进入会议模式", icon=":material/slideshow:", width="stretch"):
             qp["mode"] = "present"
             st.rerun()
-        st.caption(f"数据批次 {batch.batch_id}\n\n导入于 {batch.started_at} · 截至 {month_label(batch.months[-1])}")
+        st.caption(
+            f"数据截至{month_label(batch.months[-1])} · {imported_label(batch.started_at)}导入",
+            help=f"数据批次编号 {batch.batch_id}（核对数据来源时使用）",
+        )
         where = (
             ""
             if viewer.scope_level == "province"
@@ -114,6 +117,15 @@ def sidebar(viewer: Viewer, *, present: bool) -> Selection:
         int(carousel) if carousel.isdigit() else 0,
         query=scoped_query(viewer, batch.batch_id),
     )
+
+
+def imported_label(started_at: str) -> str:
+    """'2026-11-30 01:03' → '2026年11月30日 01:03' (anything else as it is)."""
+    date, _, clock = started_at.partition(" ")
+    parts = date.split("-")
+    if len(parts) != 3 or not all(p.isdigit() for p in parts):
+        return started_at
+    return f"{int(parts[0])}年{int(parts[1])}月{int(parts[2])}日 {clock}".strip()
 
 
 def is_present() -> bool:

@@ -36,20 +36,35 @@ def with_demo_label(fig: go.Figure, *, synthetic: bool) -> go.Figure:
     if not synthetic:
         return fig
     out = go.Figure(fig)
+    # Never on top of the data: under the axis' tick labels, or above the plot when the legend sits below it.
+    size = out.layout.font.size or 13
+    legend_below = out.layout.legend.y is not None and out.layout.legend.y < 0
+    margin = out.layout.margin
+    small = (out.layout.height or 450) < 160  # a card's sparkline: the short form fits its width
+    if legend_below:
+        place = {"y": 1, "yanchor": "bottom", "yshift": 2}
+        out.update_layout(margin={"t": max(margin.t if margin.t is not None else 10, 0) + 18})
+    else:
+        below = int(size * 1.8) + 6 if _has_axes(out) else 4
+        place = {"y": 0, "yanchor": "top", "yshift": -below}
+        out.update_layout(margin={"b": max(margin.b if margin.b is not None else 10, below + 20)})  # room for it
     out.add_annotation(
-        text=DEMO_NOTE,
+        text="演示数据" if small else DEMO_NOTE,
         name="demo_label",
         xref="paper",
         yref="paper",
-        x=0,
-        y=0,
-        xanchor="left",
-        yanchor="bottom",
+        x=1,
+        xanchor="right",
         showarrow=False,
         font={"size": 11, "color": "#9e1c1c"},
-        bgcolor="rgba(255,255,255,0.75)",
+        **place,
     )
     return out
+
+
+def _has_axes(fig: go.Figure) -> bool:
+    """Whether the figure draws cartesian axes (their tick labels sit below the plot area)."""
+    return any(tr.type not in ("choropleth", "scattergeo", "choroplethmap", "scattermap", "pie") for tr in fig.data)
 
 
 @dataclass(frozen=True)
@@ -96,6 +111,47 @@ def class_labels(classes: Classes, metric: Metric, lowest: float) -> list[str]:
     return labels
 
 
+ZERO_COLOR = "#f4f4f4"
+
+
+def diverging_classes(
+    values: np.ndarray, metric: Metric, *, k: int = 5, scheme: str = "quantiles"
+) -> tuple[Classes, list[str], list[str]]:
+    """Classes for a ± measure: falls (reds, the largest fall darkest), 0, rises (blues), in that legend order."""
+    index = np.full(len(values), -1)
+    labels: list[str] = []
+    colors: list[str] = []
+    bounds: list[float] = []
+    half = max(1, (k + 1) // 2)
+    neg, zero, pos = values < 0, values == 0, values > 0
+    if neg.any():
+        mag = classify(-values[neg], k=half, scheme=scheme)
+        n = len(mag.bounds)
+        names = class_labels(mag, metric, float((-values[neg]).min()))
+        for i in reversed(range(n)):  # the largest fall first
+            sub = np.where(neg)[0][mag.index == i]
+            index[sub] = len(labels)
+            labels.append(f"减少 {names[i]}")
+            colors.append(REDS[min(len(REDS) - 1, 1 + round(i * 3 / max(n - 1, 1)))])
+            bounds.append(-mag.bounds[i])
+    if zero.any():
+        index[zero] = len(labels)
+        labels.append("不变")
+        colors.append(ZERO_COLOR)
+        bounds.append(0.0)
+    if pos.any():
+        mag = classify(values[pos], k=half, scheme=scheme)
+        n = len(mag.bounds)
+        names = class_labels(mag, metric, float(values[pos].min()))
+        for i in range(n):
+            sub = np.where(pos)[0][mag.index == i]
+            index[sub] = len(labels)
+            labels.append(f"增加 {names[i]}")
+            colors.append(BLUES[min(len(BLUES) - 1, 1 + round(i * 3 / max(n - 1, 1)))])
+            bounds.append(mag.bounds[i])
+    return Classes(bounds, index), labels, colors
+
+
 def county_choropleth(
     df: pd.DataFrame,
     *,
@@ -108,8 +164,11 @@ def county_choropleth(
     label_codes: Sequence[str] = (),
     height: int = 620,
     font_size: int = 14,
+    diverging: bool = False,
 ) -> go.Figure:
     """Choropleth of the counties in `df` (county_code, county_name, city_name, <metric>).
+
+    diverging=True for a ± measure (a scenario's change): falls in reds, rises in blues, no change in light grey.
 
     One trace per class, so the legend reads as Chinese class ranges; overlay outlines
     (poverty counties, 挂牌督战, deep-poverty areas) and the selected county are extra traces.
@@ -117,13 +176,16 @@ def county_choropleth(
     """
     col = value_col or metric.key
     values = df[col].astype(float).to_numpy()
-    classes = classify(values, k=k, scheme=scheme)
-    palette = REDS if metric.higher_is_worse else BLUES
-    colors = [
-        palette[round(i * (len(palette) - 1) / max(len(classes.bounds) - 1, 1))] for i in range(len(classes.bounds))
-    ]
-    finite = values[~np.isnan(values)]
-    labels = class_labels(classes, metric, float(finite.min()) if len(finite) else 0.0)
+    if diverging:
+        classes, labels, colors = diverging_classes(values, metric, k=k, scheme=scheme)
+    else:
+        classes = classify(values, k=k, scheme=scheme)
+        palette = REDS if metric.higher_is_worse else BLUES
+        colors = [
+            palette[round(i * (len(palette) - 1) / max(len(classes.bounds) - 1, 1))] for i in range(len(classes.bounds))
+        ]
+        finite = values[~np.isnan(values)]
+        labels = class_labels(classes, metric, float(finite.min()) if len(finite) else 0.0)
     fig = go.Figure()
     hover = f"<b>%{{customdata[0]}}</b>（%{{customdata[1]}}）<br>{metric.label}：%{{customdata[2]}}<extra></extra>"
 
@@ -180,10 +242,11 @@ def county_choropleth(
         height=height,
         margin={"l": 0, "r": 0, "t": 10, "b": 0},
         font={"family": FONT, "size": font_size},
-        legend={
-            "title": {"text": f"{metric.label}（{metric.unit}）"},
+        legend={  # under the map, never over a county (and the map keeps the width, on a phone too)
+            "title": {"text": f"{metric.label}（{metric.unit}）", "side": "left"},
+            "orientation": "h",
             "yanchor": "top",
-            "y": 0.98,
+            "y": -0.01,
             "x": 0.0,
             "font": {"size": font_size + 1},
             "bgcolor": "rgba(255,255,255,0.85)",
@@ -303,10 +366,11 @@ def township_choropleth(
         height=height,
         margin={"l": 0, "r": 0, "t": 10, "b": 0},
         font={"family": FONT, "size": 14},
-        legend={
-            "title": {"text": f"{metric.label}（{metric.unit}）"},
+        legend={  # under the map, never over a township
+            "title": {"text": f"{metric.label}（{metric.unit}）", "side": "left"},
+            "orientation": "h",
             "yanchor": "top",
-            "y": 0.98,
+            "y": -0.01,
             "x": 0.0,
             "bgcolor": "rgba(255,255,255,0.85)",
             "itemclick": "toggle",
@@ -315,14 +379,15 @@ def township_choropleth(
         clickmode="event+select",
         hoverdistance=4,  # a click beside a village dot selects the township, not the dot
     )
-    if note:
+    if note:  # above the map at its left, never on a township
+        fig.update_layout(margin={"t": 28})
         fig.add_annotation(
             text=note,
-            x=1.0,
-            y=0.0,
+            x=0.0,
+            y=1.0,
             xref="paper",
             yref="paper",
-            xanchor="right",
+            xanchor="left",
             yanchor="bottom",
             showarrow=False,
             font={"size": 13, "color": "#444444"},
@@ -437,7 +502,7 @@ def trend_figure(
         height=height,
         margin={"l": 10, "r": 10, "t": 30, "b": 10},
         font={"family": FONT, "size": font_size},
-        legend={"orientation": "h", "y": 1.15, "x": 0},
+        legend={"orientation": "h", "yanchor": "bottom", "y": 1.02, "x": 0},  # above the lines, never on them
         hovermode="x unified",
         yaxis={"tickformat": ".0%" if percent else ",", "rangemode": "tozero", "title": None, "automargin": True},
         xaxis={"automargin": True},
@@ -458,6 +523,7 @@ def bar_figure(
             marker_color=REDS[3] if metric.higher_is_worse else BLUES[3],
             text=[fmt_value(v, metric) for v in part[metric.key]],
             textposition="outside",
+            cliponaxis=False,  # the value beside the longest bar is drawn whole
             hovertemplate="%{y}：%{text}<extra></extra>",
         )
     )
@@ -482,7 +548,7 @@ def weekly_lines(df: pd.DataFrame, col: str) -> go.Figure:
                 name=str(grp),
                 mode="lines",
                 line={"width": 2.5},
-                hovertemplate=f"{grp} %{{x|%m月%d日}}：%{{y:,}}个<extra></extra>",
+                hovertemplate=f"{grp} %{{x|%-m月%-d日}}：%{{y:,}}个<extra></extra>",
             )
         )
     fig.update_layout(
@@ -490,7 +556,7 @@ def weekly_lines(df: pd.DataFrame, col: str) -> go.Figure:
         margin={"l": 10, "r": 10, "t": 10, "b": 10},
         font={"family": FONT, "size": 13},
         legend={"orientation": "h", "y": -0.15, "x": 0},
-        xaxis={"tickformat": "%m月%d日"},
+        xaxis={"tickformat": "%-m月%-d日"},
         yaxis={"tickformat": ",", "rangemode": "tozero", "automargin": True},
     )
     return fig
@@ -512,7 +578,7 @@ def weekly_totals(df: pd.DataFrame) -> go.Figure:
                 name=name,
                 mode="lines",
                 line={"width": 2.5, "color": color},
-                hovertemplate=f"{name} %{{x|%m月%d日}}：%{{y:,}}个<extra></extra>",
+                hovertemplate=f"{name} %{{x|%-m月%-d日}}：%{{y:,}}个<extra></extra>",
             )
         )
     fig.update_layout(
@@ -520,7 +586,7 @@ def weekly_totals(df: pd.DataFrame) -> go.Figure:
         margin={"l": 10, "r": 10, "t": 10, "b": 10},
         font={"family": FONT, "size": 13},
         legend={"orientation": "h", "y": -0.15, "x": 0},
-        xaxis={"tickformat": "%m月%d日"},
+        xaxis={"tickformat": "%-m月%-d日"},
         yaxis={"tickformat": ",", "rangemode": "tozero", "automargin": True},
     )
     return fig

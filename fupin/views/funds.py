@@ -134,8 +134,8 @@ def view(sel: Selection, *, check: str = "") -> FundsView:
     return FundsView(
         title=f"资金 · {sel.area_name} · {month_label(sel.month)}",
         caption=("演示数据（合成）。" if sel.batch.synthetic else "")
-        + "金额单位万元；支付进度要求见 data/reference/disbursement_schedule.csv；"
-        "支付率低于进度要求即为进度迟缓（省定参数，data/reference/bulletin_rules.csv，与季通报相同）。",
+        + "金额单位万元；支付进度要求为各月末累计支付占已下达的最低比例（省定参数）；"
+        "支付率低于进度要求即为进度迟缓（省定参数，与季通报相同）。",
         tiles=tiles,
         paid_trend=figures.trend_figure(
             by_month, {"paid_share": "累计支付率", "required_share": "进度要求"}, percent=True, height=320

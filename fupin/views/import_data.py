@@ -22,7 +22,7 @@ from fupin.domain.kpi import Tile
 from fupin.views.base import Selection, Table
 
 INTRO = (
-    f"上传一个月的导出文件 → 预检（与命令行 `python -m fupin ingest` 相同的校验，不改动现有数据）→ 确认提交。"
+    f"上传一个月的导出文件 → 预检（与命令行导入相同的校验，不改动现有数据）→ 确认提交。"
     f"每次最多 {importer.MAX_FILES} 个文件，每个不超过 {importer.MAX_FILE_MB} MB，只接受 CSV / XLSX / XLS；"
     "文件名以表名开头（如 户信息.csv、监测记录_341221.xlsx）。不合格的行进入隔离区并说明原因，一行不丢。"
 )

@@ -123,8 +123,8 @@ def quarter(sel: Selection, quarter: str) -> QuarterView:
     )
     slow = b.counties[b.counties["slow_reasons"] != ""]
     return QuarterView(
-        headline=f"**{b.period}**：{len(b.counties)}个县中 **{len(slow)}个** 被点名进度迟缓；规则见下表和 "
-        "data/reference/bulletin_rules.csv（阈值均为省定参数）。",
+        headline=f"**{reports.quarter_label(quarter)}**：{len(b.counties)}个县中 **{len(slow)}个** 被点名进度迟缓；"
+        "规则见下表（阈值均为省定参数）。",
         slow=Table(labelled(slow, {c: COLUMNS[c] for c in ("city_name", "county_name", "slow_reasons")})),
         rules=Table(
             labelled(

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import pandas as pd
 import plotly.graph_objects as go
 
 from fupin.core.labels import METRICS_BY_KEY, Metric, fmt_money_wan, month_label
 from fupin.domain.kpi import Tile, tiles
+from fupin.domain.schedule import TARGET_MONTH, months_between
 from fupin.views import figures, work
 from fupin.views.base import Selection
 
@@ -79,6 +80,44 @@ class OverviewView:
         return figures.bar_figure(self.counties, label_col="county_name", metric=metric, top=12)
 
 
+def _ratio(df: pd.DataFrame, num: str, den: str) -> pd.Series:
+    return df[num].astype(float) / df[den].astype(float).where(df[den] > 0)
+
+
+def with_targets(shown: list[Tile], totals: pd.DataFrame, funds: pd.DataFrame) -> list[Tile]:
+    """The tiles with a sparkline of their measure month by month, and the comparison with the policy's target
+    where it has one: 剩余贫困人口 against a straight 年底清零 pace from the first month to zero by the end of 2020,
+    the payment rate against the 进度要求 of the disbursement schedule (省定参数)."""
+    series = {
+        "剩余贫困人口": totals["remaining_poor_persons"],
+        "今年已脱贫": totals["exited_this_year_persons"],
+        "扶贫项目开工率": _ratio(totals, "projects_started", "projects"),
+        "扶贫车间复工率": _ratio(totals, "workshops_restarted", "workshops"),
+        "外出务工人数": totals["migrant_workers"],
+        "扶贫资金支付率": _ratio(totals, "special_paid", "special_allocated"),
+        "红色预警户": totals["red_flag_households"],
+        "脱贫监测户": totals["monitor_households"],
+        "边缘户": totals["edge_households"],
+    }
+    months = [str(m)[:7] for m in totals["month"]]
+    out = []
+    for t in shown:
+        s = series.get(t.label)
+        spark = tuple(float(x) for x in s.dropna()) if s is not None else ()
+        target, ok = t.target, t.on_track
+        if t.label == "剩余贫困人口" and len(months) > 1:
+            poor = totals["remaining_poor_persons"].astype(float)
+            start, now = float(poor.iloc[0]), float(poor.iloc[-1])
+            span = months_between(months[0], TARGET_MONTH)
+            pace = start * months_between(months[-1], TARGET_MONTH) / span if span > 0 else 0.0
+            target, ok = f"年底清零进度：应不超过{pace:,.0f}人", now <= pace
+        elif t.label == "扶贫资金支付率" and len(funds) and pd.notna(funds["required_share"].iloc[-1]):
+            req, paid = float(funds["required_share"].iloc[-1]), funds["paid_share"].iloc[-1]
+            target, ok = f"进度要求{req:.0%}", bool(pd.notna(paid) and paid >= req)
+        out.append(replace(t, spark=spark, target=target, on_track=ok))
+    return out
+
+
 def view(sel: Selection) -> OverviewView:
     totals = sel.q("scope_totals_by_month", month=sel.month_date, area_prefix=sel.area_prefix)
     supervision = sel.q("supervision_progress_by_month", month=sel.month_date, area_prefix=sel.area_prefix)
@@ -105,7 +144,14 @@ def view(sel: Selection) -> OverviewView:
     return OverviewView(
         title=title,
         caption=caption,
-        tiles=[*tiles(totals, supervision, sel.month), work.tile(sel)],
+        tiles=[
+            *with_targets(
+                tiles(totals, supervision, sel.month),
+                totals,
+                sel.q("funds_by_month", month=sel.month_date, area_prefix=sel.area_prefix),
+            ),
+            work.tile(sel),
+        ],
         restart_tiles=restart,
         funds_tiles=funds,
         totals=totals,

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import pandas as pd
 import plotly.graph_objects as go
 
 from fupin.core.labels import COLUMNS, Metric, fmt_money_wan, month_label
@@ -75,6 +76,7 @@ class ScenarioView:
     info: str | None  # shown under the tiles (e.g. how to start a shock)
     figure: go.Figure | None
     table: Table
+    summary: str = ""  # one sentence: what the change did and where (shown first)
 
 
 def setup(sel: Selection) -> Setup:
@@ -88,8 +90,39 @@ def setup(sel: Selection) -> Setup:
     )
 
 
-def view(sel: Selection, params: ScenarioParams, scenario: str = "line", level: str = "county") -> ScenarioView:
-    """One scenario from the latest month in the warehouse (class and shock scenarios start from the latest state)."""
+def _where(df: pd.DataFrame, name_col: str, value_col: str, *, n: int = 3, falls: bool = False) -> str:
+    """'主要在A（+12户）、B、C': the areas with the largest change (rises, or falls with falls=True)."""
+    part = df[df[value_col] < 0] if falls else df[df[value_col] > 0]
+    if part.empty:
+        return ""
+    top = part.reindex(part[value_col].abs().sort_values(ascending=False).index).head(n)
+    return "，主要在" + "、".join(str(x) for x in top[name_col])
+
+
+def _changed_line(params: ScenarioParams, base: ScenarioParams | None) -> str:
+    """What the line scenario changed, in words ('监测线提至6,000元、红色标注分值改为4')."""
+    if base is None:
+        return "按所设参数"
+    parts = []
+    if params.line != base.line:
+        parts.append(f"监测线{'提' if params.line > base.line else '降'}至{params.line:,.0f}元")
+    for field, name in (("t02", "收入大幅下降阈值"), ("t09", "务工受阻降幅阈值")):
+        if getattr(params, field) != getattr(base, field):
+            parts.append(f"{name}改为{getattr(params, field):.0%}")
+    if params.min_score != base.min_score:
+        parts.append(f"红色标注分值改为{params.min_score}")
+    return "、".join(parts) or "现行参数（基线）"
+
+
+def view(
+    sel: Selection,
+    params: ScenarioParams,
+    scenario: str = "line",
+    level: str = "county",
+    base: ScenarioParams | None = None,
+) -> ScenarioView:
+    """One scenario from the latest month in the warehouse (class and shock scenarios start from the latest state);
+    `base` (the reference parameters) lets the summary say what changed."""
     latest = Month.parse(sel.months[0]).first_day
     if scenario == "shock":
         return _shock(sel, params)
@@ -124,10 +157,23 @@ def view(sel: Selection, params: ScenarioParams, scenario: str = "line", level: 
     fig = None
     if level == "county":
         by_county = res.rename(columns={"area_code": "county_code"}).assign(city_name="")
-        fig = figures.county_choropleth(by_county, metric=Metric("delta", "监测户与边缘户增减", "户"), height=480)
+        fig = figures.county_choropleth(
+            by_county, metric=Metric("delta", "监测户与边缘户增减", "户"), height=480, diverging=True
+        )
     cols = ["area_name", *(f"{w}_{s}" for w in ("monitor", "edge", "red") for s in ("stored", "scenario"))]
     table = labelled(res, {c: COLUMNS[c] for c in [*cols, "total_change"]})
-    return ScenarioView(caption, tiles, None, fig, Table(table.sort_values(COLUMNS["total_change"], ascending=False)))
+    become = int(res["monitor_become"].sum() + res["edge_become"].sum())
+    stop = int(res["monitor_stop"].sum() + res["edge_stop"].sum())
+    red = int(res["red_scenario"].sum() - res["red_stored"].sum())
+    net = become - stop
+    summary = (
+        f"{_changed_line(params, base)}：脱贫监测户和边缘户"
+        + (f"新增{become:,}户、退出{stop:,}户（净{net:+,}户）" if become or stop else "没有变化")
+        + _where(res, "area_name", "delta", falls=net < 0)
+        + (f"；红色预警户{red:+,}户。" if red else "；红色预警户不变。")
+    )
+    table = Table(table.sort_values(COLUMNS["total_change"], ascending=False))
+    return ScenarioView(caption, tiles, None, fig, table, summary)
 
 
 DEPT_TILES = (
@@ -190,12 +236,30 @@ def _shock(sel: Selection, params: ScenarioParams) -> ScenarioView:
     idle = not (params.migrant_cut and params.migrant_months) and not params.farm_loss
     info = "设置务工收入下降和持续月数，或农产品销售损失，查看冲击。" if idle else None
     fig = figures.county_choropleth(shock, metric=Metric("cross_line", "跌破监测线的户", "户"), height=480)
+    cross = int(shock["cross_line"].sum())
+    what = "、".join(
+        p
+        for p in (
+            f"务工收入下降{params.migrant_cut:.0%}、持续{params.migrant_months}个月"
+            if params.migrant_cut and params.migrant_months
+            else "",
+            f"农产品销售损失{params.farm_loss:.0%}" if params.farm_loss else "",
+        )
+        if p
+    )
+    summary = (
+        ""
+        if idle
+        else f"{what}：{int(shock['households_hit'].sum()):,}户受冲击，{cross:,}户跌破监测线"
+        + _where(shock, "county_name", "cross_line")
+        + f"；户均年人均纯收入{after - before:+,.0f}元。"
+    )
     shown = shock.assign(
         income_pc_before=shock["income_pc_before"].round(0), income_pc_after=shock["income_pc_after"].round(0)
     )
     cols = ["county_name", "city_name", "households_hit", "cross_line", "cross_line_lifted", "cross_line_monitor"]
     table = labelled(shown, {c: COLUMNS[c] for c in [*cols, "income_pc_before", "income_pc_after"]})
-    return ScenarioView(None, tiles, info, fig, Table(table))
+    return ScenarioView(None, tiles, info, fig, Table(table), summary)
 
 
 def _alloc(sel: Selection, params: ScenarioParams, latest: object) -> ScenarioView:
@@ -220,9 +284,25 @@ def _alloc(sel: Selection, params: ScenarioParams, latest: object) -> ScenarioVi
         ),
     ]
     fig = figures.county_choropleth(
-        alloc, metric=Metric("change", "按公式与实际的差额", "万元", higher_is_worse=False), height=480
+        alloc, metric=Metric("change", "按公式与实际的差额", "万元", higher_is_worse=False), height=480, diverging=True
+    )
+    bottom = alloc.loc[alloc["change"].astype(float).idxmin()] if len(alloc) else None
+    weights = "、".join(
+        f"{name}{getattr(params, f):g}"
+        for f, name in (("w_poor", "剩余贫困人口"), ("w_epidemic", "受疫情影响户"), ("w_deep", "深度贫困地区"))
+    )
+    weights += f"、挂牌督战县{params.w_supervised:g}"
+    summary = (
+        f"按权重（{weights}）重新分配：需调整{fmt_money_wan(moved)}"
+        + (f"，增加最多的是{top['county_name']}（{fmt_money_wan(float(top['change']))}）" if top is not None else "")
+        + (
+            f"，减少最多的是{bottom['county_name']}（{fmt_money_wan(float(bottom['change']))}）"
+            if bottom is not None and float(bottom["change"]) < 0
+            else ""
+        )
+        + "。"
     )
     money = {c: alloc[c].astype(float).round(1) for c in ("actual", "scenario", "change")}
     cols = ["county_name", "remaining_poor_persons", "epidemic_households", "deep_poverty_area", "supervised"]
     table = labelled(alloc.assign(**money), {c: COLUMNS[c] for c in [*cols, "actual", "scenario", "change"]})
-    return ScenarioView(None, tiles, None, fig, Table(table))
+    return ScenarioView(None, tiles, None, fig, Table(table), summary)

@@ -122,7 +122,7 @@ def view(sel: Selection, *, group: str = "type", only_lagging: bool = False) -> 
     gaps = sorted({f"{t:.0%}" for m, (r, t) in rules.items() if m in MEASURES and r == "gap_below_area"})
     ranking_note = (
         f"排名以所选范围内的县为准；低于{sel.area_name}整体水平{'、'.join(gaps)}个百分点以上的标为进度迟缓"
-        "（省定参数，data/reference/bulletin_rules.csv，与季通报相同）。整体："
+        "（省定参数，与季通报相同）。整体："
         + "；".join(f"{MEASURES[k][0]} {v:.1%}" for k, v in overall.items() if v is not None)
     )
     shown = ranked[ranked["lagging"] != ""] if only_lagging else ranked

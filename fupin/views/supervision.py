@@ -101,8 +101,7 @@ def view(sel: Selection) -> SupervisionView:
     caption = None
     if not sel.present:
         caption = ("演示数据（合成）。" if sel.batch.synthetic else "") + (
-            "名单来自 data/reference/supervision_list.csv；进度判断：按近3个月平均减少速度推算到"
-            f"{month_label(TARGET_MONTH)}是否清零。"
+            f"名单为省定挂牌督战县、村；进度判断：按近3个月平均减少速度推算到{month_label(TARGET_MONTH)}是否清零。"
         )
     if counties.empty:
         return SupervisionView(title, caption, True, [], [], None)

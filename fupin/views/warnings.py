@@ -4,6 +4,7 @@ household's detail, and the monitoring checks (what the notice demands of the re
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -82,6 +83,134 @@ class Options:
         return {"": "全部村", **dict(zip(part["village_code"], part["village_name"], strict=False))}
 
 
+# The filter widgets' keys, their defaults, and the URL parameter each is kept in (like the sidebar's month and area).
+FILTER_DEFAULTS: dict[str, object] = {
+    "rf_town": "",
+    "rf_village": "",
+    "rf_categories": list(DEFAULT_CATEGORIES),
+    "rf_rule": "",
+    "rf_stage": "",
+    "rf_income": (0, INCOME_MAX),
+    "rf_guarantee": "",
+    "rf_new": False,
+    "rf_long": False,
+    "rf_red_only": True,
+    "rf_sort": "score",
+}
+URL_KEYS = {
+    "rf_town": "town",
+    "rf_village": "village",
+    "rf_categories": "cat",
+    "rf_rule": "rule",
+    "rf_stage": "stage",
+    "rf_income": "income",
+    "rf_guarantee": "guarantee",
+    "rf_new": "new",
+    "rf_long": "long",
+    "rf_red_only": "red",
+    "rf_sort": "sort",
+}
+INCOME_STEP = 500
+
+
+def _flag(raw: str) -> bool | None:
+    return {"1": True, "0": False}.get(raw)
+
+
+def _income(raw: str) -> tuple[int, int] | None:
+    parts = raw.split("-")
+    if len(parts) != 2 or not all(p.isdigit() and len(p) <= 6 for p in parts):
+        return None
+    lo, hi = int(parts[0]), int(parts[1])
+    ok = 0 <= lo <= hi <= INCOME_MAX and lo % INCOME_STEP == 0 and hi % INCOME_STEP == 0
+    return (lo, hi) if ok else None
+
+
+def filters_from_query(query: Mapping[str, str], opts: Options) -> dict[str, object]:
+    """The filter widgets' values the URL asks for (widget key → value), each checked against what the widget
+    offers: anything else in the URL — unknown rules, towns outside the county, hostile text — is ignored."""
+    out: dict[str, object] = {}
+
+    def get(key: str) -> str:
+        raw = query.get(URL_KEYS[key], "")
+        return raw if isinstance(raw, str) and len(raw) <= 200 else ""
+
+    town = get("rf_town")
+    if town and town in opts.towns:
+        out["rf_town"] = town
+        village = get("rf_village")
+        if village and village in opts.villages_of(town):
+            out["rf_village"] = village
+    cats = [c for c in get("rf_categories").split(",") if c]
+    if cats and all(c in CATEGORIES for c in cats):
+        out["rf_categories"] = list(dict.fromkeys(cats))
+    elif get("rf_categories") == "-":  # no category ticked
+        out["rf_categories"] = []
+    for key, allowed in (
+        ("rf_rule", opts.rule_choices),
+        ("rf_stage", STAGES),
+        ("rf_guarantee", GUARANTEES),
+        ("rf_sort", SORTS),
+    ):
+        if (raw := get(key)) and raw in allowed:
+            out[key] = raw
+    if income := _income(get("rf_income")):
+        out["rf_income"] = income
+    for key in ("rf_new", "rf_long", "rf_red_only"):
+        if (flag := _flag(get(key))) is not None:
+            out[key] = flag
+    return out
+
+
+def filters_to_query(values: Mapping[str, object]) -> dict[str, str]:
+    """The URL parameters for the filter widgets' values: only those that differ from the defaults."""
+    out: dict[str, str] = {}
+    for key, default in FILTER_DEFAULTS.items():
+        value = values.get(key, default)
+        if key == "rf_categories":
+            value, default = list(value or []), list(default)  # type: ignore[call-overload]
+        elif key == "rf_income":
+            value, default = tuple(value), tuple(default)  # type: ignore[arg-type]
+        if value == default:
+            continue
+        if key == "rf_categories":
+            out[URL_KEYS[key]] = ",".join(value) or "-"  # type: ignore[arg-type]
+        elif key == "rf_income":
+            out[URL_KEYS[key]] = f"{int(value[0])}-{int(value[1])}"  # type: ignore[index]
+        elif isinstance(value, bool):
+            out[URL_KEYS[key]] = "1" if value else "0"
+        else:
+            out[URL_KEYS[key]] = str(value)
+    return out
+
+
+def filter_summary(values: Mapping[str, object], opts: Options) -> str:
+    """The filters in force in a few words, for the collapsed filter panel's heading."""
+    v = {**FILTER_DEFAULTS, **values}
+    parts = []
+    if v["rf_town"]:
+        parts.append(opts.towns.get(str(v["rf_town"]), ""))
+        if v["rf_village"]:
+            parts.append(opts.villages_of(str(v["rf_town"])).get(str(v["rf_village"]), ""))
+    cats = list(v["rf_categories"] or [])  # type: ignore[call-overload]
+    parts.append("、".join(cats) if cats else "全部户类别")
+    if v["rf_rule"]:
+        parts.append(opts.rule_choices.get(str(v["rf_rule"]), ""))
+    if v["rf_stage"]:
+        parts.append(str(v["rf_stage"]))
+    lo, hi = v["rf_income"]  # type: ignore[misc]
+    if (lo, hi) != (0, INCOME_MAX):
+        parts.append(f"收入{lo:,}–{hi:,}元" if hi < INCOME_MAX else f"收入{lo:,}元以上")
+    if v["rf_guarantee"]:
+        parts.append(f"两不愁三保障：{v['rf_guarantee']}")
+    if v["rf_new"]:
+        parts.append("本月新增")
+    if v["rf_long"]:
+        parts.append(f"持续超过{opts.open_long_days}天")
+    parts.append("仅红色预警" if v["rf_red_only"] else "含未标红")
+    return " · ".join(p for p in parts if p)
+
+
 @dataclass(frozen=True)
 class WarningsView:
     filters: dict[str, object]  # the query parameters (and the audit's record of them)
@@ -124,6 +253,7 @@ class DetailView:
     measures: Table
     visits: Table
     clearance: Table
+    no_measure: str | None = None  # a red-flagged household with no 帮扶措施 on record: said, highlighted
 
     @property
     def tabs(self) -> list[tuple[str, go.Figure | Table]]:
@@ -149,8 +279,8 @@ def options(sel: Selection) -> Options:
     shown["threshold_source"] = shown["threshold_source"].replace("", "（无阈值）")
     return Options(
         caption=("演示数据（合成）。" if sel.batch.synthetic else "")
-        + "红色标注由预警规则判定（规则、条款和阈值见 data/reference/warning_rules.csv；阈值注明政策规定或省定参数）；"
-        "部门比对产生“风险”的命中（D 开头，data/reference/department_rules.csv）同样计入分值；"
+        + "红色标注由预警规则判定（规则、所依据的条款和阈值见页面下方“预警规则”；阈值注明政策规定或省定参数）；"
+        "部门比对产生“风险”的命中（D 开头，规则见部门比对页）同样计入分值；"
         "姓名、证件号码、电话默认脱敏。",
         rules=names,
         rule_choices={"": "全部规则", **{r: f"{r} {n}" for r, n in names.items()}},
@@ -163,7 +293,7 @@ def options(sel: Selection) -> Options:
 
 def households_table(df: pd.DataFrame, rules: dict[str, str], *, unmask: bool) -> Table:
     """The list as shown and exported: masked unless `unmask`, rule names, the flag status in Chinese."""
-    shown = mask_frame(df, unmask=unmask)
+    shown = mask_frame(df, unmask=unmask) if len(df) else df.astype(object)  # masking an empty list fails in arrow
     shown = shown.assign(
         income_estimate=shown["income_estimate"].astype(float),
         rules=shown["rules"].map(lambda rs: "、".join(rules.get(r, r) for r in rs)),
@@ -297,6 +427,12 @@ def detail(sel: Selection, household_id: str, *, unmask: bool) -> DetailView | N
         return Table(labelled(shown, {c: COLUMNS[c] for c in cols}))
 
     member_cols = ["name", "id_number", "relation", "sex", "birth_date", "labour_ability", "health", "schooling"]
+    measures = table("household_measures", ["measure_date", "measure_type", "amount", "fund_source", "project_id"])
+    now = months[months["month"].astype(str).str[:7] == sel.month]
+    red = bool(len(now)) and bool(now.iloc[-1]["red_flag"])
+    no_measure = (
+        "红色预警户，尚无任何帮扶措施记录：请限期落实帮扶、消除风险点。" if red and measures.frame.empty else None
+    )
     return DetailView(
         heading=f"{_txt(p.head_name)} 户 · {_txt(f'{p.city_name}{p.county_name}{p.township_name}{p.village_name}')}",
         caption=f"户编号 {household_id} · 证件号码 {_txt(p.head_id_number)} · {p.household_category} · "
@@ -309,9 +445,10 @@ def detail(sel: Selection, household_id: str, *, unmask: bool) -> DetailView | N
             masked=True,
         ),
         members=table("household_members", [*member_cols, "migrant_status", "work_place"], masked=True),
-        measures=table("household_measures", ["measure_date", "measure_type", "amount", "fund_source", "project_id"]),
+        measures=measures,
         visits=table("household_visits", ["visit_date", "method", "visitor_name", "notes"], masked=True),
         clearance=Table(figures.clearance_timeline(months)),
+        no_measure=no_measure,
     )
 
 

@@ -23,6 +23,15 @@ ATTACHMENT_MB = settings().attachment_max_mb
 STATE_LABELS = W.STATES
 
 
+def cn_date(value: object) -> str:
+    """'2020-06-04' (or a date) → '2020年6月4日'; anything else as it is."""
+    try:
+        d = dt.date.fromisoformat(str(value)[:10])
+    except ValueError:
+        return md_escape(value) if value else "—"
+    return f"{d.year}年{d.month}月{d.day}日"
+
+
 def clock_caption(sel: Selection) -> str:
     on = W.today()
     demo = "（演示时钟：演示数据的督办按数据月份推演）" if W.demo_clock() else ""
@@ -126,14 +135,15 @@ def workbench(
     )
     shown = pd.DataFrame(
         {
+            # what to do and by when first (visible without scrolling sideways, and first on a phone)
             "事项": df["title"],
+            "状态": df["state"].map(STATE_LABELS),
+            "剩余": remaining,
+            "办结期限": pd.to_datetime(df["deadline"], errors="coerce"),  # drawn as 2020年6月4日
             "类别": df["kind"].map(KIND_LABELS),
             "县": df["county_code"].map(names),
             "乡镇": df["township_code"].map(town_of).fillna(""),
             "户或记录": df["household_id"].fillna(df["record_id"]).fillna(""),
-            "状态": df["state"].map(STATE_LABELS),
-            "办结期限": df["deadline"],
-            "剩余": remaining,
             "重新督办": df["reopen_count"],
             "数据显示已消除": df["data_cleared_month"].notna().map({True: "是", False: ""}),
         }
@@ -176,7 +186,8 @@ def item_view(sel: Selection, item_id: int) -> ItemView | None:
         f"**类别**：{KIND_LABELS.get(item['kind'], item['kind'])}",
         f"**县**：{names.get(item['county_code'], item['county_code'])}",
         f"**状态**：{STATE_LABELS[item['state']]}" + (f"（逾期{-days}天）" if overdue else ""),
-        f"**下发**：{item['raised_on']}　**核查期限**：{item['verify_by']}　**办结期限**：{item['deadline']}",
+        f"**下发**：{cn_date(item['raised_on'])}　**核查期限**：{cn_date(item['verify_by'])}　"
+        f"**办结期限**：{cn_date(item['deadline'])}",
     ]
     if item["household_id"]:
         facts.append(f"**户编号**：{item['household_id']}")
@@ -354,6 +365,6 @@ def measure_choices(sel: Selection, household_id: str | None) -> dict[str, str]:
         return {}
     df = sel.q("household_measures", household_id=household_id)
     return {
-        str(r.measure_id): f"{r.measure_date:%Y-%m-%d} {r.measure_type}（{r.amount:,.0f}元，{r.fund_source}）"
+        str(r.measure_id): f"{r.measure_date:%Y年%-m月%-d日} {r.measure_type}（{r.amount:,.0f}元，{r.fund_source}）"
         for r in df.itertuples()
     }
