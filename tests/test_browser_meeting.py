@@ -204,7 +204,8 @@ def test_always_visible_and_no_controls(server: Server, meeting: sync_api.Browse
         for label in ("退出登录", "开始轮播"):  # in the page (hover) but not on the projected picture
             button = page.get_by_role("button", name=label)
             assert button.count() == 1
-            assert button.evaluate("b => Number(getComputedStyle(b.closest('[class*=\"st-key-mtg_\"]')).opacity)") == 0
+            box = "b => getComputedStyle(b.closest('.st-key-mtg_controls, .st-key-mtg_exit')).opacity"
+            assert button.evaluate(box) == "0"
         bg = page.evaluate("() => getComputedStyle(document.querySelector('.st-key-mtg_canvas')).backgroundColor")
         assert bg == "rgb(11, 20, 36)"  # the dark palette
     finally:

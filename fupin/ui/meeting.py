@@ -61,8 +61,6 @@ html, body, [data-testid="stApp"], [data-testid="stMain"], [data-testid="stAppVi
   width: {meeting.WIDTH}px !important; height: {BODY_H}px !important; padding: 12px {PAD}px 0 {PAD}px;
   visibility: hidden; opacity: 0; transition: opacity .35s; gap: 14px !important; overflow: hidden;}}
 .st-key-mtg_canvas[data-ready] [class*="st-key-mtg_slide_"].on {{visibility: visible; opacity: 1;}}
-.st-key-mtg_canvas:not([data-ready])::after {{content: "正在绘制…"; position: absolute;
-  left: 0; right: 0; top: 45%; text-align: center; font-size: 40px; color: var(--muted);}}
 .mtg-head {{display: flex; align-items: baseline; gap: 28px; white-space: nowrap;}}
 .mtg-head h2 {{font-size: 40px; font-weight: 800; margin: 0; padding: 0; color: var(--fg);}}
 .mtg-head span {{font-size: {TEXT}px; color: var(--muted);}}

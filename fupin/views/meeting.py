@@ -582,14 +582,26 @@ def view(sel: Selection, *, theme: object = "light") -> MeetingView:
     # 6 督办
     w = work.overview(sel)
     wt = {t.label: t for t in w.tiles}
-    notes = {
-        "已逾期": f"县级办理中 {wt['县级办理中'].value}" if "县级办理中" in wt else "",
-        "升级省级督办": re.sub(r"（省定参数）", "（省定）", wt["升级省级督办"].help) if "升级省级督办" in wt else "",
-    }
+    # the loop, left to right: raised → with the county → answered, awaiting review → closed; then what is late
+    frame = w.by_county.frame
+    awaiting = int(frame["待审核"].sum()) if "待审核" in frame else 0
+    escalate = re.search(r"\d+", wt["升级省级督办"].help).group(0) if "升级省级督办" in wt else ""
+
+    def v(label: str) -> str:
+        return wt[label].value if label in wt else "—"
+
     work_stats = [
-        Stat(k, wt[k].value, notes.get(k, ""))
-        for k in ("累计下发", "已逾期", "升级省级督办", "按期办结率", "约谈名单")
-        if k in wt
+        Stat("① 累计下发", v("累计下发")),
+        Stat(
+            "② 县级办理中",
+            v("县级办理中"),
+            f"其中已逾期 {v('已逾期')}",
+            "bad" if v("已逾期") not in ("0件", "—") else "neutral",
+        ),
+        Stat("③ 已反馈待审核", f"{awaiting:,}件"),
+        Stat("④ 已销号", v("已销号"), f"按期办结率 {v('按期办结率')}"),
+        Stat("升级省级督办", v("升级省级督办"), f"逾期超{escalate}天" if escalate else ""),
+        Stat("约谈名单", v("约谈名单")),
     ]
     od = w.overdue_figure.data[0] if w.overdue_figure.data else None
     names = list(od.y)[::-1][:10] if od is not None else []
@@ -598,7 +610,7 @@ def view(sel: Selection, *, theme: object = "light") -> MeetingView:
         Slide(
             "work",
             "督办：限期消除风险点、限时整改",
-            "从发现问题到整改销号；逾期未反馈的事项按县排列",
+            "下发 → 县级核查整改 → 反馈审核 → 销号；升级天数为省定参数",
             stats=work_stats,
             figures=[
                 (
@@ -633,7 +645,7 @@ def view(sel: Selection, *, theme: object = "light") -> MeetingView:
         ticker.append(f"督办事项已逾期 {wt['已逾期'].value}")
     demo = sel.batch.synthetic
     return MeetingView(
-        title=f"{area}脱贫攻坚 · 领导小组会议",
+        title=f"{area}脱贫攻坚总览 · 领导小组会议",
         as_of=f"截至{month_cn}",
         batch=f"数据导入于{batch_time(sel.batch.started_at)}",
         demo=demo,
