@@ -326,7 +326,7 @@ def _slide(i: int, s: Slide, p: Palette) -> None:
                 _chart(fig, f"mtg_{s.key}_{j}")
 
 
-def controls(sel: Selection, seconds: int, theme: str) -> None:
+def controls(seconds: int, theme: str) -> None:
     """Hover-only buttons outside the canvas (the projected picture shows none)."""
     qp = st.query_params
     with st.container(key="mtg_controls", horizontal=True):
@@ -350,7 +350,7 @@ def meeting_screen(sel: Selection) -> None:
     mv = meeting.view(sel, theme=theme)
     start = meeting.start_slide(qp.get("slide"), len(mv.slides))
     st.html(css(mv.palette))
-    controls(sel, seconds, theme)
+    controls(seconds, theme)
     with st.container(key="mtg_canvas"):
         with st.container(key="mtg_header", horizontal=True, vertical_alignment="center"):
             st.title(mv.title, anchor=False)
