@@ -41,7 +41,8 @@ html, body, [data-testid="stApp"], [data-testid="stMain"], [data-testid="stAppVi
   background: var(--bg); color: var(--fg); overflow: hidden; gap: 0 !important; z-index: 10;
   font-family: "Noto Sans CJK SC", "Source Han Sans SC", "Microsoft YaHei", sans-serif; line-height: 1.25;}}
 .st-key-mtg_canvas * {{line-height: 1.25;}}
-.st-key-mtg_canvas:not([data-fit]) {{visibility: hidden;}}
+.st-key-mtg_canvas:not([data-ready])::after {{content: "正在绘制…"; position: absolute; left: 0; top: 45%;
+  width: 100vw; text-align: center; font-size: 40px; color: var(--muted);}}
 .st-key-mtg_canvas p, .st-key-mtg_canvas div {{color: var(--fg);}}
 .st-key-mtg_canvas > div, .st-key-mtg_slides, .st-key-mtg_slides > div {{position: static !important;}}
 .st-key-mtg_canvas, .st-key-mtg_header, .st-key-mtg_footer, [class*="st-key-mtg_slide_"] {{max-width: none !important;}}
@@ -184,7 +185,7 @@ JS = """
     e.preventDefault(); e.stopPropagation();
   }
   // Scale only once every chart is drawn: Streamlit sizes a chart from its box as measured on screen, so a chart drawn
-  // inside the scaled canvas would be scaled twice. Until then the canvas stays hidden at 1920×1080.
+  // inside the scaled canvas would be scaled twice. Until then the canvas shows its header at 1920×1080, unscaled.
   const wait = setInterval(() => {
     clock();
     if (!drawn()) return;
