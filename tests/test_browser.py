@@ -149,6 +149,7 @@ def test_map_draws_every_county(server: Server, admin: sync_api.BrowserContext, 
 def test_meeting_mode_hides_sidebar(server: Server, admin: sync_api.BrowserContext, shots: Path) -> None:
     page = _open(admin, server.url + "/?mode=present", width=1920, height=1080)
     try:
+        page.wait_for_selector(".st-key-mtg_canvas[data-ready]", timeout=90_000)  # the whole deck is drawn first
         assert _wait_for_counties(page, 100) >= 100
         assert not _sidebar_shown(page), "sidebar visible in meeting mode"
         assert not page.locator('[data-testid="stExpandSidebarButton"]').is_visible(), "sidebar can be opened"

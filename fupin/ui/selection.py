@@ -140,16 +140,18 @@ def app_selection(viewer: Viewer) -> Selection:
     st.session_state["selection"] = sel
     page_style(sel.present)
     if sel.present and viewer.role == "meeting":  # the meeting screen has no other mode
-        _, right = st.columns([12, 1])
-        if right.button("退出登录", key="sign_out_present", type="tertiary", icon=":material/logout:"):
+        # the way out: top corner, outside the projected canvas, invisible until hovered (fupin/ui/meeting.py)
+        if st.container(key="mtg_exit").button(
+            "退出登录", key="sign_out_present", type="tertiary", icon=":material/logout:"
+        ):
             sign_out(viewer)
-    elif sel.present:  # no sidebar on the projected screen: the way out sits in the top corner
-        _, right = st.columns([12, 1])
-        if right.button("退出会议模式", key="exit_present", type="tertiary", icon=":material/close:"):
-            for k in ("mode", "carousel"):
-                if k in st.query_params:
-                    del st.query_params[k]
-            st.rerun()
+    elif sel.present and st.container(key="mtg_exit").button(  # no sidebar on the projected screen
+        "退出会议模式", key="exit_present", type="tertiary", icon=":material/close:"
+    ):
+        for k in ("mode", "carousel", "theme", "slide"):
+            if k in st.query_params:
+                del st.query_params[k]
+        st.rerun()
     return sel
 
 

@@ -1,4 +1,4 @@
-"""总览: KPI tiles, the county map, monthly trends, and the meeting-mode slides (aggregates only)."""
+"""总览: KPI tiles, the county map, monthly trends (the meeting screen's slides are in fupin.views.meeting)."""
 
 from __future__ import annotations
 
@@ -7,14 +7,11 @@ from dataclasses import dataclass, replace
 import pandas as pd
 import plotly.graph_objects as go
 
-from fupin.core.labels import METRICS_BY_KEY, Metric, fmt_money_wan, month_label
+from fupin.core.labels import METRICS_BY_KEY, fmt_money_wan, month_label
 from fupin.domain.kpi import Tile, tiles
 from fupin.domain.schedule import TARGET_MONTH, months_between
 from fupin.views import figures, work
 from fupin.views.base import Selection
-
-SLIDES = ("全省指标", "剩余贫困人口地图", "挂牌督战", "复工复产", "资金", "预警", "督办")
-UNPAID = Metric("unpaid_rate", "未支付比例", "%", kind="rate")
 
 
 def _count_tile(label: str, n: float, unit: str, of: float) -> Tile:
@@ -31,7 +28,6 @@ class OverviewView:
     totals: pd.DataFrame  # scope_totals_by_month up to the as-of month (rates from SQL)
     counties: pd.DataFrame  # county_metrics_month
     supervised: list[str]  # 挂牌督战 county codes
-    supervised_now: pd.DataFrame  # supervised_counties_month (meeting mode only)
     selected: str | None
     present: bool
     month_cn: str
@@ -62,22 +58,6 @@ class OverviewView:
             "disbursement_rate": "资金支付率",
         }
         return figures.trend_figure(self.totals, series, percent=True, height=height, font_size=self.font)
-
-    def supervision_bars(self) -> go.Figure:
-        series = {"start_of_year": "年初", "now": self.month_cn}
-        df = self.supervised_now
-        return figures.compare_bars(df, label_col="county_name", series=series, height=700, font_size=self.font)
-
-    def slow_funds(self) -> go.Figure:
-        """The 10 counties with the lowest paid share, as the unpaid share."""
-        slow = self.counties[self.counties["special_allocated"] > 0].nsmallest(10, "disbursement_rate")
-        return figures.bar_figure(
-            slow.assign(unpaid_rate=1 - slow["disbursement_rate"]), label_col="county_name", metric=UNPAID
-        )
-
-    def red_flags(self) -> go.Figure:
-        metric = METRICS_BY_KEY["red_flag_households"]
-        return figures.bar_figure(self.counties, label_col="county_name", metric=metric, top=12)
 
 
 def _ratio(df: pd.DataFrame, num: str, den: str) -> pd.Series:
@@ -157,7 +137,6 @@ def view(sel: Selection) -> OverviewView:
         totals=totals,
         counties=sel.q("county_metrics_month", month=sel.month_date),
         supervised=flags.loc[flags["supervised"], "county_code"].tolist(),
-        supervised_now=sel.q("supervised_counties_month", month=sel.month_date) if sel.present else pd.DataFrame(),
         selected=sel.county,
         present=sel.present,
         month_cn=month_label(sel.month),
