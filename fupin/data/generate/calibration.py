@@ -25,6 +25,7 @@ POVERTY_LINE_2019 = 3_218  # 国家扶贫标准 (2,300 yuan at 2010 prices) in 2
 INCIDENCE_BY_CLASS = {"国家级": 2.4, "省级": 1.8, "deep": 1.3, "other": 1.0}
 INCIDENCE_SIGMA = 0.35
 MIN_HOUSEHOLDS_PER_COUNTY = 8
+MIN_HOUSEHOLDS_SUPERVISED_VILLAGE = 5  # a 挂牌督战 village holds at least this many households at any scale
 # Remaining poor per registered household, by class; again with a spread inside the class.
 REMAINING_POOR_WEIGHT = {"exit_2020": 10.0, "poverty": 1.2, "deep": 0.5, "other": 0.08, "urban": 0.03}
 REMAINING_POOR_SIGMA = 0.45
