@@ -304,3 +304,21 @@ def test_generated_codes_are_in_range_and_supervised_villages_exist(con: duckdb.
         "select avg(case when cast(substr(village_code, 10, 3) as int) < 200 then 1 else 0 end) from stg_household"
     ).fetchone()[0]
     assert 0 < share < 0.12
+
+
+def test_counties_differ_in_how_often_their_clearance_stalls() -> None:
+    """销号 stalls are not spread evenly: a few counties stall several times as often as the rest (so a
+    scale-free 销号滞留率 rule names a handful), while the province as a whole keeps STALL_SHARE."""
+    import numpy as np
+
+    from fupin.data.generate import calibration as K
+    from fupin.data.generate.lifecycle import _stall_p
+
+    county = np.repeat([f"34{i:04d}" for i in range(104)], 200)
+    p = _stall_p(county, np.random.default_rng(3))
+    assert p.mean() == pytest.approx(K.STALL_SHARE)
+    per = pd.Series(p).groupby(county).first()
+    slow = per > 2.5 * per.median()
+    assert 3 <= slow.sum() <= 16
+    assert per[slow].min() / per[~slow].median() > 3
+    assert per[~slow].std() / per[~slow].mean() > 0.1  # the rest differ too, not one flat rate

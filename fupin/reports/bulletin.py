@@ -131,6 +131,8 @@ def county_measures(df: pd.DataFrame) -> pd.DataFrame:
     out["disbursement_vs_schedule"] = out["paid_rate"] - out["required_share"]
     out["visit_rate"] = ratio(df["edge_visited"], df["edge_households"])
     out["clearance_stuck"] = df["clearance_stuck"].astype(float)
+    out["clearance_entered"] = df["clearance_entered"].astype(float)
+    out["clearance_stuck_share"] = ratio(df["clearance_stuck"], df["clearance_entered"])
     return out
 
 
@@ -154,6 +156,8 @@ def area_values(df: pd.DataFrame) -> dict[str, float | None]:
         "disbursement_vs_schedule": None if paid is None or req.empty else paid - float(req.iloc[0]),
         "visit_rate": r("edge_visited", "edge_households"),
         "clearance_stuck": float(total["clearance_stuck"]),
+        "clearance_entered": float(total["clearance_entered"]),
+        "clearance_stuck_share": r("clearance_stuck", "clearance_entered"),
     }
 
 
@@ -169,7 +173,10 @@ def slow_reason(rule: pd.Series | object, value: float, area: float | None, coun
     - gap_below_area: '扶贫项目开工率 33.3%，比整体 63.7% 低 30.4 个百分点（省定阈值 10 个百分点）';
     - the disbursement gap (paid share − required share, `county` gives both):
       '财政专项扶贫资金支付率 44.5%，比季末进度要求 50% 低 5.5 个百分点';
-    - below: '边缘户走访覆盖率 83.3%，低于省定下限 85%'; above: '销号滞留户 8户，超过省定上限 5户'."""
+    - below: '边缘户走访覆盖率 83.3%，低于省定下限 85%';
+    - the 销号 stuck share (`county` gives the counts):
+      '销号滞留率 30.0%（滞留 6户，年内进入销号程序 20户），超过省定上限 25%';
+    - any other above: '… 8户，超过省定上限 5户'."""
     label, threshold = str(rule.label), float(rule.threshold)  # type: ignore[attr-defined]
     if rule.rule == "gap_below_area" and area is not None:  # type: ignore[attr-defined]
         return (
@@ -182,6 +189,9 @@ def slow_reason(rule: pd.Series | object, value: float, area: float | None, coun
         return text + (f"（省定阈值：落后超过 {_points(threshold)} 个百分点）" if threshold < 0 else "")
     if rule.rule == "below":  # type: ignore[attr-defined]
         return f"{label} {value:.1%}，低于省定下限 {threshold:.0%}"
+    if rule.measure == "clearance_stuck_share" and county is not None:  # type: ignore[attr-defined]
+        stuck, entered = int(county["clearance_stuck"]), int(county["clearance_entered"])
+        return f"{label} {value:.1%}（滞留 {stuck}户，年内进入销号程序 {entered}户），超过省定上限 {threshold:.0%}"
     return f"{label} {value:.0f}户，超过省定上限 {threshold:.0f}户"
 
 
@@ -316,6 +326,8 @@ LABELS = {
     "disbursement_vs_schedule": "支付率与进度要求之差",
     "visit_rate": "边缘户走访覆盖率",
     "clearance_stuck": "销号滞留户",
+    "clearance_entered": "年内进入销号程序户数",
+    "clearance_stuck_share": "销号滞留率",
 }
 
 
@@ -323,7 +335,7 @@ def _shown(key: str, v: float | None) -> str:
     """A province figure as the bulletin prints it."""
     if v is None or pd.isna(v):
         return "—"
-    if key == "clearance_stuck":
+    if key in ("clearance_stuck", "clearance_entered"):
         return f"{v:.0f}户"
     if key == "disbursement_vs_schedule":
         return f"{v * 100:+.1f} 个百分点"

@@ -105,7 +105,10 @@ NOT_RECOVERED_SHARE = 0.05  # reach 省级备案/销号 still below the line (a 
 # 销号 chain: days from elimination to 村级填报 / 乡镇汇总填报, then between stages (log-normal median, sigma).
 FILE_AFTER_DAYS = (3, 16)
 STAGE_GAP_DAYS = (8, 0.5)
-STALL_SHARE = 0.12  # stall at a stage for months (销号滞留)
+STALL_SHARE = 0.12  # stall at a stage for months (销号滞留), province average
+STALL_COUNTY_SIGMA = 0.25  # counties differ in how they run the 销号 chain (log-normal spread of the stall chance)
+STALL_SLOW_COUNTY_SHARE = 0.08  # ≈8 of 104 counties let the chain stall …
+STALL_SLOW_FACTOR = 5.0  # … this many times as often
 EXPORTED_RED_NOISE = 0.02  # the exported 红色标注 disagrees with the risk (what 月核查 finds)
 
 # ---------------------------------------------------------------------------------- contacts
