@@ -30,6 +30,11 @@ dept as (
       and h.produces in ('风险', '两不愁三保障问题') and h.household_id is not null
     group by all
 ),
+chain as (  -- households that entered the 销号 chain this year up to the quarter's end (销号滞留率's denominator)
+    select county_code, count(distinct household_id) as clearance_entered
+    from clearance_month where month <= $end_month
+    group by all
+),
 schedule as (
     select cast(required_share as double) as required_share
     from ref_disbursement_schedule where month = strftime(cast($end_month as date), '%Y-%m')
@@ -43,10 +48,12 @@ select
     e.special_allocated, e.special_paid, sc.required_share,
     coalesce(ed.edge_households, 0) as edge_households, coalesce(ed.edge_visited, 0) as edge_visited,
     e.clearance_stuck, e.red_flag_households,
-    coalesce(d.dept_hits, 0) as dept_hits, coalesce(d.dept_unfollowed, 0) as dept_unfollowed
+    coalesce(d.dept_hits, 0) as dept_hits, coalesce(d.dept_unfollowed, 0) as dept_unfollowed,
+    coalesce(ch.clearance_entered, 0) as clearance_entered
 from e
 left join s using (county_code)
 left join edge ed using (county_code)
 left join dept d using (county_code)
+left join chain ch using (county_code)
 left join schedule sc on true
 order by e.county_code

@@ -354,10 +354,10 @@ def test_audit_log_page_filters(tiny_db: Path, tmp_path: Path, monkeypatch: pyte
     monkeypatch.setenv("FUPIN_DB", str(tiny_db))
     monkeypatch.setenv("FUPIN_STORE", str(tmp_path / "store.sqlite"))
     audit.record(
-        LINQUAN, "household_detail", household_id="3412210010010001", filters={"month": "2020-06"}, row_count=1
+        LINQUAN, "household_detail", household_id="3412211002010001", filters={"month": "2020-06"}, row_count=1
     )
     audit.record(
-        LINQUAN, "household_detail", household_id="3412210010010002", filters={"month": "2020-06"}, row_count=1
+        LINQUAN, "household_detail", household_id="3412211002010002", filters={"month": "2020-06"}, row_count=1
     )
     audit.record(LINQUAN, "export_xlsx", filters={"area": OWN}, row_count=37)
     at = app_test("admin").run()
@@ -369,9 +369,9 @@ def test_audit_log_page_filters(tiny_db: Path, tmp_path: Path, monkeypatch: pyte
     mine = table[table["用户"] == "临泉县用户"]
     assert len(mine) == 3 and "37" in set(mine["行数"])
     assert set(table["用户"]) <= {"临泉县用户", "系统（月核查数据同步）"}  # the 督办 sync of this batch, audited too
-    at.text_input(key="au_household").input("3412210010010002").run()
+    at.text_input(key="au_household").input("3412211002010002").run()
     assert [m.value for m in at.metric if m.label == "符合条件的记录"] == ["1"]
-    assert list(at.dataframe[0].value["户编号"]) == ["3412210010010002"]
+    assert list(at.dataframe[0].value["户编号"]) == ["3412211002010002"]
 
 
 @pytest.mark.parametrize("page", sorted(p.name for p in (ROOT / "app_pages").glob("*.py")))

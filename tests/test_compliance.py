@@ -69,7 +69,7 @@ def pay(pid_: str, aid: str, project: str, amount: str, date: str) -> dict:
 def measure(mid: str, hh: int, source: str, amount: str = "3000") -> dict:
     return {
         "措施编号": mid,
-        "户编号": f"3412210010010{hh:03d}",
+        "户编号": f"3412211002010{hh:03d}",
         "措施类型": "临时救助",
         "落实日期": "2020-03-10",
         "金额": amount,

@@ -72,7 +72,7 @@ def _write_feeds(month: Path) -> None:
             _row(C.DEPT_MEDICAL, _legacy(23), N(23), 本年累计个人自付="6000", 本年累计医疗总费用="30000"),  # 15 digits
             _row(C.DEPT_MEDICAL, _outsider(3), "赵丙", 本年累计个人自付="待核", 本年累计医疗总费用="50000"),
             _row(C.DEPT_MEDICAL, _outsider(4), "赵丁", 本年累计个人自付="100", 本年累计医疗总费用="500")
-            | {"参保地区划代码": "341221999999"},  # unknown village
+            | {"参保地区划代码": "341221100399"},  # unknown village
             _row(C.DEPT_MEDICAL, P(5)[:-1] + ("0" if P(5)[-1] != "0" else "1"), N(5), 本年累计个人自付="100")
             | {"本年累计医疗总费用": "100"},  # bad check digit
             _row(C.DEPT_MEDICAL, _outsider(5), "张同", 本年累计个人自付="100", 本年累计医疗总费用="500"),  # ambiguous

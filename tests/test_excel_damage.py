@@ -167,7 +167,7 @@ def test_excel_damage_in_csv_is_normalised_counted_or_named(tmp_path: Path) -> N
     }
     assert hh.values_normalised == 7
     assert hh.examples["合计行"] == "第8行：合计" and hh.examples["空行"] == "第9行（整行为空）"
-    assert hh.examples["全角字符"] == "第5行「行政区划代码」：'３４１２２１００１００１' → '341221001001'"
+    assert hh.examples["全角字符"] == "第5行「行政区划代码」：'３４１２２１１００２０１' → '341221100201'"
     assert hh.examples["金额中的元或千位分隔符"] == "第5行「年人均纯收入」：'8,000元' → '8000'"
     assert hh.examples["首尾空格"] == "第5行「户主姓名」"  # names and IDs are not shown
     assert (mem.rows_read, mem.rows_loaded, mem.rows_skipped) == (4, 2, 1)

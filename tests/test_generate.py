@@ -253,3 +253,72 @@ def test_funding_and_enterprises_vary(con: duckdb.DuckDBPyConnection) -> None:
     assert e[1] > 0.8 * e[0] and e[2] > 0.95 * e[0]
     helpers = con.execute("select distinct left(helper_code, 4) from stg_pairing").fetchall()
     assert {h for (h,) in helpers} <= {"3401", "3402", "3405", "3407", "3418", "3411", "3408"}
+
+
+def _kind(name: str, kinds: tuple[str, ...]) -> str:
+    return next(k for k in kinds if name.endswith(k))
+
+
+def test_township_and_village_codes_follow_the_national_pattern() -> None:
+    """统计用区划代码: 街道 001–099, 镇 100–199, 乡 200–399; 社区 (居委会) 001–199, 村 (村委会) 200–399 — each name
+    carries the suffix its code range says; poverty villages are 村; the supervised villages are in the list."""
+    ref = load_reference()
+    towns, vil = ref.townships, ref.villages
+    part = towns["township_code"].str[6:].astype(int)
+    kind = towns["township_name"].map(lambda s: _kind(s, ("街道", "镇", "乡")))
+    ranges = {"街道": (1, 99), "镇": (100, 199), "乡": (200, 399)}
+    for k, (lo, hi) in ranges.items():
+        assert part[kind == k].between(lo, hi).all(), k
+    assert (kind == "镇").sum() > (kind == "乡").sum() > 0 and (kind == "街道").sum() > 0
+    assert towns["township_code"].str[:6].eq(towns["county_code"]).all()
+    vpart = vil["village_code"].str[9:].astype(int)
+    vkind = vil["village_name"].map(lambda s: _kind(s, ("社区", "村")))
+    assert vpart[vkind == "社区"].between(1, 199).all() and vpart[vkind == "村"].between(200, 399).all()
+    assert 0.05 < (vkind == "社区").mean() < 0.4  # mostly 村委会, a 社区 in towns and 街道
+    assert vil["village_code"].str[:9].isin(set(towns["township_code"])).all()
+    assert set(vkind[vil["is_poverty_village"] == "1"]) == {"村"}
+    sup = ref.supervision[ref.supervision["level"] == "village"]
+    assert len(sup) == 12 and sup["village_code"].isin(set(vil["village_code"])).all()
+    names = vil.set_index("village_code")["village_name"]
+    assert (names[sup["village_code"]].to_numpy() == sup["village_name"].to_numpy()).all()
+
+
+def test_generated_codes_are_in_range_and_supervised_villages_exist(con: duckdb.DuckDBPyConnection) -> None:
+    """Every generated household sits in a village whose township and village parts are 001–399, and each of the
+    12 挂牌督战 villages holds households even at tiny scale (0.2 % of the province)."""
+    bad = con.execute(
+        "select count(*) from stg_household where not (cast(substr(village_code, 7, 3) as int) between 1 and 399 "
+        "and cast(substr(village_code, 10, 3) as int) between 1 and 399)"
+    ).fetchone()[0]
+    assert bad == 0
+    per_village = dict(
+        con.execute(
+            "select s.village_code, count(h.household_id) from ref_supervision s "
+            "left join household_month h on h.village_code = s.village_code and h.month = date '2020-01-01' "
+            "where s.level = 'village' group by 1"
+        ).fetchall()
+    )
+    assert len(per_village) == 12 and min(per_village.values()) >= 5
+    # households of 社区 (village part < 200) are few: 建档立卡 households live in 村
+    share = con.execute(
+        "select avg(case when cast(substr(village_code, 10, 3) as int) < 200 then 1 else 0 end) from stg_household"
+    ).fetchone()[0]
+    assert 0 < share < 0.12
+
+
+def test_counties_differ_in_how_often_their_clearance_stalls() -> None:
+    """销号 stalls are not spread evenly: a few counties stall several times as often as the rest (so a
+    scale-free 销号滞留率 rule names a handful), while the province as a whole keeps STALL_SHARE."""
+    import numpy as np
+
+    from fupin.data.generate import calibration as K
+    from fupin.data.generate.lifecycle import _stall_p
+
+    county = np.repeat([f"34{i:04d}" for i in range(104)], 200)
+    p = _stall_p(county, np.random.default_rng(3))
+    assert p.mean() == pytest.approx(K.STALL_SHARE)
+    per = pd.Series(p).groupby(county).first()
+    slow = per > 2.5 * per.median()
+    assert 3 <= slow.sum() <= 16
+    assert per[slow].min() / per[~slow].median() > 3
+    assert per[~slow].std() / per[~slow].mean() > 0.1  # the rest differ too, not one flat rate

@@ -151,7 +151,7 @@ def test_abandoned_dry_runs_are_cleaned_up(site: tuple[Path, Path, list[Upload]]
 
 @pytest.mark.parametrize("encoding", ["utf-16", "utf-16-le"])
 def test_utf16_upload_is_refused_with_the_reason(encoding: str) -> None:
-    check = importer.check_file(Upload("户信息.csv", "行政区划代码,户编号\n341221001001,1\n".encode(encoding)))
+    check = importer.check_file(Upload("户信息.csv", "行政区划代码,户编号\n341221100201,1\n".encode(encoding)))
     assert check.error == "文件编码为 UTF-16，请另存为 UTF-8 或 GBK"
 
 

@@ -47,6 +47,16 @@ def test_bad_row_is_quarantined_with_its_reason(case: str, tmp_path: Path) -> No
     assert json.loads(record)["_line"] == line
 
 
+def test_a_division_code_out_of_range_names_the_part(tmp_path: Path) -> None:
+    """统计用区划代码: township part 450 is neither 街道, 镇 nor 乡 — quarantined with the part and the ranges in
+    Chinese; a well-formed code that is not in the reference list is unknown_village instead."""
+    ingest(BAD / "bad_division_code", tmp_path / "w.duckdb")
+    con = duckdb.connect(str(tmp_path / "w.duckdb"), read_only=True)
+    (message,) = con.execute("select message from quarantine").fetchone()
+    assert message.startswith("「行政区划代码」的乡镇段「450」或村段「201」不在001–399")
+    assert "镇100–199" in message and message.endswith("：341221450201")
+
+
 def test_bad_id_message_is_masked(tmp_path: Path) -> None:
     ingest(BAD / "bad_id_check_digit", tmp_path / "w.duckdb")
     con = duckdb.connect(str(tmp_path / "w.duckdb"), read_only=True)
@@ -212,11 +222,11 @@ def test_xlsx_with_title_row(tmp_path: Path) -> None:
 
     from fupin.data.exportio import write_xlsx
 
-    table = pa.table({h: ["341221001001" if h == "行政区划代码" else "1"] for h in HOUSEHOLD.headers})
+    table = pa.table({h: ["341221100201" if h == "行政区划代码" else "1"] for h in HOUSEHOLD.headers})
     p = tmp_path / "户信息.xlsx"
     write_xlsx(p, table, title="临泉县户信息（演示数据）")
     ef = read_export(p, HOUSEHOLD)
-    assert ef.header_line == 3 and ef.data.column("行政区划代码").to_pylist() == ["341221001001"]
+    assert ef.header_line == 3 and ef.data.column("行政区划代码").to_pylist() == ["341221100201"]
     assert ef.data.column("_line").to_pylist() == [4]
 
 

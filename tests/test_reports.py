@@ -99,6 +99,7 @@ def _raw(**columns: list) -> pd.DataFrame:
         "edge_households": [10] * n,
         "edge_visited": [10] * n,
         "clearance_stuck": [0] * n,
+        "clearance_entered": [20] * n,
         "red_flag_households": [0] * n,
     }
     return pd.DataFrame(base | columns)
@@ -109,7 +110,7 @@ def test_hand_made_slow_counties_are_named_with_their_reasons() -> None:
         poor_end=[50, 90, 50, 50, 50],  # 1县: 10 % against the area's 30 %
         special_paid=[50.0, 50.0, 14.5, 50.0, 50.0],  # 2县: 14.5 % paid, 20 % required
         edge_visited=[10, 10, 10, 7, 10],  # 3县: 70 % visited
-        clearance_stuck=[0, 0, 0, 0, 1200],  # 4县: 1,200 stuck
+        clearance_stuck=[0, 0, 0, 5, 6],  # 4县: 6 of 20 in the 销号 chain stuck (30 %); 3县's 25 % is not above
     )
     rules = pd.read_csv(ROOT / "data" / "reference" / "bulletin_rules.csv")
     area = reports.area_values(raw)
@@ -120,9 +121,24 @@ def test_hand_made_slow_counties_are_named_with_their_reasons() -> None:
     behind = "财政专项扶贫资金支付率 14.5%，比季末进度要求 20% 低 5.5 个百分点"
     assert out["2县"] == behind + "（省定阈值：落后超过 5.0 个百分点）"
     assert out["3县"] == "边缘户走访覆盖率 70.0%，低于省定下限 78%"
-    assert out["4县"] == "销号滞留户 1200户，超过省定上限 1000户"
+    assert out["4县"] == "销号滞留率 30.0%（滞留 6户，年内进入销号程序 20户），超过省定上限 25%"
     text = "；".join(out)
     assert "%个百分点" not in text and "超出进度要求" not in text and " -" not in text
+
+
+def test_clearance_stuck_is_a_share_and_names_the_same_counties_at_any_scale() -> None:
+    """销号滞留 is judged as a share of the households that entered the 销号 chain (省定参数), so a province 50 times
+    the demo names the same counties: 1,200 stuck of 6,000 is 20 % (not named), 300 of 1,000 is 30 % (named)."""
+    rules = pd.read_csv(ROOT / "data" / "reference" / "bulletin_rules.csv")
+    assert rules.set_index("measure").loc["clearance_stuck_share", ["rule", "threshold"]].tolist() == ["above", 0.25]
+    assert "clearance_stuck" not in set(rules["measure"])  # no absolute count that depends on the scale
+    for k in (1, 50):
+        raw = _raw(clearance_stuck=[24 * k, 6 * k, 0], clearance_entered=[120 * k, 20 * k, 0])
+        measures = reports.county_measures(raw)
+        assert list(measures["clearance_stuck_share"].round(3).fillna(-1)) == [0.2, 0.3, -1]
+        out = reports.flag_slow(measures, rules, reports.area_values(raw))["slow_reasons"]
+        assert [r != "" for r in out] == [False, True, False]
+        assert reports.area_values(raw)["clearance_stuck_share"] == pytest.approx(30 / 140)
 
 
 def test_a_disbursement_tolerance_is_stated_as_such() -> None:
@@ -152,6 +168,12 @@ def test_bulletin_equals_the_warehouse_and_renders(wh: duckdb.DuckDBPyConnection
         "select sum(remaining_poor_persons) from summary_county_month where month = date '2020-01-01'"
     ).fetchone()[0]
     assert b.totals["poor_end"] == end and b.province["poor_reduction"] == pytest.approx((start - end) / start)
+    stuck, entered = wh.execute(
+        "select count(*) filter (where stuck and month = date '2020-03-01'), count(distinct household_id) "
+        "from clearance_month where month <= date '2020-03-01'"
+    ).fetchone()
+    assert (b.totals["clearance_stuck"], b.totals["clearance_entered"]) == (stuck, entered) and entered > stuck > 0
+    assert b.province["clearance_stuck_share"] == pytest.approx(stuck / entered)
     book = openpyxl.load_workbook(xlsx)
     assert book.sheetnames == ["全省概况", "县区排名", "进度迟缓县", "排名规则", "督办落实"]
     assert pdf.read_bytes().startswith(b"%PDF")

@@ -15,12 +15,12 @@ LINQUAN = Viewer("临泉县用户", "county", "county", "341221")
         (PROVINCE, "340102001001", True),
         # city user: own city only
         (FUYANG, "341221", True),
-        (FUYANG, "3412210010010001", True),
+        (FUYANG, "3412211002010001", True),
         (FUYANG, "341322", False),
         # county user: own county only, down to households
-        (LINQUAN, "341221001001", True),
+        (LINQUAN, "341221100201", True),
         (LINQUAN, "341222", False),
-        (LINQUAN, "3412220010010001", False),
+        (LINQUAN, "3412221002010001", False),
     ],
 )
 def test_allows(viewer: Viewer, code: str, expected: bool) -> None:

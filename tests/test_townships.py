@@ -159,7 +159,7 @@ def test_a_real_file_in_the_same_shape_is_used(tmp_path: Path, monkeypatch: pyte
                 "features": [
                     {
                         "type": "Feature",
-                        "properties": {"code": "341221001", "name": "某镇", "county_code": "340102"},
+                        "properties": {"code": "341221100", "name": "某镇", "county_code": "340102"},
                         "geometry": {"type": "Polygon", "coordinates": []},
                     }
                 ],
@@ -172,7 +172,7 @@ def test_a_real_file_in_the_same_shape_is_used(tmp_path: Path, monkeypatch: pyte
                 "features": [
                     {
                         "type": "Feature",
-                        "properties": {"code": "341221001", "name": "某镇", "county_code": "341221"},
+                        "properties": {"code": "341221100", "name": "某镇", "county_code": "341221"},
                         "geometry": {"type": "Point", "coordinates": [115, 33]},
                     }
                 ],

@@ -16,7 +16,7 @@ from tests.support.views import LINQUAN, selection
 def log(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("FUPIN_STORE", str(tmp_path / "store.sqlite"))
     store.reset()
-    for hid in ("3412210010010001", "3412210010010002"):
+    for hid in ("3412211002010001", "3412211002010002"):
         audit.record(LINQUAN, "household_detail", household_id=hid, filters={"month": "2020-06"}, row_count=1)
     audit.record(LINQUAN, "export_xlsx", filters={"area": "341221"}, row_count=1234, unmasked=True)
     yield
@@ -37,9 +37,9 @@ def test_counts_and_rows_equal_the_store(log: None, tiny_db: Path) -> None:
 
 def test_filters_narrow_the_rows(log: None, tiny_db: Path) -> None:
     sel = selection(tiny_db)
-    one = audit_log.view(sel, household_id=" 3412210010010002 ")
-    assert list(one.table.frame["户编号"]) == ["3412210010010002"]
-    assert one.filters["household_id"] == "3412210010010002"
+    one = audit_log.view(sel, household_id=" 3412211002010002 ")
+    assert list(one.table.frame["户编号"]) == ["3412211002010002"]
+    assert one.filters["household_id"] == "3412211002010002"
     exports = audit_log.view(sel, actions=["export_xlsx"])
     assert list(exports.table.frame["操作"]) == ["导出预警户工作单"]
     today = dt.date.today()

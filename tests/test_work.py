@@ -38,9 +38,9 @@ def findings(rows: list[tuple[str, str, str]]) -> duckdb.DuckDBPyConnection:
     )
     for month, kind, key in rows:
         con.execute(
-            "insert into work_finding values ($k, $kind, cast($m as date), '341221', '341221001', '341221001001', "
+            "insert into work_finding values ($k, $kind, cast($m as date), '341221', '341221100', '341221100201', "
             "$hid, null, $t, '测试')",
-            {"k": key, "kind": kind, "m": f"{month}-01", "hid": "3412210010010001", "t": f"测试事项 {key}"},
+            {"k": key, "kind": kind, "m": f"{month}-01", "hid": "3412211002010001", "t": f"测试事项 {key}"},
         )
     return con
 

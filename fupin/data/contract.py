@@ -195,7 +195,13 @@ HOUSEHOLD = Table(
         "同一户编号以最近月份的记录为准。"
     ),
     columns=(
-        Column("行政区划代码", "village_code", "village_code", ref="ref_village.village_code", note="12位行政村代码"),
+        Column(
+            "行政区划代码",
+            "village_code",
+            "village_code",
+            ref="ref_village.village_code",
+            note="12位村（社区）代码：乡镇段、村段均为001–399",
+        ),
         Column("户编号", "household_id", "household_id", note="16位：村代码+4位序号"),
         Column("户主姓名", "head_name", "text"),
         Column("户主证件号码", "head_id_number", "id_number", note="18位公民身份号码，校验位正确"),
@@ -475,7 +481,13 @@ def _person(id_cn: str, name_cn: str, area_cn: str) -> tuple[Column, Column, Col
     return (
         Column(id_cn, "id_number", "id_number", legacy_id=True, note="18位，或15位旧号码（入库时转换为18位）"),
         Column(name_cn, "name", "text", note="与户籍登记姓名比对"),
-        Column(area_cn, "village_code", "village_code", ref="ref_village.village_code", note="12位村（社区）代码"),
+        Column(
+            area_cn,
+            "village_code",
+            "village_code",
+            ref="ref_village.village_code",
+            note="12位村（社区）代码：乡镇段、村段均为001–399",
+        ),
     )
 
 
@@ -717,6 +729,11 @@ def render_markdown() -> str:
         "- An ID or code that Excel saved as a number cannot be repaired: `3.41221E+17` (scientific notation), or an",
         "  18-digit ID ending in 000 that fails its check digit (Excel keeps 15 digits), is quarantined with reason",
         "  `excel_number`: `「证件号码」被转换为数字（科学计数法）：…，请将该列设为文本后重新导出`.",
+        "- Village codes are the 12-digit 统计用区划代码: county (6) + township (3) + village (3). The township",
+        "  part is 001–099 for a 街道, 100–199 for a 镇, 200–399 for a 乡; the village part 001–199 for a 居委会",
+        "  (社区), 200–399 for a 村委会. A 12-digit code with either part outside 001–399 is quarantined with",
+        "  reason `bad_division_code`: `「行政区划代码」的乡镇段「999」或村段「999」不在001–399（…）：341221999999`;",
+        "  a code in range that is not in `data/reference/villages.csv` with `unknown_village`.",
         "- Encodings: the header's encoding is the file's (UTF-8 when the header decodes as UTF-8, else GB18030).",
         "  - UTF-16 (with or without BOM) fails the batch: `文件编码为 UTF-16，请另存为 UTF-8 或 GBK` (file, line 1).",
         "  - A header that is neither UTF-8 nor GB18030 fails the batch, naming the file and line.",

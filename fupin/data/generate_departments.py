@@ -337,7 +337,8 @@ class _Feeds:
         for col in t.columns[3:]:
             out[col.cn] = df[col.cn].to_numpy()
         bad_area = np.flatnonzero(rng.random(n) < UNKNOWN_AREA)
-        out.loc[bad_area, area_cn] = out.loc[bad_area, area_cn].str[:6] + "999999"
+        # a well-formed code (村委会 399 of the same township) that is not in the reference: unknown_village
+        out.loc[bad_area, area_cn] = out.loc[bad_area, area_cn].str[:9] + "399"
         money = [c.cn for c in t.columns if c.type == "decimal"]
         if money:
             nan = np.flatnonzero(rng.random(n) < NOT_A_NUMBER)

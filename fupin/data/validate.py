@@ -24,6 +24,7 @@ REASONS: dict[str, str] = {
     "bad_id_number": "身份证号码格式或校验位错误",
     "bad_phone": "手机号码格式错误",
     "bad_code": "代码位数或格式错误",
+    "bad_division_code": "乡镇段或村段不在统计用区划代码范围（001–399）",
     "duplicate_key": "主键重复",
     "unknown_village": "行政区划代码不存在",
     "unknown_county": "县代码不存在",
@@ -52,6 +53,10 @@ DATE_EXPR = (
 BAD_IDS_TABLE = "_bad_ids"
 # (table, row id) of rows whose bytes are not in the file's encoding (filled by ingest as it reads).
 BAD_ENCODING_TABLE = "_bad_encoding"
+
+# 统计用区划代码: the township part (digits 7–9) is 001–099 街道, 100–199 镇, 200–399 乡; the village part
+# (digits 10–12) 001–199 居委会, 200–399 村委会. Anything else (000, 400–999) is not a division code.
+DIVISION_PARTS = "街道001–099、镇100–199、乡200–399；居委会001–199、村委会200–399"
 
 _PATTERNS = {
     "village_code": "[0-9]{12}",
@@ -160,6 +165,17 @@ def _column_rules(col: C.Column) -> list[tuple[str, str, str]]:
                 f"not regexp_full_match({v}, '{_PATTERNS[t]}')",
                 "bad_code",
                 f"{_q(f'「{name}」位数或格式错误：')} || {shown}",
+            )
+        )
+    if t == "village_code":
+        parts = [f"try_cast(substr({v}, {i}, 3) as integer)" for i in (7, 10)]
+        rules.append(
+            (
+                f"regexp_full_match({v}, '{_PATTERNS[t]}')"
+                f" and not ({parts[0]} between 1 and 399 and {parts[1]} between 1 and 399)",
+                "bad_division_code",
+                f"{_q(f'「{name}」的乡镇段「')} || substr({v}, 7, 3) || {_q('」或村段「')} || substr({v}, 10, 3)"
+                f" || {_q(f'」不在001–399（统计用区划代码：{DIVISION_PARTS}）：')} || {shown}",
             )
         )
     # A rule on an optional column applies only when a value is present.

@@ -165,6 +165,8 @@ def county_measures(df: pd.DataFrame) -> pd.DataFrame:
     for c in ("dept_hits", "dept_unfollowed"):  # the base of the share (bulletin_rules min_base); none = no feeds
         out[c] = df[c].astype(float) if c in df else 0.0
     out["dept_unfollowed_share"] = ratio(out["dept_unfollowed"], out["dept_hits"])
+    out["clearance_entered"] = df["clearance_entered"].astype(float)
+    out["clearance_stuck_share"] = ratio(df["clearance_stuck"], df["clearance_entered"])
     return out
 
 
@@ -189,6 +191,8 @@ def area_values(df: pd.DataFrame) -> dict[str, float | None]:
         "visit_rate": r("edge_visited", "edge_households"),
         "clearance_stuck": float(total["clearance_stuck"]),
         "dept_unfollowed_share": r("dept_unfollowed", "dept_hits") if "dept_hits" in total else None,
+        "clearance_entered": float(total["clearance_entered"]),
+        "clearance_stuck_share": r("clearance_stuck", "clearance_entered"),
     }
 
 
@@ -217,7 +221,10 @@ def slow_reason(rule: pd.Series | object, value: float, area: float | None, coun
     - gap_below_area: '扶贫项目开工率 33.3%，比整体 63.7% 低 30.4 个百分点（省定阈值 10 个百分点）';
     - the disbursement gap (paid share − required share, `county` gives both):
       '财政专项扶贫资金支付率 44.5%，比季末进度要求 50% 低 5.5 个百分点';
-    - below: '边缘户走访覆盖率 83.3%，低于省定下限 85%'; above: '销号滞留户 8户，超过省定上限 5户'."""
+    - below: '边缘户走访覆盖率 83.3%，低于省定下限 85%';
+    - the 销号 stuck share (`county` gives the counts):
+      '销号滞留率 30.0%（滞留 6户，年内进入销号程序 20户），超过省定上限 25%';
+    - any other above: '… 8户，超过省定上限 5户'."""
     label, threshold = str(rule.label), float(rule.threshold)  # type: ignore[attr-defined]
     if rule.rule == "gap_below_area" and area is not None:  # type: ignore[attr-defined]
         return (
@@ -236,6 +243,9 @@ def slow_reason(rule: pd.Series | object, value: float, area: float | None, coun
         )
     if rule.rule == "below":  # type: ignore[attr-defined]
         return f"{label} {value:.1%}，低于省定下限 {threshold:.0%}"
+    if rule.measure == "clearance_stuck_share" and county is not None:  # type: ignore[attr-defined]
+        stuck, entered = int(county["clearance_stuck"]), int(county["clearance_entered"])
+        return f"{label} {value:.1%}（滞留 {stuck}户，年内进入销号程序 {entered}户），超过省定上限 {threshold:.0%}"
     return f"{label} {value:.0f}户，超过省定上限 {threshold:.0f}户"
 
 
@@ -397,6 +407,8 @@ LABELS = {
     "dept_hits": "部门比对线索（条）",
     "dept_unfollowed": "其中未跟进（条）",
     "dept_unfollowed_share": "部门比对线索未跟进率",
+    "clearance_entered": "年内进入销号程序户数",
+    "clearance_stuck_share": "销号滞留率",
 }
 
 
@@ -404,7 +416,7 @@ def _shown(key: str, v: float | None) -> str:
     """A province figure as the bulletin prints it."""
     if v is None or pd.isna(v):
         return "—"
-    if key == "clearance_stuck":
+    if key in ("clearance_stuck", "clearance_entered"):
         return f"{v:.0f}户"
     if key == "disbursement_vs_schedule":
         return f"{v * 100:+.1f} 个百分点"

@@ -8,7 +8,7 @@ from pathlib import Path
 from fupin.data import contract as C
 from fupin.data.idcard import check_digit
 
-VILLAGE = "341221001001"
+VILLAGE = "341221100201"
 
 
 def pid(prefix: str, birth: str, seq: int) -> str:

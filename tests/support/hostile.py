@@ -16,7 +16,7 @@ def wide_header(extra_columns: int) -> bytes:
 
 
 def many_rows(rows: int) -> bytes:
-    row = "341221001001,3412210010010001,王二,341221196501010039" + "," * (len(HOUSEHOLD.headers) - 4)
+    row = "341221100201,3412211002010001,王二,341221196501010039" + "," * (len(HOUSEHOLD.headers) - 4)
     return (",".join(HOUSEHOLD.headers) + "\n" + (row + "\n") * rows).encode()
 
 
@@ -48,7 +48,7 @@ _WB_RELS = (
 def xlsx_bomb(uncompressed_mb: int = 60) -> bytes:
     """A valid workbook whose one sheet is `uncompressed_mb` MB of the same row (compresses ≈1000×)."""
     head = '<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>'
-    row = '<row><c t="inlineStr"><is><t>341221001001</t></is></c></row>'
+    row = '<row><c t="inlineStr"><is><t>341221100201</t></is></c></row>'
     body = row * (uncompressed_mb * 1024 * 1024 // len(row))
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as z:

@@ -25,6 +25,7 @@ POVERTY_LINE_2019 = 3_218  # 国家扶贫标准 (2,300 yuan at 2010 prices) in 2
 INCIDENCE_BY_CLASS = {"国家级": 2.4, "省级": 1.8, "deep": 1.3, "other": 1.0}
 INCIDENCE_SIGMA = 0.35
 MIN_HOUSEHOLDS_PER_COUNTY = 8
+MIN_HOUSEHOLDS_SUPERVISED_VILLAGE = 5  # a 挂牌督战 village holds at least this many households at any scale
 # Remaining poor per registered household, by class; again with a spread inside the class.
 REMAINING_POOR_WEIGHT = {"exit_2020": 10.0, "poverty": 1.2, "deep": 0.5, "other": 0.08, "urban": 0.03}
 REMAINING_POOR_SIGMA = 0.45
@@ -104,7 +105,10 @@ NOT_RECOVERED_SHARE = 0.05  # reach 省级备案/销号 still below the line (a 
 # 销号 chain: days from elimination to 村级填报 / 乡镇汇总填报, then between stages (log-normal median, sigma).
 FILE_AFTER_DAYS = (3, 16)
 STAGE_GAP_DAYS = (8, 0.5)
-STALL_SHARE = 0.12  # stall at a stage for months (销号滞留)
+STALL_SHARE = 0.12  # stall at a stage for months (销号滞留), province average
+STALL_COUNTY_SIGMA = 0.25  # counties differ in how they run the 销号 chain (log-normal spread of the stall chance)
+STALL_SLOW_COUNTY_SHARE = 0.08  # ≈8 of 104 counties let the chain stall …
+STALL_SLOW_FACTOR = 5.0  # … this many times as often
 EXPORTED_RED_NOISE = 0.02  # the exported 红色标注 disagrees with the risk (what 月核查 finds)
 
 # ---------------------------------------------------------------------------------- contacts

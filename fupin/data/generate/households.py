@@ -18,12 +18,30 @@ def register(counties: pd.DataFrame, ref: Reference, rng: np.random.Generator, s
     """户信息 as of January: village, id, size, class, attribute, causes; incomes come later (`incomes`)."""
     vil = ref.villages
     by_county = {code: g for code, g in vil.groupby("county_code")}
+    sup = ref.supervision
+    supervised = sup.loc[(sup["level"] == "village") & (sup["village_code"] != ""), "village_code"].to_numpy()
     parts = []
     for code, n in zip(counties["county_code"], counties["households"], strict=True):
         v = by_county[code]
-        # Villages differ in size too; poverty villages hold more registered households.
-        p = np.where(v["is_poverty_village"] == "1", 2.0, 1.0) * rng.lognormal(0, 0.4, len(v))
-        parts.append(v["village_code"].to_numpy()[rng.choice(len(v), size=n, p=p / p.sum())])
+        # Villages differ in size too; poverty villages hold more registered households; a 社区 (居委会, village
+        # part 001–199) holds few 建档立卡 households.
+        comm = v["village_code"].str[9:].astype(int).to_numpy() < 200
+        p = (
+            np.where(v["is_poverty_village"] == "1", 2.0, 1.0)
+            * np.where(comm, 0.3, 1.0)
+            * rng.lognormal(0, 0.4, len(v))
+        )
+        drawn = v["village_code"].to_numpy()[rng.choice(len(v), size=n, p=p / p.sum())]
+        # The 挂牌督战 villages (data/reference/supervision_list.csv) exist at every scale: each holds at least
+        # K.MIN_HOUSEHOLDS_SUPERVISED_VILLAGE households, taken from other villages of its county.
+        mine = [c for c in supervised if c.startswith(code)]
+        short = [c for c in mine if (drawn == c).sum() < K.MIN_HOUSEHOLDS_SUPERVISED_VILLAGE]
+        if short:
+            free = rng.permutation(np.flatnonzero(~np.isin(drawn, mine)))
+            need = K.MIN_HOUSEHOLDS_SUPERVISED_VILLAGE
+            for i, c in enumerate(short):
+                drawn[free[i * need : (i + 1) * need]] = c
+        parts.append(drawn)
     village = np.sort(np.concatenate(parts))
     n = len(village)
     hh = pd.DataFrame({"village_code": village})

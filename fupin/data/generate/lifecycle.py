@@ -5,9 +5,9 @@ that began in the second half of 2019; 享受政策的脱贫户 fall into one mo
 家庭变故, 务工受阻 in the February lockdown …) and become 脱贫监测户; newly identified 边缘户 bring one. An
 episode ends after weeks to months (a minority never within the half-year); measures follow its onset; once
 the risk is gone the household's income recovers and the 销号 chain starts (村级填报 → 乡镇审查 → 市县审核 →
-省级备案; 边缘户: 乡镇汇总填报 → 县级审核 → 省级销号), some stalling at a stage. A 脱贫监测户 whose 省级备案 is done
-is a 享受政策的脱贫户 from the next month and leaves monitoring; a cleared 边缘户 leaves monitoring and keeps
-its contact person. The remaining poor leave poverty month by month.
+省级备案; 边缘户: 乡镇汇总填报 → 县级审核 → 省级销号), some stalling at a stage (far more often in a few counties). A
+脱贫监测户 whose 省级备案 is done is a 享受政策的脱贫户 from the next month and leaves monitoring; a cleared 边缘户
+leaves monitoring and keeps its contact person. The remaining poor leave poverty month by month.
 """
 
 from __future__ import annotations
@@ -61,6 +61,17 @@ def _kinds(rng: np.random.Generator, months: np.ndarray) -> np.ndarray:
         p = np.asarray(K.RISK_KIND_P[m], dtype=float)
         out[sel] = rng.choice(np.array(K.RISK_KINDS), size=int(sel.sum()), p=p / p.sum())
     return out
+
+
+def _stall_p(county: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """Per household, the chance its 销号 stalls at a stage: counties differ in how they run the chain (a
+    log-normal spread), and a few (K.STALL_SLOW_COUNTY_SHARE) let it stall several times as often — the counties a
+    季通报 should name. Scaled so that the province as a whole stalls K.STALL_SHARE of its chains."""
+    codes, inv = np.unique(county, return_inverse=True)
+    slow = rng.random(len(codes)) < K.STALL_SLOW_COUNTY_SHARE
+    factor = np.exp(rng.normal(0, K.STALL_COUNTY_SIGMA, len(codes))) * np.where(slow, K.STALL_SLOW_FACTOR, 1.0)
+    p = factor[inv]
+    return np.minimum(p * K.STALL_SHARE / p.mean(), 0.9)
 
 
 def lifecycle(hh: pd.DataFrame, migrants: np.ndarray, rng: np.random.Generator) -> Lifecycle:
@@ -144,7 +155,7 @@ def lifecycle(hh: pd.DataFrame, migrants: np.ndarray, rng: np.random.Generator) 
     for s in range(1, 4):
         stage_dates[:, s] = stage_dates[:, s - 1] + gaps[:, s - 1]
     stage_dates[edge_chain, 3] = _NAT
-    stall_at = np.where(rng.random(n) < K.STALL_SHARE, rng.integers(1, 4, n), 9)
+    stall_at = np.where(rng.random(n) < _stall_p(hh["county_code"].to_numpy(), rng), rng.integers(1, 4, n), 9)
     for s in range(4):
         stage_dates[stall_at <= s, s] = _NAT
     stage_dates[stage_dates > MONTH_ENDS[-1]] = _NAT

@@ -364,7 +364,7 @@ def enterprises(counties: pd.DataFrame, ref: Reference, rng: np.random.Generator
     n = len(e)
     brand = np.char.add(rng.choice(_BRAND, size=n), rng.choice(_BRAND, size=n))
     workshop = e["enterprise_type"].to_numpy() == "扶贫车间"
-    place = np.array([s[:-1] if s.endswith("村") else s for s in vname])  # 和楼村 → 和楼
+    place = np.array([s.removesuffix("社区").removesuffix("村") for s in vname])  # 和楼村 → 和楼, 桃沟社区 → 桃沟
     ws_name = np.char.add(
         np.char.add(np.char.add(place.astype("U8"), brand), rng.choice(_WORKSHOP_TRADES, size=n)), "扶贫车间"
     )
