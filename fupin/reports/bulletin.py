@@ -412,19 +412,22 @@ LABELS = {
 }
 
 
+COUNTS = {"clearance_stuck": "户", "clearance_entered": "户", "dept_hits": "条", "dept_unfollowed": "条"}  # not shares
+
+
 def _shown(key: str, v: float | None) -> str:
     """A province figure as the bulletin prints it."""
     if v is None or pd.isna(v):
         return "—"
-    if key in ("clearance_stuck", "clearance_entered"):
-        return f"{v:.0f}户"
+    if key in COUNTS:
+        return f"{v:,.0f}{COUNTS[key]}"
     if key == "disbursement_vs_schedule":
         return f"{v * 100:+.1f} 个百分点"
     return f"{v:.1%}"
 
 
 RULE_NAMES = {"gap_below_area": "比整体水平低", "below": "低于下限", "above": "超过上限"}
-UNITS = {"clearance_stuck": "户", "disbursement_vs_schedule": "个百分点"}
+UNITS = {**COUNTS, "disbursement_vs_schedule": "个百分点"}
 
 
 def threshold_text(rule: object) -> str:
@@ -447,14 +450,14 @@ def bulletin_workbook(b: Bulletin) -> bytes:
         {
             "指标": [LABELS.get(k, k) for k in keys],
             "数值": [
-                None if v is None or pd.isna(v) else (float(v) if k == "clearance_stuck" else float(v) * 100)
+                None if v is None or pd.isna(v) else (float(v) if k in COUNTS else float(v) * 100)
                 for k, v in b.province.items()
             ],
             "单位": [UNITS.get(k, "%") for k in keys],
         }
     )
     book.table(summary, f"{b.area_name}概况", title=title, synthetic=b.synthetic, kinds={"数值": "num"})
-    shares = {LABELS[k]: "pct" for k in LABELS if k != "clearance_stuck"} | {LABELS["clearance_stuck"]: "int"}
+    shares = {LABELS[k]: "int" if k in COUNTS else "pct" for k in LABELS}
     ranking = b.counties.drop(columns=["county_code"], errors="ignore").rename(
         columns={"county_name": "县（市、区）", "city_name": "市", "slow_reasons": "进度迟缓原因", **LABELS}
     )
