@@ -197,6 +197,9 @@ def test_serve_two_processes_behind_haproxy(tiny_db: Path, tmp_path: Path) -> No
             time.sleep(0.5)
         children = psutil.Process(proc.pid).children(recursive=True)
         assert len(children) == 3  # haproxy and two streamlit processes
+        for worker in (port + 1, port + 2):  # each process's first run (督办 sync) before the browsers' timeouts
+            r = asyncio.run(sign_in(StreamlitSession(f"http://127.0.0.1:{worker}"), "admin", "demo-admin"))
+            assert r.error == "", r.error
         with sync_api.sync_playwright() as pw:
             browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
             first, second = (browser.new_context(viewport={"width": 1366, "height": 1200}) for _ in range(2))

@@ -38,6 +38,7 @@ from pathlib import Path
 MAX_SESSIONS = 400
 MAX_MINUTES = 60.0
 RUN_TIMEOUT_S = 60.0
+SIGNIN_TIMEOUT_S = 180.0  # a process's first signed-in run also syncs 督办事项 into the store (once per process)
 PAGE_ERROR_TEXT = "页面出错"  # serve.py's message for an uncaught error in a page
 SESSION_URL = re.compile(r"/_fupin/session\?n=[A-Za-z0-9_\-]+&next=[^\"'<>\s)]*")
 
@@ -143,7 +144,9 @@ class StreamlitSession:
             with contextlib.suppress(Exception):
                 await ws.close()  # type: ignore[attr-defined]
 
-    async def rerun(self, *, page: str | None = None, query: str = "", widgets: list | None = None) -> RunResult:
+    async def rerun(
+        self, *, page: str | None = None, query: str = "", widgets: list | None = None, timeout: float = RUN_TIMEOUT_S
+    ) -> RunResult:
         """One rerun request: send the BackMsg, read ForwardMsgs until the script finished successfully."""
         from streamlit.proto.BackMsg_pb2 import BackMsg
         from streamlit.proto.ClientState_pb2 import ClientState, ContextInfo
@@ -170,12 +173,12 @@ class StreamlitSession:
         result = RunResult(0.0)
         t0 = time.perf_counter()
         await self.ws.send(msg.SerializeToString())  # type: ignore[attr-defined]
-        deadline = t0 + RUN_TIMEOUT_S
+        deadline = t0 + timeout
         try:
             while True:
                 left = deadline - time.perf_counter()
                 if left <= 0:
-                    result.error = f"no script_finished within {RUN_TIMEOUT_S:.0f} s"
+                    result.error = f"no script_finished within {timeout:.0f} s"
                     break
                 data = await asyncio.wait_for(self.ws.recv(), timeout=left)  # type: ignore[attr-defined]
                 fm = ForwardMsg()
@@ -197,7 +200,7 @@ class StreamlitSession:
                     if status in (ForwardMsg.FINISHED_SUCCESSFULLY, ForwardMsg.FINISHED_FRAGMENT_RUN_SUCCESSFULLY):
                         break
         except TimeoutError:
-            result.error = f"no script_finished within {RUN_TIMEOUT_S:.0f} s"
+            result.error = f"no script_finished within {timeout:.0f} s"
         except Exception as exc:  # the socket closed under us
             result.error = f"{type(exc).__name__}: {str(exc)[:160]}"
         result.seconds = time.perf_counter() - t0
@@ -241,6 +244,10 @@ class Sample:
     seconds: float
     error: str = ""
     kind: str = "page"  # page | widget | signin
+    started: float = 0.0  # wall-clock time the request was sent (default: now minus its duration)
+
+    def __post_init__(self) -> None:
+        self.started = self.started or time.time() - self.seconds
 
 
 def _expected_word(page: str) -> str:
@@ -255,7 +262,7 @@ async def sign_in(s: StreamlitSession, user: str, password: str) -> RunResult:
 
     t0 = time.perf_counter()
     await s.open("/")
-    first = await s.rerun(page="")
+    first = await s.rerun(page="", timeout=SIGNIN_TIMEOUT_S)
     if first.error:
         return first
     try:
@@ -270,6 +277,7 @@ async def sign_in(s: StreamlitSession, user: str, password: str) -> RunResult:
             WidgetState(id=pw_w.id, string_value=password),  # type: ignore[attr-defined]
             WidgetState(id=button.id, trigger_value=True),  # type: ignore[attr-defined]
         ],
+        timeout=SIGNIN_TIMEOUT_S,
     )
     if done.error:
         return done
