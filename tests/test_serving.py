@@ -4,6 +4,7 @@ first starts, and several processes behind HAProxy (`python -m fupin serve`)."""
 from __future__ import annotations
 
 import asyncio
+import importlib
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -168,7 +169,8 @@ def test_serve_two_processes_behind_haproxy(tiny_db: Path, tmp_path: Path) -> No
 
     import psutil
 
-    from tools.harness import CHROMIUM, CHROMIUM_ARGS, free_port, sign_in
+    from tools.harness import CHROMIUM, CHROMIUM_ARGS, free_port
+    from tools.harness import sign_in as browser_sign_in
 
     if not shutil.which("haproxy"):
         pytest.skip("haproxy not installed (apt-get install haproxy)")
@@ -203,12 +205,12 @@ def test_serve_two_processes_behind_haproxy(tiny_db: Path, tmp_path: Path) -> No
         with sync_api.sync_playwright() as pw:
             browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
             first, second = (browser.new_context(viewport={"width": 1366, "height": 1200}) for _ in range(2))
-            sign_in(first, url, "admin")
+            browser_sign_in(first, url, "admin")
             page = first.new_page()
             page.set_default_timeout(60_000)
             page.goto(url + "/map")
             page.get_by_role("heading", name="剩余贫困人口地图").first.wait_for()
-            sign_in(second, url, "fuyang")  # while the first's websocket is open: leastconn picks the other
+            browser_sign_in(second, url, "fuyang")  # while the first's websocket is open: leastconn picks the other
             servers = {c["value"] for ctx in (first, second) for c in ctx.cookies() if c["name"] == "FUPINSRV"}
             assert servers == {"app0", "app1"}
             page.goto(url + "/import_data")
@@ -218,7 +220,10 @@ def test_serve_two_processes_behind_haproxy(tiny_db: Path, tmp_path: Path) -> No
             page.locator('input[type="file"]').set_input_files([photo])
             page.get_by_role("button", name="预检").click()
             page.get_by_text("1 个文件不能导入").wait_for()
-            assert "不支持的文件类型" in page.locator('[data-testid="stMain"]').inner_text()
+            page.locator('[data-testid="stDataFrame"] td', has_text="不支持的文件类型「.jpg」").wait_for(
+                state="attached"
+            )
+            assert "未做任何改动" in page.locator('[data-testid="stMain"]').inner_text()
             page.screenshot(path=str(tmp_path / "serve-import.png"))
             browser.close()
         proc.send_signal(signal.SIGTERM)
@@ -230,3 +235,49 @@ def test_serve_two_processes_behind_haproxy(tiny_db: Path, tmp_path: Path) -> No
         if proc.poll() is None:
             proc.kill()
             proc.wait()
+
+
+# ------------------------------------------------------------------------------------- warm caches
+
+
+def test_warm_computes_what_each_scope_first_page_reads(tiny_db: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """After warm-up, a county user's, a city user's and the province's first-page queries are cache hits (the
+    warehouse is not asked again), and one household's detail goes to its own cache."""
+    from fupin.access.scope import Viewer, scope_prefix
+    from fupin.core.month import Month
+    from fupin.warehouse import queries
+    from fupin.warehouse.connection import file_identity
+
+    c = importlib.import_module("fupin.ui.connection")  # fupin.ui.connection is also a function's name
+    monkeypatch.setenv("FUPIN_DB", str(tiny_db))
+    c._aggregate_query.clear()
+    c._household_query.clear()
+    ran: list[str] = []
+    real = queries.run
+    monkeypatch.setattr(queries, "run", lambda con, name, viewer, **p: ran.append(name) or real(con, name, viewer, **p))
+    n = c.warm(tiny_db, file_identity(tiny_db), budget_s=600)
+    assert n == len(c.warm_scopes()) * len(c.FIRST_PAGE_QUERIES)
+    assert len(c.warm_scopes()) == 2 + 16 + 104  # province (analyst, meeting), cities, counties
+    assert len(ran) == n
+    batch = c._batch(str(tiny_db), file_identity(tiny_db))
+    month = Month.parse(batch.newest_first[0]).first_day
+    ran.clear()
+    for user in (
+        Viewer("临泉县用户", "county", "county", "341221", username="linquan"),
+        Viewer("阜阳市用户", "city", "city", "341200", username="fuyang"),
+        Viewer("分析", "analyst", "province"),
+    ):
+        shared = c.cache_viewer(user)
+        c.query("county_flags", shared, batch.batch_id)
+        c.query("scope_totals_by_month", shared, batch.batch_id, month=month, area_prefix=scope_prefix(user))
+        c.query("county_metrics_month", shared, batch.batch_id, month=month)
+    assert ran == []  # all hits
+    c.query(
+        "county_metrics_month",
+        c.cache_viewer(Viewer("分析", "analyst", "province")),
+        batch.batch_id,
+        month=Month.parse(batch.newest_first[-1]).first_day,
+    )
+    assert ran == ["county_metrics_month"]  # another month: computed
+    assert "household_profile" in c.HOUSEHOLD_DETAIL and "county_flags" not in c.HOUSEHOLD_DETAIL
+    assert c.HOUSEHOLD_DETAIL <= queries.HOUSEHOLD_ROWS
