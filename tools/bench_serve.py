@@ -34,7 +34,7 @@ def _loadavg() -> list[float]:
     return [round(x, 2) for x in os.getloadavg()]
 
 
-def _watch(pid: int, stop: threading.Event, out: dict) -> None:
+def _watch(pid: int, stop: threading.Event, out: dict, t_measure: float) -> None:
     import psutil
 
     root = psutil.Process(pid)
@@ -47,6 +47,8 @@ def _watch(pid: int, stop: threading.Event, out: dict) -> None:
                 t = c.cpu_times()
                 rec = out.setdefault(name, {"cpu0": t.user + t.system, "rss_max_mib": 0.0})
                 rec["cpu1"] = t.user + t.system
+                if time.time() < t_measure or "cpu_m" not in rec:
+                    rec["cpu_m"] = rec["cpu1"]  # the CPU used before the measured window starts
                 rec["rss_max_mib"] = max(rec["rss_max_mib"], c.memory_info().rss / 2**20)
         except (psutil.Error, ValueError, IndexError):
             pass
@@ -87,9 +89,9 @@ def run_one(
             if proc.poll() is not None or time.monotonic() > deadline:
                 raise RuntimeError(log.read_text(encoding="utf-8"))
             time.sleep(0.5)
-        watcher = threading.Thread(target=_watch, args=(proc.pid, stop, procs), daemon=True)
-        watcher.start()
         t_measure = time.time() + warmup_s
+        watcher = threading.Thread(target=_watch, args=(proc.pid, stop, procs, t_measure), daemon=True)
+        watcher.start()
         samples: list[Sample] = asyncio.run(
             drive(
                 f"http://127.0.0.1:{port}",
@@ -130,11 +132,17 @@ def run_one(
         "processes": {
             k: {
                 "cpu_s": round(v.get("cpu1", 0) - v["cpu0"], 1),
-                "cpu_share": round((v.get("cpu1", 0) - v["cpu0"]) / (wall + warmup_s), 2),
+                "cpu_s_measured": round(v.get("cpu1", 0) - v.get("cpu_m", 0), 1),
+                "cpu_share_measured": round((v.get("cpu1", 0) - v.get("cpu_m", 0)) / wall, 2),
                 "rss_max_mib": round(v["rss_max_mib"]),
             }
             for k, v in sorted(procs.items())
         },
+        "app_cpu_s_per_request": round(
+            sum(v.get("cpu1", 0) - v.get("cpu_m", 0) for k, v in procs.items() if k.startswith("app"))
+            / max(1, summary["requests"]),
+            3,
+        ),
         "load_before": load_before,
         "load_after": _loadavg(),
         "cores": os.cpu_count(),
