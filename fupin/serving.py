@@ -155,11 +155,27 @@ class Child:
     def start(self) -> None:
         with self.log.open("ab") as out:
             self.proc = subprocess.Popen(
-                self.cmd, cwd=PROJECT_ROOT, env=self.env, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL
+                self.cmd,
+                cwd=PROJECT_ROOT,
+                env=self.env,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                preexec_fn=_die_with_parent,  # the supervisor has no other threads
             )
 
     def alive(self) -> bool:
         return self.proc is not None and self.proc.poll() is None
+
+
+def _die_with_parent() -> None:
+    """Linux: the child is killed when the supervisor dies without stopping it (e.g. by SIGKILL): no orphans."""
+    try:
+        import ctypes
+
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except OSError:
+        pass
 
 
 def _healthy(port: int) -> bool:

@@ -228,13 +228,18 @@ def test_serve_two_processes_behind_haproxy(tiny_db: Path, tmp_path: Path) -> No
             browser.close()
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(timeout=40) == 0
+        time.sleep(1)
         assert not [c for c in children if c.is_running() and c.status() != psutil.STATUS_ZOMBIE]
         with pytest.raises(OSError):
             urllib.request.urlopen(url + "/_stcore/health", timeout=2)
     finally:
         if proc.poll() is None:
-            proc.kill()
-            proc.wait()
+            proc.terminate()  # the serve command stops its children; they also die with it if it is killed
+            try:
+                proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
 
 
 # ------------------------------------------------------------------------------------- warm caches
