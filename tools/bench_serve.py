@@ -163,16 +163,23 @@ def plot(jsonl: Path, png: Path) -> None:
     for workers in sorted({r["workers"] for r in rows}):
         pts = sorted((r["sessions"], r["client_p95_s"], r["errors"]) for r in rows if r["workers"] == workers)
         label = f"{workers} process{'es' if workers > 1 else ''} behind HAProxy"
-        ax.plot([p[0] for p in pts], [p[1] for p in pts], marker="o", label=label)
+        done = [p for p in pts if p[1] > 0]  # a run where no page finished has no p95: marked at 0 with an x
+        line = ax.plot([p[0] for p in done], [p[1] for p in done], marker="o", label=label)[0]
+        none = [p for p in pts if p[1] == 0]
+        ax.plot([p[0] for p in none], [0] * len(none), "x", color=line.get_color(), markersize=9)
         for s, p95, err in pts:
-            if err:
-                ax.annotate(f"{err} err", (s, p95), textcoords="offset points", xytext=(4, 4), fontsize=8)
+            note = f"{err} err" + ("" if p95 else ", no page finished")
+            ax.annotate(note, (s, p95), textcoords="offset points", xytext=(4, 4 + 10 * (workers - 1)), fontsize=7)
+    loads = [x for r in rows for x in (r["load_before"][0], r["load_after"][0])]
+    ax.set_title(
+        f"Province warehouse, 2 cores shared (load average {min(loads):.0f}–{max(loads):.0f}): p95 vs sessions",
+        fontsize=9,
+    )
     ax.axhline(1.5, color="grey", linestyle="--", linewidth=0.8, label="target p95 1.5 s")
     ax.set_xlabel("concurrent sessions (10 s think time)")
     ax.set_ylabel("client-observed p95 (s)")
-    ax.set_title("Province warehouse, 2 shared cores: p95 page time vs sessions", fontsize=10)
     ax.grid(alpha=0.3)
-    ax.legend(fontsize=8)
+    ax.legend(fontsize=8, loc="upper right")
     fig.tight_layout()
     png.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(png)
