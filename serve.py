@@ -7,6 +7,9 @@ by a script in the page and is not HttpOnly.
 """
 
 import logging
+import os
+import threading
+import time
 
 import streamlit as st
 
@@ -26,3 +29,21 @@ def _script_error(exc: Exception) -> bool:
 
 webauth.ROUTES_ACTIVE = True
 app = st.App("app.py", routes=webauth.routes(), on_script_error=_script_error)
+
+
+def _warm_when_up() -> None:
+    """Once Streamlit's runtime is up (so the caches are the server's), compute the first-page aggregates of
+    every scope in the background (fupin/ui/connection.py: bounded by FUPIN_WARM_SECONDS; FUPIN_WARM=0: off)."""
+    from streamlit import runtime
+
+    for _ in range(240):
+        if runtime.exists():
+            from fupin.ui.connection import warm_current
+
+            warm_current()
+            return
+        time.sleep(0.5)
+
+
+if os.environ.get("FUPIN_WARM", "1") != "0":
+    threading.Thread(target=_warm_when_up, name="fupin-warm-start", daemon=True).start()

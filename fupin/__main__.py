@@ -1,4 +1,4 @@
-"""Command line: python -m fupin {generate,ingest,contract,reference,report,accounts}.
+"""Command line: python -m fupin {generate,ingest,contract,reference,report,accounts,work,serve}.
 
 Benchmarks, the load test and the boundary rebuild are tooling, not the product: python -m tools.
 """
@@ -73,7 +73,33 @@ def main(argv: list[str] | None = None) -> int:
     w.add_argument("action", choices=["sync"])
     w.add_argument("--db", type=Path, help="default: FUPIN_DB or data/warehouse.duckdb")
 
+    sv = sub.add_parser("serve", help="N app processes behind HAProxy (deploy/haproxy.cfg), supervised")
+    sv.add_argument("--workers", type=int, default=None, help="app processes (default: one per core)")
+    sv.add_argument("--host", default="127.0.0.1", help="HAProxy's address (0.0.0.0 to serve the network)")
+    sv.add_argument("--port", type=int, default=8501, help="HAProxy's port; the processes use the next N ports")
+    sv.add_argument("--first-worker-port", type=int, help="default: PORT+1")
+    sv.add_argument("--duckdb-memory-mb", type=int, help="DuckDB memory_limit per process (default: 40%% of RAM / N)")
+    sv.add_argument("--upload-mb", type=int, default=1024, help="largest upload on 数据导入 (MB)")
+    sv.add_argument("--run-dir", type=Path, help="config and logs (default: FUPIN_RUN_DIR or /tmp/wanfu-serve-PORT)")
+    sv.add_argument("--print-config", action="store_true", help="print the HAProxy config and exit")
+
     args = parser.parse_args(argv)
+    if args.cmd == "serve":
+        from fupin import serving
+
+        p = serving.plan(
+            args.workers,
+            host=args.host,
+            port=args.port,
+            first_worker_port=args.first_worker_port,
+            duckdb_memory_mb=args.duckdb_memory_mb,
+            upload_mb=args.upload_mb,
+            run_dir=args.run_dir,
+        )
+        if args.print_config:
+            print(serving.haproxy_config(p))
+            return 0
+        return serving.serve(p, log=lambda m: print(m, flush=True))
     if args.cmd == "generate":
         from fupin.data.generate import generate
 

@@ -1,9 +1,13 @@
 """The warehouse as the pages see it: the cached read-only connection (reopened when ingest swaps the file),
-the first-start demo build with its progress, the batch, and the query cache shared by viewers of a scope."""
+the first-start demo build with its progress, the batch, and the query caches shared by viewers of a scope:
+one for aggregates, warmed in the background after start and after each swap, and a separate one for one
+household's detail so clicking through households never evicts the aggregates."""
 
 from __future__ import annotations
 
 import logging
+import os
+import sys
 import threading
 import time
 from dataclasses import dataclass, field
@@ -25,7 +29,12 @@ _LOG = logging.getLogger("fupin")
 def _connect(path: str, identity: tuple[int, int]) -> duckdb.DuckDBPyConnection:
     # `identity` is only part of the cache key: a swapped-in file gets a new connection, and a
     # connection keeps reading the file it opened, so a query never sees half a batch.
-    return open_read_only(Path(path))
+    con = open_read_only(Path(path))
+    for setting, env in (("threads", "FUPIN_DUCKDB_THREADS"), ("memory_limit", "FUPIN_DUCKDB_MEMORY_MB")):
+        value = os.environ.get(env, "")
+        if value.isdigit() and int(value) > 0:  # set per process by `python -m fupin serve` (total ≤ the machine)
+            con.execute(f"set {setting} = '{int(value)}{'MB' if setting == 'memory_limit' else ''}'")
+    return con
 
 
 @dataclass
@@ -94,13 +103,16 @@ def connection() -> duckdb.DuckDBPyConnection:
     """The read-only connection for the current warehouse file (reopened after an ingest swap)."""
     path = ensure_warehouse()
     try:
-        return _connect(str(path), file_identity(path))
+        identity = file_identity(path)
+        con = _connect(str(path), identity)
     except (duckdb.Error, OSError) as exc:
         _LOG.error("cannot open warehouse %s: %r", path, exc)
         raise WarehouseUnavailable(
             "数据仓库文件无法读取（文件可能已损坏或不是数据仓库）。请由管理员重新导入数据（python -m fupin ingest）；"
             "详细原因已写入服务器日志。"
         ) from exc
+    _WARMER.notice(path, identity)  # a file this process has not warmed yet (first use, or swapped in)
+    return con
 
 
 @st.cache_resource(max_entries=2, show_spinner=False)
@@ -151,8 +163,126 @@ def cache_viewer(viewer: Viewer) -> Viewer:
     return Viewer(name="", role=role, scope_level=viewer.scope_level, scope_code=viewer.scope_code)
 
 
-@st.cache_data(max_entries=512, show_spinner=False)
-def query(name: str, viewer: Viewer, batch_id: str, **params: object) -> pd.DataFrame:
-    """A named query, cached per viewer, batch and parameters (a new batch never hits old entries)."""
+# One household's detail (its profile, members, months, visits …): many small entries, read once or twice each.
+HOUSEHOLD_DETAIL = frozenset(n for n in queries.HOUSEHOLD_ROWS if n.startswith("household_"))
+
+
+@st.cache_data(max_entries=2048, show_spinner=False)
+def _aggregate_query(name: str, viewer: Viewer, batch_id: str, **params: object) -> pd.DataFrame:
     del batch_id  # part of the cache key only
     return queries.run(connection(), name, viewer, **params)
+
+
+@st.cache_data(max_entries=256, ttl=3600, show_spinner=False)
+def _household_query(name: str, viewer: Viewer, batch_id: str, **params: object) -> pd.DataFrame:
+    del batch_id  # part of the cache key only
+    return queries.run(connection(), name, viewer, **params)
+
+
+def query(name: str, viewer: Viewer, batch_id: str, **params: object) -> pd.DataFrame:
+    """A named query, cached per viewer, batch and parameters (a new batch never hits old entries). One
+    household's detail goes to its own cache: clicking through households does not evict the aggregates."""
+    cached = _household_query if name in HOUSEHOLD_DETAIL else _aggregate_query
+    return cached(name, viewer, batch_id, **params)
+
+
+# ---------------------------------------------------------------------------------- warm caches
+
+# What the sidebar and the overview (every scope's first page) read for the newest month: fupin/ui/selection.py
+# (county_flags) and fupin/views/overview.py. Each scope's first user then finds them computed.
+FIRST_PAGE_QUERIES = (
+    ("county_flags", False),
+    ("scope_totals_by_month", True),
+    ("supervision_progress_by_month", True),
+    ("county_metrics_month", False),
+)
+
+
+def warm_scopes() -> list[Viewer]:
+    """The cache viewers of every scope: the province (analysts and the meeting screen), 16 cities, the counties."""
+    from fupin.core.reference import area_names, county_codes
+
+    names = area_names()
+    cities = sorted({c[:4] + "00" for c in county_codes()} & set(names))
+    out = [Viewer(name="", role="analyst", scope_level="province", scope_code="340000")]
+    out.append(Viewer(name="", role="meeting", scope_level="province", scope_code="340000"))
+    out += [Viewer(name="", role="analyst", scope_level="city", scope_code=c) for c in cities]
+    out += [Viewer(name="", role="analyst", scope_level="county", scope_code=c) for c in sorted(county_codes())]
+    return out
+
+
+def warm(path: Path, identity: tuple[int, int], *, budget_s: float, stop: threading.Event | None = None) -> int:
+    """Compute the first-page aggregates of every scope for this warehouse file, province first, until
+    `budget_s` is spent. Returns how many queries ran (or were already cached)."""
+    from fupin.access.scope import scope_prefix
+    from fupin.core.month import Month
+
+    started = time.monotonic()
+    batch = _batch(str(path), identity)
+    month = Month.parse(batch.newest_first[0]).first_day
+    done = 0
+    for viewer in warm_scopes():
+        for name, with_prefix in FIRST_PAGE_QUERIES:
+            if time.monotonic() - started > budget_s or (stop is not None and stop.is_set()):
+                return done
+            if file_identity(path) != identity:  # swapped again meanwhile: the next warm-up takes over
+                return done
+            params: dict[str, object] = {} if name == "county_flags" else {"month": month}
+            if with_prefix:
+                params["area_prefix"] = scope_prefix(viewer)
+            query(name, viewer, batch.batch_id, **params)
+            done += 1
+            time.sleep(0.01)  # let the users' runs have the GIL between queries
+    return done
+
+
+class Warmer:
+    """Warms the caches once per warehouse file and process, in one background thread (bounded in time)."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.seen: tuple[str, tuple[int, int]] | None = None
+        self.thread: threading.Thread | None = None
+        self.last: dict[str, object] = {}
+
+    def notice(self, path: Path, identity: tuple[int, int]) -> None:
+        if os.environ.get("FUPIN_WARM", "1") == "0":
+            return
+        key = (str(path), identity)
+        with self.lock:
+            if self.seen == key or (self.thread is not None and self.thread.is_alive()):
+                return
+            self.seen = key
+            self.thread = threading.Thread(target=self._run, args=(path, identity), name="fupin-warm", daemon=True)
+            self.thread.start()
+
+    def _run(self, path: Path, identity: tuple[int, int]) -> None:
+        budget = float(os.environ.get("FUPIN_WARM_SECONDS", "300"))
+        t0 = time.monotonic()
+        try:
+            n = warm(path, identity, budget_s=budget)
+            self.last = {"queries": n, "seconds": round(time.monotonic() - t0, 1), "file": str(path)}
+            print(f"fupin: warmed {n} first-page queries in {self.last['seconds']} s", file=sys.stderr, flush=True)
+        except Exception as exc:  # warming is an optimisation: a failure only shows in the log
+            _LOG.warning("cache warm-up of %s failed: %r", path, exc)
+        if file_identity_or_none(path) not in (None, identity):  # swapped while warming: warm the new file
+            with self.lock:
+                self.seen = None
+
+
+def file_identity_or_none(path: Path) -> tuple[int, int] | None:
+    try:
+        return file_identity(path)
+    except OSError:
+        return None
+
+
+_WARMER = Warmer()
+
+
+def warm_current() -> None:
+    """Warm the current warehouse in the background (serve.py calls this once Streamlit's runtime is up, so
+    the caches filled are the server's)."""
+    path = db_path()
+    if (identity := file_identity_or_none(path)) is not None:
+        _WARMER.notice(path, identity)
