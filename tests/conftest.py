@@ -9,6 +9,7 @@ or module-level state get `pytestmark = pytest.mark.xdist_group("<module>")`, so
 
 from __future__ import annotations
 
+import os
 import shutil
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -20,6 +21,10 @@ from streamlit.testing.v1 import AppTest
 from fupin.data.generate import generate
 from fupin.data.importer import Upload
 from fupin.data.ingest import IngestReport, ingest
+
+# No background cache warm-up in tests (fupin/ui/connection.py Warmer): every AppTest run and test server would
+# otherwise warm all 122 scopes beside the test; tests/test_serving.py calls warm() itself.
+os.environ["FUPIN_WARM"] = "0"
 
 SEED = 7
 ROOT = Path(__file__).resolve().parent.parent

@@ -290,6 +290,15 @@ def test_a_real_warehouse_files_do_not_say_demo(tmp_path: Path) -> None:
 HOSTILE_NAME = "=cmd|' /C calc'!A0"
 
 
+def _widths(ws: openpyxl.worksheet.worksheet.Worksheet) -> list[float | None]:
+    """Each column's width; adjacent columns of one width are stored as one <col min max> range."""
+    widths: list[float | None] = [None] * ws.max_column
+    for dim in ws.column_dimensions.values():
+        for j in range(dim.min or 1, min(dim.max or 0, ws.max_column) + 1):
+            widths[j - 1] = dim.width
+    return widths
+
+
 def _sheet_checks(ws: openpyxl.worksheet.worksheet.Worksheet, *, rows: int, totals: bool) -> None:
     """What every exported sheet has: frozen header, filters over the data, widths, A4 landscape print setup."""
     cols = ws.max_column
@@ -300,7 +309,7 @@ def _sheet_checks(ws: openpyxl.worksheet.worksheet.Worksheet, *, rows: int, tota
     assert ws.max_row == last + totals, ws.title
     if totals:
         assert ws.cell(ws.max_row, 1).value == "合计", ws.title
-    widths = [ws.column_dimensions[openpyxl.utils.get_column_letter(j)].width for j in range(1, cols + 1)]
+    widths = _widths(ws)
     assert all(w and w > 0 for w in widths), (ws.title, widths)
     for j in range(1, cols + 1):  # a Chinese header fits: two columns per character
         header = str(ws.cell(3, j).value)

@@ -144,3 +144,41 @@ def test_unwritable_store_is_a_chinese_error(tmp_path: Path, monkeypatch: pytest
     store.reset()
     with pytest.raises(store.StoreError, match="不是文件"):
         audit.record(LINQUAN, "household_detail")
+
+
+def test_readers_do_not_queue_behind_a_writer_and_cannot_write(any_store: str) -> None:
+    """Page reads (store.read()) see the last committed state while a writer holds its transaction open — on
+    SQLite they used to BEGIN IMMEDIATE and queue behind every sign-in and transition — and a write inside a
+    read transaction fails."""
+    import threading
+
+    import sqlalchemy as sa
+
+    from fupin.access import store
+
+    with store.tx() as conn:
+        conn.execute(sa.text("insert into store_meta (key, value) values ('probe', 'before')"))
+    holding, release = threading.Event(), threading.Event()
+
+    def writer() -> None:
+        with store.tx() as conn:
+            conn.execute(sa.text("update store_meta set value = 'after' where key = 'probe'"))
+            holding.set()
+            release.wait(60)
+
+    t = threading.Thread(target=writer)
+    t.start()
+    try:
+        assert holding.wait(60)
+        seen: list[str | None] = []
+        reader = threading.Thread(target=lambda: seen.append(store.meta("probe")))
+        reader.start()
+        reader.join(10)  # a reader that queued for the write lock would still be waiting here
+        assert not reader.is_alive() and seen == ["before"]
+    finally:
+        release.set()
+        t.join(60)
+    assert store.meta("probe") == "after"
+    with pytest.raises((sa.exc.SQLAlchemyError, store.StoreError)), store.read() as conn:
+        conn.execute(sa.text("update store_meta set value = 'x' where key = 'probe'"))
+    assert store.meta("probe") == "after"

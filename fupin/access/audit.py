@@ -131,7 +131,7 @@ def sign_in_event(username: str, action: str, viewer: Viewer | None = None, *, c
 
 def rows(limit: int = 100) -> list[dict]:
     """The latest audit rows, newest first."""
-    with store.tx() as conn:
+    with store.read() as conn:
         return [
             dict(r._mapping)
             for r in conn.execute(sa.text("select * from audit order by id desc limit :n"), {"n": limit})
@@ -169,7 +169,7 @@ def search(
         where.append("substr(at, 1, 10) <= :until")
         args["until"] = until
     cond = " and ".join(where)  # fixed fragments with bound parameters; every value is bound
-    with store.tx() as conn:
+    with store.read() as conn:
         if conn.dialect.name == "sqlite":
             cond = cond.replace("strpos(", "instr(")
         counts = {
@@ -186,7 +186,7 @@ def verify() -> list[str]:
     """Problems with the log's integrity, in Chinese (empty: the chain and its head agree)."""
     problems = []
     key = load_key("audit")
-    with store.tx() as conn:
+    with store.read() as conn:
         alert = conn.execute(sa.text("select value from store_meta where key = 'integrity_alert'")).scalar_one_or_none()
         head = conn.execute(sa.text("select value from store_meta where key = 'audit_head'")).scalar_one_or_none()
         result = conn.execute(sa.text(f"select id, chain, {', '.join(_FIELDS)} from audit order by id"))

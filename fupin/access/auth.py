@@ -259,7 +259,7 @@ class SignInGuard:
         now = time.time() if now is None else now
         p = self.p
         waits = [0.0]
-        with store.tx() as conn:
+        with store.read() as conn:
             last_ok = conn.execute(
                 sa.text("select max(at) from login_attempt where username = :u and client = :c and ok = 1"),
                 {"u": username, "c": client},
@@ -394,7 +394,7 @@ def _session_live(sid: str, username: str, now: float) -> bool:
 
     from fupin.access import store
 
-    with store.tx() as conn:
+    with store.read() as conn:
         row = conn.execute(
             sa.text("select username, expires_at, revoked_at from auth_session where sid = :s"), {"s": sid}
         ).first()

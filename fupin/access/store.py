@@ -6,7 +6,8 @@ and their revocation, and the work loop (督办事项, fupin/work). The warehous
   (``postgresql+psycopg://user@host/db``) — for several app processes or hosts.
 - One code path: SQLAlchemy Core with ``text()`` statements written for both dialects; the schema is a
   list of versioned migrations applied once, under a lock (PostgreSQL advisory lock / SQLite write lock).
-- SQLite transactions begin ``IMMEDIATE`` (a writer waits for the lock instead of failing on upgrade);
+- SQLite write transactions (``tx()``) begin ``IMMEDIATE`` (a writer waits for the lock instead of failing on
+  upgrade); page reads use ``read()`` (deferred, ``query_only``; PostgreSQL ``READ ONLY``) and never queue behind it;
   the file and its WAL are created owner-only (0600).
 - A store that disappeared and came back empty is noticed: its id is anchored in the key folder
   (outside ``data/``), and a new store where an anchor names another id records ``store_recreated``.
@@ -210,8 +211,8 @@ def _sqlite_engine(url: str) -> Engine:
         dbapi_con.execute("pragma synchronous = normal")
 
     @sa.event.listens_for(engine, "begin")
-    def _on_begin(conn: Connection) -> None:
-        conn.exec_driver_sql("begin immediate")
+    def _on_begin(conn: Connection) -> None:  # readers (read()) never take the write lock: WAL lets them run beside it
+        conn.exec_driver_sql("begin" if conn.get_execution_options().get("fupin_read") else "begin immediate")
 
     return engine
 
@@ -252,6 +253,28 @@ def tx() -> Iterator[Connection]:
             yield conn
     except sa.exc.OperationalError as exc:
         raise StoreError(f"数据存储暂时无法写入（{describe()}）：{exc.orig}") from exc
+
+
+@contextmanager
+def read() -> Iterator[Connection]:
+    """A read-only transaction: SQLite BEGIN DEFERRED (with WAL a reader neither waits for nor blocks the one
+    writer — BEGIN IMMEDIATE on every page's reads queued them all behind each sign-in and transition at province
+    scale), PostgreSQL READ ONLY. A write inside it fails."""
+    try:
+        with engine().connect() as conn:
+            conn.execution_options(fupin_read=True)
+            with conn.begin():
+                if conn.dialect.name == "postgresql":
+                    conn.exec_driver_sql("set transaction read only")
+                else:
+                    conn.exec_driver_sql("pragma query_only = on")
+                try:
+                    yield conn
+                finally:
+                    if conn.dialect.name == "sqlite":
+                        conn.exec_driver_sql("pragma query_only = off")
+    except sa.exc.OperationalError as exc:
+        raise StoreError(f"数据存储暂时无法读取（{describe()}）：{exc.orig}") from exc
 
 
 def _migrate(eng: Engine) -> None:
@@ -322,5 +345,5 @@ def _check_anchor(eng: Engine) -> None:
 
 
 def meta(key: str) -> str | None:
-    with tx() as conn:
+    with read() as conn:
         return conn.execute(sa.text("select value from store_meta where key = :k"), {"k": key}).scalar_one_or_none()

@@ -197,7 +197,7 @@ def area_values(df: pd.DataFrame) -> dict[str, float | None]:
 
 
 # A share's base: a county with fewer than the rule's min_base (bulletin_rules.csv) in it is not judged on the share.
-SHARE_BASE = {"dept_unfollowed_share": "dept_hits"}
+SHARE_BASE = {"dept_unfollowed_share": "dept_hits", "clearance_stuck_share": "clearance_entered"}
 
 
 def judged(rule: object, county: pd.Series) -> bool:

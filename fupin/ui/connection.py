@@ -5,6 +5,7 @@ household's detail so clicking through households never evicts the aggregates.""
 
 from __future__ import annotations
 
+import atexit
 import logging
 import os
 import sys
@@ -244,9 +245,18 @@ class Warmer:
         self.seen: tuple[str, tuple[int, int]] | None = None
         self.thread: threading.Thread | None = None
         self.last: dict[str, object] = {}
+        self.stop = threading.Event()
+        atexit.register(self.close)
+
+    def close(self) -> None:
+        """Stop warming and wait for the query in flight: a DuckDB query still running in a thread while the
+        interpreter shuts down aborts the process."""
+        self.stop.set()
+        if self.thread is not None:
+            self.thread.join(30)
 
     def notice(self, path: Path, identity: tuple[int, int]) -> None:
-        if os.environ.get("FUPIN_WARM", "1") == "0":
+        if os.environ.get("FUPIN_WARM", "1") == "0" or self.stop.is_set():
             return
         key = (str(path), identity)
         with self.lock:
@@ -260,7 +270,7 @@ class Warmer:
         budget = float(os.environ.get("FUPIN_WARM_SECONDS", "300"))
         t0 = time.monotonic()
         try:
-            n = warm(path, identity, budget_s=budget)
+            n = warm(path, identity, budget_s=budget, stop=self.stop)
             self.last = {"queries": n, "seconds": round(time.monotonic() - t0, 1), "file": str(path)}
             print(f"fupin: warmed {n} first-page queries in {self.last['seconds']} s", file=sys.stderr, flush=True)
         except Exception as exc:  # warming is an optimisation: a failure only shows in the log

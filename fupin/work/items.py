@@ -96,7 +96,7 @@ def _scope_args(viewer: Viewer) -> dict:
 
 def get(viewer: Viewer, item_id: int) -> dict | None:
     """One item, or None when it does not exist or lies outside the viewer's scope."""
-    with store.tx() as conn:
+    with store.read() as conn:
         row = conn.execute(sa.text("select * from work_item where id = :id"), {"id": int(item_id)}).first()
     if row is None or not allows(viewer, row.county_code):
         return None
@@ -106,7 +106,7 @@ def get(viewer: Viewer, item_id: int) -> dict | None:
 def events(viewer: Viewer, item_id: int) -> list[dict]:
     if get(viewer, item_id) is None:
         return []
-    with store.tx() as conn:
+    with store.read() as conn:
         rows = conn.execute(sa.text("select * from work_event where item_id = :id order by id"), {"id": int(item_id)})
         return [dict(r._mapping) for r in rows]
 
@@ -153,7 +153,7 @@ def items(
         f"select *, count(*) over () as total from work_item where {cond} "
         f"order by case when {_OVERDUE} then 0 else 1 end, deadline, id limit :limit"
     )
-    with store.tx() as conn:
+    with store.read() as conn:
         df = pd.read_sql_query(sa.text(sql), conn, params={**args, "limit": limit})
     return _with_clock(df, today())
 
@@ -162,7 +162,7 @@ def townships(viewer: Viewer, area: str) -> list[str]:
     """Township codes with items not yet closed, under an area code prefix, in scope."""
     cond, args = _filters(viewer, area, (), (), "", False)
     sql = f"select distinct township_code from work_item where {cond} and state <> 'closed' order by 1"
-    with store.tx() as conn:
+    with store.read() as conn:
         return [t for t in conn.execute(sa.text(sql), args).scalars() if t]
 
 
@@ -179,7 +179,7 @@ def open_counts(viewer: Viewer, *, area: str = "") -> dict[str, int]:
             sum(case when state = 'responded' then 1 else 0 end)
         from work_item where {cond} and state <> 'closed'
     """
-    with store.tx() as conn:
+    with store.read() as conn:
         row = conn.execute(sa.text(sql), {**args, "week": week}).one()
     return dict(zip(("with_county", "overdue", "due_week", "responded"), (int(x or 0) for x in row), strict=True))
 
@@ -217,7 +217,7 @@ def county_summary(viewer: Viewer) -> pd.DataFrame:
         group by i.county_code
         order by i.county_code
     """
-    with store.tx() as conn:
+    with store.read() as conn:
         df = pd.read_sql_query(sa.text(sql), conn, params={**_scope_args(viewer), "today": on.isoformat(), "esc": esc})
     s = settings()
     df["interview"] = (df["overdue"] >= s.interview_overdue_items) | (
@@ -230,7 +230,7 @@ def county_summary(viewer: Viewer) -> pd.DataFrame:
 def closure_days(viewer: Viewer) -> pd.Series:
     """Days from raising to closure of every closed item in scope (for the distribution)."""
     sql = "select raised_on, closed_on from work_item where state = 'closed' and county_code like :prefix"
-    with store.tx() as conn:
+    with store.read() as conn:
         df = pd.read_sql_query(sa.text(sql), conn, params=_scope_args(viewer))
     return (pd.to_datetime(df["closed_on"]) - pd.to_datetime(df["raised_on"])).dt.days
 
@@ -244,7 +244,7 @@ def monthly(viewer: Viewer) -> pd.DataFrame:
         group by substr(e.on_day, 1, 7), e.action
         order by 1
     """
-    with store.tx() as conn:
+    with store.read() as conn:
         return pd.read_sql_query(sa.text(sql), conn, params=_scope_args(viewer))
 
 
@@ -432,7 +432,7 @@ def attachments(viewer: Viewer, item_id: int) -> list[dict]:
     """The item's evidence files (id, name, type, size, when, who) when the item is in scope."""
     if get(viewer, item_id) is None or not viewer.sees_households:
         return []
-    with store.tx() as conn:
+    with store.read() as conn:
         rows = conn.execute(
             sa.text(
                 "select id, original_name, mime, size, at, actor from work_attachment where item_id = :i order by id"
@@ -444,7 +444,7 @@ def attachments(viewer: Viewer, item_id: int) -> list[dict]:
 
 def read_attachment(viewer: Viewer, attachment_id: int) -> tuple[str, str, bytes] | None:
     """(original name, mime, bytes) when the attachment's item is in the viewer's scope, else None."""
-    with store.tx() as conn:
+    with store.read() as conn:
         row = conn.execute(sa.text("select * from work_attachment where id = :a"), {"a": int(attachment_id)}).first()
     if row is None or get(viewer, row.item_id) is None or not viewer.sees_households:
         return None
