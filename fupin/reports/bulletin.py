@@ -165,8 +165,8 @@ def county_measures(df: pd.DataFrame) -> pd.DataFrame:
     for c in ("dept_hits", "dept_unfollowed"):  # the base of the share (bulletin_rules min_base); none = no feeds
         out[c] = df[c].astype(float) if c in df else 0.0
     out["dept_unfollowed_share"] = ratio(out["dept_unfollowed"], out["dept_hits"])
-    out["clearance_entered"] = df["clearance_entered"].astype(float)
-    out["clearance_stuck_share"] = ratio(df["clearance_stuck"], df["clearance_entered"])
+    out["clearance_entered"] = df["clearance_entered"].astype(float) if "clearance_entered" in df else 0.0
+    out["clearance_stuck_share"] = ratio(out["clearance_stuck"], out["clearance_entered"])
     return out
 
 
@@ -191,8 +191,8 @@ def area_values(df: pd.DataFrame) -> dict[str, float | None]:
         "visit_rate": r("edge_visited", "edge_households"),
         "clearance_stuck": float(total["clearance_stuck"]),
         "dept_unfollowed_share": r("dept_unfollowed", "dept_hits") if "dept_hits" in total else None,
-        "clearance_entered": float(total["clearance_entered"]),
-        "clearance_stuck_share": r("clearance_stuck", "clearance_entered"),
+        "clearance_entered": float(total["clearance_entered"]) if "clearance_entered" in total else None,
+        "clearance_stuck_share": r("clearance_stuck", "clearance_entered") if "clearance_entered" in total else None,
     }
 
 
