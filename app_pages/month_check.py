@@ -44,7 +44,7 @@ st.download_button(
 st.divider()
 st.subheader("部门数据比对")
 st.caption(
-    "省直部门本月推送记录与名单比对的结果（规则见部门比对页和 data/reference/department_rules.csv）；"
+    "省直部门本月推送记录与名单比对的结果（规则见部门比对页，均为省定参数）；"
     "点“查看记录”中的“部门比对命中 / 未跟进”看逐条记录。"
 )
 render_tiles(v.dept_tiles, per_row=4)

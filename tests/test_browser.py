@@ -394,7 +394,7 @@ def test_import_page_dry_run_then_commit(
         page.set_default_timeout(60_000)
         page.goto(server.url + "/import_data")
         _settle(page)
-        assert "截至 2020年5月" in page.locator('[data-testid="stSidebar"]').inner_text()
+        assert "数据截至2020年5月" in page.locator('[data-testid="stSidebar"]').inner_text()
         # Not an export: refused with the reason, nothing staged.
         photo = tmp_path / "户信息.jpg"
         photo.write_bytes(b"\xff\xd8\xff\xe0" + b"\x00" * 2048)
