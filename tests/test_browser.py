@@ -297,7 +297,8 @@ def test_household_detail_is_masked_for_county_and_analyst(
             except sync_api.TimeoutError:
                 if attempt == 3:
                     raise
-        text = _settle(page)
+        _settle(page)
+        text = page.locator('[role="dialog"]').inner_text()  # the detail opens in a dialog
         assert " 户 · " in text
         assert re.search(r"[\u4e00-\u9fff]\*+", text), "no masked name in the household detail"
         assert not ID_NUMBER.search(text)
@@ -419,7 +420,7 @@ def test_import_page_dry_run_then_commit(
         page.get_by_text("已提交").wait_for()
         _settle(page)
         sidebar = page.locator('[data-testid="stSidebar"]').inner_text()
-        assert "截至 2020年6月" in sidebar  # the batch caption
+        assert "数据截至2020年6月" in sidebar  # the batch caption
         assert "month=2020-06" in page.url  # and the month selected (the sidebar writes it to the URL)
         assert (store / "2020-06").is_dir()
         assert "演示数据" not in sidebar  # uploaded files: the batch is real, never labelled synthetic
