@@ -1,5 +1,5 @@
-"""Layout checks in headless Debian chromium, one test per viewport (1366×768 desktop, 390×844 phone), over every
-normal page (not meeting mode), as the province admin and as a county user (linquan):
+"""Layout checks in headless Debian chromium at two viewports (1366×768 desktop, 390×844 phone), over the normal
+pages (not meeting mode), as the province admin and as a county user (linquan); RUNS says which pages each checks:
 
 - nothing in the page's main area overflows its container sideways, no text is cut off with "…", and the page
   itself never scrolls sideways;
@@ -7,7 +7,7 @@ normal page (not meeting mode), as the province admin and as a county user (linq
   ("2020-06-01 00:00:00"), None / NaN / empty, English words (Streamlit's "Browse files", "Drag and drop"),
   file paths, internal codes ("province:340000", snake_case names), raw JSON.
 
-Every page is screenshotted at both viewports as both users (test-artifacts/screenshots/layout-*.png, git-ignored):
+Every page checked is screenshotted (test-artifacts/screenshots/layout-*.png, git-ignored):
 the full page (a tall viewport, since Streamlit scrolls inside a container) and what fits on the first screen.
 Skipped when /usr/bin/chromium or playwright is absent.
 """
@@ -35,7 +35,16 @@ ARTIFACTS = ROOT / "test-artifacts" / "screenshots"
 TIMEOUT_MS = 120_000  # a page on a machine at load 30 (2 cores shared) took over 60 s to finish its run
 VIEWPORTS = {"1366x768": (1366, 768), "390x844": (390, 844)}
 NOT_FOR_A_COUNTY = {"import_data", "audit_log", "work_overview"}  # not in a county user's navigation
-USERS = {"admin": list(PAGE_HEADINGS), "linquan": [p for p in PAGE_HEADINGS if p not in NOT_FOR_A_COUNTY]}
+COUNTY_PAGES = [p for p in PAGE_HEADINGS if p not in NOT_FOR_A_COUNTY]
+# Who is checked where: every page at the desk as the province and as a county; on a phone (county leaders browsing
+# their own county) every county page, and as the province only the pages a county never sees, since the others are
+# the same layout with more rows. One test per run, so the two pytest-xdist workers share them.
+RUNS = {
+    ("1366x768", "admin"): list(PAGE_HEADINGS),
+    ("1366x768", "linquan"): COUNTY_PAGES,
+    ("390x844", "linquan"): COUNTY_PAGES,
+    ("390x844", "admin"): ["", *NOT_FOR_A_COUNTY],
+}
 
 # Raw values a person should never read: (what it is, pattern over the visible text).
 RAW = [
@@ -74,7 +83,7 @@ OVERFLOW_JS = """
   const main = document.querySelector('[data-testid="stMain"]');
   const inside = 'svg, canvas, .js-plotly-plot, [data-testid="stDataFrame"], [data-testid="stIconMaterial"], '
     + '[data-baseweb="popover"], [role="tooltip"], [data-testid="stProgress"], input[type="checkbox"], '
-    + 'input[type="radio"]';
+    + 'input[type="radio"], [data-testid="hidden-dateinput-container"]';  // the date field's screen-reader input
   const name = (el) => (el.getAttribute('data-testid') || el.tagName.toLowerCase())
     + ' "' + (el.innerText || '').trim().slice(0, 30).replace(/\\n/g, ' ') + '"';
   const bad = [];
@@ -132,54 +141,54 @@ def settle(page: sync_api.Page) -> None:
     """Wait until Streamlit has finished the script run (and once more after a rerun the page asked for)."""
     page.wait_for_selector('[data-testid="stMain"]')
     for _ in range(2):
-        page.wait_for_timeout(800)
+        page.wait_for_timeout(500)
         page.wait_for_function("!document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=TIMEOUT_MS)
     with contextlib.suppress(sync_api.TimeoutError):  # placeholders gone (a busy machine may keep one: checked anyway)
         page.wait_for_function("!document.querySelector('[data-testid=\"stSkeleton\"]')", timeout=TIMEOUT_MS)
-    page.wait_for_timeout(600)  # plotly finishes its frame
+    page.wait_for_timeout(400)  # plotly finishes its frame
 
 
-def check_viewport(server: Server, browser: sync_api.Browser, viewport: str) -> None:
+def check_viewport(server: Server, browser: sync_api.Browser, viewport: str, user: str, pages: list[str]) -> None:
     width, height = VIEWPORTS[viewport]
     problems: list[str] = []
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    for user, pages in USERS.items():
-        ctx = browser.new_context(viewport={"width": width, "height": height})
-        ctx.set_default_timeout(TIMEOUT_MS)  # signing in on a busy machine
-        try:
-            sign_in(ctx, server.url, user)
-            for path in pages:
-                page = ctx.new_page()
-                page.set_default_timeout(TIMEOUT_MS)
-                try:
-                    page.goto(f"{server.url}/{path}")
-                    settle(page)
-                    where = f"{viewport} {user} /{path}"
-                    main = page.locator('[data-testid="stMain"]')
-                    with contextlib.suppress(sync_api.TimeoutError):  # a slow page (the map) draws its heading late
+    ctx = browser.new_context(viewport={"width": width, "height": height})
+    ctx.set_default_timeout(TIMEOUT_MS)  # signing in on a busy machine
+    try:
+        sign_in(ctx, server.url, user)
+        for path in pages:
+            page = ctx.new_page()
+            page.set_default_timeout(TIMEOUT_MS)
+            try:
+                page.goto(f"{server.url}/{path}")
+                settle(page)
+                where = f"{viewport} {user} /{path}"
+                main = page.locator('[data-testid="stMain"]')
+                if PAGE_HEADINGS[path] not in main.inner_text():  # a slow page (the map) draws its heading late
+                    with contextlib.suppress(sync_api.TimeoutError):
                         main.get_by_text(PAGE_HEADINGS[path]).first.wait_for(timeout=TIMEOUT_MS)
                         settle(page)
-                    if PAGE_HEADINGS[path] not in main.inner_text():
-                        problems.append(f"{where}: not the page asked for")
-                        continue
-                    if page.locator('[data-testid="stException"]').count():
-                        problems.append(f"{where}: an error on the page")
-                    stem = f"layout-{path or 'overview'}-{user}-{viewport}"
-                    page.screenshot(path=ARTIFACTS / f"{stem}-first-screen.png")
-                    problems += [f"{where}: {p}" for p in raw_values(page.evaluate(VISIBLE_TEXT_JS))]
-                    problems += [f"{where}: {p}" for p in page.evaluate(OVERFLOW_JS)]
-                    if viewport == "390x844":  # narrow screens open with the sidebar collapsed
-                        sidebar = page.locator('[data-testid="stSidebar"]')
-                        if sidebar.count() and sidebar.first.get_attribute("aria-expanded") == "true":
-                            problems.append(f"{where}: the sidebar is open on a phone")
-                    full = page.evaluate("document.querySelector('[data-testid=\"stMain\"]').scrollHeight")
-                    page.set_viewport_size({"width": width, "height": min(max(height, full + 40), 8000)})
-                    page.wait_for_timeout(800)
-                    page.screenshot(path=ARTIFACTS / f"{stem}.png")
-                finally:
-                    page.close()
-        finally:
-            ctx.close()
+                if PAGE_HEADINGS[path] not in main.inner_text():
+                    problems.append(f"{where}: not the page asked for")
+                    continue
+                if page.locator('[data-testid="stException"]').count():
+                    problems.append(f"{where}: an error on the page")
+                stem = f"layout-{path or 'overview'}-{user}-{viewport}"
+                page.screenshot(path=ARTIFACTS / f"{stem}-first-screen.png")
+                problems += [f"{where}: {p}" for p in raw_values(page.evaluate(VISIBLE_TEXT_JS))]
+                problems += [f"{where}: {p}" for p in page.evaluate(OVERFLOW_JS)]
+                if viewport == "390x844":  # narrow screens open with the sidebar collapsed
+                    sidebar = page.locator('[data-testid="stSidebar"]')
+                    if sidebar.count() and sidebar.first.get_attribute("aria-expanded") == "true":
+                        problems.append(f"{where}: the sidebar is open on a phone")
+                full = page.evaluate("document.querySelector('[data-testid=\"stMain\"]').scrollHeight")
+                page.set_viewport_size({"width": width, "height": min(max(height, full + 40), 8000)})
+                page.wait_for_timeout(500)
+                page.screenshot(path=ARTIFACTS / f"{stem}.png")
+            finally:
+                page.close()
+    finally:
+        ctx.close()
     assert not problems, f"{len(problems)} layout problems:\n" + "\n".join(problems[:80])
 
 
@@ -202,9 +211,6 @@ def test_raw_values_are_caught() -> None:
         assert raw_values(text), text
 
 
-def test_layout_desktop_1366x768(server: Server, browser: sync_api.Browser) -> None:
-    check_viewport(server, browser, "1366x768")
-
-
-def test_layout_phone_390x844(server: Server, browser: sync_api.Browser) -> None:
-    check_viewport(server, browser, "390x844")
+@pytest.mark.parametrize(("viewport", "user"), list(RUNS), ids=[f"{v}-{u}" for v, u in RUNS])
+def test_layout(server: Server, browser: sync_api.Browser, viewport: str, user: str) -> None:
+    check_viewport(server, browser, viewport, user, RUNS[viewport, user])

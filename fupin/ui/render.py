@@ -83,7 +83,8 @@ h1 {padding-top: 0.25rem !important;}
   [data-testid="stMetricDelta"] {font-size: 0.75rem !important;}
   .modebar-container {display: none !important;}
   h1 {font-size: 1.6rem !important;}
-  [data-baseweb="tab-list"] {flex-wrap: wrap; row-gap: 0.25rem;}  /* every tab in view, none scrolled off */
+  [data-testid="stTabs"] [role="tablist"] {flex-wrap: wrap; row-gap: 0.25rem; overflow-x: visible;}  /* every tab
+    in view, none scrolled off behind an arrow */
   h2, h3 {font-size: 1.25rem !important;}
   .block-container, [data-testid="stMainBlockContainer"] {padding-left: 0.75rem; padding-right: 0.75rem;
     padding-top: 4rem;}  /* the heading clear of the header bar (its sidebar button) */
