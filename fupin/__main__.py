@@ -224,7 +224,9 @@ def run_ingest(args: argparse.Namespace) -> int:
         from fupin.data.memory import looks_out_of_memory, out_of_memory_cn
 
         traceback.print_exc()
-        if isinstance(exc, MemoryError) or looks_out_of_memory(f"{type(exc).__name__}: {exc}"):
+        if isinstance(exc, MemoryError) or looks_out_of_memory(
+            f"{type(exc).__name__}: {exc}", capped=bool(args.memory_mb)
+        ):
             _failed(
                 args,
                 "out_of_memory",

@@ -367,3 +367,16 @@ def test_the_import_page_follows_the_process(
         ]  # shown through md_escape: exactly this text on the page
         assert not staged.folder.exists() and "imp_job" not in at.session_state
     assert file_identity(db) == before
+
+
+def test_what_counts_as_out_of_memory() -> None:
+    """Library messages that mean memory ran out are recognised; a C extension's error without an exception counts
+    only in a process that ran under the cap (elsewhere it is a bug to report, not a memory message)."""
+    from fupin.data.memory import looks_out_of_memory
+
+    assert looks_out_of_memory("duckdb.OutOfMemoryException: Out of Memory Error: failed to allocate data of size 2MB")
+    assert looks_out_of_memory("OSError: libarrow.so: failed to map segment from shared object")
+    assert not looks_out_of_memory("ValueError: invalid literal for int() with base 10: 'x'")
+    c_failure = "SystemError: error return without exception set"
+    assert looks_out_of_memory(c_failure, capped=True)
+    assert not looks_out_of_memory(c_failure)

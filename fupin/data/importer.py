@@ -370,7 +370,8 @@ def finish_dry_run(job: DryRunJob) -> IngestReport:
         )
         log.warning("ingest process for %s ended with %s:\n%s", staged.folder.name, rc, stderr)
         oom = (report is not None and (report.error or {}).get("code") == "out_of_memory") or looks_out_of_memory(
-            stderr
+            stderr,
+            capped=True,  # the page's ingest always runs under limit_memory
         )
         if rc < 0 and not oom:
             message = (

@@ -696,13 +696,9 @@ def _ingest(
             "message_cn": exc.cn or str(exc),
         }
     except Exception as exc:
-        # Under an address-space cap a C extension whose allocation failed may return an error without setting one
-        # (SystemError "error return without exception set"): with a cap that is the cap, not a bug to hide.
-        capped_c_failure = bool(memory_mb) and isinstance(exc, SystemError) and "without exception set" in str(exc)
         if not (
             isinstance(exc, MemoryError | duckdb.OutOfMemoryException)
-            or looks_out_of_memory(str(exc))
-            or capped_c_failure
+            or looks_out_of_memory(str(exc), capped=bool(memory_mb))
         ):
             raise
         report.error = {

@@ -42,10 +42,16 @@ def limit_memory(mb: int) -> None:
     resource.setrlimit(resource.RLIMIT_AS, (mb * 1024 * 1024, mb * 1024 * 1024))
 
 
-def looks_out_of_memory(text: str) -> bool:
-    """Does this error (or a dead process's stderr) say it ran out of memory?"""
+# Under an address-space cap a C extension whose allocation failed may return an error without setting one; Python
+# then raises SystemError with this text (seen while importing sqlalchemy and inside pyarrow under a 450 MB cap).
+_CAPPED_SIGN = "error return without exception set"
+
+
+def looks_out_of_memory(text: str, *, capped: bool = False) -> bool:
+    """Does this error (or a dead process's stderr) say it ran out of memory? With `capped` (the process ran under
+    limit_memory) a C extension's error without an exception counts too: under a cap that is the cap."""
     low = text.lower()
-    return any(sign in low for sign in _SIGNS)
+    return any(sign in low for sign in _SIGNS) or (capped and _CAPPED_SIGN in low)
 
 
 def out_of_memory_cn(mb: int | None) -> str:
