@@ -67,3 +67,19 @@ def test_charts_say_demo_data_only_when_synthetic() -> None:
     assert [a.text for a in labelled.layout.annotations] == [DEMO_NOTE]
     assert not fig.layout.annotations  # the original is left as it was
     assert with_demo_label(fig, synthetic=False) is fig
+
+
+def test_demo_label_goes_below_the_axis_title() -> None:
+    """The demo caption sits under the tick labels, and further down when the x axis has a title, so it never
+    covers the title (it did on 督办总览's charts)."""
+    import plotly.graph_objects as go
+
+    from fupin.views.figures import with_demo_label
+
+    plain = with_demo_label(go.Figure(go.Bar(x=[1], y=[2])), synthetic=True)
+    titled = with_demo_label(
+        go.Figure(go.Bar(x=[1], y=[2]), layout={"xaxis": {"title": {"text": "逾期件数"}}}), synthetic=True
+    )
+    (p,), (t,) = plain.layout.annotations, titled.layout.annotations
+    assert t.yshift < p.yshift < 0
+    assert titled.layout.margin.b >= -t.yshift + 20

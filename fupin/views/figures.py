@@ -46,6 +46,8 @@ def with_demo_label(fig: go.Figure, *, synthetic: bool) -> go.Figure:
         out.update_layout(margin={"t": max(margin.t if margin.t is not None else 10, 0) + 18})
     else:
         below = int(size * 1.8) + 6 if _has_axes(out) else 4
+        if _has_axes(out) and out.layout.xaxis.title.text:  # and under the axis title that sits below them
+            below += int((out.layout.xaxis.title.font.size or size) * 1.5) + 4
         place = {"y": 0, "yanchor": "top", "yshift": -below}
         out.update_layout(margin={"b": max(margin.b if margin.b is not None else 10, below + 20)})  # room for it
     out.add_annotation(
