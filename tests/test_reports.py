@@ -91,10 +91,10 @@ def _raw(**columns: list) -> pd.DataFrame:
         "workshops_restarted": [10] * n,
         "migrant_workers": [90] * n,
         "migrant_workers_last_year": [100] * n,
-        "public_posts_created": [10] * n,
-        "public_posts_filled": [10] * n,
-        "special_allocated": [100.0] * n,
-        "special_paid": [50.0] * n,
+        "public_posts_created": [20] * n,
+        "public_posts_filled": [20] * n,
+        "special_allocated": [1000.0] * n,
+        "special_paid": [500.0] * n,
         "required_share": [0.2] * n,
         "edge_households": [10] * n,
         "edge_visited": [10] * n,
@@ -108,7 +108,7 @@ def _raw(**columns: list) -> pd.DataFrame:
 def test_hand_made_slow_counties_are_named_with_their_reasons() -> None:
     raw = _raw(
         poor_end=[50, 90, 50, 50, 50],  # 1县: 10 % against the area's 30 %
-        special_paid=[50.0, 50.0, 14.5, 50.0, 50.0],  # 2县: 14.5 % paid, 20 % required
+        special_paid=[500.0, 500.0, 145.0, 500.0, 500.0],  # 2县: 14.5 % paid, 20 % required
         edge_visited=[10, 10, 10, 7, 10],  # 3县: 70 % visited
         clearance_stuck=[0, 0, 0, 5, 6],  # 4县: 6 of 20 in the 销号 chain stuck (30 %); 3县's 25 % is not above
     )
@@ -144,13 +144,31 @@ def test_clearance_stuck_is_a_share_and_names_the_same_counties_at_any_scale() -
 def test_a_disbursement_tolerance_is_stated_as_such() -> None:
     rules = pd.read_csv(ROOT / "data" / "reference" / "bulletin_rules.csv")
     rules.loc[rules["measure"] == "disbursement_vs_schedule", "threshold"] = -0.05
-    raw = _raw(special_paid=[50.0, 14.5, 17.0])
+    raw = _raw(special_paid=[500.0, 145.0, 170.0])
     out = reports.flag_slow(reports.county_measures(raw), rules, reports.area_values(raw))["slow_reasons"]
     assert list(out) == [
         "",
         "财政专项扶贫资金支付率 14.5%，比季末进度要求 20% 低 5.5 个百分点（省定阈值：落后超过 5.0 个百分点）",
         "",
     ]
+
+
+def test_a_county_too_small_for_a_share_is_not_judged_on_it() -> None:
+    """A share of a handful is chance: below a rule's min_base (省定参数) the county is not named on that rule. Two
+    counties start 2 of 3 and 20 of 30 projects (both 66.7 %, far below the area's 88 %): only the larger is named,
+    and the workbook's ranking shows the base (扶贫项目（个）) so a reader sees why."""
+    rules = pd.read_csv(ROOT / "data" / "reference" / "bulletin_rules.csv")
+    need = float(rules.set_index("measure").loc["project_start_rate", "min_base"])
+    assert need == 10
+    raw = _raw(projects=[3, 30, 100, 100], projects_started=[2, 20, 100, 100])
+    out = reports.flag_slow(reports.county_measures(raw), rules, reports.area_values(raw))
+    assert list(out["slow_reasons"] != "") == [False, True, False, False]
+    assert out["slow_reasons"].iloc[1].startswith("扶贫项目开工率 66.7%")
+    assert list(out["projects"]) == [3, 30, 100, 100]
+    assert "项目开工率" in reports.LABELS["project_start_rate"] and reports.LABELS["projects"] == "扶贫项目（个）"
+    without = rules.assign(min_base=None)  # the same data with every county judged
+    names = reports.flag_slow(reports.county_measures(raw), without, reports.area_values(raw))["slow_reasons"]
+    assert list(names != "") == [True, True, False, False]
 
 
 def test_bulletin_thresholds_are_provincial_settings() -> None:

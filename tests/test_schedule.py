@@ -48,7 +48,7 @@ def test_lagging_counties_are_marked() -> None:
     import pandas as pd
 
     from fupin.core.reference import REFERENCE_DIR
-    from fupin.domain.progress import area_rates, rank_counties, rules_by_measure
+    from fupin.domain.progress import SlowRule, area_rates, rank_counties, rules_by_measure
 
     rules = rules_by_measure(pd.read_csv(REFERENCE_DIR / "bulletin_rules.csv"))  # the 省定参数, as the pages read it
 
@@ -71,5 +71,7 @@ def test_lagging_counties_are_marked() -> None:
     ranked = rank_counties(df, rules).set_index("county_name")
     assert ranked.loc["丙县", "lagging"] == "项目开工率、外出务工为上年同期"  # 50 % < 75 % − 10 pp
     assert ranked.loc["乙县", "lagging"] == "" and ranked.loc["甲县", "project_start_rate_rank"] == 1
-    stricter = rules | {"project_start_rate": ("gap_below_area", 0.5)}  # the threshold comes from the rules
+    stricter = rules | {"project_start_rate": SlowRule("gap_below_area", 0.5)}  # the threshold comes from the rules
     assert rank_counties(df, stricter).set_index("county_name").loc["丙县", "lagging"] == "外出务工为上年同期"
+    bigger_base = rules | {"project_start_rate": SlowRule("gap_below_area", 0.1, min_base=101)}  # 100 projects each
+    assert rank_counties(df, bigger_base).set_index("county_name").loc["丙县", "lagging"] == "外出务工为上年同期"

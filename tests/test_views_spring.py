@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import duckdb
+import pytest
 
 from fupin.views import spring
 from tests.support.views import selection
@@ -34,25 +35,34 @@ def test_tiles_equal_the_warehouse_and_follow_the_month(tiny_db: Path) -> None:
     assert tiles(spring.view(selection(tiny_db, month="2020-03"))) != tiles(spring.view(selection(tiny_db)))
 
 
-def test_ranking_marks_the_counties_the_rules_name(tiny_db: Path) -> None:
-    v = spring.view(selection(tiny_db, month="2020-04"))
+@pytest.mark.parametrize("judge_all", [True, False])
+def test_ranking_marks_the_counties_the_rules_name(tiny_db: Path, judge_all: bool) -> None:
+    """Counties marked 项目开工率 are those the rule names: more than its gap below the area, and (with the rules'
+    own min_base, 10 projects) only counties with that many projects — none of the tiny warehouse's 3-project
+    counties; judged without a base, the ones the SQL finds."""
+    base = {"project_start_rate": None} if judge_all else None
+    v = spring.view(selection(tiny_db, month="2020-04", min_base=base))
     rank = v.ranking.frame
     assert len(rank) == 104
     with duckdb.connect(str(tiny_db), read_only=True) as con:
-        gap = con.execute("select threshold from ref_bulletin_rules where measure = 'project_start_rate'").fetchone()[0]
+        gap, need = con.execute(
+            "select threshold, min_base from ref_bulletin_rules where measure = 'project_start_rate'"
+        ).fetchone()
+        need = 0 if judge_all else float(need)
         slow = {
             name
             for (name,) in con.execute(
                 "with c as (select * from summary_county_month where month = '2020-04-01'), "
                 "a as (select sum(projects_started) / sum(projects) as r from c) "
-                "select county_name from c, a where projects > 0 and projects_started / projects < a.r - ?",
-                [float(gap)],
+                "select county_name from c, a where projects > 0 and projects_started / projects < a.r - ? "
+                "and projects >= ?",
+                [float(gap), need],
             ).fetchall()
         }
     marked = set(rank.loc[rank["进度迟缓"].str.contains("项目开工率"), "县（市、区）"])
-    assert marked == slow
+    assert marked == slow and (len(slow) > 0) == judge_all
     assert rank["进度迟缓"].head(len(rank[rank["进度迟缓"] != ""])).ne("").all()  # the lagging ones first
-    only = spring.view(selection(tiny_db, month="2020-04"), only_lagging=True).ranking.frame
+    only = spring.view(selection(tiny_db, month="2020-04", min_base=base), only_lagging=True).ranking.frame
     assert len(only) == (rank["进度迟缓"] != "").sum()
 
 

@@ -13,7 +13,7 @@ import pandas as pd
 
 from fupin.access.scope import Viewer, scope_prefix
 from fupin.core.labels import COLUMNS, month_label
-from fupin.domain.progress import is_slow
+from fupin.domain.progress import BASES, is_slow
 from fupin.reports.exports import Book
 from fupin.warehouse import queries
 from fupin.warehouse.connection import BatchInfo, batch_info
@@ -167,6 +167,9 @@ def county_measures(df: pd.DataFrame) -> pd.DataFrame:
     out["dept_unfollowed_share"] = ratio(out["dept_unfollowed"], out["dept_hits"])
     out["clearance_entered"] = df["clearance_entered"].astype(float) if "clearance_entered" in df else 0.0
     out["clearance_stuck_share"] = ratio(out["clearance_stuck"], out["clearance_entered"])
+    for base in BASES.values():  # what each rule's min_base is compared with (judged)
+        if base not in out and base in df:
+            out[base] = df[base].astype(float)
     return out
 
 
@@ -196,17 +199,14 @@ def area_values(df: pd.DataFrame) -> dict[str, float | None]:
     }
 
 
-# A share's base: a county with fewer than the rule's min_base (bulletin_rules.csv) in it is not judged on the share.
-SHARE_BASE = {"dept_unfollowed_share": "dept_hits", "clearance_stuck_share": "clearance_entered"}
-
-
 def judged(rule: object, county: pd.Series) -> bool:
-    """Is the county's base large enough for this rule (bulletin_rules.csv min_base; none = always)?"""
+    """Is the county's base (fupin.domain.progress.BASES) large enough for this rule (bulletin_rules.csv min_base;
+    none = always)?"""
     need = getattr(rule, "min_base", None)
-    base = SHARE_BASE.get(str(getattr(rule, "measure", "")))
-    if base is None or need is None or pd.isna(need) or need == "":
+    base = BASES.get(str(getattr(rule, "measure", "")))
+    if base is None or need is None or need == "" or pd.isna(need):
         return True
-    return float(county[base]) >= float(need)
+    return base in county and not pd.isna(county[base]) and float(county[base]) >= float(need)
 
 
 def _points(x: float) -> str:
@@ -409,10 +409,30 @@ LABELS = {
     "dept_unfollowed_share": "部门比对线索未跟进率",
     "clearance_entered": "年内进入销号程序户数",
     "clearance_stuck_share": "销号滞留率",
+    # the rules' bases (min_base): shown so a reader sees why a small county is not judged on a share
+    "poor_start": "季初剩余贫困人口（人）",
+    "projects": "扶贫项目（个）",
+    "workshops": "扶贫车间（个）",
+    "migrant_workers_last_year": "上年同期外出务工（人）",
+    "public_posts_created": "公益性岗位（个）",
+    "special_allocated": "财政专项扶贫资金已下达（万元）",
+    "edge_households": "边缘户（户）",
 }
 
 
-COUNTS = {"clearance_stuck": "户", "clearance_entered": "户", "dept_hits": "条", "dept_unfollowed": "条"}  # not shares
+COUNTS = {  # not shares
+    "clearance_stuck": "户",
+    "clearance_entered": "户",
+    "dept_hits": "条",
+    "dept_unfollowed": "条",
+    "poor_start": "人",
+    "projects": "个",
+    "workshops": "个",
+    "migrant_workers_last_year": "人",
+    "public_posts_created": "个",
+    "special_allocated": "万元",
+    "edge_households": "户",
+}
 
 
 def _shown(key: str, v: float | None) -> str:

@@ -12,7 +12,7 @@ import plotly.graph_objects as go
 from fupin.core.labels import METRICS_BY_KEY, fmt_money_wan, month_label
 from fupin.data.contract import ALLOCATION_LEVELS
 from fupin.domain.kpi import Tile
-from fupin.domain.progress import rules_by_measure, slow_mask
+from fupin.domain.progress import BASES, rules_by_measure, slow_mask
 from fupin.views import figures
 from fupin.views.base import Selection, Table
 from fupin.views.tables import table_of
@@ -70,7 +70,12 @@ def view(sel: Selection, *, check: str = "") -> FundsView:
     counties = sel.q("county_funds_month", month=month)
     in_area = counties[counties["county_code"].str.startswith(area)].copy()
     rules = rules_by_measure(sel.q("bulletin_rules"))
-    in_area["slow"] = slow_mask(in_area["disbursement_rate"] - in_area["required_share"], rules, SLOW_MEASURE)
+    in_area["slow"] = slow_mask(
+        in_area["disbursement_rate"] - in_area["required_share"],
+        rules,
+        SLOW_MEASURE,
+        bases=in_area[BASES[SLOW_MEASURE]],
+    )
     in_area["slow_status"] = in_area["slow"].map({True: "进度迟缓", False: ""})
     findings = sel.q("compliance_findings", area_prefix=area)
 

@@ -15,7 +15,7 @@ import plotly.graph_objects as go
 from fupin.core.labels import METRICS_BY_KEY, fmt_money_wan, month_label
 from fupin.core.month import month_of
 from fupin.domain.kpi import Tile
-from fupin.domain.progress import rules_by_measure, slow_mask
+from fupin.domain.progress import BASES, rules_by_measure, slow_mask
 from fupin.views import figures, overview, supervision, work
 from fupin.views.base import Selection
 
@@ -499,7 +499,12 @@ def view(sel: Selection, *, theme: object = "light") -> MeetingView:
     funds = sel.q("county_funds_month", month=sel.month_date)
     funds = funds[funds["special_allocated"] > 0].copy()
     rules = rules_by_measure(sel.q("bulletin_rules"))
-    funds["slow"] = slow_mask(funds["disbursement_rate"] - funds["required_share"], rules, "disbursement_vs_schedule")
+    funds["slow"] = slow_mask(
+        funds["disbursement_rate"] - funds["required_share"],
+        rules,
+        "disbursement_vs_schedule",
+        bases=funds[BASES["disbursement_vs_schedule"]],
+    )
     req = float(funds["required_share"].dropna().iloc[0]) if funds["required_share"].notna().any() else None
     worst = funds.nsmallest(10, "disbursement_rate")
     rate = last.disbursement_rate

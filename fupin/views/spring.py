@@ -119,7 +119,7 @@ def view(sel: Selection, *, group: str = "type", only_lagging: bool = False) -> 
     rules = rules_by_measure(sel.q("bulletin_rules"))
     ranked = rank_counties(in_area, rules)
     overall = area_rates(in_area)
-    gaps = sorted({f"{t:.0%}" for m, (r, t) in rules.items() if m in MEASURES and r == "gap_below_area"})
+    gaps = sorted({f"{r.threshold:.0%}" for m, r in rules.items() if m in MEASURES and r.rule == "gap_below_area"})
     ranking_note = (
         f"排名以所选范围内的县为准；低于{sel.area_name}整体水平{'、'.join(gaps)}个百分点以上的标为进度迟缓"
         "（省定参数，与季通报相同）。整体："
