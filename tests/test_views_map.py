@@ -83,3 +83,26 @@ def test_demo_label_goes_below_the_axis_title() -> None:
     (p,), (t,) = plain.layout.annotations, titled.layout.annotations
     assert t.yshift < p.yshift < 0
     assert titled.layout.margin.b >= -t.yshift + 20
+
+
+def test_township_names_read_on_their_fill(tiny_db: Path) -> None:
+    """On the county's township map each name is white on a dark class and near-black on a light one (the highest
+    class of remaining poor is dark red: black names on it were unreadable)."""
+    assert [figures.ink_on(c) for c in (figures.REDS[0], figures.REDS[-1], figures.NO_DATA)] == [
+        "#111111",
+        "#ffffff",
+        "#111111",
+    ]
+    v = map_view.view(selection(tiny_db, county="341221", city="341200"), metric_key="remaining_poor_persons")
+    assert v.drill is not None and v.drill.town_map is not None
+    fig = v.drill.town_map
+    fill = {}  # township name → its fill
+    for tr in fig.data:
+        if tr.type == "choropleth" and tr.meta in ("metric", "no_data"):
+            fill.update(dict.fromkeys((row[0] for row in tr.customdata), tr.colorscale[0][1]))
+    (labels,) = [tr for tr in fig.data if tr.meta == "labels"]
+    ink = {
+        t.removeprefix("<b>").removesuffix("</b>"): c for t, c in zip(labels.text, labels.textfont.color, strict=True)
+    }
+    assert set(ink) == set(fill) and set(ink.values()) == {"#ffffff", "#111111"}  # both kinds on 临泉's map
+    assert ink == {name: figures.ink_on(f) for name, f in fill.items()}

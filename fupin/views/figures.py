@@ -64,6 +64,23 @@ def with_demo_label(fig: go.Figure, *, synthetic: bool) -> go.Figure:
     return out
 
 
+def ink_on(fill: str) -> str:
+    """The label colour that reads on a fill ('#rrggbb' or 'rgb(r, g, b)'): white on dark, near-black on light —
+    by relative luminance (WCAG), so a township name stays legible on the darkest red."""
+    if fill.startswith("#"):
+        rgb = [int(fill[i : i + 2], 16) for i in (1, 3, 5)]
+    else:
+        rgb = [int(float(x)) for x in fill[fill.index("(") + 1 : fill.index(")")].split(",")[:3]]
+
+    def lin(c: int) -> float:
+        c = c / 255
+        return c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4
+
+    lum = 0.2126 * lin(rgb[0]) + 0.7152 * lin(rgb[1]) + 0.0722 * lin(rgb[2])
+    # contrast with white (1.05 / (lum + 0.05)) against contrast with #111111 ((lum + 0.05) / 0.0556)
+    return "#ffffff" if 1.05 / (lum + 0.05) >= (lum + 0.05) / 0.0556 else "#111111"
+
+
 def _has_axes(fig: go.Figure) -> bool:
     """Whether the figure draws cartesian axes (their tick labels sit below the plot area)."""
     return any(tr.type not in ("choropleth", "scattergeo", "choroplethmap", "scattermap", "pie") for tr in fig.data)
@@ -344,13 +361,14 @@ def township_choropleth(
         )
     _village_markers(fig, villages, metric, selected=selected if selected in feats else None)
     at = [label_point(feats[c]) for c in df["code"]]
+    fills = [colors[i] if i >= 0 else NO_DATA for i in classes.index]
     fig.add_trace(
         go.Scattergeo(
             lon=[p[0] for p in at],
             lat=[p[1] for p in at],
             text=[f"<b>{n}</b>" for n in df["name"]],
             mode="text",
-            textfont={"size": 13, "color": "#111111", "family": FONT},
+            textfont={"size": 13, "color": [ink_on(f) for f in fills], "family": FONT},
             hoverinfo="skip",
             showlegend=False,
             meta="labels",
