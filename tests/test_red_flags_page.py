@@ -136,3 +136,20 @@ def test_the_url_sets_the_filters_and_hostile_values_are_ignored(
     qp = {k: (v[0] if isinstance(v, list) else v) for k, v in dict(at.query_params).items()}
     assert qp["rule"] == "R02" and "sort" not in qp and "cat" not in qp  # the URL now says what is shown
     assert at.expander[0].label.startswith("筛选：") and "R02" in at.expander[0].label
+
+
+def test_wide_tables_bring_the_key_columns_forward() -> None:
+    """A wide table shows 触发规则 / 分值 / 持续天数 right after the row's name, and after 县 only when 县 tells the
+    rows apart (a province list); a county user's list (one county) leads with them after 户编号 — on a phone too."""
+    import pandas as pd
+
+    from fupin.ui.render import readable
+
+    cols = ["户编号", "县", "乡镇", "村", "户主", "户类别", "人口", "触发规则", "分值", "持续天数"]
+    province = pd.DataFrame(
+        [["1", "临泉县", *"abcde", "R01", 3, 40], ["2", "太和县", *"abcde", "R02", 2, 10]], columns=cols
+    )
+    county = province.assign(县="临泉县")
+    assert readable(province)[2][:5] == ["户编号", "县", "触发规则", "分值", "持续天数"]
+    assert readable(county)[2][:5] == ["户编号", "触发规则", "分值", "持续天数", "县"]
+    assert readable(province[cols[:4]])[2] is None  # narrow: left as it is

@@ -237,7 +237,9 @@ def readable(frame: object) -> tuple[object, dict, list[str] | None]:
     cols = [str(c) for c in frame.columns]
     keys = [c for c in cols if c in KEY_COLUMNS]
     if len(cols) >= WIDE and keys:
-        lead = [c for c in cols[:2] if c not in keys]
+        # the row's name and, when it tells rows apart, the next column (县 on a province list; a county user's
+        # list is one county, so its key columns come straight after 户编号 — first on a phone)
+        lead = [c for c in cols[:2] if c not in keys and (c == cols[0] or frame[c].nunique(dropna=False) > 1)]
         order = [*lead, *keys, *(c for c in cols if c not in keys and c not in lead)]
     if len(cols) >= WIDE and cols[0] not in config:  # the row's name stays in view while scrolling sideways
         config[cols[0]] = st.column_config.Column(pinned=True)
