@@ -307,6 +307,6 @@ def test_the_bulletin_rule_is_reference_data() -> None:
     assert (r["rule"], r["threshold_source"], float(r["threshold"]), int(r["min_base"])) == (
         "above",
         "省定参数",
-        0.92,
+        0.95,
         30,
     )

@@ -109,8 +109,8 @@ def test_hand_made_slow_counties_are_named_with_their_reasons() -> None:
     raw = _raw(
         poor_end=[50, 90, 50, 50, 50],  # 1县: 10 % against the area's 30 %
         special_paid=[500.0, 500.0, 145.0, 500.0, 500.0],  # 2县: 14.5 % paid, 20 % required
-        edge_visited=[10, 10, 10, 7, 10],  # 3县: 70 % visited
-        clearance_stuck=[0, 0, 0, 5, 6],  # 4县: 6 of 20 in the 销号 chain stuck (30 %); 3县's 25 % is not above
+        edge_visited=[10, 10, 10, 7, 10],  # 3县: 70 % visited (the 省定 floor is 72 %)
+        clearance_stuck=[0, 0, 0, 8, 9],  # 4县: 9 of 20 in the 销号 chain stuck (45 %); 3县's 40 % is not above
     )
     rules = pd.read_csv(ROOT / "data" / "reference" / "bulletin_rules.csv")
     area = reports.area_values(raw)
@@ -120,25 +120,25 @@ def test_hand_made_slow_counties_are_named_with_their_reasons() -> None:
     assert out["1县"] == "剩余贫困人口本季减少比例 10.0%，比整体 42.0% 低 32.0 个百分点（省定阈值 30 个百分点）"
     behind = "财政专项扶贫资金支付率 14.5%，比季末进度要求 20% 低 5.5 个百分点"
     assert out["2县"] == behind + "（省定阈值：落后超过 5.0 个百分点）"
-    assert out["3县"] == "边缘户走访覆盖率 70.0%，低于省定下限 78%"
-    assert out["4县"] == "销号滞留率 30.0%（滞留 6户，年内进入销号程序 20户），超过省定上限 25%"
+    assert out["3县"] == "边缘户走访覆盖率 70.0%，低于省定下限 72%"
+    assert out["4县"] == "销号滞留率 45.0%（滞留 9户，年内进入销号程序 20户），超过省定上限 40%"
     text = "；".join(out)
     assert "%个百分点" not in text and "超出进度要求" not in text and " -" not in text
 
 
 def test_clearance_stuck_is_a_share_and_names_the_same_counties_at_any_scale() -> None:
     """销号滞留 is judged as a share of the households that entered the 销号 chain (省定参数), so a province 50 times
-    the demo names the same counties: 1,200 stuck of 6,000 is 20 % (not named), 300 of 1,000 is 30 % (named)."""
+    the demo names the same counties: 1,200 stuck of 6,000 is 20 % (not named), 450 of 1,000 is 45 % (named)."""
     rules = pd.read_csv(ROOT / "data" / "reference" / "bulletin_rules.csv")
-    assert rules.set_index("measure").loc["clearance_stuck_share", ["rule", "threshold"]].tolist() == ["above", 0.25]
+    assert rules.set_index("measure").loc["clearance_stuck_share", ["rule", "threshold"]].tolist() == ["above", 0.40]
     assert "clearance_stuck" not in set(rules["measure"])  # no absolute count that depends on the scale
     for k in (1, 50):
-        raw = _raw(clearance_stuck=[24 * k, 6 * k, 0], clearance_entered=[120 * k, 20 * k, 0])
+        raw = _raw(clearance_stuck=[24 * k, 9 * k, 0], clearance_entered=[120 * k, 20 * k, 0])
         measures = reports.county_measures(raw)
-        assert list(measures["clearance_stuck_share"].round(3).fillna(-1)) == [0.2, 0.3, -1]
+        assert list(measures["clearance_stuck_share"].round(3).fillna(-1)) == [0.2, 0.45, -1]
         out = reports.flag_slow(measures, rules, reports.area_values(raw))["slow_reasons"]
         assert [r != "" for r in out] == [False, True, False]
-        assert reports.area_values(raw)["clearance_stuck_share"] == pytest.approx(30 / 140)
+        assert reports.area_values(raw)["clearance_stuck_share"] == pytest.approx(33 / 140)
 
 
 def test_a_disbursement_tolerance_is_stated_as_such() -> None:
@@ -408,7 +408,7 @@ def test_month_and_bulletin_workbooks_are_office_ready(wh: duckdb.DuckDBPyConnec
     rules = pd.read_excel(io.BytesIO(reports.bulletin_workbook(b)), sheet_name="排名规则", header=2, engine="calamine")
     codes = set(b.rules["measure"]) | set(b.rules["rule"])  # poor_reduction, gap_below_area …: never shown
     assert not codes & {str(v) for v in rules.to_numpy().ravel()}
-    assert rules.loc[rules["名称"] == "边缘户走访覆盖率", "阈值"].item() == "78%"
+    assert rules.loc[rules["名称"] == "边缘户走访覆盖率", "阈值"].item() == "72%"
     loop = [c.value for c in book["督办落实"]["J"]][3:-1]
     assert set(loop) <= {"是", "否"} and loop.count("是") == int(b.loop["interview"].sum())
 
