@@ -95,6 +95,29 @@ def test_absent_finding_is_marked_and_recurring_finding_reopens(any_store: str) 
     assert (c["state"], c["reopen_count"]) == ("closed", 0)
 
 
+def test_aggregates_follow_every_change(any_store: str) -> None:
+    """督办 aggregates are kept per store version: an action (an event) and a sync that writes no event (an item
+    marked 风险已消除 by data) both show on the next read, within the same second."""
+    con = findings(
+        [
+            ("2020-01", "red_flag", "RF:a"),
+            ("2020-01", "edge_not_visited", "EV:z"),
+            ("2020-02", "edge_not_visited", "EV:z"),
+        ]
+    )
+    sync.sync(con, "b", ["2020-01"])
+    row = lambda: W.county_summary(PROVINCE).set_index("county_code").loc["341221"]  # noqa: E731
+    assert (row()["raised"], row()["cleared_by_data"], row()["responded"]) == (2, 0, 0)
+    version = W.store_version()
+    sync.sync(con, "b", ["2020-02"])  # RF:a is gone in February: marked, no event written
+    assert W.store_version() != version
+    assert row()["cleared_by_data"] == 1
+    a = item("EV:z")
+    W.act(COUNTY, a["id"], "respond", version=a["version"], note="已走访")
+    assert row()["responded"] == 1
+    assert len(W.monthly(PROVINCE)) and list(W.closure_days(PROVINCE)) == []
+
+
 def test_the_loop_by_role_and_scope(any_store: str) -> None:
     sync.sync(findings([("2020-01", "red_flag", "RF:a")]), "b")
     a = item("RF:a")

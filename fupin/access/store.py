@@ -173,6 +173,8 @@ MIGRATIONS: list[tuple[int, list[str]]] = [
             )""",
         ],
     ),
+    # 督办 aggregates look up the items ever returned (action = 'return') without scanning every event
+    (3, ["create index work_event_action on work_event (action, item_id)"]),
 ]
 
 

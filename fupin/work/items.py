@@ -19,6 +19,9 @@ import hashlib
 import json
 import os
 import secrets
+import threading
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -191,9 +194,49 @@ def _with_clock(df: pd.DataFrame, on: dt.date) -> pd.DataFrame:
     return df
 
 
+# The scope-wide aggregates (督办总览, 月核查's 督办 section, the 季通报's loop) scan every item and event in scope —
+# ≈1.2 s for a province's 590 k items and 2.6 M events on SQLite, on every page run. They are kept per process,
+# keyed by the store's version (the newest event and the count of monthly syncs: every change to an item writes an
+# event, every sync counts itself in store_meta.work_sync_seq) and the loop's today, so a change shows on the next
+# run; AGGREGATE_TTL_S bounds what a PostgreSQL transaction committing an older event id after a newer one could
+# leave unseen.
+AGGREGATE_TTL_S = 60.0
+_AGGREGATE_MAX = 256
+_aggregates: dict[tuple, tuple[float, pd.DataFrame | pd.Series]] = {}
+_aggregates_lock = threading.Lock()
+
+
+def store_version() -> tuple:
+    """What changes whenever an item does: the newest event id and the number of syncs (two index lookups)."""
+    with store.read() as conn:
+        event = conn.execute(sa.text("select coalesce(max(id), 0) from work_event")).scalar_one()
+        synced = conn.execute(sa.text("select value from store_meta where key = 'work_sync_seq'")).scalar()
+    return int(event), synced or "0"
+
+
+def _aggregate(name: str, viewer: Viewer, compute: Callable[[], pd.DataFrame | pd.Series]) -> pd.DataFrame | pd.Series:
+    """compute(), or its copy from an earlier run on the same store version, scope and day."""
+    key = (name, store.store_url(), tuple(sorted(_scope_args(viewer).items())), store_version(), today().isoformat())
+    now = time.monotonic()
+    with _aggregates_lock:
+        hit = _aggregates.get(key)
+    if hit is not None and now - hit[0] < AGGREGATE_TTL_S:
+        return hit[1].copy()
+    value = compute()
+    with _aggregates_lock:
+        if len(_aggregates) >= _AGGREGATE_MAX:
+            _aggregates.clear()
+        _aggregates[key] = (now, value)
+    return value.copy()
+
+
 def county_summary(viewer: Viewer) -> pd.DataFrame:
     """Per county in scope: raised, open, overdue (and escalated), responded, closed, closed on time, returned
-    at least once, median days to close — computed in the store (no item rows leave it)."""
+    at least once, median days to close — computed in the store (no item rows leave it); kept per store version."""
+    return _aggregate("county_summary", viewer, lambda: _county_summary(viewer))  # type: ignore[return-value]
+
+
+def _county_summary(viewer: Viewer) -> pd.DataFrame:
     on = today()
     esc = (on - dt.timedelta(days=settings().escalate_overdue_days)).isoformat()
     sql = """
@@ -228,7 +271,11 @@ def county_summary(viewer: Viewer) -> pd.DataFrame:
 
 
 def closure_days(viewer: Viewer) -> pd.Series:
-    """Days from raising to closure of every closed item in scope (for the distribution)."""
+    """Days from raising to closure of every closed item in scope (for the distribution); kept per store version."""
+    return _aggregate("closure_days", viewer, lambda: _closure_days(viewer))  # type: ignore[return-value]
+
+
+def _closure_days(viewer: Viewer) -> pd.Series:
     sql = "select raised_on, closed_on from work_item where state = 'closed' and county_code like :prefix"
     with store.read() as conn:
         df = pd.read_sql_query(sa.text(sql), conn, params=_scope_args(viewer))
@@ -236,7 +283,11 @@ def closure_days(viewer: Viewer) -> pd.Series:
 
 
 def monthly(viewer: Viewer) -> pd.DataFrame:
-    """Items raised (or re-opened) and closed per month in scope, from the events."""
+    """Items raised (or re-opened) and closed per month in scope, from the events; kept per store version."""
+    return _aggregate("monthly", viewer, lambda: _monthly(viewer))  # type: ignore[return-value]
+
+
+def _monthly(viewer: Viewer) -> pd.DataFrame:
     sql = """
         select substr(e.on_day, 1, 7) as month, e.action, count(*) as n
         from work_event e join work_item i on i.id = e.item_id
