@@ -63,6 +63,13 @@ def rules_by_measure(rules: pd.DataFrame) -> dict[str, SlowRule]:
     }
 
 
+def judged(base: float | None, min_base: float | None) -> bool:
+    """Is a county with this base judged on a rule with this min_base (None: every county is)?"""
+    if min_base is None or pd.isna(min_base):
+        return True
+    return base is not None and not pd.isna(base) and float(base) >= float(min_base)
+
+
 def is_slow(
     rule: str,
     threshold: float,
@@ -76,7 +83,7 @@ def is_slow(
     rule's `min_base`."""
     if value is None or pd.isna(value):
         return False
-    if min_base is not None and (base is None or pd.isna(base) or float(base) < min_base):
+    if not judged(base, min_base):
         return False
     if rule == "gap_below_area":
         return area_value is not None and not pd.isna(area_value) and value < area_value - threshold

@@ -14,6 +14,7 @@ import pandas as pd
 from fupin.access.scope import Viewer, scope_prefix
 from fupin.core.labels import COLUMNS, month_label
 from fupin.domain.progress import BASES, is_slow
+from fupin.domain.progress import judged as progress_judged
 from fupin.reports.exports import Book
 from fupin.warehouse import queries
 from fupin.warehouse.connection import BatchInfo, batch_info
@@ -201,12 +202,12 @@ def area_values(df: pd.DataFrame) -> dict[str, float | None]:
 
 def judged(rule: object, county: pd.Series) -> bool:
     """Is the county's base (fupin.domain.progress.BASES) large enough for this rule (bulletin_rules.csv min_base;
-    none = always)?"""
+    none = always)? The test itself is progress.judged, the one used by the pages."""
     need = getattr(rule, "min_base", None)
     base = BASES.get(str(getattr(rule, "measure", "")))
-    if base is None or need is None or need == "" or pd.isna(need):
+    if base is None or need is None or need == "":
         return True
-    return base in county and not pd.isna(county[base]) and float(county[base]) >= float(need)
+    return progress_judged(county.get(base), float(need) if not pd.isna(need) else None)
 
 
 def _points(x: float) -> str:
