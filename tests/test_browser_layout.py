@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 
-from tools.harness import CHROMIUM, CHROMIUM_ARGS, PAGE_HEADINGS, Server, sign_in, streamlit_server
+from tools.harness import CHROMIUM, CHROMIUM_ARGS, PAGE_HEADINGS, Server, settle, sign_in, streamlit_server
 
 pytestmark = pytest.mark.browser
 if not CHROMIUM.exists():
@@ -137,17 +137,6 @@ def raw_values(text: str) -> list[str]:
     return found
 
 
-def settle(page: sync_api.Page) -> None:
-    """Wait until Streamlit has finished the script run (and once more after a rerun the page asked for)."""
-    page.wait_for_selector('[data-testid="stMain"]')
-    for _ in range(2):
-        page.wait_for_timeout(500)
-        page.wait_for_function("!document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=TIMEOUT_MS)
-    with contextlib.suppress(sync_api.TimeoutError):  # placeholders gone (a busy machine may keep one: checked anyway)
-        page.wait_for_function("!document.querySelector('[data-testid=\"stSkeleton\"]')", timeout=TIMEOUT_MS)
-    page.wait_for_timeout(400)  # plotly finishes its frame
-
-
 def check_viewport(server: Server, browser: sync_api.Browser, viewport: str, user: str, pages: list[str]) -> None:
     width, height = VIEWPORTS[viewport]
     problems: list[str] = []
@@ -161,13 +150,13 @@ def check_viewport(server: Server, browser: sync_api.Browser, viewport: str, use
             page.set_default_timeout(TIMEOUT_MS)
             try:
                 page.goto(f"{server.url}/{path}")
-                settle(page)
+                settle(page, TIMEOUT_MS)
                 where = f"{viewport} {user} /{path}"
                 main = page.locator('[data-testid="stMain"]')
                 if PAGE_HEADINGS[path] not in main.inner_text():  # a slow page (the map) draws its heading late
                     with contextlib.suppress(sync_api.TimeoutError):
                         main.get_by_text(PAGE_HEADINGS[path]).first.wait_for(timeout=TIMEOUT_MS)
-                        settle(page)
+                        settle(page, TIMEOUT_MS)
                 if PAGE_HEADINGS[path] not in main.inner_text():
                     problems.append(f"{where}: not the page asked for")
                     continue
@@ -183,7 +172,7 @@ def check_viewport(server: Server, browser: sync_api.Browser, viewport: str, use
                         problems.append(f"{where}: the sidebar is open on a phone")
                 full = page.evaluate("document.querySelector('[data-testid=\"stMain\"]').scrollHeight")
                 page.set_viewport_size({"width": width, "height": min(max(height, full + 40), 8000)})
-                page.wait_for_timeout(500)
+                page.wait_for_timeout(300)  # plotly redraws at the new size
                 page.screenshot(path=ARTIFACTS / f"{stem}.png")
             finally:
                 page.close()

@@ -116,6 +116,20 @@ def test_aggregates_follow_every_change(any_store: str) -> None:
     W.act(COUNTY, a["id"], "respond", version=a["version"], note="已走访")
     assert row()["responded"] == 1
     assert len(W.monthly(PROVINCE)) and list(W.closure_days(PROVINCE)) == []
+    # the workbench's list, counts and townships are kept the same way: the response shows at once
+    assert W.items(COUNTY, states=("responded",))["finding_key"].tolist() == ["EV:z"]
+    assert W.open_counts(COUNTY)["responded"] == 1
+    W.act(PROVINCE, a["id"], "return", version=item("EV:z")["version"], note="证据不足")
+    assert W.items(COUNTY, states=("responded",)).empty and W.open_counts(COUNTY)["responded"] == 0
+
+
+def test_scope_ranges_hold_exactly_the_codes_under_a_prefix() -> None:
+    """The [lo, hi) range beside the LIKE (what lets the store's county index serve a scope) holds the codes that
+    start with the prefix and no others, across a 9 at the end."""
+    codes = ["340000", "341199", "341200", "341221", "341299", "341300", "349999", "350000"]
+    for prefix in ("", "34", "3412", "3419", "341299", "3499"):
+        lo, hi = W._code_range(prefix)
+        assert [c for c in codes if lo <= c < hi] == [c for c in codes if c.startswith(prefix)], prefix
 
 
 def test_the_loop_by_role_and_scope(any_store: str) -> None:

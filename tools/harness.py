@@ -20,7 +20,7 @@ from fupin.access.auth import DEMO_ACCOUNTS
 from fupin.core.reference import PROJECT_ROOT
 
 if TYPE_CHECKING:
-    from playwright.sync_api import BrowserContext
+    from playwright.sync_api import BrowserContext, Page
 
 CHROMIUM = Path("/usr/bin/chromium")  # Debian's (apt-get install chromium fonts-noto-cjk); never downloaded
 CHROMIUM_ARGS = [
@@ -131,6 +131,24 @@ PAGE_HEADINGS = {
     "audit_log": "审计日志",
 }
 DATA_PAGES = [p for p in PAGE_HEADINGS if p not in ("import_data", "audit_log")]  # every role but 会议大屏
+
+
+# Streamlit's app root says where the script run is: "initial" before the first run, "running", "notRunning" after.
+SCRIPT_DONE_JS = """() => {
+  const app = document.querySelector('[data-testid="stApp"]');
+  return !!app && app.getAttribute('data-test-script-state') === 'notRunning'
+    && !document.querySelector('[data-testid="stStatusWidget"], [data-testid="stSkeleton"]');
+}"""
+
+
+def settle(page: Page, timeout: int = 120_000, frame_ms: int = 250) -> None:
+    """Wait until the page's script run has finished and stayed finished (a run may ask for a rerun), then give
+    plotly `frame_ms` to finish the frame it is drawing. Polls Streamlit's own run state, so no fixed long waits."""
+    for _ in range(2):
+        page.wait_for_function(SCRIPT_DONE_JS, timeout=timeout, polling=50)
+        page.wait_for_timeout(150)
+    page.wait_for_function(SCRIPT_DONE_JS, timeout=timeout, polling=50)
+    page.wait_for_timeout(frame_ms)
 
 
 def sign_in(context: BrowserContext, url: str, user: str = "admin", password: str | None = None) -> None:

@@ -31,11 +31,11 @@ SELECTED_STYLE = ("#ffb300", 4.0)
 
 
 def with_demo_label(fig: go.Figure, *, synthetic: bool) -> go.Figure:
-    """The figure as drawn and as its PNG download (the chart's camera button) leaves the page: a copy captioned
-    DEMO_NOTE at its lower left when the data are synthetic, the figure itself otherwise."""
-    if not synthetic:
+    """The figure as drawn and as its PNG download (the chart's camera button) leaves the page: captioned DEMO_NOTE
+    at its lower left when the data are synthetic (in place, once), left as it is otherwise."""
+    if not synthetic or any(a.name == "demo_label" for a in fig.layout.annotations):
         return fig
-    out = go.Figure(fig)
+    out = fig  # captioned in place: a copy (go.Figure(fig)) deep-copies every trace, a map's outlines too
     # Never on top of the data: under the axis' tick labels, or above the plot when the legend sits below it.
     size = out.layout.font.size or 13
     legend_below = out.layout.legend.y is not None and out.layout.legend.y < 0
