@@ -88,6 +88,8 @@ def test_absent_finding_is_marked_and_recurring_finding_reopens(any_store: str) 
     W.act(CITY, a["id"], "close", version=a["version"], on=closed_on)
     c = item("CF:F3:x")
     W.act(PROVINCE, c["id"], "close_direct", version=c["version"], note="已整改", on=closed_on)
+    took = (closed_on - dt.date.fromisoformat(c["raised_on"])).days
+    assert W.closure_days(PROVINCE).to_dict() == {took: 2}  # both closed the same day, raised by the same sync
     sync.sync(con, "b", ["2020-03"])
     a, c = item("RF:a"), item("CF:F3:x")
     assert (a["state"], a["reopen_count"], a["raised_month"]) == ("open", 1, "2020-03")  # the risk came back

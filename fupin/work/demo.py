@@ -21,7 +21,7 @@ import sqlalchemy as sa
 from fupin.access import audit, store
 from fupin.core.reference import area_names
 from fupin.work import sync as S
-from fupin.work.items import raised_on
+from fupin.work.items import bump_version, raised_on
 from fupin.work.rules import kinds
 
 DEMO_TAIL_DAYS = 10
@@ -154,6 +154,7 @@ def _play(conn: sa.Connection, plans: dict[int, list[tuple[dt.date, str]]], unti
             state = target
         if state == "closed":
             plans.pop(item_id, None)
+    bump_version(conn)
     for chunk in S._chunks(events):
         conn.execute(
             sa.text(

@@ -19,7 +19,7 @@ import sqlalchemy as sa
 from fupin.access import audit, store
 from fupin.access.scope import Viewer
 from fupin.warehouse.connection import cursor
-from fupin.work.items import raised_on
+from fupin.work.items import bump_version, raised_on
 from fupin.work.rules import kinds
 
 SYSTEM = Viewer(name="系统（月核查数据同步）", role="province_admin", scope_level="province", username="system")
@@ -184,12 +184,7 @@ def sync_month(con: duckdb.DuckDBPyConnection, batch_id: str, month: str) -> Syn
             ),
             {"m": month, "b": batch_id, "at": now, "r": len(new_rows), "o": len(reopen), "c": len(cleared)},
         )
-        conn.execute(  # the store's version for the cached 督办 aggregates (items.store_version)
-            sa.text(
-                "insert into store_meta (key, value) values ('work_sync_seq', '1') on conflict (key) do update "
-                "set value = cast(cast(store_meta.value as integer) + 1 as text)"
-            )
-        )
+        bump_version(conn)  # the store's version for the cached 督办 aggregates (items.store_version)
         result = SyncResult(month, len(new_rows), len(reopen), len(cleared))
         audit.record(SYSTEM, "work_sync", filters={"month": month, **result.__dict__}, conn=conn)
     return result
