@@ -140,6 +140,7 @@ def worker_env(p: Plan, index: int, secrets_env: dict[str, str]) -> dict[str, st
         "FUPIN_DUCKDB_THREADS": str(p.threads),
         "FUPIN_DUCKDB_MEMORY_MB": str(p.memory_mb),
         "FUPIN_WORKER": str(index),
+        "FUPIN_WORKERS": str(p.workers),  # the warm-up starts at this worker's share of the scopes
     }
 
 

@@ -255,6 +255,7 @@ def test_warm_computes_what_each_scope_first_page_reads(tiny_db: Path, monkeypat
 
     c = importlib.import_module("fupin.ui.connection")  # fupin.ui.connection is also a function's name
     monkeypatch.setenv("FUPIN_DB", str(tiny_db))
+    monkeypatch.setenv("FUPIN_RESULTS", "off")  # this process's own caches only (the shared layer: test_results.py)
     c._aggregate_query.clear()
     c._household_query.clear()
     ran: list[str] = []

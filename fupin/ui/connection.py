@@ -21,7 +21,7 @@ import streamlit as st
 
 from fupin.access.scope import Viewer
 from fupin.data.demo import build_demo
-from fupin.warehouse import queries
+from fupin.warehouse import queries, results
 from fupin.warehouse.connection import DEFAULT_DB, BatchInfo, batch_info, db_path, file_identity, open_read_only
 
 _LOG = logging.getLogger("fupin")
@@ -171,8 +171,15 @@ HOUSEHOLD_DETAIL = frozenset(n for n in queries.HOUSEHOLD_ROWS if n.startswith("
 
 @st.cache_data(max_entries=2048, show_spinner=False)
 def _aggregate_query(name: str, viewer: Viewer, batch_id: str, **params: object) -> pd.DataFrame:
-    del batch_id  # part of the cache key only
-    return queries.run(connection(), name, viewer, **params)
+    """In this process's memory; below that, shared with the host's other app processes (warehouse/results.py),
+    except household rows."""
+    con = connection()
+    if name in queries.HOUSEHOLD_ROWS:
+        return queries.run(con, name, viewer, **params)
+    path = ensure_warehouse()
+    gen = results.generation(batch_id, file_identity(path))
+    key = results.key_of(name, queries.load(name).sql, viewer.role, viewer.scope_code, sorted(params.items()))
+    return results.cached(path, gen, key, lambda: queries.run(con, name, viewer, **params))
 
 
 @st.cache_data(max_entries=256, ttl=3600, show_spinner=False)
@@ -213,6 +220,18 @@ def warm_scopes() -> list[Viewer]:
     return out
 
 
+def _my_share_first(scopes: list[Viewer]) -> list[Viewer]:
+    """The scopes rotated so that worker i of n (FUPIN_WORKER / FUPIN_WORKERS, set by `fupin serve`) starts at the
+    i-th n-th: the workers compute different scopes at the same time and read each other's results
+    (warehouse/results.py) when they reach them, instead of all computing the province first."""
+    try:
+        i, n = int(os.environ.get("FUPIN_WORKER", "0")), max(int(os.environ.get("FUPIN_WORKERS", "1")), 1)
+    except ValueError:
+        return scopes
+    at = (i % n) * len(scopes) // n
+    return scopes[at:] + scopes[:at]
+
+
 def warm(path: Path, identity: tuple[int, int], *, budget_s: float, stop: threading.Event | None = None) -> int:
     """Compute the first-page aggregates of every scope for this warehouse file, province first, until
     `budget_s` is spent. Returns how many queries ran (or were already cached)."""
@@ -223,7 +242,7 @@ def warm(path: Path, identity: tuple[int, int], *, budget_s: float, stop: thread
     batch = _batch(str(path), identity)
     month = Month.parse(batch.newest_first[0]).first_day
     done = 0
-    for viewer in warm_scopes():
+    for viewer in _my_share_first(warm_scopes()):
         for name, with_prefix in FIRST_PAGE_QUERIES:
             if time.monotonic() - started > budget_s or (stop is not None and stop.is_set()):
                 return done
@@ -271,6 +290,10 @@ class Warmer:
         budget = float(os.environ.get("FUPIN_WARM_SECONDS", "300"))
         t0 = time.monotonic()
         try:
+            batch = _batch(str(path), identity)
+            # the shared results of the files swapped out
+            if pruned := results.prune(path, results.generation(batch.batch_id, identity)):
+                _LOG.info("removed the shared results of %d earlier warehouse files", pruned)
             n = warm(path, identity, budget_s=budget, stop=self.stop)
             self.last = {"queries": n, "seconds": round(time.monotonic() - t0, 1), "file": str(path)}
             print(f"fupin: warmed {n} first-page queries in {self.last['seconds']} s", file=sys.stderr, flush=True)
