@@ -175,6 +175,9 @@ MIGRATIONS: list[tuple[int, list[str]]] = [
     ),
     # 督办 aggregates look up the items ever returned (action = 'return') without scanning every event
     (3, ["create index work_event_action on work_event (action, item_id)"]),
+    # A state and a county range in one index: without it SQLite answers "closed items of one county" from the state
+    # index alone (every closed item of the province, 0.2 s; the county index serves the range, not the state)
+    (4, ["create index work_item_state_county on work_item (state, county_code)"]),
 ]
 
 
