@@ -118,6 +118,8 @@ def test_aggregates_follow_every_change(any_store: str) -> None:
     W.act(COUNTY, a["id"], "respond", version=a["version"], note="已走访")
     assert row()["responded"] == 1
     assert len(W.monthly(PROVINCE)) and list(W.closure_days(PROVINCE)) == []
+    assert W.monthly(COUNTY)["n"].sum() == W.monthly(PROVINCE)["n"].sum() > 0  # all in 临泉: the county's own plan
+    assert W.monthly(OTHER).empty
     # the workbench's list, counts and townships are kept the same way: the response shows at once
     assert W.items(COUNTY, states=("responded",))["finding_key"].tolist() == ["EV:z"]
     assert W.open_counts(COUNTY)["responded"] == 1
