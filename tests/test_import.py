@@ -298,13 +298,15 @@ def test_the_dry_run_is_a_capped_process_of_its_own(site: tuple[Path, Path, list
     assert job.proc is not None and job.proc.pid != os.getpid()
     limits = Path(f"/proc/{job.proc.pid}/limits")
     seen: set[tuple[float, str]] = set()
-    address_space = ""
+    address_space, niceness = "", None
     while job.running():
         seen.add(job.progress())
         if len(seen) > 1 and not address_space:  # reading the exports: the cap was set before anything loaded
             address_space = next((x for x in limits.read_text().splitlines() if x.startswith("Max address space")), "")
+            niceness = os.getpriority(os.PRIO_PROCESS, job.proc.pid)
         time.sleep(0.05)
     assert address_space.split()[3:5] == [str(3000 * 1024 * 1024)] * 2  # soft and hard, in the child
+    assert niceness == min(os.getpriority(os.PRIO_PROCESS, 0) + 10, 19)  # below the app's priority (FUPIN_IMPORT_NICE)
     report = importer.finish_dry_run(job)
     assert report.ok and staged.report is report
     assert job.progress() == (1.0, "完成")

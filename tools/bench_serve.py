@@ -2,6 +2,7 @@
 load client (tools/wsload.py) with the load test's role mix; one JSON line per run, and a plot of p95 vs sessions.
 
 `python -m tools.bench_serve --db WAREHOUSE --workers 1 2 --sessions 20 50 100 200 --minutes 5 --warmup 60 --think 10`
+(`--beside 'CMD'`: CMD runs during the measured window at the import's priority, e.g. an import dry run)
 
 Per run: a fresh start of the serve command (its caches warm in the background), the sessions sign in (their
 starts spread over the warm-up), then only requests that start after the warm-up count. Client time: rerun request
@@ -16,6 +17,7 @@ import argparse
 import asyncio
 import json
 import os
+import shlex
 import signal
 import subprocess
 import sys
@@ -55,8 +57,39 @@ def _watch(pid: int, stop: threading.Event, out: dict, t_measure: float) -> None
         stop.wait(1.0)
 
 
+def _beside(cmd: list[str], start_at: float, stop: threading.Event, out: dict) -> None:
+    """Run `cmd` from `start_at` (the measured window) at the import's lower priority (fupin/data/importer.py), until
+    it ends or the window does; record its wall time and exit code."""
+    from fupin.data.importer import _lower_priority
+
+    while time.time() < start_at and not stop.is_set():
+        stop.wait(0.2)
+    if stop.is_set():
+        return
+    t0 = time.monotonic()
+    proc = subprocess.Popen([*_lower_priority(), *cmd], cwd=PROJECT_ROOT, stdout=subprocess.DEVNULL)
+    out["command"] = " ".join([*_lower_priority(), *cmd])
+    while proc.poll() is None and not stop.is_set():
+        stop.wait(0.5)
+    if proc.poll() is None:
+        proc.terminate()
+        proc.wait(30)
+        out["finished"] = False
+    else:
+        out["finished"] = True
+    out["exit_code"], out["wall_s"] = proc.returncode, round(time.monotonic() - t0, 1)
+
+
 def run_one(
-    *, db: Path, workdir: Path, workers: int, sessions: int, minutes: float, warmup_s: float, think_s: float
+    *,
+    db: Path,
+    workdir: Path,
+    workers: int,
+    sessions: int,
+    minutes: float,
+    warmup_s: float,
+    think_s: float,
+    beside: list[str] | None = None,
 ) -> dict:
     from tools.loadtest import plans, write_accounts
 
@@ -92,6 +125,10 @@ def run_one(
         t_measure = time.time() + warmup_s
         watcher = threading.Thread(target=_watch, args=(proc.pid, stop, procs, t_measure), daemon=True)
         watcher.start()
+        other: dict = {}
+        if beside:
+            side = threading.Thread(target=_beside, args=(beside, t_measure, stop, other), daemon=True)
+            side.start()
         samples: list[Sample] = asyncio.run(
             drive(
                 f"http://127.0.0.1:{port}",
@@ -103,6 +140,8 @@ def run_one(
         )
         stop.set()
         watcher.join(timeout=5)
+        if beside:
+            side.join(timeout=60)
     finally:
         proc.send_signal(signal.SIGTERM)
         try:
@@ -143,6 +182,7 @@ def run_one(
             / max(1, summary["requests"]),
             3,
         ),
+        "beside": other if beside else None,
         "load_before": load_before,
         "load_after": _loadavg(),
         "cores": os.cpu_count(),
@@ -195,6 +235,11 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--warmup", type=float, default=60.0)
     p.add_argument("--think", type=float, default=10.0)
     p.add_argument("--plot", type=Path, help="only draw the PNG from WORKDIR/bench-serve.jsonl")
+    p.add_argument(
+        "--beside",
+        help="a command run during the measured window at the import's priority, e.g. "
+        "'python -m fupin ingest EXPORTS --db /tmp/dry.duckdb --dry-run' (an import dry run beside the sessions)",
+    )
     a = p.parse_args(argv)
     if a.plot:
         plot(a.workdir / "bench-serve.jsonl", a.plot)
@@ -209,6 +254,7 @@ def main(argv: list[str] | None = None) -> int:
                 minutes=a.minutes,
                 warmup_s=a.warmup,
                 think_s=a.think,
+                beside=shlex.split(a.beside) if a.beside else None,
             )
             print(json.dumps(r, ensure_ascii=False), flush=True)
     return 0

@@ -309,6 +309,18 @@ class DryRunJob:
             self.proc.wait()
 
 
+def _lower_priority() -> list[str]:
+    """`nice -n N` (FUPIN_IMPORT_NICE, default 10; 0: none): the dry run runs at a lower CPU priority than the app
+    processes, so people reading pages while an administrator imports keep the cores first (a nice-10 process gets
+    ≈ a tenth of a core's share against a nice-0 one when both want it, and all of it when the app is idle)."""
+    try:
+        n = int(os.environ.get("FUPIN_IMPORT_NICE", "10"))
+    except ValueError:
+        n = 10
+    nice = shutil.which("nice")
+    return [nice, "-n", str(min(max(n, 0), 19))] if n > 0 and nice else []
+
+
 def start_dry_run(staged: Staged, *, memory_mb: int | None = None) -> DryRunJob:
     """Start the dry run: the CLI's ingest of store + this month into the candidate, in a child process whose
     address space is capped (`--memory-mb`, FUPIN_INGEST_MEMORY_MB, default 8192 MB; DuckDB keeps to half).
@@ -322,6 +334,7 @@ def start_dry_run(staged: Staged, *, memory_mb: int | None = None) -> DryRunJob:
         job.report_path.write_text(report.to_json(), encoding="utf-8")
         return job
     cmd = [
+        *_lower_priority(),
         sys.executable,
         "-m",
         "fupin",
