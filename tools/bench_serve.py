@@ -212,14 +212,16 @@ def plot(jsonl: Path, png: Path) -> None:
             ax.annotate(note, (s, p95), textcoords="offset points", xytext=(4, 4 + 10 * (workers - 1)), fontsize=7)
     loads = [x for r in rows for x in (r["load_before"][0], r["load_after"][0])]
     ax.set_title(
-        f"Province warehouse, 2 cores shared (load average {min(loads):.0f}–{max(loads):.0f}): p95 vs sessions",
+        f"Province warehouse, {rows[0].get('cores', 2)}-core machine (load average {min(loads):.0f}–{max(loads):.0f}): "
+        "p95 vs sessions",
         fontsize=9,
     )
     ax.axhline(1.5, color="grey", linestyle="--", linewidth=0.8, label="target p95 1.5 s")
     ax.set_xlabel("concurrent sessions (10 s think time)")
     ax.set_ylabel("client-observed p95 (s)")
     ax.grid(alpha=0.3)
-    ax.legend(fontsize=8, loc="upper right")
+    ax.legend(fontsize=8, loc="upper left")
+    ax.margins(x=0.08, y=0.12)
     fig.tight_layout()
     png.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(png)
