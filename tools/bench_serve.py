@@ -60,15 +60,15 @@ def _watch(pid: int, stop: threading.Event, out: dict, t_measure: float) -> None
 def _beside(cmd: list[str], start_at: float, stop: threading.Event, out: dict) -> None:
     """Run `cmd` from `start_at` (the measured window) at the import's lower priority (fupin/data/importer.py), until
     it ends or the window does; record its wall time and exit code."""
-    from fupin.data.importer import _lower_priority
+    from fupin.data.importer import lower_priority
 
     while time.time() < start_at and not stop.is_set():
         stop.wait(0.2)
     if stop.is_set():
         return
     t0 = time.monotonic()
-    proc = subprocess.Popen([*_lower_priority(), *cmd], cwd=PROJECT_ROOT, stdout=subprocess.DEVNULL)
-    out["command"] = " ".join([*_lower_priority(), *cmd])
+    proc = subprocess.Popen([*lower_priority(), *cmd], cwd=PROJECT_ROOT, stdout=subprocess.DEVNULL)
+    out["command"] = " ".join([*lower_priority(), *cmd])
     while proc.poll() is None and not stop.is_set():
         stop.wait(0.5)
     if proc.poll() is None:

@@ -309,7 +309,7 @@ class DryRunJob:
             self.proc.wait()
 
 
-def _lower_priority() -> list[str]:
+def lower_priority() -> list[str]:
     """`nice -n N` (FUPIN_IMPORT_NICE, default 10; 0: none): the dry run runs at a lower CPU priority than the app
     processes, so people reading pages while an administrator imports keep the cores first (a nice-10 process gets
     ≈ a tenth of a core's share against a nice-0 one when both want it, and all of it when the app is idle)."""
@@ -334,7 +334,7 @@ def start_dry_run(staged: Staged, *, memory_mb: int | None = None) -> DryRunJob:
         job.report_path.write_text(report.to_json(), encoding="utf-8")
         return job
     cmd = [
-        *_lower_priority(),
+        *lower_priority(),
         sys.executable,
         "-m",
         "fupin",

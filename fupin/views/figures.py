@@ -35,22 +35,22 @@ def with_demo_label(fig: go.Figure, *, synthetic: bool) -> go.Figure:
     at its lower left when the data are synthetic (in place, once), left as it is otherwise."""
     if not synthetic or any(a.name == "demo_label" for a in fig.layout.annotations):
         return fig
-    out = fig  # captioned in place: a copy (go.Figure(fig)) deep-copies every trace, a map's outlines too
+    # In place: a copy (go.Figure(fig)) deep-copies every trace, a map's outlines too, on every run.
     # Never on top of the data: under the axis' tick labels, or above the plot when the legend sits below it.
-    size = out.layout.font.size or 13
-    legend_below = out.layout.legend.y is not None and out.layout.legend.y < 0
-    margin = out.layout.margin
-    small = (out.layout.height or 450) < 160  # a card's sparkline: the short form fits its width
+    size = fig.layout.font.size or 13
+    legend_below = fig.layout.legend.y is not None and fig.layout.legend.y < 0
+    margin = fig.layout.margin
+    small = (fig.layout.height or 450) < 160  # a card's sparkline: the short form fits its width
     if legend_below:
         place = {"y": 1, "yanchor": "bottom", "yshift": 2}
-        out.update_layout(margin={"t": max(margin.t if margin.t is not None else 10, 0) + 18})
+        fig.update_layout(margin={"t": max(margin.t if margin.t is not None else 10, 0) + 18})
     else:
-        below = int(size * 1.8) + 6 if _has_axes(out) else 4
-        if _has_axes(out) and out.layout.xaxis.title.text:  # and under the axis title that sits below them
-            below += int((out.layout.xaxis.title.font.size or size) * 1.5) + 4
+        below = int(size * 1.8) + 6 if _has_axes(fig) else 4
+        if _has_axes(fig) and fig.layout.xaxis.title.text:  # and under the axis title that sits below them
+            below += int((fig.layout.xaxis.title.font.size or size) * 1.5) + 4
         place = {"y": 0, "yanchor": "top", "yshift": -below}
-        out.update_layout(margin={"b": max(margin.b if margin.b is not None else 10, below + 20)})  # room for it
-    out.add_annotation(
+        fig.update_layout(margin={"b": max(margin.b if margin.b is not None else 10, below + 20)})  # room for it
+    fig.add_annotation(
         text="演示数据" if small else DEMO_NOTE,
         name="demo_label",
         xref="paper",
@@ -61,7 +61,7 @@ def with_demo_label(fig: go.Figure, *, synthetic: bool) -> go.Figure:
         font={"size": 11, "color": "#9e1c1c"},
         **place,
     )
-    return out
+    return fig
 
 
 def ink_on(fill: str) -> str:

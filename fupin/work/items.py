@@ -101,17 +101,20 @@ def _code_range(prefix: str) -> tuple[str, str]:
     return prefix, (head[:-1] + str(int(head[-1]) + 1)) if head else "A"
 
 
+def _prefix_args(prefix: str, name: str = "prefix") -> dict:
+    """The bound values of _in_scope(name=…): the LIKE pattern and the [lo, hi) range of the codes under `prefix`."""
+    lo, hi = _code_range(prefix)
+    return {name: prefix + "%", f"{name}_lo": lo, f"{name}_hi": hi}
+
+
 def _scope_args(viewer: Viewer) -> dict:
-    lo, hi = _code_range(scope_prefix(viewer))
-    return {"prefix": scope_prefix(viewer) + "%", "lo": lo, "hi": hi}
+    return _prefix_args(scope_prefix(viewer))
 
 
-def _in_scope(col: str = "county_code", name: str = "") -> str:
+def _in_scope(col: str = "county_code", name: str = "prefix") -> str:
     """The scope (or, with name="area", an area) condition on `col`: the LIKE says what is meant, the range is what
-    the index serves."""
-    p = name or "prefix"
-    lo, hi = ("area_lo", "area_hi") if name else ("lo", "hi")
-    return f"({col} like :{p} and {col} >= :{lo} and {col} < :{hi})"
+    the index serves (values from _prefix_args)."""
+    return f"({col} like :{name} and {col} >= :{name}_lo and {col} < :{name}_hi)"
 
 
 def get(viewer: Viewer, item_id: int) -> dict | None:
@@ -137,8 +140,7 @@ def _filters(
     where, args = [_in_scope()], _scope_args(viewer)
     if area:
         where.append(_in_scope(name="area"))
-        args["area"] = area + "%"
-        args["area_lo"], args["area_hi"] = _code_range(area)
+        args |= _prefix_args(area, "area")
     if town:
         where.append("township_code = :town")
         args["town"] = town
