@@ -10,12 +10,14 @@ import re
 import time
 
 import plotly.graph_objects as go
+import plotly.io as pio
 import streamlit as st
 from streamlit.errors import StreamlitAPIException
 
 from fupin.access.scope import Viewer
 from fupin.domain.kpi import Tile
 from fupin.ui.connection import current_batch
+from fupin.views.figcache import is_shared
 from fupin.views.figures import with_demo_label
 
 # Plotly in the browser: the stub world topojson served by the app (no CDN), PNG export offline.
@@ -159,12 +161,59 @@ def plotly(fig: go.Figure, *, key: str, selectable: bool = False, own_fonts: boo
     own_fonts=True keeps the figure's (large) fonts instead of the Streamlit theme's: meeting mode.
     """
     theme = None if own_fonts else "streamlit"
-    fig = with_demo_label(fig, synthetic=current_batch().synthetic)  # also on the PNG the camera button saves
+    synthetic = current_batch().synthetic
+    if is_shared(fig):  # built for these inputs before: its JSON too
+        shown = _drawn(fig, synthetic=synthetic)
+    else:
+        shown = with_demo_label(fig, synthetic=synthetic)  # also on the PNG the camera button saves
     if selectable:
         return st.plotly_chart(
-            fig, key=key, config=PLOTLY_CONFIG, on_select="rerun", selection_mode="points", theme=theme
+            shown, key=key, config=PLOTLY_CONFIG, on_select="rerun", selection_mode="points", theme=theme
         )
-    return st.plotly_chart(fig, key=key, config=PLOTLY_CONFIG, theme=theme)
+    return st.plotly_chart(shown, key=key, config=PLOTLY_CONFIG, theme=theme)
+
+
+class Spec(dict):
+    """A shared figure as the dict st.plotly_chart makes of it, with that dict's JSON, which plotly.io.to_json
+    (st.plotly_chart calls it on every run) returns as it is (`_serialise_once`)."""
+
+    json: str
+
+
+class Drawn(go.Figure):
+    """A shared figure ready to draw, kept beside it: st.plotly_chart takes a figure's to_dict(), which is the Spec
+    made once (a plain dict would be validated again on every run)."""
+
+    def to_dict(self) -> Spec:  # type: ignore[override]
+        return self._fupin_spec  # type: ignore[no-any-return]
+
+
+def _drawn(fig: go.Figure, *, synthetic: bool) -> Drawn:
+    """The shared figure's Drawn, made on its first drawing and kept on the figure (the demo caption on a copy: a
+    shared figure is never changed). Its JSON is what st.plotly_chart(fig) would send."""
+    made: dict[bool, Drawn] = fig.__dict__.setdefault("_fupin_drawn", {})
+    drawn = made.get(synthetic)
+    if drawn is None:
+        shown = with_demo_label(go.Figure(fig), synthetic=True) if synthetic else fig
+        spec = Spec(shown.to_dict())
+        spec.json = _to_json(spec, validate=False)
+        drawn = Drawn()
+        drawn._fupin_spec = spec
+        made[synthetic] = drawn
+    return drawn
+
+
+_to_json = getattr(pio.to_json, "__wrapped__", pio.to_json)  # plotly's own, even on a module reload
+
+
+def _serialise_once(fig: object, *args: object, **kwargs: object) -> str:
+    if type(fig) is Spec:
+        return fig.json
+    return _to_json(fig, *args, **kwargs)
+
+
+_serialise_once.__wrapped__ = _to_json  # type: ignore[attr-defined]
+pio.to_json = _serialise_once  # st.plotly_chart looks it up on each call
 
 
 def charts(*panels: tuple[str, go.Figure, str], widths: list[int] | None = None) -> None:

@@ -17,6 +17,7 @@ from fupin.core.labels import COLUMNS, md_escape, month_label
 from fupin.domain.kpi import Tile
 from fupin.reports.exports import households_xlsx
 from fupin.views.base import Selection, Table, labelled
+from fupin.views.figcache import shared_figure
 
 HIT_LIMIT = 500
 UNMASK_HELP = "仅省级管理员可用；显示完整姓名和证件号码的清单和导出记入审计日志"
@@ -168,6 +169,7 @@ def rule_notes(rules: pd.DataFrame) -> list[str]:
     return out
 
 
+@shared_figure
 def trend_figure(df: pd.DataFrame) -> go.Figure:
     """Records received and rule hits per department over the months (two panels' worth as line pairs)."""
     fig = go.Figure()

@@ -15,6 +15,7 @@ import plotly.graph_objects as go
 from fupin.core.geo import county_centroids, features_for, label_point
 from fupin.core.labels import DEMO_NOTE, Metric, fmt_value
 from fupin.core.month import Month
+from fupin.views.figcache import shared_figure
 
 FONT = "Noto Sans CJK SC, Source Han Sans SC, Microsoft YaHei, sans-serif"
 REDS = ("#fee5d9", "#fcae91", "#fb6a4a", "#de2d26", "#a50f15", "#67000d")
@@ -171,6 +172,7 @@ def diverging_classes(
     return Classes(bounds, index), labels, colors
 
 
+@shared_figure
 def county_choropleth(
     df: pd.DataFrame,
     *,
@@ -277,6 +279,7 @@ def county_choropleth(
     return fig
 
 
+@shared_figure
 def township_choropleth(
     towns: pd.DataFrame,
     features: Mapping,
@@ -495,6 +498,7 @@ def metric_values(fig: go.Figure) -> dict[str, float]:
     return out
 
 
+@shared_figure
 def trend_figure(
     df: pd.DataFrame,
     series: Mapping[str, str],
@@ -530,6 +534,7 @@ def trend_figure(
     return fig
 
 
+@shared_figure
 def bar_figure(
     df: pd.DataFrame, *, label_col: str, metric: Metric, top: int = 20, height: int | None = None
 ) -> go.Figure:
@@ -557,6 +562,7 @@ def bar_figure(
     return fig
 
 
+@shared_figure
 def weekly_lines(df: pd.DataFrame, col: str) -> go.Figure:
     """One cumulative weekly line per group (project type or county)."""
     fig = go.Figure()
@@ -582,6 +588,7 @@ def weekly_lines(df: pd.DataFrame, col: str) -> go.Figure:
     return fig
 
 
+@shared_figure
 def weekly_totals(df: pd.DataFrame) -> go.Figure:
     """Cumulative started / stopped / restarted projects, all groups together, against the total."""
     fig = go.Figure()
@@ -612,6 +619,7 @@ def weekly_totals(df: pd.DataFrame) -> go.Figure:
     return fig
 
 
+@shared_figure
 def source_bars(level: pd.DataFrame) -> go.Figure:
     """Allocated vs paid per fund source (资金级次), 万元."""
     fig = go.Figure(
@@ -631,6 +639,7 @@ def source_bars(level: pd.DataFrame) -> go.Figure:
     return fig
 
 
+@shared_figure
 def tilt_scatter(df: pd.DataFrame) -> go.Figure:
     """Epidemic tilt: epidemic-affected households (x) against allocation per remaining poor person (y)."""
     part = df[df["special_allocated"] > 0]
@@ -654,6 +663,7 @@ def tilt_scatter(df: pd.DataFrame) -> go.Figure:
     return fig
 
 
+@shared_figure
 def sparkline(df: pd.DataFrame, col: str, *, height: int = 90) -> go.Figure:
     """A small monthly line with the first and last values labelled (挂牌督战 cards)."""
     y = df[col].astype(float).tolist()
@@ -685,6 +695,7 @@ def sparkline(df: pd.DataFrame, col: str, *, height: int = 90) -> go.Figure:
     return fig
 
 
+@shared_figure
 def households_by_county_bar(df: pd.DataFrame, *, top: int = 15) -> go.Figure:
     """Matching households per county (red-flag page), stacked new vs continuing."""
     part = df.nlargest(top, "households").iloc[::-1]
@@ -714,6 +725,7 @@ def households_by_county_bar(df: pd.DataFrame, *, top: int = 15) -> go.Figure:
     return fig
 
 
+@shared_figure
 def income_history(months: pd.DataFrame, *, line: float) -> go.Figure:
     """One household's monthly income estimate against last year and the monitoring line; red months marked."""
     x = [Month.parse(m).short_label for m in months["month"]]
@@ -780,6 +792,7 @@ def clearance_timeline(months: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+@shared_figure
 def compare_bars(
     df: pd.DataFrame,
     *,

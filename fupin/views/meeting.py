@@ -18,6 +18,7 @@ from fupin.domain.kpi import Tile
 from fupin.domain.progress import BASES, rules_by_measure, slow_mask
 from fupin.views import figures, overview, supervision, work
 from fupin.views.base import Selection
+from fupin.views.figcache import shared_figure
 
 WIDTH, HEIGHT = 1920, 1080  # the canvas, in design pixels (scaled to the screen as a whole)
 TEXT = 28  # the smallest text on the canvas (px at 1920×1080)
@@ -227,6 +228,7 @@ def _layout(fig: go.Figure, p: Palette, *, width: int, height: int, title: str =
     return fig
 
 
+@shared_figure
 def ranked_bars(
     names: list[str],
     values: list[float],
@@ -297,6 +299,7 @@ def spread_labels(lon: list[float], lat: list[float], chars: list[int]) -> list[
     return out
 
 
+@shared_figure
 def county_map(v: overview.OverviewView, p: Palette, *, width: int, height: int) -> go.Figure:
     """The remaining-poor map with the 挂牌督战 counties outlined and named (dark text on a light halo in the light
     theme, the reverse in the dark one: readable on every class colour)."""
@@ -341,6 +344,7 @@ def county_map(v: overview.OverviewView, p: Palette, *, width: int, height: int)
     return fig
 
 
+@shared_figure
 def _trend(totals: pd.DataFrame, series: dict[str, str], p: Palette, *, width: int, height: int) -> go.Figure:
     fig = go.Figure()
     x = [f"{month_of(m)[5:].lstrip('0')}月" for m in totals["month"]]

@@ -15,6 +15,7 @@ from fupin.core.labels import md_escape
 from fupin.core.reference import REFERENCE_DIR, area_names, read_csv_text
 from fupin.domain.kpi import Tile
 from fupin.views.base import Selection, Table
+from fupin.views.figcache import shared_figure
 from fupin.work import items as W
 from fupin.work.rules import kinds, settings
 
@@ -310,42 +311,8 @@ def overview(sel: Selection) -> Overview:
         }
     )
     worst = county.head(15).iloc[::-1]
-    fig = go.Figure(
-        go.Bar(
-            x=worst["overdue"],
-            y=worst["县"],
-            orientation="h",
-            marker_color="#c62828",
-            text=worst["overdue"],
-            textposition="outside",
-        )
-    )
-    fig.update_layout(
-        title="逾期未办结事项最多的县（件，越多越差）",
-        xaxis_title="逾期件数",
-        height=420,
-        margin=dict(l=10, r=30, t=50, b=40),
-    )
-    days = W.closure_days(sel.viewer)  # items per number of days, drawn in 5-day bins
-    bins = days.groupby((days.index // 5) * 5).sum()
-    hist = go.Figure(
-        go.Bar(
-            x=bins.index + 2.5,
-            y=bins.to_numpy(),
-            width=5,
-            customdata=np.column_stack([bins.index, bins.index + 4]) if len(bins) else None,
-            hovertemplate="%{customdata[0]}–%{customdata[1]}天：%{y:,}件<extra></extra>",
-            marker_color="#1565c0",
-            marker_line_width=0,
-        )
-    )
-    hist.update_layout(
-        title="办结用时分布（从下发到销号，天）",
-        xaxis_title="天",
-        yaxis_title="件数",
-        height=420,
-        margin=dict(l=10, r=10, t=50, b=40),
-    )
+    fig = overdue_bars(worst["县"].tolist(), worst["overdue"].tolist())
+    hist = closure_histogram(W.closure_days(sel.viewer))  # items per number of days, drawn in 5-day bins
     area = names.get(sel.county or sel.city or "", "全省") if (sel.county or sel.city) else "全省"
     return Overview(
         title=f"督办总览 · {area}",
@@ -379,3 +346,43 @@ def measure_choices(sel: Selection, household_id: str | None) -> dict[str, str]:
         str(r.measure_id): f"{r.measure_date:%Y年%-m月%-d日} {r.measure_type}（{r.amount:,.0f}元，{r.fund_source}）"
         for r in df.itertuples()
     }
+
+
+@shared_figure
+def overdue_bars(counties: list[str], overdue: list[int]) -> go.Figure:
+    """The counties with the most overdue items, the worst on top (the list comes worst last)."""
+    fig = go.Figure(
+        go.Bar(x=overdue, y=counties, orientation="h", marker_color="#c62828", text=overdue, textposition="outside")
+    )
+    fig.update_layout(
+        title="逾期未办结事项最多的县（件，越多越差）",
+        xaxis_title="逾期件数",
+        height=420,
+        margin=dict(l=10, r=30, t=50, b=40),
+    )
+    return fig
+
+
+@shared_figure
+def closure_histogram(days: pd.Series) -> go.Figure:
+    """Closed items per number of days from raising to closing, in 5-day bars."""
+    bins = days.groupby((days.index // 5) * 5).sum()
+    hist = go.Figure(
+        go.Bar(
+            x=bins.index + 2.5,
+            y=bins.to_numpy(),
+            width=5,
+            customdata=np.column_stack([bins.index, bins.index + 4]) if len(bins) else None,
+            hovertemplate="%{customdata[0]}–%{customdata[1]}天：%{y:,}件<extra></extra>",
+            marker_color="#1565c0",
+            marker_line_width=0,
+        )
+    )
+    hist.update_layout(
+        title="办结用时分布（从下发到销号，天）",
+        xaxis_title="天",
+        yaxis_title="件数",
+        height=420,
+        margin=dict(l=10, r=10, t=50, b=40),
+    )
+    return hist
