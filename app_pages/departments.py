@@ -49,7 +49,7 @@ if unmask and h.rows and seen not in ss.setdefault("dept_unmasked_views", set())
     audit.record(viewer, "view_list_unmasked", filters={"page": "部门比对", **filters}, row_count=h.rows, unmasked=True)
     ss["dept_unmasked_views"].add(seen)
 st.caption(h.caption)
-table(h.table, height=360)
+table(h.table, height=360, downloadable=True)
 st.download_button(
     "下载命中清单（XLSX）" if unmask else "下载命中清单（脱敏 XLSX）",
     audited_file(

@@ -48,7 +48,7 @@ with tab_f:
     table(v.checks)
     names = v.check_names
     st.selectbox("问题类型", ["", *names], key="fd_check", format_func=lambda c: f"{c} {names[c]}" if c else "全部")
-    table(v.findings)
+    table(v.findings, downloadable=True)
     shown = v.findings.frame
     st.download_button(  # built on click from the rows shown now; the audit row is written then
         "下载问题清单",

@@ -23,7 +23,7 @@ kind = a.selectbox("查看记录", list(month_check.KINDS), key="mc_kind", forma
 only = b.selectbox("县（市、区）", ["", *v.counties], key="mc_county", format_func=lambda c: v.counties.get(c, "全部"))
 recs = month_check.records(sel, kind, only)
 st.caption(recs.caption)
-table(recs.table)
+table(recs.table, downloadable=True)  # the workbook below holds every record
 
 # Files are built when a download button is clicked, from this run's month and area (never bytes kept from an
 # earlier run); the audit row is written then. (Each run executes this page in a fresh namespace.)

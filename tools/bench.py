@@ -178,12 +178,17 @@ def _bench_apptest(db: Path, reruns: int) -> dict[str, dict]:
     import streamlit as st
     from streamlit.testing.v1 import AppTest
 
+    from fupin.core import memo
+    from fupin.ui import connection as connection_module
+
     os.environ["FUPIN_DB"] = str(db)
     os.chdir(PROJECT_ROOT)
     out: dict[str, dict] = {}
     for page in _page_files():
         st.cache_data.clear()  # cold = a fresh server process (the OS file cache stays warm)
         st.cache_resource.clear()
+        connection_module._aggregate_query.clear()
+        memo.clear()
         at = AppTest.from_file(str(PROJECT_ROOT / "app.py"), default_timeout=600)
         at.session_state["auth_token"] = _admin_token()  # signed in as the demo 省级管理员 (synthetic warehouse)
         t0 = time.perf_counter()

@@ -13,6 +13,7 @@ import pandas as pd
 
 from fupin.access.scope import Viewer, scope_prefix
 from fupin.core.labels import COLUMNS, month_label
+from fupin.core.memo import shared_frame
 from fupin.domain.progress import BASES, is_slow
 from fupin.domain.progress import judged as progress_judged
 from fupin.reports.exports import Book
@@ -351,12 +352,19 @@ def bulletin_from(
         raise ValueError(f"no data for {quarter}")
     rules = q("bulletin_rules")
     area = area_values(raw)
-    counties = flag_slow(county_measures(raw), rules, area)
     if loop is not None:
-        loop = loop[loop["county_code"].isin(counties["county_code"])]
-        counties = _with_loop(counties, loop)
+        loop = loop[loop["county_code"].isin(raw["county_code"])]
+    counties = _judged(raw, rules, area, loop)
     totals = raw.select_dtypes("number").sum()
     return Bulletin(quarter, area_name, area, counties, rules, totals, synthetic, loop, loop_date, issued)
+
+
+@shared_frame
+def _judged(raw: pd.DataFrame, rules: pd.DataFrame, area: object, loop: pd.DataFrame | None) -> pd.DataFrame:
+    """Each county's measures, the rules it falls behind on (slow_reasons) and its 约谈 reason: the same for every
+    viewer of a scope and quarter until the data or the store change, so kept per input (fupin.core.memo)."""
+    counties = flag_slow(county_measures(raw), rules, area)  # type: ignore[arg-type]
+    return counties if loop is None else _with_loop(counties, loop)
 
 
 def _with_loop(counties: pd.DataFrame, loop: pd.DataFrame) -> pd.DataFrame:

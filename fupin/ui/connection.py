@@ -12,6 +12,7 @@ import os
 import sys
 import threading
 import time
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -169,17 +170,51 @@ def cache_viewer(viewer: Viewer) -> Viewer:
 HOUSEHOLD_DETAIL = frozenset(n for n in queries.HOUSEHOLD_ROWS if n.startswith("household_"))
 
 
-@st.cache_data(max_entries=2048, show_spinner=False)
-def _aggregate_query(name: str, viewer: Viewer, batch_id: str, **params: object) -> pd.DataFrame:
-    """In this process's memory; below that, shared with the host's other app processes (warehouse/results.py),
-    except household rows."""
-    con = connection()
-    if name in queries.HOUSEHOLD_ROWS:
-        return queries.run(con, name, viewer, **params)
-    path = ensure_warehouse()
-    gen = results.generation(batch_id, file_identity(path))
-    key = results.key_of(name, queries.load(name).sql, viewer.role, viewer.scope_code, sorted(params.items()))
-    return results.cached(path, gen, key, lambda: queries.run(con, name, viewer, **params))
+AGGREGATES_MAX = 2048  # query results kept in this process (a county's are a few kB, the province's lists more)
+
+
+class _Aggregates:
+    """Aggregate query results in this process's memory, by name, scope, batch and parameters; below that, shared
+    with the host's other app processes (warehouse/results.py), except household rows.
+
+    Not st.cache_data: that unpickles a new copy of the result on every read (a tenth of a warm page run). A reader
+    gets a shallow copy here instead, which pandas' copy-on-write keeps apart from the cached frame: a column the
+    page adds or a cell it sets stays in its copy."""
+
+    def __init__(self) -> None:
+        self._frames: OrderedDict[tuple, pd.DataFrame] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def __call__(self, name: str, viewer: Viewer, batch_id: str, **params: object) -> pd.DataFrame:
+        key = (name, repr(viewer), batch_id, repr(sorted(params.items())))
+        with self._lock:
+            frame = self._frames.get(key)
+            if frame is not None:
+                self._frames.move_to_end(key)
+                return frame.copy(deep=False)
+        frame = self._compute(name, viewer, batch_id, **params)
+        with self._lock:
+            self._frames[key] = frame
+            while len(self._frames) > AGGREGATES_MAX:
+                self._frames.popitem(last=False)
+        return frame.copy(deep=False)
+
+    @staticmethod
+    def _compute(name: str, viewer: Viewer, batch_id: str, **params: object) -> pd.DataFrame:
+        con = connection()
+        if name in queries.HOUSEHOLD_ROWS:
+            return queries.run(con, name, viewer, **params)
+        path = ensure_warehouse()
+        gen = results.generation(batch_id, file_identity(path))
+        key = results.key_of(name, queries.load(name).sql, viewer.role, viewer.scope_code, sorted(params.items()))
+        return results.cached(path, gen, key, lambda: queries.run(con, name, viewer, **params))
+
+    def clear(self) -> None:
+        with self._lock:
+            self._frames.clear()
+
+
+_aggregate_query = _Aggregates()
 
 
 @st.cache_data(max_entries=256, ttl=3600, show_spinner=False)

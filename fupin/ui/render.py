@@ -15,9 +15,9 @@ import streamlit as st
 from streamlit.errors import StreamlitAPIException
 
 from fupin.access.scope import Viewer
+from fupin.core.memo import is_shared
 from fupin.domain.kpi import Tile
 from fupin.ui.connection import current_batch
-from fupin.views.figcache import is_shared
 from fupin.views.figures import with_demo_label
 
 # Plotly in the browser: the stub world topojson served by the app (no CDN), PNG export offline.
@@ -256,6 +256,7 @@ DATE_FORMAT = "YYYY年M月D日"  # how a person reads a date in a table (not 202
 # without scrolling sideways at 1366 px and first on a phone.
 KEY_COLUMNS = ("触发规则", "分值", "持续天数", "金额（元）", "金额（万元）")
 WIDE = 8  # columns from which a table is treated as wide
+SHOWN_MAX = 500  # rows of one table sent to the browser
 
 
 def _column(fmt: str) -> object:
@@ -295,9 +296,12 @@ def readable(frame: object) -> tuple[object, dict, list[str] | None]:
     return frame, config, order
 
 
-def table(t: object, *, key: str | None = None, **kwargs: object) -> object:
+def table(t: object, *, key: str | None = None, downloadable: bool = False, **kwargs: object) -> object:
     """One way to draw a view's `Table` (or a plain DataFrame): no index, full width, formats applied, missing
-    text blank, dates readable, a wide table's key columns first; an empty table says so in words (no "empty")."""
+    text blank, dates readable, a wide table's key columns first; an empty table says so in words (no "empty").
+
+    At most SHOWN_MAX rows go to the browser, with a line saying how many there are (downloadable=True: the page's
+    download has them all). A province list of 35,000 households was 6 MB on every run of its page."""
     import pandas as pd
 
     from fupin.views.base import Table
@@ -307,11 +311,20 @@ def table(t: object, *, key: str | None = None, **kwargs: object) -> object:
     assert isinstance(t, Table)
     if t.frame.empty and key is None and set(kwargs) <= {"height"}:  # a selectable list stays a table
         return st.caption("（没有记录）")
-    frame, config, order = readable(t.frame)
+    shown = t.frame.head(SHOWN_MAX)  # the rest would be sent to the browser on every run, unread
+    frame, config, order = readable(shown)
     config |= {c: _column(f) for c, f in (t.formats or {}).items()}
     args: dict = {"hide_index": True, "width": "stretch", "column_config": config or None, "key": key, **kwargs}
     if order and "column_order" not in kwargs:
         args["column_order"] = order
     if t.height:
         args["height"] = t.height
-    return st.dataframe(frame, **args)
+    out = st.dataframe(frame, **args)
+    if len(t.frame) > SHOWN_MAX:
+        st.caption(
+            f"共{len(t.frame):,}行，表中显示前{SHOWN_MAX:,}行（顺序如表）。在侧栏选择市、县可缩小范围；"
+            "本页的下载按钮导出全部。"
+            if downloadable
+            else f"共{len(t.frame):,}行，表中显示前{SHOWN_MAX:,}行（顺序如表）。在侧栏选择市、县可缩小范围。"
+        )
+    return out

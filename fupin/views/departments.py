@@ -14,10 +14,10 @@ import plotly.graph_objects as go
 
 from fupin.access.privacy import mask_frame, mask_names
 from fupin.core.labels import COLUMNS, md_escape, month_label
+from fupin.core.memo import shared_figure
 from fupin.domain.kpi import Tile
 from fupin.reports.exports import households_xlsx
 from fupin.views.base import Selection, Table, labelled
-from fupin.views.figcache import shared_figure
 
 HIT_LIMIT = 500
 UNMASK_HELP = "仅省级管理员可用；显示完整姓名和证件号码的清单和导出记入审计日志"

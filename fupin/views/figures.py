@@ -14,8 +14,8 @@ import plotly.graph_objects as go
 
 from fupin.core.geo import county_centroids, features_for, label_point
 from fupin.core.labels import DEMO_NOTE, Metric, fmt_value
+from fupin.core.memo import shared_figure
 from fupin.core.month import Month
-from fupin.views.figcache import shared_figure
 
 FONT = "Noto Sans CJK SC, Source Han Sans SC, Microsoft YaHei, sans-serif"
 REDS = ("#fee5d9", "#fcae91", "#fb6a4a", "#de2d26", "#a50f15", "#67000d")

@@ -13,12 +13,12 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from fupin.core.labels import METRICS_BY_KEY, fmt_money_wan, month_label
+from fupin.core.memo import shared_figure
 from fupin.core.month import month_of
 from fupin.domain.kpi import Tile
 from fupin.domain.progress import BASES, rules_by_measure, slow_mask
 from fupin.views import figures, overview, supervision, work
 from fupin.views.base import Selection
-from fupin.views.figcache import shared_figure
 
 WIDTH, HEIGHT = 1920, 1080  # the canvas, in design pixels (scaled to the screen as a whole)
 TEXT = 28  # the smallest text on the canvas (px at 1920×1080)

@@ -12,10 +12,10 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from fupin.core.labels import md_escape
+from fupin.core.memo import shared_figure
 from fupin.core.reference import REFERENCE_DIR, area_names, read_csv_text
 from fupin.domain.kpi import Tile
 from fupin.views.base import Selection, Table
-from fupin.views.figcache import shared_figure
 from fupin.work import items as W
 from fupin.work.rules import kinds, settings
 

@@ -1,4 +1,4 @@
-"""Figures built once per input (fupin/views/figcache.py) and drawn from their JSON made once (fupin/ui/render.py)."""
+"""Figures built once per input (fupin/core/memo.py) and drawn from their JSON made once (fupin/ui/render.py)."""
 
 from __future__ import annotations
 
@@ -10,11 +10,12 @@ import plotly.graph_objects as go
 import plotly.io as pio
 import pytest
 
+from fupin.core import memo as figcache
 from fupin.core.geo import counties_geojson
 from fupin.core.labels import METRICS_BY_KEY
+from fupin.core.memo import fingerprint, is_shared, shared_figure
 from fupin.ui import render
-from fupin.views import figcache, figures, meeting, overview
-from fupin.views.figcache import fingerprint, is_shared, shared_figure
+from fupin.views import figures, meeting, overview
 
 METRIC = METRICS_BY_KEY["remaining_poor_persons"]
 

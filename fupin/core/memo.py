@@ -1,5 +1,6 @@
-"""Figures built once per input. Building a plotly figure is most of a warm page run: the province map's six class
-traces and their outlines take ≈0.15 s to build and validate, every time a page reruns, for every viewer.
+"""Results built once per input: plotly figures and frames derived from query results. Building a plotly figure
+was most of a warm page run (the province map's six class traces and their outlines took ≈0.15 s to build and
+validate, on every rerun, for every viewer), and the 季通报's county judgement was a sixth of the 月核查 page.
 
 `@shared_figure` on a builder keeps the figure it built for a fingerprint of its arguments (DataFrames by their
 content, dataclasses by their fields), so the next run with equal inputs, in any session of the process, gets the
@@ -7,7 +8,10 @@ same figure object back. Such a figure is shared: nobody may change it. Builders
 builder (the meeting map restyles the overview map) get a fresh one: inside a builder, a builder call is not cached.
 `fupin/ui/render.py` serialises a shared figure once (`is_shared`).
 
-Arguments that cannot be fingerprinted (an unknown type) mean no caching for that call, never a wrong figure.
+`@shared_frame` does the same for a function returning a DataFrame; each caller gets its own (copy-on-write, so
+cheap) copy, which it may change.
+
+Arguments that cannot be fingerprinted (an unknown type) mean no caching for that call, never a wrong result.
 """
 
 from __future__ import annotations
@@ -27,12 +31,15 @@ import pandas as pd
 import plotly.graph_objects as go
 
 MAX_FIGURES = 192  # per process; a province map with its outlines is ≈1 MB of Python objects
+MAX_FRAMES = 256
 _MARK = "_fupin_shared"
 _lock = threading.Lock()
 _figures: OrderedDict[tuple[str, bytes], go.Figure] = OrderedDict()
+_frames: OrderedDict[tuple[str, bytes], pd.DataFrame] = OrderedDict()
 _building = threading.local()
 
 F = TypeVar("F", bound=Callable[..., go.Figure])
+D = TypeVar("D", bound=Callable[..., pd.DataFrame])
 
 
 class Unhashable(TypeError):
@@ -121,12 +128,38 @@ def shared_figure(fn: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
+def shared_frame(fn: D) -> D:
+    """Decorate a pure function returning a DataFrame: equal arguments give a copy of the frame computed before."""
+    name = f"{fn.__module__}.{fn.__qualname__}"
+
+    @functools.wraps(fn)
+    def wrapper(*args: object, **kwargs: object) -> pd.DataFrame:
+        try:
+            key = (name, fingerprint(*args, **kwargs))
+        except Unhashable:
+            return fn(*args, **kwargs)
+        with _lock:
+            frame = _frames.get(key)
+            if frame is not None:
+                _frames.move_to_end(key)
+                return frame.copy(deep=False)  # copy-on-write: the caller's changes stay in its copy
+        frame = fn(*args, **kwargs)
+        with _lock:
+            _frames[key] = frame
+            while len(_frames) > MAX_FRAMES:
+                _frames.popitem(last=False)
+        return frame.copy(deep=False)
+
+    return wrapper  # type: ignore[return-value]
+
+
 def is_shared(fig: object) -> bool:
     """A figure from the cache: the same object for every run with these inputs, never to be changed."""
     return bool(getattr(fig, _MARK, False))
 
 
 def clear() -> None:
-    """Forget every figure (tests)."""
+    """Forget every figure and frame (tests)."""
     with _lock:
         _figures.clear()
+        _frames.clear()
