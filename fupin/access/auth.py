@@ -139,8 +139,27 @@ def _check(account: Account, county_codes: frozenset[str] | set[str] | None) -> 
         raise AccountsError(f"{where}的 password_hash 不是 scrypt 哈希（用 python -m fupin accounts hash 生成）")
 
 
+_accounts_cache: dict[tuple, dict[str, Account]] = {}
+
+
 def load_accounts(path: Path, *, county_codes: frozenset[str] | set[str] | None = None) -> dict[str, Account]:
-    """Read and check an accounts file ([accounts.<username>] tables)."""
+    """Read and check an accounts file ([accounts.<username>] tables); read again only when the file changes (its
+    inode, size or mtime: every page run checks the viewer's account)."""
+    try:
+        st = path.stat()
+        seen = (str(path), st.st_ino, st.st_size, st.st_mtime_ns, frozenset(county_codes or ()), county_codes is None)
+    except OSError:
+        return _load_accounts(path, county_codes=county_codes)
+    hit = _accounts_cache.get(seen)
+    if hit is None:
+        hit = _load_accounts(path, county_codes=county_codes)
+        if len(_accounts_cache) > 8:
+            _accounts_cache.clear()
+        _accounts_cache[seen] = hit
+    return dict(hit)
+
+
+def _load_accounts(path: Path, *, county_codes: frozenset[str] | set[str] | None = None) -> dict[str, Account]:
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError as exc:

@@ -21,6 +21,7 @@ import os
 import secrets
 import threading
 import time
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -79,7 +80,7 @@ def demo_clock() -> bool:
 
 def today() -> dt.date:
     """The loop's today: the real date, or the demo clock a synthetic store was seeded with (fupin/work/demo.py)."""
-    demo = store.meta("work_today")
+    demo = _store_state()[2]
     return dt.date.fromisoformat(demo) if demo else dt.date.today()
 
 
@@ -238,13 +239,14 @@ def _with_clock(df: pd.DataFrame, on: dt.date) -> pd.DataFrame:
 # older id can commit after a newer one). AGGREGATE_TTL_S only bounds what an edit made outside the app could
 # leave unseen.
 AGGREGATE_TTL_S = 600.0
-_AGGREGATE_MAX = 256
-_aggregates: dict[tuple, tuple[float, pd.DataFrame | pd.Series | dict | list]] = {}
+_AGGREGATE_MAX = 1024
+_aggregates: OrderedDict[tuple, tuple[float, pd.DataFrame | pd.Series | dict | list]] = OrderedDict()
 _aggregates_lock = threading.Lock()
 
 
 def bump_version(conn: sa.Connection) -> None:
     """Count a change to the items in the store's version (in the writer's transaction)."""
+    forget_state()
     conn.execute(
         sa.text(
             "insert into store_meta (key, value) values ('work_sync_seq', '1') on conflict (key) do update "
@@ -253,12 +255,39 @@ def bump_version(conn: sa.Connection) -> None:
     )
 
 
-def store_version() -> tuple:
-    """What changes whenever an item does: the change counter (and the newest event id; two index lookups)."""
+STATE_TTL_S = 1.0  # how long a process trusts its last look at the store's version and demo clock
+_state: dict[str, tuple[float, tuple[int, str, str | None]]] = {}
+
+
+def forget_state() -> None:
+    """The next look reads the store (after this process wrote to it)."""
+    _state.clear()
+
+
+def _store_state() -> tuple[int, str, str | None]:
+    """(newest event id, change counter, demo clock) in one read, at most once a second per process and store:
+    every 督办 aggregate and every page's today() asked for them, a store connection each. A change made in this
+    process is seen at once (forget_state), one made in another process within a second."""
+    url, now = store.store_url(), time.monotonic()
+    hit = _state.get(url)
+    if hit is not None and now - hit[0] < STATE_TTL_S:
+        return hit[1]
     with store.read() as conn:
         event = conn.execute(sa.text("select coalesce(max(id), 0) from work_event")).scalar_one()
-        synced = conn.execute(sa.text("select value from store_meta where key = 'work_sync_seq'")).scalar()
-    return int(event), synced or "0"
+        rows = dict(
+            conn.execute(
+                sa.text("select key, value from store_meta where key in ('work_sync_seq', 'work_today')")
+            ).all()
+        )
+    value = (int(event), rows.get("work_sync_seq") or "0", rows.get("work_today"))
+    _state[url] = (now, value)
+    return value
+
+
+def store_version() -> tuple:
+    """What changes whenever an item does: the change counter (and the newest event id; two index lookups)."""
+    event, synced, _ = _store_state()
+    return event, synced
 
 
 def _aggregate(
@@ -269,13 +298,15 @@ def _aggregate(
     now = time.monotonic()
     with _aggregates_lock:
         hit = _aggregates.get(key)
+        if hit is not None:
+            _aggregates.move_to_end(key)
     if hit is not None and now - hit[0] < AGGREGATE_TTL_S:
         return hit[1].copy()
     value = compute()
     with _aggregates_lock:
-        if len(_aggregates) >= _AGGREGATE_MAX:
-            _aggregates.clear()
         _aggregates[key] = (now, value)
+        while len(_aggregates) > _AGGREGATE_MAX:
+            _aggregates.popitem(last=False)  # the least recently read
     return value.copy()
 
 
