@@ -37,7 +37,7 @@ final as (
     from fired f
     left join sources s on s._row_id = f.row_id
 )
-select * from final order by month, rule_id, row_id;
+select * from final order by month, village_code, rule_id, row_id;  -- a scope's month together (min/max per row group)
 
 -- dept_quarantine_area: quarantined department rows by department, month and the area code they gave (which
 -- may itself be the reason: an unknown village). Grain: quarantined row.
