@@ -30,7 +30,7 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-MAX_FIGURES = 192  # per process; a province map with its outlines is ≈1 MB of Python objects
+MAX_FIGURES = 128  # per process; a province map with its outlines and its JSON is ≈2 MB of Python objects
 MAX_FRAMES = 256
 _MARK = "_fupin_shared"
 _lock = threading.Lock()

@@ -171,6 +171,7 @@ HOUSEHOLD_DETAIL = frozenset(n for n in queries.HOUSEHOLD_ROWS if n.startswith("
 
 
 AGGREGATES_MAX = 2048  # query results kept in this process (a county's are a few kB, the province's lists more)
+AGGREGATES_MB = int(os.environ.get("FUPIN_QUERY_CACHE_MB", "384"))  # and at most this much of them
 
 
 class _Aggregates:
@@ -182,21 +183,25 @@ class _Aggregates:
     page adds or a cell it sets stays in its copy."""
 
     def __init__(self) -> None:
-        self._frames: OrderedDict[tuple, pd.DataFrame] = OrderedDict()
+        self._frames: OrderedDict[tuple, tuple[pd.DataFrame, int]] = OrderedDict()  # key → (frame, its bytes)
+        self._bytes = 0
         self._lock = threading.Lock()
 
     def __call__(self, name: str, viewer: Viewer, batch_id: str, **params: object) -> pd.DataFrame:
         key = (name, repr(viewer), batch_id, repr(sorted(params.items())))
         with self._lock:
-            frame = self._frames.get(key)
-            if frame is not None:
+            hit = self._frames.get(key)
+            if hit is not None:
                 self._frames.move_to_end(key)
-                return frame.copy(deep=False)
+                return hit[0].copy(deep=False)
         frame = self._compute(name, viewer, batch_id, **params)
+        size = int(frame.memory_usage(index=True, deep=False).sum())  # Arrow strings: their buffers' size
         with self._lock:
-            self._frames[key] = frame
-            while len(self._frames) > AGGREGATES_MAX:
-                self._frames.popitem(last=False)
+            if key not in self._frames:
+                self._frames[key] = (frame, size)
+                self._bytes += size
+            while self._frames and (len(self._frames) > AGGREGATES_MAX or self._bytes > AGGREGATES_MB * 2**20):
+                self._bytes -= self._frames.popitem(last=False)[1][1]  # the least recently read first
         return frame.copy(deep=False)
 
     @staticmethod
@@ -223,6 +228,12 @@ class _Aggregates:
     def clear(self) -> None:
         with self._lock:
             self._frames.clear()
+            self._bytes = 0
+
+    def size(self) -> tuple[int, int]:
+        """(entries, bytes) held."""
+        with self._lock:
+            return len(self._frames), self._bytes
 
 
 _aggregate_query = _Aggregates()
