@@ -3,11 +3,14 @@ reader's changes stay in its copy, and the memory held is bounded."""
 
 from __future__ import annotations
 
+import importlib
+
 import pandas as pd
 import pytest
 
 from fupin.access.scope import Viewer
-from fupin.ui import connection as c
+
+c = importlib.import_module("fupin.ui.connection")  # fupin.ui.connection is also a function's name
 
 PROVINCE = Viewer(name="", role="analyst", scope_level="province", scope_code="340000")
 COUNTY = Viewer(name="", role="analyst", scope_level="county", scope_code="341221")

@@ -11,6 +11,7 @@ tests/test_browser.py.
 
 from __future__ import annotations
 
+import importlib
 import json
 import os
 import platform
@@ -179,7 +180,8 @@ def _bench_apptest(db: Path, reruns: int) -> dict[str, dict]:
     from streamlit.testing.v1 import AppTest
 
     from fupin.core import memo
-    from fupin.ui import connection as connection_module
+
+    connection_module = importlib.import_module("fupin.ui.connection")  # also a function's name in fupin.ui
 
     os.environ["FUPIN_DB"] = str(db)
     os.chdir(PROJECT_ROOT)
