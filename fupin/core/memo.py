@@ -96,6 +96,24 @@ def fingerprint(*args: object, **kwargs: object) -> bytes:
     return h.digest()
 
 
+def _get(store: OrderedDict, key: tuple) -> Any:
+    """The value kept under `key` (now the most recently used), or None."""
+    with _lock:
+        value = store.get(key)
+        if value is not None:
+            store.move_to_end(key)
+        return value
+
+
+def _put(store: OrderedDict, key: tuple, value: Any, limit: int) -> Any:
+    """Keep `value` unless another thread kept one first (both get the first); the least recently used go."""
+    with _lock:
+        value = store.setdefault(key, value)
+        while len(store) > limit:
+            store.popitem(last=False)
+        return value
+
+
 def shared_figure(fn: F) -> F:
     """Decorate a figure builder: equal arguments give the figure built before (see the module's docstring)."""
     name = f"{fn.__module__}.{fn.__qualname__}"
@@ -108,22 +126,16 @@ def shared_figure(fn: F) -> F:
             key = (name, fingerprint(*args, **kwargs))
         except Unhashable:
             return fn(*args, **kwargs)
-        with _lock:
-            fig = _figures.get(key)
-            if fig is not None:
-                _figures.move_to_end(key)
-                return fig
+        fig = _get(_figures, key)
+        if fig is not None:
+            return fig
         _building.depth = 1
         try:
             fig = fn(*args, **kwargs)
         finally:
             _building.depth = 0
         setattr(fig, _MARK, True)
-        with _lock:
-            fig = _figures.setdefault(key, fig)  # two sessions built it at once: both get the first
-            while len(_figures) > MAX_FIGURES:
-                _figures.popitem(last=False)
-        return fig
+        return _put(_figures, key, fig, MAX_FIGURES)
 
     return wrapper  # type: ignore[return-value]
 
@@ -138,17 +150,10 @@ def shared_frame(fn: D) -> D:
             key = (name, fingerprint(*args, **kwargs))
         except Unhashable:
             return fn(*args, **kwargs)
-        with _lock:
-            frame = _frames.get(key)
-            if frame is not None:
-                _frames.move_to_end(key)
-                return frame.copy(deep=False)  # copy-on-write: the caller's changes stay in its copy
-        frame = fn(*args, **kwargs)
-        with _lock:
-            _frames[key] = frame
-            while len(_frames) > MAX_FRAMES:
-                _frames.popitem(last=False)
-        return frame.copy(deep=False)
+        frame = _get(_frames, key)
+        if frame is None:
+            frame = _put(_frames, key, fn(*args, **kwargs), MAX_FRAMES)
+        return frame.copy(deep=False)  # copy-on-write: the caller's changes stay in its copy
 
     return wrapper  # type: ignore[return-value]
 
