@@ -7,21 +7,22 @@ pages (not meeting mode), as the province admin and as a county user (linquan); 
   ("2020-06-01 00:00:00"), None / NaN / empty, English words (Streamlit's "Browse files", "Drag and drop"),
   file paths, internal codes ("province:340000", snake_case names), raw JSON.
 
-Every page checked is screenshotted (test-artifacts/screenshots/layout-*.png, git-ignored):
-the full page (a tall viewport, since Streamlit scrolls inside a container) and what fits on the first screen.
+Every page checked is screenshotted (test-artifacts/screenshots/layout-*.png, git-ignored): what fits on the first
+screen, and with FUPIN_FULL_PAGE_SHOTS=1 the full page too (a tall viewport, since Streamlit scrolls inside a
+container). A run's pages share one tab: the first opened by its URL, the others through the sidebar's navigation.
 Skipped when /usr/bin/chromium or playwright is absent.
 """
 
 from __future__ import annotations
 
-import contextlib
+import os
 import re
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from tools.harness import CHROMIUM, CHROMIUM_ARGS, PAGE_HEADINGS, Server, settle, sign_in, streamlit_server
+from tools.harness import CHROMIUM, CHROMIUM_ARGS, PAGE_HEADINGS, Server, hand_over_session, open_page, streamlit_server
 
 pytestmark = pytest.mark.browser
 if not CHROMIUM.exists():
@@ -34,6 +35,8 @@ ROOT = Path(__file__).parent.parent
 ARTIFACTS = ROOT / "test-artifacts" / "screenshots"
 TIMEOUT_MS = 120_000  # a page on a machine at load 30 (2 cores shared) took over 60 s to finish its run
 VIEWPORTS = {"1366x768": (1366, 768), "390x844": (390, 844)}
+# Full-page screenshots as well as the first screen: FUPIN_FULL_PAGE_SHOTS=1 (each costs a redraw at a tall size).
+FULL_PAGE_SHOTS = os.environ.get("FUPIN_FULL_PAGE_SHOTS") == "1"
 NOT_FOR_A_COUNTY = {"import_data", "audit_log", "work_overview"}  # not in a county user's navigation
 COUNTY_PAGES = [p for p in PAGE_HEADINGS if p not in NOT_FOR_A_COUNTY]
 # Who is checked where: every page at the desk as the province and as a county; on a phone (county leaders browsing
@@ -138,44 +141,40 @@ def raw_values(text: str) -> list[str]:
 
 
 def check_viewport(server: Server, browser: sync_api.Browser, viewport: str, user: str, pages: list[str]) -> None:
+    """Every page of the run in one tab, reached as a person reaches it: the first by its URL, the others through the
+    sidebar's navigation (the session stays; the page's script runs)."""
     width, height = VIEWPORTS[viewport]
     problems: list[str] = []
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     ctx = browser.new_context(viewport={"width": width, "height": height})
-    ctx.set_default_timeout(TIMEOUT_MS)  # signing in on a busy machine
+    ctx.set_default_timeout(TIMEOUT_MS)  # a page on a busy machine
     try:
-        sign_in(ctx, server.url, user)
+        hand_over_session(ctx, server.url, user)
+        page = ctx.new_page()
         for path in pages:
-            page = ctx.new_page()
-            page.set_default_timeout(TIMEOUT_MS)
+            where = f"{viewport} {user} /{path}"
             try:
-                page.goto(f"{server.url}/{path}")
-                settle(page, TIMEOUT_MS)
-                where = f"{viewport} {user} /{path}"
-                main = page.locator('[data-testid="stMain"]')
-                if PAGE_HEADINGS[path] not in main.inner_text():  # a slow page (the map) draws its heading late
-                    with contextlib.suppress(sync_api.TimeoutError):
-                        main.get_by_text(PAGE_HEADINGS[path]).first.wait_for(timeout=TIMEOUT_MS)
-                        settle(page, TIMEOUT_MS)
-                if PAGE_HEADINGS[path] not in main.inner_text():
-                    problems.append(f"{where}: not the page asked for")
-                    continue
-                if page.locator('[data-testid="stException"]').count():
-                    problems.append(f"{where}: an error on the page")
-                stem = f"layout-{path or 'overview'}-{user}-{viewport}"
-                page.screenshot(path=ARTIFACTS / f"{stem}-first-screen.png")
-                problems += [f"{where}: {p}" for p in raw_values(page.evaluate(VISIBLE_TEXT_JS))]
-                problems += [f"{where}: {p}" for p in page.evaluate(OVERFLOW_JS)]
-                if viewport == "390x844":  # narrow screens open with the sidebar collapsed
-                    sidebar = page.locator('[data-testid="stSidebar"]')
-                    if sidebar.count() and sidebar.first.get_attribute("aria-expanded") == "true":
-                        problems.append(f"{where}: the sidebar is open on a phone")
+                open_page(page, server.url, path, TIMEOUT_MS)
+            except sync_api.TimeoutError:
+                problems.append(f"{where}: not the page asked for")
+                page.goto(f"{server.url}/")  # start the next page from a known place
+                continue
+            if page.locator('[data-testid="stException"]').count():
+                problems.append(f"{where}: an error on the page")
+            stem = f"layout-{path or 'overview'}-{user}-{viewport}"
+            page.screenshot(path=ARTIFACTS / f"{stem}-first-screen.png")
+            problems += [f"{where}: {p}" for p in raw_values(page.evaluate(VISIBLE_TEXT_JS))]
+            problems += [f"{where}: {p}" for p in page.evaluate(OVERFLOW_JS)]
+            if viewport == "390x844":  # narrow screens open with the sidebar collapsed, and keep it so
+                sidebar = page.locator('[data-testid="stSidebar"]')
+                if sidebar.count() and sidebar.first.get_attribute("aria-expanded") == "true":
+                    problems.append(f"{where}: the sidebar is open on a phone")
+            if FULL_PAGE_SHOTS:  # the whole page, to look at (Streamlit scrolls inside a container)
                 full = page.evaluate("document.querySelector('[data-testid=\"stMain\"]').scrollHeight")
                 page.set_viewport_size({"width": width, "height": min(max(height, full + 40), 8000)})
                 page.wait_for_timeout(300)  # plotly redraws at the new size
                 page.screenshot(path=ARTIFACTS / f"{stem}.png")
-            finally:
-                page.close()
+                page.set_viewport_size({"width": width, "height": height})
     finally:
         ctx.close()
     assert not problems, f"{len(problems)} layout problems:\n" + "\n".join(problems[:80])

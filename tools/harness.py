@@ -15,6 +15,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
 
 from fupin.access.auth import DEMO_ACCOUNTS
 from fupin.core.reference import PROJECT_ROOT
@@ -177,6 +178,45 @@ def sign_in(context: BrowserContext, url: str, user: str = "admin", password: st
         if attempt == 2:
             raise TimeoutError("no session cookie after signing in")
     page.close()
+
+
+def hand_over_session(context: BrowserContext, url: str, user: str = "admin") -> None:
+    """Sign a browser context in as a demo account without the form: this process makes the session and the one-time
+    nonce the form would make (so it must share the server's store and key folder: FUPIN_STORE, FUPIN_KEY_DIR), and
+    the context trades it at the server's /_fupin/session route, which sets the HttpOnly cookie as for a person.
+    For tests that are about the pages, not the sign-in: one request instead of drawing the form and a page."""
+    from fupin.access.auth import cookie_nonce, demo_accounts, make_token, session_secret
+    from fupin.access.webauth import SESSION_PATH
+
+    token = make_token(demo_accounts()[user], session_secret())
+    resp = context.request.get(f"{url}{SESSION_PATH}?n={cookie_nonce(token)}&next=/", max_redirects=0)
+    if resp.status != 303 or not has_session_cookie(context):
+        raise RuntimeError(f"no session cookie from {SESSION_PATH} (HTTP {resp.status})")
+
+
+# A page of the navigation, by its URL path; '' (the overview) is the navigation's first link.
+NAV_LINK_JS = """path => {
+  const links = [...document.querySelectorAll('[data-testid="stSidebarNav"] a')];
+  const a = links.find(a => new URL(a.href).pathname.replace(/^\\/+/, '') === path);
+  if (!a) return false;
+  a.click();  // Streamlit's own client-side navigation (also when the sidebar is collapsed on a phone)
+  return true;
+}"""
+
+
+def open_page(page: Page, url: str, path: str, timeout: int = 120_000) -> None:
+    """Go to a page the way a person does once signed in: through the sidebar's navigation, in the same tab (the
+    session and its websocket stay; only the page's script runs), or by its URL when the navigation has no link to it
+    (the first page, a page not in the role's navigation). Returns when the page's heading is drawn and its script
+    run has finished."""
+    heading = PAGE_HEADINGS[path]
+    if page.url.startswith(url) and page.evaluate(NAV_LINK_JS, path):
+        page.wait_for_url(lambda u: urlsplit(u).path.strip("/") == path, timeout=timeout)
+    else:
+        page.goto(f"{url}/{path}")
+    main = page.locator('[data-testid="stMain"] h1')
+    main.filter(has_text=heading).first.wait_for(timeout=timeout)
+    settle(page, timeout)
 
 
 def has_session_cookie(context: BrowserContext) -> bool:
