@@ -20,7 +20,6 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from fupin.access.scope import Viewer
-from fupin.data.ingest import ingest
 from fupin.reports import bulletin as reports
 from fupin.warehouse import queries
 from fupin.warehouse.connection import open_read_only
@@ -296,15 +295,14 @@ def test_analyst_may_not_unmask(tiny_db: Path, monkeypatch: pytest.MonkeyPatch) 
 
 
 @pytest.fixture(scope="module")
-def real_db(tiny_exports: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A warehouse whose exports do not say they are synthetic (a stand-in for real exports): the session's tiny
-    exports, copied, with the manifest's flag turned off."""
-    out = tmp_path_factory.mktemp("real") / "exports"
-    shutil.copytree(tiny_exports, out)
-    manifest = json.loads((out / "_manifest.json").read_text(encoding="utf-8"))
-    (out / "_manifest.json").write_text(json.dumps(manifest | {"synthetic": False}), encoding="utf-8")
-    db = out.parent / "warehouse.duckdb"
-    assert ingest(out, db).ok
+def real_db(tiny_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A warehouse whose batch is not synthetic (a stand-in for real exports): the session's tiny warehouse, copied,
+    with its batch's flag turned off — what ingest records for exports without the generator's signed manifest
+    (tests/test_provenance.py checks that ingest does)."""
+    db = tmp_path_factory.mktemp("real") / "warehouse.duckdb"
+    shutil.copy(tiny_db, db)
+    with duckdb.connect(str(db)) as con:
+        con.execute("update ingest_batch set synthetic = false")
     return db
 
 
