@@ -163,31 +163,32 @@ def test_crash_midway_leaves_the_old_warehouse(
 
     monkeypatch.setattr(ing, "_record_batch", boom)
     with pytest.raises(RuntimeError):
-        ingest(tiny_exports, db)
+        ingest(_one_month(tiny_exports, tmp_path), db)
     assert sha(db) == before
     assert not list(db.parent.glob(".warehouse.duckdb.building-*"))
 
 
 def test_killed_midway_leaves_the_old_warehouse(tmp_path: Path, existing: tuple[Path, str], tiny_exports: Path) -> None:
     db, before = existing
+    src = _one_month(tiny_exports, tmp_path)
     script = (
         "import os, signal, sys; from pathlib import Path; from fupin.data.ingest import ingest\n"
         "def stop(f, m):\n"
         "    if f > 0.7: os.kill(os.getpid(), signal.SIGKILL)\n"
-        f"ingest(Path({str(tiny_exports)!r}), Path({str(db)!r}), progress=stop)\n"
+        f"ingest(Path({str(src)!r}), Path({str(db)!r}), progress=stop)\n"
     )
     proc = subprocess.run([sys.executable, "-c", script], cwd=Path(__file__).parent.parent, check=False)
     assert proc.returncode == -9
     assert sha(db) == before
     duckdb.connect(str(db), read_only=True).execute("select count(*) from stg_household").fetchone()
     # The next run clears what the killed one left and swaps in normally.
-    report = ingest(tiny_exports, db)
+    report = ingest(src, db)
     assert report.ok and not list(db.parent.glob(".warehouse.duckdb.building-*"))
 
 
 def test_dry_run_writes_nothing(tmp_path: Path, tiny_exports: Path) -> None:
     db = tmp_path / "none.duckdb"
-    report = ingest(tiny_exports, db, dry_run=True)
+    report = ingest(_one_month(tiny_exports, tmp_path), db, dry_run=True)
     assert report.ok and report.rows_read > 0 and not db.exists()
 
 
@@ -251,13 +252,15 @@ def test_cli_generate_and_ingest_tiny(tmp_path: Path) -> None:
 # ------------------------------------------------------------------ undecodable bytes (issue 12, item 10)
 
 
-def _one_month(tiny_exports: Path, tmp_path: Path) -> Path:
-    """January of the tiny exports (and its manifest) as an export folder of its own."""
-    src = tmp_path / "one-month"
-    (src / "2020-01").mkdir(parents=True)
+def _one_month(tiny_exports: Path, tmp_path: Path, *months: str) -> Path:
+    """January (or the months named) of the tiny exports, with their manifest, as an export folder of its own: a
+    whole batch, read in a fraction of the six months' time."""
+    months = months or ("2020-01",)
+    src = tmp_path / f"months-{'-'.join(months)}"
+    src.mkdir(parents=True)
     shutil.copy(tiny_exports / "_manifest.json", src / "_manifest.json")
-    for p in (tiny_exports / "2020-01").iterdir():
-        shutil.copy(p, src / "2020-01" / p.name)
+    for month in months:
+        shutil.copytree(tiny_exports / month, src / month)
     return src
 
 
@@ -417,7 +420,7 @@ def _cli_ingest(src: Path, db: Path, *, lock_wait: str) -> subprocess.CompletedP
 def test_two_ingests_race_one_refuses(tmp_path: Path, existing: tuple[Path, str], tiny_exports: Path) -> None:
     db, before = existing
     gate = tmp_path / "gate"
-    first = held_ingest(tiny_exports, db, gate)
+    first = held_ingest(_one_month(tiny_exports, tmp_path, "2020-05", "2020-06"), db, gate)
     wait_until_building(db, first)
     second = _cli_ingest(_one_month(tiny_exports, tmp_path), db, lock_wait="0")
     gate.touch()  # the first goes on only now: the second met it building
@@ -427,13 +430,13 @@ def test_two_ingests_race_one_refuses(tmp_path: Path, existing: tuple[Path, str]
     assert f"another ingest into {db} is running (pid {first.pid}" in second.stderr
     assert sha(db) != before
     con = duckdb.connect(str(db), read_only=True)
-    assert len(con.execute("select months from ingest_batch").fetchone()[0]) == 6  # the first one's batch, whole
+    assert con.execute("select months from ingest_batch").fetchone()[0] == ["2020-05", "2020-06"]  # the first's, whole
 
 
 def test_a_second_ingest_waits_for_the_first(tmp_path: Path, existing: tuple[Path, str], tiny_exports: Path) -> None:
     db, _ = existing
     gate = tmp_path / "gate"
-    first = held_ingest(tiny_exports, db, gate)
+    first = held_ingest(_one_month(tiny_exports, tmp_path, "2020-06"), db, gate)
     wait_until_building(db, first)
     cmd = [sys.executable, "-m", "fupin", "ingest", str(_one_month(tiny_exports, tmp_path)), "--db", str(db)]
     second = subprocess.Popen([*cmd, "--lock-wait", str(INGEST_BOUND)], cwd=ROOT, stderr=subprocess.PIPE, text=True)
