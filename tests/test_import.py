@@ -6,6 +6,7 @@ from __future__ import annotations
 import html
 import io
 import json
+import shutil
 import zipfile
 from pathlib import Path
 
@@ -67,7 +68,7 @@ def test_upload_limits() -> None:
     assert any("1 个文件不能导入" in p for p in problems)
 
 
-def test_dry_run_then_commit(site: tuple[Path, Path, list[Upload]], tiny_exports: Path) -> None:
+def test_dry_run_then_commit(site: tuple[Path, Path, list[Upload]], tiny_exports: Path, tmp_path: Path) -> None:
     store, db, uploads = site
     before = file_identity(db)
     assert MONTH not in _months(db)
@@ -82,7 +83,10 @@ def test_dry_run_then_commit(site: tuple[Path, Path, list[Upload]], tiny_exports
     importer.commit(staged, db)
     assert file_identity(db) != before and _months(db)[-1] == MONTH
     assert (store / MONTH).is_dir() and not staged.folder.exists()
-    cli = ingest(tiny_exports, db.parent / "cli.duckdb", dry_run=True)  # the CLI over the same exports
+    same = tmp_path / "same-exports"  # the generator's own files of the store's months
+    for month in sorted(p.name for p in store.iterdir() if p.is_dir()):
+        shutil.copytree(tiny_exports / month, same / month)
+    cli = ingest(same, db.parent / "cli.duckdb", dry_run=True)  # the CLI over the same exports
     assert cli.batch_id == report.batch_id  # the same batch: same files, same reference data
 
 
