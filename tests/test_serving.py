@@ -76,7 +76,7 @@ def test_wsload_sessions_of_several_roles_finish_without_errors(server: Server) 
         Plan("fuyang", "demo-city", "city", ["", "map"]),
         Plan("analyst", "demo-analyst", "analyst", ["supervision", "funds"]),
     ]
-    samples = asyncio.run(drive(server.url, plans, minutes=0.5, think_s=0.3, ramp_s=1.0, widget_every=2))
+    samples = asyncio.run(drive(server.url, plans, minutes=0.25, think_s=0.3, ramp_s=1.0, widget_every=2))
     summary = summarize(samples)
     assert summary["errors"] == 0, summary["error_examples"]
     assert {s.user for s in samples if s.kind == "signin"} == {"meeting", "fuyang", "analyst"}
