@@ -3,8 +3,11 @@
 The overview and the county map are drawn (plotly choropleth, one `path.choroplethlocation` per county),
 meeting mode hides the sidebar, and no page ever asks a host other than this machine for anything.
 Skipped when /usr/bin/chromium or playwright is absent (apt-get install chromium fonts-noto-cjk).
-Every page is opened signed in through the login form, as each role. Screenshots are kept in
-test-artifacts/screenshots/ (git-ignored).
+Each role's browser is signed in by the server's session route (tools.harness.hand_over_session: the cookie as the
+form sets it, without drawing the form); the form and the cookie themselves are the subject of the sign-in tests
+below, which go through the form. Pages that are only looked at share one tab per role and are reached through the
+sidebar's navigation (tools.harness.open_page); pages whose URL is the point (a forbidden page, ?mode=present, a
+county in the query) are loaded by their URL. Screenshots are kept in test-artifacts/screenshots/ (git-ignored).
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ from __future__ import annotations
 import io
 import re
 import shutil
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -27,6 +31,9 @@ from tools.harness import (
     N_COUNTIES,
     PAGE_HEADINGS,
     Server,
+    hand_over_session,
+    open_page,
+    settle,
     sign_in,
     streamlit_server,
 )
@@ -71,14 +78,14 @@ def shots(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def signed_in(server: Server, browser: sync_api.Browser) -> Iterator[dict[str, sync_api.BrowserContext]]:
-    """One browser context per demo account, signed in through the login form on first use."""
+    """One browser context per demo account, signed in on first use by the server's session route."""
     contexts: dict[str, sync_api.BrowserContext] = {}
 
     class Contexts(dict):
         def __missing__(self, user: str) -> sync_api.BrowserContext:
             ctx = browser.new_context(viewport={"width": 1600, "height": 1000})
             ctx.on("request", lambda r: REQUESTED.append(r.url))
-            sign_in(ctx, server.url, user)
+            hand_over_session(ctx, server.url, user)
             contexts[user] = self[user] = ctx
             return ctx
 
@@ -92,12 +99,31 @@ def admin(signed_in: dict[str, sync_api.BrowserContext]) -> sync_api.BrowserCont
     return signed_in["admin"]
 
 
-def _open(context: sync_api.BrowserContext, url: str, width: int = 1600, height: int = 1000) -> sync_api.Page:
+@pytest.fixture(scope="module")
+def tabs(signed_in: dict[str, sync_api.BrowserContext]) -> dict[str, sync_api.Page]:
+    """One tab per demo account, opened on first use and kept: the pages a test only looks at are reached in it
+    through the navigation (open_page), as a person moves between pages (a blank tab loads the page by its URL)."""
+
+    class Tabs(dict):
+        def __missing__(self, user: str) -> sync_api.Page:
+            self[user] = _tab(signed_in[user])
+            return self[user]
+
+    return Tabs()
+
+
+def _tab(context: sync_api.BrowserContext, width: int = 1600, height: int = 1000) -> sync_api.Page:
     page = context.new_page()
     page.set_viewport_size({"width": width, "height": height})
     page.set_default_timeout(TIMEOUT_MS)
     page.on("request", lambda r: REQUESTED.append(r.url))
     page.on("websocket", lambda ws: REQUESTED.append(ws.url))
+    return page
+
+
+def _open(context: sync_api.BrowserContext, url: str, width: int = 1600, height: int = 1000) -> sync_api.Page:
+    """A new tab on `url`, loaded by its URL (a new Streamlit session)."""
+    page = _tab(context, width, height)
     page.goto(url)
     page.wait_for_selector('[data-testid="stApp"]')
     return page
@@ -125,25 +151,26 @@ def _screenshot(page: sync_api.Page, shots: Path, name: str) -> Path:
     return path
 
 
-def test_overview_renders(server: Server, admin: sync_api.BrowserContext, shots: Path) -> None:
-    page = _open(admin, server.url + "/")
-    try:
-        assert _wait_for_counties(page, 100) >= 100
-        assert "总览" in page.locator('[data-testid="stMain"]').inner_text()
-        assert _sidebar_shown(page)  # outside meeting mode it is there
-        _screenshot(page, shots, "overview-1600x1000.png")
-    finally:
-        page.close()
+def _go(page: sync_api.Page, url: str, path: str, width: int = 1600, height: int = 1000) -> sync_api.Page:
+    """`path` in the role's tab, at width × height: through the navigation (by its URL in a blank tab)."""
+    page.set_viewport_size({"width": width, "height": height})
+    open_page(page, url, path, TIMEOUT_MS)
+    return page
 
 
-def test_map_draws_every_county(server: Server, admin: sync_api.BrowserContext, shots: Path) -> None:
-    page = _open(admin, server.url + "/map")
-    try:
-        assert _wait_for_counties(page, N_COUNTIES) == N_COUNTIES
-        assert "剩余贫困人口地图" in page.locator('[data-testid="stMain"]').inner_text()
-        _screenshot(page, shots, "map-1600x1000.png")
-    finally:
-        page.close()
+def test_overview_renders(server: Server, tabs: dict[str, sync_api.Page], shots: Path) -> None:
+    page = _go(tabs["admin"], server.url, "")
+    assert _wait_for_counties(page, 100) >= 100
+    assert "总览" in page.locator('[data-testid="stMain"]').inner_text()
+    assert _sidebar_shown(page)  # outside meeting mode it is there
+    _screenshot(page, shots, "overview-1600x1000.png")
+
+
+def test_map_draws_every_county(server: Server, tabs: dict[str, sync_api.Page], shots: Path) -> None:
+    page = _go(tabs["admin"], server.url, "map")
+    assert _wait_for_counties(page, N_COUNTIES) == N_COUNTIES
+    assert "剩余贫困人口地图" in page.locator('[data-testid="stMain"]').inner_text()
+    _screenshot(page, shots, "map-1600x1000.png")
 
 
 def test_meeting_mode_hides_sidebar(server: Server, admin: sync_api.BrowserContext, shots: Path) -> None:
@@ -196,18 +223,13 @@ def test_red_flags_table_and_detail(server: Server, admin: sync_api.BrowserConte
 
 @pytest.mark.parametrize(("path", "heading"), [("/supervision", "挂牌督战"), ("/spring", "春季攻势")])
 def test_supervision_and_spring_render(
-    server: Server, admin: sync_api.BrowserContext, shots: Path, path: str, heading: str
+    server: Server, tabs: dict[str, sync_api.Page], shots: Path, path: str, heading: str
 ) -> None:
-    page = _open(admin, server.url + path, height=1400)
-    try:
-        page.wait_for_selector("h1")
-        page.wait_for_function("!document.querySelector('[data-testid=\"stStatusWidget\"]')")
-        page.wait_for_selector(".js-plotly-plot")
-        assert page.locator('[data-testid="stException"]').count() == 0
-        assert heading in page.locator("h1").first.inner_text()
-        _screenshot(page, shots, f"{path.strip('/')}-1600x1400.png")
-    finally:
-        page.close()
+    page = _go(tabs["admin"], server.url, path.strip("/"), height=1400)
+    page.wait_for_selector(".js-plotly-plot")
+    assert page.locator('[data-testid="stException"]').count() == 0
+    assert heading in page.locator("h1").first.inner_text()
+    _screenshot(page, shots, f"{path.strip('/')}-1600x1400.png")
 
 
 def _sidebar_shown(page: sync_api.Page) -> bool:
@@ -227,14 +249,15 @@ ROLE_PAGES = {
     "analyst": DATA_PAGES,
     "meeting": ["/"],
 }
+# The list's grid has drawn its first row (glide-data-grid keeps an accessible copy of the drawn cells in the DOM).
+GRID_ROW_DRAWN = '[data-testid="stDataFrame"]:visible tbody tr >> nth=0'
 ID_NUMBER = re.compile(r"(?<![0-9A-Za-z.])\d{17}[\dX](?![0-9A-Za-z])")  # not inside a float or a hex hash
 
 
 def _settle(page: sync_api.Page) -> str:
     """Wait until the page's script has finished; the main area's text (no exception allowed)."""
     page.wait_for_selector('[data-testid="stMain"] h1, [data-testid="stMain"] [data-testid="stMetric"]')
-    page.wait_for_function("!document.querySelector('[data-testid=\"stStatusWidget\"]')")
-    page.wait_for_timeout(500)
+    settle(page, TIMEOUT_MS, frame_ms=0)  # the run has ended and stayed ended (no rerun follows)
     errors = page.locator('[data-testid="stException"]')
     assert errors.count() == 0, errors.first.inner_text()
     return page.locator('[data-testid="stMain"]').inner_text()
@@ -246,13 +269,25 @@ NAV_LINKS_JS = """() => Array.from(document.querySelectorAll('[data-testid="stSi
 
 @pytest.mark.parametrize("user", list(ROLE_PAGES))
 def test_each_role_sees_its_pages_and_reaches_no_others(
-    server: Server, signed_in: dict[str, sync_api.BrowserContext], shots: Path, user: str
+    server: Server,
+    signed_in: dict[str, sync_api.BrowserContext],
+    tabs: dict[str, sync_api.Page],
+    shots: Path,
+    user: str,
 ) -> None:
     """The role's landing page and its navigation as the browser draws them, and the other pages' URLs
     refused. AppTest (tests/test_access.py) holds the whole role × page matrix and renders every page of
     each role; the pages drawn in chromium are the ones the tests above open."""
     ctx = signed_in[user]
-    page = _open(ctx, server.url + "/", height=1200)
+    page = tabs[user]  # the role's tab: the landing page by its URL (a new session in it)
+    page.set_viewport_size({"width": 1600, "height": 1200})
+    page.goto(server.url + "/")
+    forbidden = sorted(set(HEADINGS) - set(ROLE_PAGES[user]))
+    if user == "meeting":  # the household and administration pages; AppTest checks the other six too
+        forbidden = ["/audit_log", "/import_data", "/warnings"]
+    # Each forbidden page by its URL in a tab of its own, all at once beside the landing page: the server runs them
+    # together.
+    refused = [_open(ctx, server.url + path) for path in forbidden]
     try:
         text = _settle(page)
         if user == "meeting":  # always meeting mode: no sidebar, no way into household pages
@@ -264,48 +299,40 @@ def test_each_role_sees_its_pages_and_reaches_no_others(
             assert sorted(page.evaluate(NAV_LINKS_JS)) == sorted(ROLE_PAGES[user]), user
         assert not ID_NUMBER.search(text), f"{user}: an ID number is shown unmasked"
         _screenshot(page, shots, f"role-{user}-overview.png")
-    finally:
-        page.close()
-    forbidden = sorted(set(HEADINGS) - set(ROLE_PAGES[user]))
-    if user == "meeting":  # the household and administration pages; AppTest checks the other six too
-        forbidden = ["/audit_log", "/import_data", "/warnings"]
-    tabs = [_open(ctx, server.url + path) for path in forbidden]  # all at once: the server runs them together
-    try:
-        for path, tab in zip(forbidden, tabs, strict=True):
+        for path, tab in zip(forbidden, refused, strict=True):
             _settle(tab)
             heading = tab.locator("h1").first.inner_text()
             assert HEADINGS[path] not in heading, f"{user} reached {path}"
+            if user != "meeting":  # refused means: the role's own landing page, not an error or a blank page
+                assert HEADINGS["/"] in heading, f"{user} at {path}: {heading!r}"
     finally:
-        for tab in tabs:
+        for tab in refused:
             tab.close()
 
 
 @pytest.mark.parametrize("user", ["linquan", "analyst"])
 def test_household_detail_is_masked_for_county_and_analyst(
-    server: Server, signed_in: dict[str, sync_api.BrowserContext], shots: Path, user: str
+    server: Server, tabs: dict[str, sync_api.Page], shots: Path, user: str
 ) -> None:
-    page = _open(signed_in[user], server.url + "/warnings", height=1600)
-    try:
-        _settle(page)
-        for attempt in range(4):  # the grid draws its canvas a moment after the script ends
-            page.wait_for_timeout(1000)
-            box = page.locator('[data-testid="stDataFrame"]:visible').first.bounding_box()
-            page.mouse.click(box["x"] + 14, box["y"] + 53)  # the first row's selection box
-            try:
-                page.wait_for_selector('[data-testid="stTab"]', timeout=8000)
-                break
-            except sync_api.TimeoutError:
-                if attempt == 3:
-                    raise
-        _settle(page)
-        text = page.locator('[role="dialog"]').inner_text()  # the detail opens in a dialog
-        assert " 户 · " in text
-        assert re.search(r"[\u4e00-\u9fff]\*+", text), "no masked name in the household detail"
-        assert not ID_NUMBER.search(text)
-        assert "显示完整信息" not in text  # only 省级管理员 may unmask
-        _screenshot(page, shots, f"detail-masked-{user}.png")
-    finally:
-        page.close()
+    page = _go(tabs[user], server.url, "warnings", height=1600)  # from the role's landing page, by the navigation
+    _settle(page)
+    for attempt in range(4):  # the grid draws its canvas a moment after the script ends
+        page.wait_for_selector(GRID_ROW_DRAWN, state="attached")
+        box = page.locator('[data-testid="stDataFrame"]:visible').first.bounding_box()
+        page.mouse.click(box["x"] + 14, box["y"] + 53)  # the first row's selection box
+        try:
+            page.wait_for_selector('[data-testid="stTab"]', timeout=8000)
+            break
+        except sync_api.TimeoutError:
+            if attempt == 3:
+                raise
+    _settle(page)
+    text = page.locator('[role="dialog"]').inner_text()  # the detail opens in a dialog
+    assert " 户 · " in text
+    assert re.search(r"[\u4e00-\u9fff]\*+", text), "no masked name in the household detail"
+    assert not ID_NUMBER.search(text)
+    assert "显示完整信息" not in text  # only 省级管理员 may unmask
+    _screenshot(page, shots, f"detail-masked-{user}.png")
 
 
 def test_session_cookie_is_http_only_and_dies_at_sign_out(server: Server, browser: sync_api.Browser) -> None:
@@ -313,6 +340,7 @@ def test_session_cookie_is_http_only_and_dies_at_sign_out(server: Server, browse
     it in another browser stops working the moment the owner signs out."""
     owner = browser.new_context(viewport={"width": 1600, "height": 1000})
     thief = browser.new_context(viewport={"width": 1600, "height": 1000})
+    owner.on("request", lambda r: REQUESTED.append(r.url))  # the form's round trip, for the offline check
     try:
         sign_in(owner, server.url, "linquan")
         (cookie,) = [c for c in owner.cookies() if c["name"] == "wanfu_session"]
@@ -341,18 +369,17 @@ def test_session_cookie_is_http_only_and_dies_at_sign_out(server: Server, browse
 
 def test_signed_out_sees_only_the_login_form(server: Server, browser: sync_api.Browser, shots: Path) -> None:
     ctx = browser.new_context(viewport={"width": 1600, "height": 1000})
+    ctx.on("request", lambda r: REQUESTED.append(r.url))  # the login form, for the offline check
     try:
-        for path in ["/", "/warnings?county=341221", "/audit_log"]:
-            page = ctx.new_page()
-            page.goto(server.url + path)
+        paths = ["/", "/warnings?county=341221", "/audit_log"]
+        pages = [_open(ctx, server.url + path) for path in paths]  # each by its URL, all at once
+        for page in pages:
             page.get_by_role("button", name="登录").wait_for()
-            page.wait_for_timeout(500)
+            settle(page, TIMEOUT_MS, frame_ms=0)  # the run has ended: nothing more will be drawn
             text = page.locator('[data-testid="stMain"]').inner_text()
             assert "红色预警户" not in text and "户编号" not in text
             assert not page.locator('[data-testid="stSidebar"]').is_visible()
-            page.close()
-        page = ctx.new_page()
-        page.goto(server.url + "/")
+        page = pages[0]  # "/": the form, signed out
         page.get_by_label("账号").fill("admin")
         page.get_by_label("密码").fill("wrong")
         page.get_by_role("button", name="登录").click()
@@ -384,6 +411,27 @@ def import_site(site_template: Path, tmp_path_factory: pytest.TempPathFactory) -
         yield s, store
 
 
+def _upload(page: sync_api.Page, files: list[Path], timeout: float = TIMEOUT_MS) -> None:
+    """Choose `files` in the page's uploader and wait until the browser has sent every one to the server and the
+    rerun that follows has ended."""
+    sent: list[str] = []
+
+    def on_response(r: sync_api.Response) -> None:
+        if r.request.method == "PUT" and "/_stcore/upload_file/" in r.url and r.ok:
+            sent.append(r.url)
+
+    page.on("response", on_response)
+    try:
+        page.locator('input[type="file"]').set_input_files(files)
+        deadline = time.monotonic() + timeout / 1000
+        while len(sent) < len(files):
+            assert time.monotonic() < deadline, f"{len(sent)} of {len(files)} files uploaded"
+            page.wait_for_timeout(100)  # lets playwright deliver the responses
+    finally:
+        page.remove_listener("response", on_response)
+    settle(page, int(timeout), frame_ms=0)
+
+
 def test_import_page_dry_run_then_commit(
     import_site: tuple[Server, Path], browser: sync_api.Browser, tiny_exports: Path, shots: Path, tmp_path: Path
 ) -> None:
@@ -399,7 +447,7 @@ def test_import_page_dry_run_then_commit(
         # Not an export: refused with the reason, nothing staged.
         photo = tmp_path / "户信息.jpg"
         photo.write_bytes(b"\xff\xd8\xff\xe0" + b"\x00" * 2048)
-        page.locator('input[type="file"]').set_input_files([photo])
+        _upload(page, [photo])
         page.get_by_role("button", name="预检").click()
         page.get_by_text("1 个文件不能导入").wait_for()
         page.locator('[data-testid="stDataFrame"] td', has_text="不支持的文件类型「.jpg」").wait_for(state="attached")
@@ -408,8 +456,7 @@ def test_import_page_dry_run_then_commit(
         # June's real files: 预检 → report → 确认提交 → the sidebar shows the new month.
         page.goto(server.url + "/import_data")
         _settle(page)
-        page.locator('input[type="file"]').set_input_files(sorted((tiny_exports / "2020-06").iterdir()))
-        page.wait_for_timeout(1500)
+        _upload(page, sorted((tiny_exports / "2020-06").iterdir()))
         page.get_by_role("button", name="预检").click()
         page.get_by_text("预检结果").wait_for()
         text = _settle(page)
@@ -433,11 +480,10 @@ def test_no_request_leaves_this_machine(server: Server, admin: sync_api.BrowserC
     if not any(urlsplit(u).path.startswith("/_stcore") for u in REQUESTED):  # run on its own: load the pages here
         for path in ["/", "/map", "/?mode=present", "/warnings?county=341221", "/supervision", "/spring"]:
             page = _open(admin, server.url + path)
-            page.wait_for_function("!document.querySelector('[data-testid=\"stStatusWidget\"]')")
-            page.wait_for_timeout(1000)
+            settle(page, TIMEOUT_MS)
             page.close()
     assert REQUESTED
-    assert len(REQUESTED) > 100  # every role's pages and the sign-ins were recorded (this test runs last)
+    assert len(REQUESTED) > 100  # every role's pages and the sign-in form were recorded (this test runs last)
     external = sorted(
         {u for u in REQUESTED if urlsplit(u).scheme not in ("data", "blob") and urlsplit(u).hostname not in LOCAL_HOSTS}
     )

@@ -3,6 +3,7 @@ light and dark, fails on a page taller or wider than the window, an element over
 text smaller than 28 px (KPI values 48 px) at 1920×1080 — scaled with the canvas at other sizes —, raw values
 (None, NaN, timestamps, English words, internal codes) in visible text, and a slide shown before its charts are drawn.
 ←/→ step and the space bar pauses. Screenshots of every slide go to test-artifacts/screenshots/ (git-ignored).
+The browser is signed in by the server's session route (tools.harness.hand_over_session), not the form.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from tools.harness import CHROMIUM, CHROMIUM_ARGS, Server, sign_in, streamlit_server
+from tools.harness import CHROMIUM, CHROMIUM_ARGS, Server, hand_over_session, streamlit_server
 
 pytestmark = pytest.mark.browser
 if not CHROMIUM.exists():
@@ -25,7 +26,7 @@ sync_api = pytest.importorskip(
 
 ROOT = Path(__file__).parent.parent
 ARTIFACTS = ROOT / "test-artifacts" / "screenshots"
-TIMEOUT_MS = 60_000
+TIMEOUT_MS = 120_000  # a bound for a busy shared machine, not a timing
 SLIDES = ["总览", "挂牌督战", "复工复产", "资金", "预警", "督办"]  # the order of fupin.views.meeting.view
 MIN_TEXT, MIN_KPI = 28, 48  # px at 1920×1080
 
@@ -91,11 +92,18 @@ MEASURE_JS = """
 """.replace("__MIN__", str(MIN_TEXT))
 
 
-def open_meeting(ctx: sync_api.BrowserContext, url: str, width: int, height: int) -> sync_api.Page:
-    """The meeting screen, waited for until the script has marked the canvas drawn (every chart rendered)."""
+def open_meeting(
+    ctx: sync_api.BrowserContext, url: str, width: int, height: int, *, clock: bool = False
+) -> sync_api.Page:
+    """The meeting screen, waited for until the script has marked the canvas drawn (every chart rendered).
+
+    clock: the page's timers run on Playwright's clock, installed before the page loads (time flows as usual until a
+    test pauses it and moves it on by hand)."""
     page = ctx.new_page()
     page.set_viewport_size({"width": width, "height": height})
     page.set_default_timeout(TIMEOUT_MS)
+    if clock:
+        page.clock.install()
     page.goto(url)
     page.wait_for_selector(".st-key-mtg_canvas[data-ready]", timeout=TIMEOUT_MS)
     page.wait_for_function("!document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=TIMEOUT_MS)
@@ -106,6 +114,14 @@ def open_meeting(ctx: sync_api.BrowserContext, url: str, width: int, height: int
 
 def current(page: sync_api.Page) -> int:
     return int(page.get_attribute(".st-key-mtg_canvas", "data-slide") or -1)
+
+
+# The slide on screen has finished its fade-in (a .35 s opacity transition): fully opaque, no transition running.
+FADED_IN_JS = """() => {
+  const on = document.querySelector('[class*="st-key-mtg_slide_"].on');
+  return !!on && getComputedStyle(on).opacity === '1'
+    && !on.getAnimations().some(a => a.playState === 'running');
+}"""
 
 
 def charts_drawn(page: sync_api.Page) -> bool:
@@ -149,7 +165,7 @@ def walk(page: sync_api.Page, folder: Path, tag: str, width: int, height: int) -
     found: dict[str, list[str]] = {}
     for i, name in enumerate(SLIDES):
         assert current(page) == i
-        page.wait_for_timeout(450)  # the fade-in
+        page.wait_for_function(FADED_IN_JS, timeout=TIMEOUT_MS, polling="raf")
         assert charts_drawn(page), f"{name}: a chart is not drawn"
         assert name in page.locator('[class*="st-key-mtg_slide_"].on').inner_text()
         found[name] = problems(page.evaluate(MEASURE_JS), width, height)
@@ -171,7 +187,7 @@ def meeting(server: Server) -> Iterator[sync_api.BrowserContext]:
     with sync_api.sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         ctx = browser.new_context(viewport={"width": 1920, "height": 1080})
-        sign_in(ctx, server.url, "meeting")
+        hand_over_session(ctx, server.url, "meeting")
         yield ctx
         ctx.close()
         browser.close()
@@ -213,21 +229,27 @@ def test_always_visible_and_no_controls(server: Server, meeting: sync_api.Browse
 
 
 def test_keys_step_and_pause(server: Server, meeting: sync_api.BrowserContext) -> None:
-    page = open_meeting(meeting, server.url + "/?carousel=5", 1920, 1080)
+    """The carousel's timer is the page's own setInterval; the page runs on Playwright's clock, stopped once the
+    carousel is paused and then moved on by hand, so "still there a whole interval later" and "the next slide one
+    interval after resuming" are seen without waiting the 5 s out (5 s is the shortest interval the app allows)."""
+    page = open_meeting(meeting, server.url + "/?carousel=5", 1920, 1080, clock=True)
     try:
         status = page.locator("[data-mtg-status]")
         assert status.inner_text() == "轮播中 · 每5秒"
         page.keyboard.press("Space")
         assert status.inner_text() == "已暂停"
+        page.clock.pause_at(page.evaluate("Date.now()") + 1)  # from here on the page's time moves only by hand
         page.keyboard.press("ArrowLeft")
         assert current(page) == len(SLIDES) - 1
-        page.wait_for_timeout(5_500)  # paused: still there
+        page.clock.run_for(5_500)  # paused: still there after more than one interval
         assert current(page) == len(SLIDES) - 1
         page.keyboard.press("ArrowRight")
         assert current(page) == 0
         dots = page.locator("[data-mtg-dot].on")
         assert dots.count() == 1 and dots.inner_text() == SLIDES[0]
         page.keyboard.press("Space")
-        page.wait_for_function("() => document.querySelector('.st-key-mtg_canvas').dataset.slide === '1'")
+        assert status.inner_text() == "轮播中 · 每5秒"
+        page.clock.run_for(5_500)  # playing again: one interval on, the next slide
+        assert current(page) == 1
     finally:
         page.close()

@@ -1,6 +1,7 @@
 """One full 督办 loop in headless chromium: the month's findings raise items (the province), 临泉县 answers one on
 我的待办, 阜阳市 closes it; the store follows each step. Screenshots of the workbench at 1366×768 and on a 390-px
-phone are kept in test-artifacts/screenshots/ (git-ignored)."""
+phone are kept in test-artifacts/screenshots/ (git-ignored). Each person's browser is signed in by the server's session
+route (tools.harness.hand_over_session), not the form: the form has tests of its own (tests/test_browser.py)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from tools.harness import CHROMIUM, CHROMIUM_ARGS, Server, sign_in, streamlit_server
+from tools.harness import CHROMIUM, CHROMIUM_ARGS, Server, hand_over_session, open_page, settle, streamlit_server
 
 # One worker runs this module: its tests share one streamlit server (and module-level state).
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("test_browser_work")]
@@ -21,6 +22,7 @@ sync_api = pytest.importorskip("playwright.sync_api", reason="playwright not ins
 
 ARTIFACTS = Path(__file__).parent.parent / "test-artifacts" / "screenshots"
 STORE_STATE = "select state from work_item where id = :id"
+TIMEOUT_MS = 120_000  # a bound for a busy shared machine, not a timing
 
 
 @pytest.fixture(scope="module")
@@ -55,7 +57,7 @@ def _state(item_id: int) -> str:
         return conn.execute(sa.text(STORE_STATE), {"id": item_id}).scalar_one()
 
 
-def _wait_for_state(item_id: int, state: str, timeout: float = 30) -> None:
+def _wait_for_state(item_id: int, state: str, timeout: float = 120) -> None:
     deadline = time.monotonic() + timeout
     while _state(item_id) != state:
         if time.monotonic() > deadline:
@@ -65,7 +67,7 @@ def _wait_for_state(item_id: int, state: str, timeout: float = 30) -> None:
 
 def _act(page: sync_api.Page, url: str, label: str, note: str | None) -> None:
     page.goto(url)
-    page.get_by_role("button", name="提交").wait_for(timeout=60_000)
+    page.get_by_role("button", name="提交").wait_for(timeout=TIMEOUT_MS)
     page.get_by_text(label, exact=True).click()
     if note is not None:
         page.get_by_label("说明（反馈、退回、直接销号时必填）").fill(note)
@@ -84,23 +86,21 @@ def test_province_raises_county_responds_city_closes(server: Server, loop_store:
         browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         try:
             ctx = browser.new_context(viewport={"width": 1366, "height": 768})
-            sign_in(ctx, server.url, "linquan")
+            hand_over_session(ctx, server.url, "linquan")  # the store the server reads (loop_store) mints it
             page = ctx.new_page()
             _act(page, f"{server.url}/workbench?item={target}", "反馈办理情况", "到户核查：已落实临时救助")
             _wait_for_state(target, "responded")
-            page.wait_for_timeout(1000)
+            settle(page, TIMEOUT_MS)  # the rerun after 提交 has drawn the answered item
             page.screenshot(path=str(ARTIFACTS / "workbench-linquan-1366.png"))
             phone = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True)
-            sign_in(phone, server.url, "linquan")
+            hand_over_session(phone, server.url, "linquan")
             p2 = phone.new_page()
-            p2.goto(f"{server.url}/workbench")
-            p2.get_by_text("我的待办").first.wait_for(timeout=60_000)
-            p2.wait_for_timeout(1500)
+            open_page(p2, server.url, "workbench", TIMEOUT_MS)  # a new tab: by its URL; heading drawn, run ended
             p2.screenshot(path=str(ARTIFACTS / "workbench-linquan-390.png"), full_page=True)
             assert p2.evaluate("document.documentElement.scrollWidth") <= 390 + 1  # no sideways scrolling
 
             city = browser.new_context(viewport={"width": 1366, "height": 768})
-            sign_in(city, server.url, "fuyang")
+            hand_over_session(city, server.url, "fuyang")
             _act(city.new_page(), f"{server.url}/workbench?item={target}", "审核销号", None)
             _wait_for_state(target, "closed")
         finally:
