@@ -21,7 +21,7 @@ format:
 	$(PY) -m ruff check --fix .
 
 test:  ## the tests as CI runs them: two xdist workers
-	$(PY) -m pytest -q -n 2 --dist loadgroup
+	$(PY) -m pytest -q -n 3 --dist loadgroup
 
 ci:  ## exactly what CI runs (apt chromium if missing, pip, lint, tests)
 	bash .ci/run

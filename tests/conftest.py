@@ -77,6 +77,19 @@ def tiny_db(tiny_ingest: tuple[Path, IngestReport]) -> Path:
 
 
 @pytest.fixture(scope="session")
+def app_server(tiny_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
+    """`streamlit run serve.py` on the session's tiny warehouse, started once per worker and shared by the browser
+    modules that only read (tests/test_browser.py, test_browser_layout.py, test_browser_meeting.py): a server's start
+    and its first, cold page run are paid once, not per module. Modules that write (the 督办 loop, the import) start
+    their own."""
+    from tools.harness import streamlit_server
+
+    log = tmp_path_factory.mktemp("streamlit") / "streamlit.log"
+    with streamlit_server(tiny_db, log=log, timeout=300) as s:
+        yield s
+
+
+@pytest.fixture(scope="session")
 def site_template(tiny_exports: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Built once: data/exports/demo holding May (the month before June, with the generator's manifest), and
     data/warehouse.duckdb ingested from it. One month, not five: each import test's dry run and commit ingest the

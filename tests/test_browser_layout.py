@@ -22,7 +22,7 @@ from pathlib import Path
 
 import pytest
 
-from tools.harness import CHROMIUM, CHROMIUM_ARGS, PAGE_HEADINGS, Server, hand_over_session, open_page, streamlit_server
+from tools.harness import CHROMIUM, CHROMIUM_ARGS, PAGE_HEADINGS, Server, hand_over_session, open_page
 
 pytestmark = pytest.mark.browser
 if not CHROMIUM.exists():
@@ -117,10 +117,8 @@ OVERFLOW_JS = """
 
 
 @pytest.fixture(scope="module")
-def server(tiny_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    log = tmp_path_factory.mktemp("streamlit-layout") / "streamlit.log"
-    with streamlit_server(tiny_db, log=log, timeout=120) as s:
-        yield s
+def server(app_server: Server) -> Server:
+    return app_server  # the session's server (tests/conftest.py)
 
 
 @pytest.fixture(scope="module")

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from tools.harness import CHROMIUM, CHROMIUM_ARGS, Server, hand_over_session, streamlit_server
+from tools.harness import CHROMIUM, CHROMIUM_ARGS, Server, hand_over_session
 
 pytestmark = pytest.mark.browser
 if not CHROMIUM.exists():
@@ -176,10 +176,8 @@ def walk(page: sync_api.Page, folder: Path, tag: str, width: int, height: int) -
 
 
 @pytest.fixture(scope="module")
-def server(tiny_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    log = tmp_path_factory.mktemp("streamlit-meeting") / "streamlit.log"
-    with streamlit_server(tiny_db, log=log, timeout=60) as s:
-        yield s
+def server(app_server: Server) -> Server:
+    return app_server  # the session's server (tests/conftest.py)
 
 
 @pytest.fixture(scope="module")

@@ -155,10 +155,12 @@ def test_haproxy_config_has_affinity_timeouts_and_every_process(tmp_path: Path) 
 
 
 @pytest.mark.browser
-def test_serve_two_processes_behind_haproxy(tiny_db: Path, tmp_path: Path) -> None:
+def test_serve_two_processes_behind_haproxy(tiny_db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """`python -m fupin serve --workers 2`: two browsers sign in through HAProxy and land on different processes
     (cookie affinity, leastconn); one navigates and uploads a file on 数据导入 (the upload reaches the process
-    holding its session, which reads and refuses it); SIGTERM stops HAProxy and both processes."""
+    holding its session, which reads and refuses it); SIGTERM stops HAProxy and both processes. The browsers sign in
+    by the session route (tools.harness.hand_over_session: this process makes the session in the store the processes
+    share), which sets the session cookie and HAProxy's affinity cookie as the form's hand-over does."""
     import os
     import shutil
     import signal
@@ -169,8 +171,8 @@ def test_serve_two_processes_behind_haproxy(tiny_db: Path, tmp_path: Path) -> No
 
     import psutil
 
-    from tools.harness import CHROMIUM, CHROMIUM_ARGS, free_port
-    from tools.harness import sign_in as browser_sign_in
+    from fupin.access import store
+    from tools.harness import CHROMIUM, CHROMIUM_ARGS, free_port, hand_over_session
 
     if not shutil.which("haproxy"):
         pytest.skip("haproxy not installed (apt-get install haproxy)")
@@ -181,12 +183,9 @@ def test_serve_two_processes_behind_haproxy(tiny_db: Path, tmp_path: Path) -> No
     shutil.copy(tiny_db, db)
     port = free_port()
     log = tmp_path / "serve.log"
-    env = {
-        **os.environ,
-        "FUPIN_DB": str(db),
-        "FUPIN_STORE": str(tmp_path / "store.sqlite"),
-        "FUPIN_EXPORTS": str(tmp_path / "exports"),
-    }
+    monkeypatch.setenv("FUPIN_STORE", str(tmp_path / "store.sqlite"))  # the processes' store, and this one's
+    store.reset()
+    env = {**os.environ, "FUPIN_DB": str(db), "FUPIN_EXPORTS": str(tmp_path / "exports")}
     cmd = [sys.executable, "-m", "fupin", "serve", "--workers", "2", "--port", str(port), "--run-dir", str(tmp_path)]
     with log.open("wb") as out:
         proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
@@ -205,12 +204,12 @@ def test_serve_two_processes_behind_haproxy(tiny_db: Path, tmp_path: Path) -> No
         with sync_api.sync_playwright() as pw:
             browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
             first, second = (browser.new_context(viewport={"width": 1366, "height": 1200}) for _ in range(2))
-            browser_sign_in(first, url, "admin")
+            hand_over_session(first, url, "admin")
             page = first.new_page()
             page.set_default_timeout(60_000)
             page.goto(url + "/map")
             page.get_by_role("heading", name="剩余贫困人口地图").first.wait_for()
-            browser_sign_in(second, url, "fuyang")  # while the first's websocket is open: leastconn picks the other
+            hand_over_session(second, url, "fuyang")  # while the first's websocket is open: leastconn picks the other
             servers = {c["value"] for ctx in (first, second) for c in ctx.cookies() if c["name"] == "FUPINSRV"}
             assert servers == {"app0", "app1"}
             page.goto(url + "/import_data")
@@ -233,6 +232,7 @@ def test_serve_two_processes_behind_haproxy(tiny_db: Path, tmp_path: Path) -> No
         with pytest.raises(OSError):
             urllib.request.urlopen(url + "/_stcore/health", timeout=2)
     finally:
+        store.reset()  # the next test's store is its own (FUPIN_STORE is restored after this test)
         if proc.poll() is None:
             proc.terminate()  # the serve command stops its children; they also die with it if it is killed
             try:
