@@ -1,6 +1,6 @@
 """Shared fixtures: the tiny synthetic dataset, generated and ingested once per test session.
 
-The suite runs on two pytest-xdist workers (`pytest -n 2 --dist loadgroup`, .ci/run): each worker is a process with
+The suite runs on three pytest-xdist workers (`pytest -n 3 --dist loadgroup`, .ci/run): each worker is a process with
 its own session (so these session fixtures are built once per worker) and its own basetemp. A test is xdist-safe
 when it writes only below tmp_path / tmp_path_factory (never the repo's data/), takes ports from
 tools.harness.free_port(), its PostgreSQL schema from `any_store` (a random name per test), and relies on no other

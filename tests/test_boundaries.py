@@ -17,7 +17,7 @@ import numpy as np
 import pytest
 import shapely
 
-# One worker builds this module's `geojson` fixture and runs its tests (pytest -n 2 --dist loadgroup).
+# One worker builds this module's `geojson` fixture and runs its tests (pytest -n 3 --dist loadgroup, .ci/run).
 pytestmark = pytest.mark.xdist_group("test_boundaries")
 
 ROOT = Path(__file__).resolve().parents[1]

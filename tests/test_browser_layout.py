@@ -41,7 +41,7 @@ NOT_FOR_A_COUNTY = {"import_data", "audit_log", "work_overview"}  # not in a cou
 COUNTY_PAGES = [p for p in PAGE_HEADINGS if p not in NOT_FOR_A_COUNTY]
 # Who is checked where: every page at the desk as the province and as a county; on a phone (county leaders browsing
 # their own county) every county page, and as the province only the pages a county never sees, since the others are
-# the same layout with more rows. One test per run, so the two pytest-xdist workers share them.
+# the same layout with more rows. One test per run, so the pytest-xdist workers share them.
 RUNS = {
     ("1366x768", "admin"): list(PAGE_HEADINGS),
     ("1366x768", "linquan"): COUNTY_PAGES,

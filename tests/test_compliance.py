@@ -16,7 +16,7 @@ from fupin.data import contract as C
 from fupin.data.ingest import ingest
 from tests.support.builders import household, member, write
 
-# One worker builds this module's `db` fixture and runs its tests (pytest -n 2 --dist loadgroup).
+# One worker builds this module's `db` fixture and runs its tests (pytest -n 3 --dist loadgroup, .ci/run).
 pytestmark = pytest.mark.xdist_group("test_compliance")
 
 M = "2020-03"

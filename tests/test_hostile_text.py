@@ -19,7 +19,7 @@ from fupin.data.provenance import sign_folder
 from tests.conftest import app_test
 from tests.support.builders import household, member, record, write
 
-# One worker builds this module's `hostile_db` fixture and runs its tests (pytest -n 2 --dist loadgroup).
+# One worker builds this module's `hostile_db` fixture and runs its tests (pytest -n 3 --dist loadgroup, .ci/run).
 pytestmark = pytest.mark.xdist_group("test_hostile_text")
 
 ROOT = Path(__file__).parent.parent

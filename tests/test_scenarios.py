@@ -18,7 +18,7 @@ from fupin.warehouse import queries
 from tests.conftest import app_test
 from tests.support.builders import household, member, write
 
-# One worker builds this module's `shock_db` fixture and runs its tests (pytest -n 2 --dist loadgroup).
+# One worker builds this module's `shock_db` fixture and runs its tests (pytest -n 3 --dist loadgroup, .ci/run).
 pytestmark = pytest.mark.xdist_group("test_scenarios")
 
 ROOT = Path(__file__).parent.parent

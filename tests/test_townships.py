@@ -20,7 +20,7 @@ from fupin.views import figures
 from fupin.views import map as map_view
 from tests.support.views import LINQUAN, selection
 
-# One worker builds this module's `demo` fixture and runs its tests (pytest -n 2 --dist loadgroup).
+# One worker builds this module's `demo` fixture and runs its tests (pytest -n 3 --dist loadgroup, .ci/run).
 pytestmark = pytest.mark.xdist_group("test_townships")
 
 ROOT = Path(__file__).resolve().parents[1]
