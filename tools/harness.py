@@ -1,5 +1,6 @@
-"""The harness tests and benchmarks share: Debian chromium settings, a running `streamlit run serve.py`
-on a free localhost port, signing a browser in through the form, page headings. Not product code."""
+"""The harness tests and benchmarks share: Debian chromium settings, a running `streamlit run serve.py` on a free
+localhost port, signing a browser in through the form (or, for tests about the pages, by the session route), reaching
+a page through the navigation, page headings. Not product code."""
 
 from __future__ import annotations
 
@@ -214,8 +215,7 @@ def open_page(page: Page, url: str, path: str, timeout: int = 120_000) -> None:
         page.wait_for_url(lambda u: urlsplit(u).path.strip("/") == path, timeout=timeout)
     else:
         page.goto(f"{url}/{path}")
-    main = page.locator('[data-testid="stMain"] h1')
-    main.filter(has_text=heading).first.wait_for(timeout=timeout)
+    page.locator('[data-testid="stMain"] h1').filter(has_text=heading).first.wait_for(timeout=timeout)
     settle(page, timeout)
 
 
