@@ -14,6 +14,7 @@ from fupin.core.reference import REFERENCE_DIR, read_csv_text
 from fupin.data import contract as C
 from fupin.data.idcard import check_digit
 from fupin.data.ingest import ingest
+from fupin.domain.scenario import DEPT_D02_MIN
 from fupin.views import departments as D
 from tests.support import builders as B
 from tests.support.views import ADMIN, LINQUAN, selection
@@ -211,7 +212,37 @@ def test_bad_rows_are_quarantined_with_reasons(hand: duckdb.DuckDBPyConnection) 
         ("医保结算", "unknown_village"),
     ]
     counts = hand.execute("select sum(received), sum(loaded), sum(quarantined) from dept_feed_month").fetchone()
-    assert counts[0] == counts[1] + counts[2] == hand.execute("select count(*) from dept_record").fetchone()[0] + 4
+    assert counts[0] == counts[1] + counts[2] == hand.execute("select count(*) from dept_feed_row").fetchone()[0] + 4
+
+
+def test_records_outside_the_register_are_counted_and_kept_only_where_a_rule_reads_them(
+    hand: duckdb.DuckDBPyConnection,
+) -> None:
+    # Every loaded record is in a count; dept_record keeps all that touch the register, and of the rest only the
+    # 医保 and 应急 records a 非登记人口 rule (D02, D15) can reach: from the lowest D02 the what-if page offers in the
+    # latest month (here the only one), from the reference threshold before.
+    by_status = dict(
+        hand.execute(
+            "select 'loaded', sum(loaded) from dept_feed_month union all "
+            "select 'touching', sum(matched + name_mismatch + id_suspect + ambiguous) from dept_feed_month union all "
+            "select 'outside', sum(not_registered) from dept_feed_month"
+        ).fetchall()
+    )
+    assert by_status["loaded"] == by_status["touching"] + by_status["outside"]
+    assert by_status["touching"] == hand.execute(
+        "select count(*) from dept_record where match_status <> 'not_registered'"
+    ).fetchone()[0]
+    kept = hand.execute(
+        "select department, min(amount) from dept_record where match_status = 'not_registered' group by 1"
+    ).fetchall()
+    assert {d for d, _ in kept} <= {"医保", "应急"}
+    floors = dict(hand.execute("select department, latest_month from dept_keep_floor").fetchall())
+    assert floors == {"医保": DEPT_D02_MIN, "应急": 30000}  # D02 at 20,000 moves down to the page's lowest
+    outside = hand.execute(
+        "select count(*) from dept_feed_row f where not exists (select 1 from dept_record d where d.row_id = f.row_id)"
+    ).fetchone()[0]
+    n_kept = hand.execute("select count(*) from dept_record where match_status = 'not_registered'").fetchone()[0]
+    assert outside == by_status["outside"] - n_kept > 0
 
 
 def test_a_feed_missing_a_required_column_fails_the_batch(tmp_path: Path) -> None:
@@ -253,7 +284,7 @@ def test_generated_feeds_show_the_lockdown(con: duckdb.DuckDBPyConnection) -> No
     assert by[("人社", "2020-02")] > 1.5 * by[("人社", "2020-01")]
     assert by[("医保", "2020-02")] < 0.7 * by[("医保", "2020-01")]
     share = con.execute(
-        "select avg((match_status = 'not_registered')::int), count(*) filter (where id_legacy) from dept_record"
+        "select sum(not_registered) / sum(loaded), sum(legacy_ids) from dept_feed_month"
     ).fetchone()
     assert 0.6 < share[0] < 0.9 and share[1] > 0  # most people outside the register; legacy IDs present
     assert con.execute("select count(*) from dept_hit where rule_id = 'D12'").fetchone()[0] > 0  # deaths
@@ -301,7 +332,7 @@ def test_county_user_sees_only_their_county(tiny_db: Path, con: duckdb.DuckDBPyC
 # ---------------------------------------------------------------------------------- reusing unchanged feed files
 # Tables whose every row must be the same whether the feed files were read again or copied from the last warehouse.
 REUSE_TABLES = [
-    *(f"{kind}_{t.en}" for t in C.DEPARTMENT_TABLES for kind in ("raw", "stg")),
+    *(f"stg_{t.en}" for t in C.DEPARTMENT_TABLES),
     "quarantine",
     "dept_record",
     "dept_match",
@@ -350,9 +381,29 @@ def test_unchanged_feed_files_are_copied_and_equal_a_fresh_read(tmp_path: Path) 
         assert _rows(db, table) == _rows(fresh, table), table
     assert _files(db) == _files(fresh)
     assert len(_rows(db, "stg_dept_medical")) == 2 * 8  # 11 rows a month, 3 quarantined
+    with duckdb.connect(str(db), read_only=True) as con:  # a feed's raw rows are not kept; its typed rows say where
+        assert not con.execute("select * from duckdb_tables() where table_name like 'raw_dept_%'").fetchall()
+        assert con.execute("select count(*) from raw_member").fetchone()[0] > 0  # the register's are
+        lines = con.execute("select _file, min(_line), max(_line) from stg_dept_medical group by 1 order by 1")
+        assert lines.fetchall() == [("2020-01/医保结算.csv", 2, 12), ("2020-02/医保结算.csv", 2, 12)]
     fresh_report = ingest(src, tmp_path / "again.duckdb", reuse=False)
     assert report.batch_id == fresh_report.batch_id
     assert report.quarantined_by_reason == fresh_report.quarantined_by_reason
+
+
+def test_outsiders_below_the_floor_are_kept_only_in_the_latest_month(tmp_path: Path) -> None:
+    src = _two_months(tmp_path)
+    db = tmp_path / "w.duckdb"
+    assert ingest(src, db).ok
+    with duckdb.connect(str(db), read_only=True) as con:
+        kept = con.execute(
+            "select strftime(month, '%Y-%m'), name from dept_record "
+            "where match_status = 'not_registered' and department = '医保' order by all"
+        ).fetchall()
+        # 赵乙's 19,999.99 is below D02's 20,000: January keeps only 赵甲; February, the month the what-if page moves
+        # D02 in, keeps both (from DEPT_D02_MIN up).
+        assert kept == [("2020-01", "赵甲"), ("2020-02", "赵乙"), ("2020-02", "赵甲")]
+        assert con.execute("select count(*) from dept_hit where rule_id = 'D02'").fetchone()[0] == 2
 
 
 def test_a_changed_feed_file_is_read_again(tmp_path: Path) -> None:

@@ -246,8 +246,12 @@ def _load_reference(con: duckdb.DuckDBPyConnection, ref_dir: Path) -> None:
 
 
 def _create_raw(con: duckdb.DuckDBPyConnection, t: C.Table) -> None:
+    """raw_<table>: the rows as read, all text. A department feed's raw rows are a temporary table: they are only
+    validated, then typed into stg_<table> with their file and line (storing 17 M rows of text a batch at province
+    scale cost as much as reading them); the register's stay in the warehouse."""
     cols = ", ".join(f'"{c.cn}" varchar' for c in t.columns)
-    con.execute(f"create table raw_{t.en} (_row_id bigint, _month varchar, _file varchar, _line bigint, {cols})")
+    kind = "temp table" if t.cn in FEED_TABLES else "table"
+    con.execute(f"create {kind} raw_{t.en} (_row_id bigint, _month varchar, _file varchar, _line bigint, {cols})")
 
 
 class _RawWriter:
@@ -416,6 +420,15 @@ def _previous_feeds(con: duckdb.DuckDBPyConnection, db: Path) -> dict[str, dict]
         }
         if not {"reuse_key", "detail"} <= cols:
             return {}  # written before reuse existed
+        stg_cols = {
+            r[0]
+            for r in con.execute(
+                f"select column_name from duckdb_columns() where database_name = '{PREV}' "
+                "and table_name = 'stg_dept_medical'"
+            ).fetchall()
+        }
+        if not {"_file", "_line"} <= stg_cols:
+            return {}  # its typed feed rows do not say where they were read
         rows = con.execute(
             f"select * from {PREV}.ingest_file where reuse_key is not null and list_contains($t, table_name)",
             {"t": sorted(FEED_TABLES)},
@@ -429,10 +442,13 @@ def _previous_feeds(con: duckdb.DuckDBPyConnection, db: Path) -> dict[str, dict]
             wanted = [f for f, r in out.items() if r["table_name"] == t.cn]
             if not wanted:
                 continue
-            ranges = con.execute(
-                f"select _file, min(_row_id), count(*), max(_row_id) from {PREV}.raw_{t.en} "
-                "where list_contains($f, _file) group by _file",
-                {"f": wanted},
+            ranges = con.execute(  # a file's rows were typed (stg) or quarantined, one or the other
+                f"""select f, min(r), count(*), max(r) from (
+                        select _file as f, _row_id as r from {PREV}.stg_{t.en} where list_contains($f, _file)
+                        union all
+                        select file, row_id from {PREV}.quarantine where table_name = $t and list_contains($f, file)
+                    ) group by f""",
+                {"f": wanted, "t": t.cn},
             ).fetchall()
             spans = {f: (lo, n, hi) for f, lo, n, hi in ranges}
             for f in wanted:
@@ -490,18 +506,14 @@ def _report_from_previous(rec: dict, rel: str, table: C.Table, month: str, sha: 
 
 
 def _copy_reused(con: duckdb.DuckDBPyConnection, t: C.Table, reused: list[_Reused], batch_id: str) -> None:
-    """Append a reused file's raw rows, typed rows and quarantined rows from the previous warehouse, row ids
-    shifted (the quarantined record's JSON starts with its `_row_id`, rewritten the same way)."""
+    """Append a reused file's typed rows and quarantined rows from the previous warehouse, row ids shifted (the
+    quarantined record's JSON starts with its `_row_id`, rewritten the same way). Its raw rows are not copied: a
+    feed's raw rows are not kept (see `_create_raw`)."""
     for r in reused:
         if not r.n:
             continue
         span = {"lo": r.first, "hi": r.first + r.n, "shift": r.shift}
         where = "_row_id >= $lo and _row_id < $hi"
-        con.execute(
-            f"insert into raw_{t.en} select * replace (_row_id + $shift as _row_id) "
-            f"from {PREV}.raw_{t.en} where {where}",
-            span,
-        )
         con.execute(
             f"insert into stg_{t.en} select * replace (_row_id + $shift as _row_id) "
             f"from {PREV}.stg_{t.en} where {where}",
@@ -703,6 +715,8 @@ def _ingest(
             _validate_table(con, t, report.batch_id)
             if t.cn in reused:
                 _copy_reused(con, t, reused[t.cn], report.batch_id)
+            if t.cn in FEED_TABLES:
+                con.execute(f"drop table raw_{t.en}")  # temporary (see `_create_raw`): its memory is free again
         con.execute(f"detach database if exists {PREV}")
         mark("validate")
         note(0.87, "生成汇总表")

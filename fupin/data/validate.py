@@ -330,6 +330,8 @@ def legacy_id_expr(v: str) -> str:
 def typed_select(t: C.Table) -> str:
     """Select list turning raw text into typed English columns for stg_<t>."""
     out = ["r._row_id"]
+    if t in C.DEPARTMENT_TABLES:  # the feed's raw rows are not kept: its typed rows carry their file and line
+        out += ["r._file", "r._line"]
     has_month = any(c.en == "month" for c in t.columns)
     for col in t.columns:
         v = _v(col)

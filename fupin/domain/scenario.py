@@ -33,6 +33,11 @@ class ScenarioParams:
     w_supervised: float = 0.1
 
 
+# The lowest D02 (医保 self-paid of people outside the register, 元) a scenario accepts. The warehouse keeps the
+# latest month's records of people outside the register from this amount up (dept_keep_floor in dept_match.sql says
+# the same number; tests/test_departments.py holds the two equal): lower, the scenario would miss records.
+DEPT_D02_MIN = 1000
+
 URL_KEYS = {f.name: f"s_{f.name}" for f in fields(ScenarioParams)}
 _BOUNDS: dict[str, tuple[float, float]] = {
     "line": (1000, 20000),
@@ -40,7 +45,7 @@ _BOUNDS: dict[str, tuple[float, float]] = {
     "t09": (0.05, 0.9),
     "min_score": (1, 9),
     "d01": (500, 100000),
-    "d02": (1000, 200000),
+    "d02": (DEPT_D02_MIN, 200000),
     "d05": (500, 100000),
     "migrant_cut": (0, 1),
     "migrant_months": (0, 12),

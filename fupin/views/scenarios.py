@@ -11,7 +11,7 @@ import plotly.graph_objects as go
 from fupin.core.labels import COLUMNS, Metric, fmt_money_wan, month_label
 from fupin.core.month import Month
 from fupin.domain.kpi import Tile
-from fupin.domain.scenario import DEEP_AREAS, ScenarioParams, baseline, shock_counties
+from fupin.domain.scenario import DEEP_AREAS, DEPT_D02_MIN, ScenarioParams, baseline, shock_counties
 from fupin.views import figures
 from fupin.views.base import Selection, Table, labelled
 
@@ -42,7 +42,9 @@ CONTROLS: dict[str, tuple[Control, ...]] = {
     ),
     "部门比对阈值（省定参数）": (
         Control("d01", "医保自付·登记人口（D01，元）", 500.0, 100000.0, 500.0, number=True, fmt="%.0f"),
-        Control("d02", "医保自付·其他农村人口（D02，元）", 1000.0, 200000.0, 1000.0, number=True, fmt="%.0f"),
+        Control(
+            "d02", "医保自付·其他农村人口（D02，元）", float(DEPT_D02_MIN), 200000.0, 1000.0, number=True, fmt="%.0f"
+        ),
         Control("d05", "非义务教育自付（D05，元）", 500.0, 100000.0, 500.0, number=True, fmt="%.0f"),
     ),
     "收入冲击": (

@@ -9,22 +9,10 @@ with fired as (  -- the rules at the reference thresholds (dept_fired), with the
     from dept_fired f
     left join warning_flag_month wf on wf.household_id = f.household_id and wf.month = f.month
 ),
-sources as (  -- file and line of each record, for the evidence
-    select _row_id, _file, _line from raw_dept_civil
-    union all select _row_id, _file, _line from raw_dept_medical
-    union all select _row_id, _file, _line from raw_dept_health
-    union all select _row_id, _file, _line from raw_dept_education
-    union all select _row_id, _file, _line from raw_dept_labour
-    union all select _row_id, _file, _line from raw_dept_housing
-    union all select _row_id, _file, _line from raw_dept_water
-    union all select _row_id, _file, _line from raw_dept_disability
-    union all select _row_id, _file, _line from raw_dept_police
-    union all select _row_id, _file, _line from raw_dept_disaster
-),
 final as (
     select
         f.month, f.rule_id, f.rule_name, f.department, f.severity, f.produces, f.item,
-        f.row_id, s._file as file, s._line as line,
+        f.row_id, f.file, f.line,
         f.id_number, f.id_legacy, f.name, f.household_id, f.village_code, f.township_code, f.county_code,
         f.match_status, f.household_category, f.red_flag,
         f.household_category in ('脱贫监测户', '边缘户') as already_monitored,
@@ -35,7 +23,6 @@ final as (
         f.evidence,
         row_number() over (partition by f.rule_id, f.id_number order by f.month, f.row_id) = 1 as new_hit
     from fired f
-    left join sources s on s._row_id = f.row_id
 )
 select * from final order by month, village_code, rule_id, row_id;  -- a scope's month together (min/max per row group)
 
@@ -66,17 +53,23 @@ from q;
 -- dept_feed_month: what each department sent and what became of it, by township.
 -- Grain: department × month × township (township_code; quarantined rows by the area code they gave).
 create table dept_feed_month as
-with loaded as (
+with matched as (  -- dept_record keeps every record that touches the register; the rest are counted below
     select department, month, township_code,
-           count(*) as loaded,
            count(*) filter (where match_status = 'matched') as matched,
            count(*) filter (where match_status = 'name_mismatch') as name_mismatch,
            count(*) filter (where match_status = 'id_suspect') as id_suspect,
-           count(*) filter (where match_status = 'ambiguous') as ambiguous,
-           count(*) filter (where match_status = 'not_registered') as not_registered,
-           count(*) filter (where id_legacy) as legacy_ids
+           count(*) filter (where match_status = 'ambiguous') as ambiguous
     from dept_record
     group by all
+),
+loaded as (
+    select c.department, c.month, c.township_code, c.loaded,
+           coalesce(m.matched, 0) as matched, coalesce(m.name_mismatch, 0) as name_mismatch,
+           coalesce(m.id_suspect, 0) as id_suspect, coalesce(m.ambiguous, 0) as ambiguous,
+           c.loaded - coalesce(m.matched + m.name_mismatch + m.id_suspect + m.ambiguous, 0) as not_registered,
+           c.legacy_ids
+    from dept_feed_count c
+    left join matched m using (department, month, township_code)
 ),
 quarantined as (
     select department, month, left(area_code, 9) as township_code, count(*) as quarantined
