@@ -106,6 +106,22 @@ def _view(src: Path, out: Path, *, months: list[str], feeds: bool) -> Path:
     return out
 
 
+FEED_BUILD_STEPS = ("dept_match", "dept_rules", "dept_compare")
+
+
+def _feed_seconds(detail: dict[str, float]) -> dict[str, float]:
+    """The feed part of an ingest report's detail_seconds: read, validate and build, and their sum."""
+    from fupin.data import contract as C
+
+    feeds = {t.cn for t in C.DEPARTMENT_TABLES}
+    out = {
+        "read": sum(v for k, v in detail.items() if k.startswith("read ") and k[5:] in feeds),
+        "validate": sum(v for k, v in detail.items() if k.startswith("validate ") and k[9:] in feeds),
+        "build": sum(detail.get(f"build {s}", 0.0) for s in FEED_BUILD_STEPS),
+    }
+    return {k: round(v, 1) for k, v in out.items()} | {"total": round(sum(out.values()), 1)}
+
+
 def _children_cpu() -> float:
     import resource
 
@@ -145,6 +161,10 @@ def bench_feeds(*, exports: Path, workdir: Path) -> int:
             "peak_rss_mib": round(rss),
             "exit": code,
             "steps": r.get("step_seconds", {}),
+            # Inside the same run, so the machine's drift between runs does not enter: the time spent on the ten
+            # feeds (reading and inserting them, validating them or copying their reused rows, and the
+            # department build steps).
+            "feed_seconds": _feed_seconds(r.get("detail_seconds", {})),
             "files_reused": sum(1 for f in r.get("files", []) if f.get("reused")),
             "rows_read": r.get("rows_read"),
             "load_average": [round(load_before, 1), round(os.getloadavg()[0], 1)],

@@ -88,6 +88,9 @@ class IngestReport:
     quarantined_by_reason: dict[str, int] = field(default_factory=dict)
     error: dict | None = None
     step_seconds: dict[str, float] = field(default_factory=dict)
+    # Where the steps' time went: "read <table>" (waiting for its files and inserting their rows; the next file is read
+    # meanwhile), "validate <table>" (with the copy of its reused files), "build <step>" (each build SQL file).
+    detail_seconds: dict[str, float] = field(default_factory=dict)
 
     @property
     def rows_read(self) -> int:
@@ -591,6 +594,10 @@ def ingest(
         return report
 
 
+def _add_seconds(report: IngestReport, key: str, since: float) -> None:
+    report.detail_seconds[key] = round(report.detail_seconds.get(key, 0.0) + time.perf_counter() - since, 2)
+
+
 def _waiting(db: Path, holder: str) -> None:
     print(f"waiting for the ingest lock on {db} ({holder or 'held by another process'})", file=sys.stderr)
 
@@ -664,6 +671,7 @@ def _ingest(
             nxt = next(queue, None)
             pending = pool.submit(_read_one, nxt[0], nxt[1], shas.get(nxt[0])) if nxt else None
             for i, (month, path, table) in enumerate(files):
+                tick = time.perf_counter()
                 rel = str(path.relative_to(base))
                 if rel in reuse_files:
                     rec = prev[rel]
@@ -704,7 +712,12 @@ def _ingest(
                 )
                 raw.add(ef, month, rel, row_id)
                 row_id += ef.data.num_rows
+                _add_seconds(report, f"read {table.cn}", tick)
+            tick = time.perf_counter()
+            last = raw.table
             raw.flush()
+            if last is not None:
+                _add_seconds(report, f"read {last.cn}", tick)
         for fname in C.REFERENCE_FILES:  # reference data shapes the warehouse too (lists, thresholds)
             digest.update(f"reference/{fname}:{ref_shas[fname]}\n".encode())
         report.batch_id = digest.hexdigest()[:16]
@@ -712,16 +725,20 @@ def _ingest(
         mark("read")
         for i, t in enumerate(C.ALL_TABLES):
             note(0.6 + 0.25 * i / len(C.ALL_TABLES), f"校验 {t.cn}")
+            tick = time.perf_counter()
             _validate_table(con, t, report.batch_id)
             if t.cn in reused:
                 _copy_reused(con, t, reused[t.cn], report.batch_id)
             if t.cn in FEED_TABLES:
                 con.execute(f"drop table raw_{t.en}")  # temporary (see `_create_raw`): its memory is free again
+            _add_seconds(report, f"validate {t.cn}", tick)
         con.execute(f"detach database if exists {PREV}")
         mark("validate")
         note(0.87, "生成汇总表")
         for build_step in BUILD_STEPS:
+            tick = time.perf_counter()
             _run_sql_file(con, SQL_DIR / f"{build_step}.sql")
+            _add_seconds(report, f"build {build_step}", tick)
         mark("summaries")
         _count(con, report)
         _record_batch(con, report, manifest, feed_keys)
