@@ -509,31 +509,34 @@ def _report_from_previous(rec: dict, rel: str, table: C.Table, month: str, sha: 
 
 
 def _copy_reused(con: duckdb.DuckDBPyConnection, t: C.Table, reused: list[_Reused], batch_id: str) -> None:
-    """Append a reused file's typed rows and quarantined rows from the previous warehouse, row ids shifted (the
-    quarantined record's JSON starts with its `_row_id`, rewritten the same way). Its raw rows are not copied: a
-    feed's raw rows are not kept (see `_create_raw`)."""
-    for r in reused:
-        if not r.n:
-            continue
-        span = {"lo": r.first, "hi": r.first + r.n, "shift": r.shift}
-        where = "_row_id >= $lo and _row_id < $hi"
-        con.execute(
-            f"insert into stg_{t.en} select * replace (_row_id + $shift as _row_id) "
-            f"from {PREV}.stg_{t.en} where {where}",
-            span,
-        )
-        con.execute(
-            """insert into quarantine
-               select $batch, table_name, file, line, month, row_id + $shift,
-                      reason_code, message,
-                      cast('{"_row_id":' || (row_id + $shift) || substr(cast(record as varchar),
-                           strpos(cast(record as varchar), ',')) as json)
-               from """
-            + PREV
-            + """.quarantine where table_name = $t and row_id >= $lo and row_id < $hi
-               order by row_id""",
-            span | {"batch": batch_id, "t": t.cn},
-        )
+    """Append the reused files' typed rows and quarantined rows from the previous warehouse, row ids shifted (the
+    quarantined record's JSON starts with its `_row_id`, rewritten the same way). Their raw rows are not copied: a
+    feed's raw rows are not kept (see `_create_raw`).
+
+    One statement per table for all its files: a statement per file cost 3.4 s for the 720 k rows of six months of
+    住建危房 at province scale, one statement 0.8 s (a month of 住建 is about one DuckDB row group, and each small
+    insert is written on its own); for 医保's 1 M-row files it makes no difference."""
+    spans = [(int(r.first), int(r.first + r.n), int(r.shift)) for r in reused if r.n]
+    if not spans:
+        return
+
+    def shift(col: str) -> str:  # the row id's shift in this batch; null outside the reused files
+        return "case " + " ".join(f"when {col} >= {lo} and {col} < {hi} then {d}" for lo, hi, d in spans) + " end"
+
+    con.execute(
+        f"insert into stg_{t.en} select * replace (_row_id + {shift('_row_id')} as _row_id) "
+        f"from {PREV}.stg_{t.en} where {shift('_row_id')} is not null"
+    )
+    con.execute(
+        f"""insert into quarantine
+            select $batch, table_name, file, line, month, row_id + d, reason_code, message,
+                   cast('{{"_row_id":' || (row_id + d) || substr(cast(record as varchar),
+                        strpos(cast(record as varchar), ',')) as json)
+            from (select *, {shift("row_id")} as d from {PREV}.quarantine where table_name = $t)
+            where d is not null
+            order by row_id""",
+        {"batch": batch_id, "t": t.cn},
+    )
 
 
 def _run_sql_file(con: duckdb.DuckDBPyConnection, path: Path) -> None:
