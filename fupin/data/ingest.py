@@ -414,23 +414,14 @@ def _previous_feeds(con: duckdb.DuckDBPyConnection, db: Path) -> dict[str, dict]
     except duckdb.Error:
         return {}  # locked by a writer, damaged or not a warehouse: everything is read
     try:
-        cols = {
-            r[0]
-            for r in con.execute(
-                f"select column_name from duckdb_columns() where database_name = '{PREV}' "
-                "and table_name = 'ingest_file'"
-            ).fetchall()
-        }
-        if not {"reuse_key", "detail"} <= cols:
+
+        def columns(table: str) -> set[str]:
+            sql = "select column_name from duckdb_columns() where database_name = $db and table_name = $t"
+            return {r[0] for r in con.execute(sql, {"db": PREV, "t": table}).fetchall()}
+
+        if not {"reuse_key", "detail"} <= columns("ingest_file"):
             return {}  # written before reuse existed
-        stg_cols = {
-            r[0]
-            for r in con.execute(
-                f"select column_name from duckdb_columns() where database_name = '{PREV}' "
-                "and table_name = 'stg_dept_medical'"
-            ).fetchall()
-        }
-        if not {"_file", "_line"} <= stg_cols:
+        if not {"_file", "_line"} <= columns("stg_dept_medical"):
             return {}  # its typed feed rows do not say where they were read
         rows = con.execute(
             f"select * from {PREV}.ingest_file where reuse_key is not null and list_contains($t, table_name)",
