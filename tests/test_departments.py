@@ -229,9 +229,10 @@ def test_records_outside_the_register_are_counted_and_kept_only_where_a_rule_rea
         ).fetchall()
     )
     assert by_status["loaded"] == by_status["touching"] + by_status["outside"]
-    assert by_status["touching"] == hand.execute(
-        "select count(*) from dept_record where match_status <> 'not_registered'"
-    ).fetchone()[0]
+    assert (
+        by_status["touching"]
+        == hand.execute("select count(*) from dept_record where match_status <> 'not_registered'").fetchone()[0]
+    )
     kept = hand.execute(
         "select department, min(amount) from dept_record where match_status = 'not_registered' group by 1"
     ).fetchall()
@@ -283,9 +284,7 @@ def test_generated_feeds_show_the_lockdown(con: duckdb.DuckDBPyConnection) -> No
     )
     assert by[("人社", "2020-02")] > 1.5 * by[("人社", "2020-01")]
     assert by[("医保", "2020-02")] < 0.7 * by[("医保", "2020-01")]
-    share = con.execute(
-        "select sum(not_registered) / sum(loaded), sum(legacy_ids) from dept_feed_month"
-    ).fetchone()
+    share = con.execute("select sum(not_registered) / sum(loaded), sum(legacy_ids) from dept_feed_month").fetchone()
     assert 0.6 < share[0] < 0.9 and share[1] > 0  # most people outside the register; legacy IDs present
     assert con.execute("select count(*) from dept_hit where rule_id = 'D12'").fetchone()[0] > 0  # deaths
 
