@@ -1,6 +1,7 @@
 import numpy as np
+import pyarrow as pa
 
-from fupin.data.idcard import check_digit, is_valid, make_ids, mask_id, mask_name
+from fupin.data.idcard import check_digit, is_valid, make_ids, mask_id, mask_name, upgrade_legacy, valid_mask
 
 
 def test_known_numbers() -> None:
@@ -21,3 +22,12 @@ def test_masking() -> None:
     assert mask_id("341221198001010074") == "3412**********0074"
     assert mask_name("张伟") == "张*"
     assert mask_name("欧阳娜娜") == "欧***"
+
+
+def test_legacy_numbers_become_18_digits_and_the_rest_stay() -> None:
+    legacy = "110105491231002"  # 15 digits: region 110105, 49-12-31, sequence 002
+    values = pa.array([legacy, " 11010519491231002x ", None, "11010549123100A", f" {legacy} ", ""])
+    got = upgrade_legacy(values).to_pylist()
+    full = "11010519491231002" + check_digit("11010519491231002")
+    assert got == [full, "11010519491231002X", None, "11010549123100A", full, ""]
+    assert valid_mask(upgrade_legacy(values)).tolist() == [True, True, False, False, True, False]
