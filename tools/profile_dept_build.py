@@ -2,8 +2,8 @@
 
     cp warehouse.duckdb /tmp/copy.duckdb && nice python -m tools.profile_dept_build /tmp/copy.duckdb
 
-Drops and rebuilds dept_record, dept_match, dept_hit, dept_quarantine_area and dept_feed_month in that file
-(never point it at the live warehouse)."""
+Drops and rebuilds dept_feed_row, dept_feed_count, dept_keep_floor, dept_record, dept_match, dept_hit,
+dept_quarantine_area and dept_feed_month in that file (never point it at the live warehouse)."""
 
 from __future__ import annotations
 
@@ -15,7 +15,15 @@ import duckdb
 
 from fupin.warehouse import SQL_DIR
 
-TABLES = ("dept_feed_month", "dept_quarantine_area", "dept_hit", "dept_match", "dept_record")
+TABLES = (
+    "dept_feed_month",
+    "dept_quarantine_area",
+    "dept_hit",
+    "dept_match",
+    "dept_record",
+    "dept_keep_floor",
+    "dept_feed_count",
+)
 
 
 def _cpu() -> float:
@@ -28,6 +36,7 @@ def main(db: str, steps: tuple[str, ...] = ("dept_match", "dept_compare")) -> No
     con.execute("set preserve_insertion_order = true")
     for t in TABLES:
         con.execute(f"drop table if exists {t}")
+    con.execute("drop view if exists dept_feed_row")
     for step in steps:
         for i, stmt in enumerate(con.extract_statements((SQL_DIR / f"{step}.sql").read_text(encoding="utf-8"))):
             c0, t0 = _cpu(), time.perf_counter()
