@@ -29,6 +29,11 @@ def main(argv: list[str] | None = None) -> int:
     b.add_argument("--scale", choices=["tiny", "demo", "province"], default="province", help="ingest only")
     b.add_argument("--workdir", type=Path, default=Path("bench/out"))
     b.add_argument("--exports", type=Path, help="feeds: the export folder (default WORKDIR/exports-province)")
+    b.add_argument(
+        "--runs",
+        default="1,2,3,4",
+        help="feeds: which of the four ingests to run (3 and 4 go together: 4 reuses what 3 built)",
+    )
     b.add_argument("--db", type=Path, help="pages only; default WORKDIR/warehouse-province.duckdb (from bench ingest)")
     b.add_argument("--reruns", type=int, default=7, help="pages: warm AppTest reruns per page")
     b.add_argument("--loads", type=int, default=5, help="pages: timed browser loads of /map")
@@ -59,7 +64,11 @@ def main(argv: list[str] | None = None) -> int:
         if args.what == "feeds":
             from tools.bench import bench_feeds
 
-            return bench_feeds(exports=args.exports or args.workdir / "exports-province", workdir=args.workdir)
+            return bench_feeds(
+                exports=args.exports or args.workdir / "exports-province",
+                workdir=args.workdir,
+                runs={int(r) for r in args.runs.split(",")},
+            )
         if args.what == "work":
             from tools.bench_work import bench_work
 

@@ -129,25 +129,27 @@ def _children_cpu() -> float:
     return ru.ru_utime + ru.ru_stime
 
 
-def bench_feeds(*, exports: Path, workdir: Path) -> int:
+def bench_feeds(*, exports: Path, workdir: Path, runs: set[int] | None = None) -> int:
     """Issue 15: what the ten department feeds add to the ingest. Four ingests of the same exports, each in its own
     process: (1) without the feeds, (2) with them, cold (no previous warehouse), (3) the batch without its last
     month, (4) the whole batch into (3)'s warehouse, which copies the unchanged feed files (reuse). The load
-    average is recorded before and after each (the machine is shared)."""
+    average is recorded before and after each (the machine is shared). `runs` picks some of them (1-based)."""
     workdir.mkdir(parents=True, exist_ok=True)
     months = sorted(p.name for p in exports.iterdir() if p.is_dir() and p.name[:4].isdigit())
     no_feeds = _view(exports, workdir / "exports-nofeeds", months=months, feeds=False)
     earlier = _view(exports, workdir / "exports-earlier", months=months[:-1], feeds=True)
     for old in workdir.glob("warehouse-feeds-*.duckdb"):
         old.unlink()
-    runs = [
+    plan = [
         ("without feeds", no_feeds, "warehouse-feeds-none.duckdb", []),
         ("with feeds, cold", exports, "warehouse-feeds-cold.duckdb", ["--no-reuse"]),
         (f"earlier months ({months[0]}..{months[-2]}), cold", earlier, "warehouse-feeds-reuse.duckdb", []),
         (f"{months[-1]} added, unchanged feed files reused", exports, "warehouse-feeds-reuse.duckdb", []),
     ]
     results: dict = {"exports": str(exports), "machine": f"{platform.machine()}, {os.cpu_count()} cores", "runs": []}
-    for i, (name, src, db, extra) in enumerate(runs):
+    for i, (name, src, db, extra) in enumerate(plan):
+        if runs is not None and i + 1 not in runs:
+            continue
         report = workdir / f"ingest-feeds-{i + 1}.json"
         load_before = os.getloadavg()[0]
         cpu_before = _children_cpu()
