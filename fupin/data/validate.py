@@ -206,8 +206,8 @@ def duplicate_query(t: C.Table) -> str:
     """Repeated keys (per month folder or across the batch): the first occurrence is kept.
 
     The keys that repeat are found first by grouping (a hash aggregate); only their rows are then ordered to tell the
-    first from the rest. Ordering every row by its key cost ≈ 4 CPU-s per million rows, and at province scale a
-    batch has 27 M, of which a few thousand repeat."""
+    first from the rest. On a month of 医保 at province scale (1.06 M rows, 761 repeats) that took 0.5 CPU-s against
+    0.9 for ordering every row by its key; a batch has 27 M rows."""
     keys = [t.column(k) for k in t.key]
     cols = [f"{_v(c)} as k{i}" for i, c in enumerate(keys)]
     names = [f"k{i}" for i in range(len(keys))]
