@@ -5,7 +5,10 @@ its own session (so these session fixtures are built once per worker) and its ow
 when it writes only below tmp_path / tmp_path_factory (never the repo's data/), takes ports from
 tools.harness.free_port(), its PostgreSQL schema from `any_store` (a random name per test), and relies on no other
 test having run first. Tests that share a module fixture that is expensive to build (an ingest, a streamlit server)
-or module-level state get `pytestmark = pytest.mark.xdist_group("<module>")`, so that one worker builds it once."""
+or module-level state get `pytestmark = pytest.mark.xdist_group("<module>")`, so that one worker builds it once.
+pytest 9.2 broke that grouping silently (pytest-dev/pytest-xdist#1386: xdist's nodeid suffix no longer takes), which
+spread those modules over all workers and cost ≈ 1.5 CPU-minutes; requirements-dev.txt pins pytest 9.1, and
+pytest_xdist_node_collection_finished below stops a run whose grouping did not take."""
 
 from __future__ import annotations
 
@@ -30,6 +33,23 @@ SEED = 7
 ROOT = Path(__file__).resolve().parent.parent
 IMPORT_MONTH = "2020-06"  # the month the import tests upload
 PREVIOUS_MONTH = "2020-05"  # the month their store already holds
+
+
+def pytest_xdist_node_collection_finished(node: object, ids: list[str]) -> None:
+    """With --dist loadgroup, a test marked xdist_group carries its group in its node id (`…@group`): that suffix is
+    all the scheduler reads. Without it the group is silently spread over the workers, each building the module's
+    ingest or server again: stop the run when a collected test of a module that uses the mark has no suffix."""
+    config = getattr(node, "config", None)
+    if config is None or config.getvalue("dist") != "loadgroup":
+        return
+    files = {i.split("::")[0] for i in ids if "@" not in i}
+    marked = [f for f in sorted(files) if "xdist_group(" in (config.rootpath / f).read_text(encoding="utf-8")]
+    if marked and not any("@" in i for i in ids):
+        pytest.exit(
+            f"--dist loadgroup grouped no test ({marked[0]} marks some): this pytest and pytest-xdist do not work "
+            "together (pytest-dev/pytest-xdist#1386); install requirements-dev.txt",
+            returncode=4,
+        )
 
 
 @pytest.fixture(autouse=True, scope="session")
