@@ -426,6 +426,43 @@ def test_unchanged_feed_files_are_copied_and_equal_a_fresh_read(tmp_path: Path) 
     assert report.quarantined_by_reason == fresh_report.quarantined_by_reason
 
 
+def test_a_kept_month_is_matched_again_where_the_register_changed(tmp_path: Path) -> None:
+    """February's register differs from January's: a kept January record whose person or village-name group changed
+    is matched again against February's register; the rest keep January's match. The same tables as a fresh read."""
+    src = _two_months(tmp_path)
+    medical = src / "2020-01" / "医保结算.csv"
+    with medical.open("a", encoding="utf-8", newline="") as fh:  # outside the register and below every floor
+        row = _row(C.DEPT_MEDICAL, _outsider(7), "赵戊", 本年累计个人自付="100", 本年累计医疗总费用="500")
+        csv.DictWriter(fh, fieldnames=C.DEPT_MEDICAL.headers).writerow(row)
+    january = tmp_path / "jan" / "exports"
+    shutil.copytree(src / "2020-01", january / "2020-01")
+    db = tmp_path / "w.duckdb"
+    assert ingest(january, db).ok
+    status = "select name, match_status from dept_record where month = '2020-01-01' and department = $d order by all"
+    with duckdb.connect(str(db), read_only=True) as con:
+        before = dict(con.execute(status, {"d": "医保"}).fetchall())
+        assert (before["王三"], before["张同"], "赵戊" in before) == ("id_suspect", "ambiguous", False)
+        assert ("王04", "matched") in con.execute(status, {"d": "教育"}).fetchall()
+    feb = src / "2020-02"
+    members = [B.member(n) | {"姓名": name} for n, (_, name) in PEOPLE.items()]
+    members[3]["姓名"] = "王四"  # person 4 renamed
+    born = {"与户主关系": "之子", "出生日期": "1990-01-01"}
+    members.append(B.member(3) | born | {"证件号码": _outsider(6), "姓名": "王三"})  # the suspect ID, registered now
+    members.append(B.member(9) | born | {"证件号码": _outsider(7), "姓名": "赵戊"})  # newly registered
+    B.write(feb, C.MEMBER, members)
+    report = ingest(src, db)
+    assert report.ok, report.error
+    assert {f.file for f in report.files if f.reused} >= {"2020-01/医保结算.csv", "2020-01/教育学籍.csv"}
+    with duckdb.connect(str(db), read_only=True) as con:
+        after = dict(con.execute(status, {"d": "医保"}).fetchall())
+        assert (after["王三"], after["张同"], after["赵戊"]) == ("matched", "ambiguous", "matched")
+        assert ("王04", "name_mismatch") in con.execute(status, {"d": "教育"}).fetchall()
+    fresh = tmp_path / "fresh.duckdb"
+    assert ingest(src, fresh, reuse=False).ok
+    for table in REUSE_TABLES:
+        assert _rows_by_place(db, table) == _rows_by_place(fresh, table), table
+
+
 def test_outsiders_below_the_floor_are_kept_only_in_the_latest_month(tmp_path: Path) -> None:
     src = _two_months(tmp_path)
     db = tmp_path / "w.duckdb"
