@@ -2,9 +2,8 @@
 
     cp warehouse.duckdb /tmp/copy.duckdb && nice python -m tools.profile_dept_build /tmp/copy.duckdb
 
-Drops and rebuilds dept_feed_row, dept_feed_count, dept_keep_floor, dept_register, dept_same_name, dept_record,
-dept_match, dept_hit, dept_quarantine_area and dept_feed_month in that file (never point it at the live warehouse);
-every record is matched (no previous batch's matching is kept)."""
+Drops and rebuilds dept_feed_row, dept_feed_count, dept_keep_floor, dept_record, dept_match, dept_hit,
+dept_quarantine_area and dept_feed_month in that file (never point it at the live warehouse)."""
 
 from __future__ import annotations
 
@@ -22,8 +21,6 @@ TABLES = (
     "dept_hit",
     "dept_match",
     "dept_record",
-    "dept_same_name",
-    "dept_register",
     "dept_keep_floor",
     "dept_feed_count",
 )

@@ -384,7 +384,6 @@ def reuse_version(ref_shas: dict[str, str]) -> str:
     here = Path(__file__).parent
     for name in _READER_SOURCES:
         h.update(name.encode() + b"\0" + (here / name).read_bytes() + b"\0")
-    h.update(b"dept_match.sql\0" + (SQL_DIR / "dept_match.sql").read_bytes())  # the kept matching (_keep_reused)
     h.update(repr(limits()).encode())
     for fname in sorted(ref_shas):
         h.update(f"reference/{fname}:{ref_shas[fname]}\n".encode())
@@ -477,24 +476,11 @@ def _next_row_id(con: duckdb.DuckDBPyConnection) -> int:
     return 0 if last is None else int(last) + 1
 
 
-_MATCHING = ("dept_record", "dept_register", "dept_same_name")  # see dept_match.sql
-
-
-def _keep_reused(con: duckdb.DuckDBPyConnection, keep: set[str], latest_month: str, first_new: int) -> None:
+def _keep_reused(con: duckdb.DuckDBPyConnection, keep: set[str]) -> None:
     """In the copy of the previous warehouse: drop every view, macro and table but the feeds' typed rows (stg_dept_*)
     and the quarantine, and of those keep only the rows of the files in `keep`. A checkpoint then frees the dropped
-    tables' blocks for this batch's tables, so the file does not grow by a batch each month.
-
-    The previous matching (dept_record and the register it was matched to) is kept too, as dept_*_prev, for
-    dept_match.sql to match only what is new or whose lookup changed — unless this batch ends before the previous
-    one did (`latest_month`, 'YYYY-MM'): the previous batch kept fewer records outside the register of a month that
-    was not its latest, so such a batch matches everything again."""
+    tables' blocks for this batch's tables, so the file does not grow by a batch each month."""
     db = "database_name = current_database() and schema_name = 'main'"
-    tables = {r[0] for r in con.execute(f"select table_name from duckdb_tables() where {db}").fetchall()}
-    (prev_latest,) = con.execute(
-        "select max(month) from ingest_file where list_contains($t, table_name)", {"t": sorted(FEED_TABLES)}
-    ).fetchone()
-    matching = set(_MATCHING) <= tables and prev_latest is not None and latest_month >= prev_latest
     for (name,) in con.execute(f"select view_name from duckdb_views() where not internal and {db}").fetchall():
         con.execute(f'drop view "{name}"')
     macros = con.execute(
@@ -503,17 +489,11 @@ def _keep_reused(con: duckdb.DuckDBPyConnection, keep: set[str], latest_month: s
     ).fetchall()
     for name, kind in macros:
         con.execute(f'drop {"macro table" if kind == "table_macro" else "macro"} "{name}"')
-    kept_tables = (
-        {f"stg_{t.en}" for t in C.DEPARTMENT_TABLES} | {"quarantine"} | (set(_MATCHING) if matching else set())
-    )
-    for name in sorted(tables - kept_tables):
-        con.execute(f'drop table "{name}"')
+    kept_tables = {f"stg_{t.en}" for t in C.DEPARTMENT_TABLES} | {"quarantine"}
+    for (name,) in con.execute(f"select table_name from duckdb_tables() where {db}").fetchall():
+        if name not in kept_tables:
+            con.execute(f'drop table "{name}"')
     files = sorted(keep)
-    if matching:
-        for name in _MATCHING:
-            con.execute(f"alter table {name} rename to {name}_prev")
-        con.execute("delete from dept_record_prev where not list_contains($f, file)", {"f": files})
-        con.execute(f"set variable dept_first_new = {int(first_new)}")
     for t in C.DEPARTMENT_TABLES:
         con.execute(f"delete from stg_{t.en} where not list_contains($f, _file)", {"f": files})
     con.execute(
@@ -689,7 +669,7 @@ def _ingest(
         con.execute("set enable_progress_bar = false")
         if reuse_files:
             row_id = _next_row_id(con)
-            _keep_reused(con, reuse_files, max(m for m, _, t in files if t.cn in FEED_TABLES), row_id)
+            _keep_reused(con, reuse_files)
         _load_reference(con, ref_dir)
         for t in C.ALL_TABLES:
             _create_raw(con, t)

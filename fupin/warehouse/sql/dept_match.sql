@@ -66,95 +66,46 @@ select department,
 from r
 group by department;
 
--- dept_register: each registered person's latest version, the register the records are matched to (by ID number);
--- dept_same_name: registered people by village and name (for a record whose ID is not in the register). Both stay
--- in the warehouse: the next batch compares its own with them to find whose match may have changed.
-create table dept_register as
-select id_number, arg_max(name, month) as reg_name, arg_max(household_id, month) as household_id
-from stg_member_version
-group by id_number;
-
-create table dept_same_name as
-select left(household_id, 12) as village_code, reg_name as name, count(*) as n, min(household_id) as household_id
-from dept_register
-group by all;
-
--- The previous batch's matching, when its feed files were kept (fupin/data/ingest.py `_keep_reused` renames its
--- tables to *_prev and sets the variable dept_first_new to the first row id read in this batch); empty otherwise, and
--- then every record is matched here.
-create table if not exists dept_register_prev (id_number varchar, reg_name varchar, household_id varchar);
-create table if not exists dept_same_name_prev (village_code varchar, name varchar, n bigint, household_id varchar);
-
--- dept_changed_id / dept_changed_name: the ID numbers and (village, name) pairs whose lookup differs from the
--- previous batch's (added, gone, another name or household, another count): a kept record that looks one of them up
--- is matched again; every other kept record's match is what it was.
-create temp table dept_changed_id as
-select coalesce(n.id_number, p.id_number) as id_number
-from dept_register n
-full outer join dept_register_prev p on p.id_number = n.id_number
-where n.id_number is null or p.id_number is null
-   or n.reg_name is distinct from p.reg_name or n.household_id is distinct from p.household_id;
-
-create temp table dept_changed_name as
-select coalesce(n.village_code, p.village_code) as village_code, coalesce(n.name, p.name) as name
-from dept_same_name n
-full outer join dept_same_name_prev p on p.village_code = n.village_code and p.name = n.name
-where n.village_code is null or p.village_code is null
-   or n.n is distinct from p.n or n.household_id is distinct from p.household_id;
-
--- dept_record_new: the records matched in this batch: those read in it, and the kept ones whose lookup changed.
--- match_status:
+-- dept_record: the department records matched to the register (家庭成员) by the normalised ID number and confirmed
+-- by name: every record that touches the register, and the records outside it that a rule for 非登记人口 can use
+-- (at or above dept_keep_floor); the rest are only counted (dept_feed_count → dept_feed_month). Storing all 17 M
+-- records of a province batch cost ≈50 CPU-s; 80 % of them are people outside the register that no rule reads.
+-- Grain: department record (row_id). match_status:
 --   matched         ID in the register and the same name
 --   name_mismatch   ID in the register, another name (listed for the township to check; no rule fires)
 --   id_suspect      ID not in the register, but exactly one registered person of that name in that village
 --   ambiguous       ID not in the register, several registered people of that name in that village
 --   not_registered  neither: a person outside the register (the usual case)
-create temp table dept_record_new as
-with todo as (
-    select f.*
-    from dept_feed_row f
-    where f.row_id >= coalesce(getvariable('dept_first_new'), 0)
-       or coalesce(f.id_number in (select id_number from dept_changed_id), false)
-       or coalesce((f.village_code, f.name) in (select village_code, name from dept_changed_name), false)
-)
-select
-    f.row_id, f.file, f.line, f.department, f.month, f.id_number, coalesce(f.id_legacy, false) as id_legacy, f.name,
-    f.village_code, left(f.village_code, 9) as township_code, left(f.village_code, 6) as county_code,
-    f.category, f.status, f.grade, f.months, f.amount, f.total_cost, f.event_date,
-    case
-        when r.id_number is not null and r.reg_name = f.name then 'matched'
-        when r.id_number is not null then 'name_mismatch'
-        when s.n = 1 then 'id_suspect'
-        when s.n > 1 then 'ambiguous'
-        else 'not_registered'
-    end as match_status,
-    coalesce(r.household_id, s.household_id) as household_id,
-    r.reg_name as registered_name,
-    s.n as same_name_count
-from todo f
-left join dept_register r on r.id_number = f.id_number
-left join dept_same_name s on r.id_number is null and s.village_code = f.village_code and s.name = f.name;
-
-create table if not exists dept_record_prev as select * from dept_record_new limit 0;
-
--- dept_record: the department records matched to the register (家庭成员) by the normalised ID number and confirmed
--- by name: every record that touches the register, and the records outside it that a rule for 非登记人口 can use
--- (at or above dept_keep_floor); the rest are only counted (dept_feed_count → dept_feed_month). Storing all 17 M
--- records of a province batch cost ≈50 CPU-s; 80 % of them are people outside the register that no rule reads.
--- Grain: department record (row_id). The kept records of the previous batch whose lookup did not change keep their
--- match; matching only the rest took the province's monthly batch from ≈15 s to … (README, 部门数据比对).
 create table dept_record as
-with kept as (
-    select p.*
-    from dept_record_prev p
-    where p.row_id < coalesce(getvariable('dept_first_new'), 0)
-      and not coalesce(p.id_number in (select id_number from dept_changed_id), false)
-      and not coalesce((p.village_code, p.name) in (select village_code, name from dept_changed_name), false)
+with register as (  -- each registered person's latest version
+    select id_number, arg_max(name, month) as reg_name, arg_max(household_id, month) as household_id
+    from stg_member_version
+    group by id_number
+),
+same_name as (  -- registered people by village and name, for records whose ID is not in the register
+    select left(household_id, 12) as village_code, reg_name as name, count(*) as n,
+           min(household_id) as household_id
+    from register
+    group by all
 ),
 final as (
-    select * from dept_record_new
-    union all by name
-    select * from kept
+    select
+        f.row_id, f.file, f.line, f.department, f.month, f.id_number, coalesce(f.id_legacy, false) as id_legacy, f.name,
+        f.village_code, left(f.village_code, 9) as township_code, left(f.village_code, 6) as county_code,
+        f.category, f.status, f.grade, f.months, f.amount, f.total_cost, f.event_date,
+        case
+            when r.id_number is not null and r.reg_name = f.name then 'matched'
+            when r.id_number is not null then 'name_mismatch'
+            when s.n = 1 then 'id_suspect'
+            when s.n > 1 then 'ambiguous'
+            else 'not_registered'
+        end as match_status,
+        coalesce(r.household_id, s.household_id) as household_id,
+        r.reg_name as registered_name,
+        s.n as same_name_count
+    from dept_feed_row f
+    left join register r on r.id_number = f.id_number
+    left join same_name s on r.id_number is null and s.village_code = f.village_code and s.name = f.name
 )
 select f.* from final f
 left join dept_keep_floor k on k.department = f.department
@@ -163,10 +114,6 @@ where f.match_status <> 'not_registered'
    or (k.department is not null  -- a rule for 非登记人口 reads this department's records: from its floor up
        and coalesce(f.amount >= case when f.month = m.latest then k.latest_month else k.earlier_months end,
                     k.earlier_months is null));
-
-drop table dept_record_prev;
-drop table dept_register_prev;
-drop table dept_same_name_prev;
 
 -- dept_match: the records that touch the register or need a person to look (everything but not_registered),
 -- with the reason in Chinese. Grain: department record.
