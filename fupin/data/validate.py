@@ -74,17 +74,18 @@ def _v(col: C.Column) -> str:
     return f"nullif(trim(r.\"{col.cn}\"), '')"
 
 
-def _num(col: C.Column) -> str:
-    return f"replace({_v(col)}, ',', '')"
+def _num(col: C.Column, v: str | None = None) -> str:
+    return f"replace({v or _v(col)}, ',', '')"
 
 
 def _month_date(expr: str) -> str:
     return f"try_strptime({expr} || '-01', '%Y-%m-%d')"
 
 
-def _column_rules(col: C.Column) -> list[tuple[str, str, str]]:
-    """(condition that rejects, reason, message expression) for one column, in order."""
-    v, name = _v(col), col.cn
+def _column_rules(col: C.Column, v: str | None = None) -> list[tuple[str, str, str]]:
+    """(condition that rejects, reason, message expression) for one column, in order; `v` is the column's trimmed
+    value, null when empty (default: computed from raw_<table> r)."""
+    v, name = v or _v(col), col.cn
     rules: list[tuple[str, str, str]] = []
     if col.required:
         rules.append((f"{v} is null", "missing_value", _q(f"「{name}」为空")))
@@ -92,21 +93,29 @@ def _column_rules(col: C.Column) -> list[tuple[str, str, str]]:
     t = col.type
     if t == "int":
         rules.append(
-            (f"try_cast({_num(col)} as bigint) is null", "not_an_integer", f"{_q(f'「{name}」不是整数：')} || {shown}")
+            (
+                f"try_cast({_num(col, v)} as bigint) is null",
+                "not_an_integer",
+                f"{_q(f'「{name}」不是整数：')} || {shown}",
+            )
         )
         rules.append(
-            (f"try_cast({_num(col)} as bigint) < 0", "negative_value", f"{_q(f'「{name}」为负数：')} || {shown}")
+            (f"try_cast({_num(col, v)} as bigint) < 0", "negative_value", f"{_q(f'「{name}」为负数：')} || {shown}")
         )
     elif t == "decimal":
         rules.append(
             (
-                f"try_cast({_num(col)} as decimal(18,2)) is null",
+                f"try_cast({_num(col, v)} as decimal(18,2)) is null",
                 "not_a_number",
                 f"{_q(f'「{name}」不是数值：')} || {shown}",
             )
         )
         rules.append(
-            (f"try_cast({_num(col)} as decimal(18,2)) < 0", "negative_value", f"{_q(f'「{name}」为负数：')} || {shown}")
+            (
+                f"try_cast({_num(col, v)} as decimal(18,2)) < 0",
+                "negative_value",
+                f"{_q(f'「{name}」为负数：')} || {shown}",
+            )
         )
     elif t == "date":
         rules.append((f"{DATE_EXPR.format(v=v)} is null", "bad_date", f"{_q(f'「{name}」日期无法识别：')} || {shown}"))
@@ -191,13 +200,17 @@ def _live(t: C.Table) -> str:
 
 
 def row_rules_query(t: C.Table) -> str:
-    """One pass over raw_<t> with every per-cell rule; the first failing rule wins."""
-    rules = [rule for col in t.columns for rule in _column_rules(col)]
+    """One pass over raw_<t> with every per-cell rule; the first failing rule wins.
+
+    Each cell is trimmed once, in a subquery, and the rules read the trimmed value: DuckDB evaluated the trim again
+    in every condition that names it (a month of 医保, 1.25 M rows and 15 rules: 2.24 → 0.64 s, the same rows)."""
+    rules = [rule for col in t.columns for rule in _column_rules(col, f'r."{col.cn}"')]
     # One CASE yielding [reason, message]: each condition is evaluated once per row.
     failure = "case " + " ".join(f"when {c} then [{_q(r)}, {m}]" for c, r, m in rules) + " end"
+    trimmed = ", ".join(f'{_v(c)} as "{c.cn}"' for c in t.columns)
     return f"""
         select _row_id, f[1] as reason_code, f[2] as message from (
-            select r._row_id, {failure} as f from raw_{t.en} r
+            select r._row_id, {failure} as f from (select r._row_id, {trimmed} from raw_{t.en} r) r
         ) where f is not null
     """
 
@@ -352,9 +365,9 @@ def typed_select(t: C.Table) -> str:
     for col in t.columns:
         v = _v(col)
         if col.type == "int":
-            expr = f"cast({_num(col)} as bigint)"
+            expr = f"cast({_num(col, v)} as bigint)"
         elif col.type == "decimal":
-            expr = f"cast({_num(col)} as decimal(18,2))"
+            expr = f"cast({_num(col, v)} as decimal(18,2))"
         elif col.type == "date":
             expr = DATE_EXPR.format(v=v)
         elif col.type == "month":

@@ -77,10 +77,8 @@ group by department;
 --   ambiguous       ID not in the register, several registered people of that name in that village
 --   not_registered  neither: a person outside the register (the usual case)
 create table dept_record as
-with register as (  -- each registered person's latest version
-    select id_number, arg_max(name, month) as reg_name, arg_max(household_id, month) as household_id
-    from stg_member_version
-    group by id_number
+with register as (  -- each registered person's latest version: stg_member (one row per ID number, its latest month)
+    select id_number, name as reg_name, household_id from stg_member
 ),
 same_name as (  -- registered people by village and name, for records whose ID is not in the register
     select left(household_id, 12) as village_code, reg_name as name, count(*) as n,
