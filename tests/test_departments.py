@@ -403,6 +403,8 @@ def test_unchanged_feed_files_are_copied_and_equal_a_fresh_read(tmp_path: Path) 
     assert reused == {f"2020-01/{t.cn}.csv" for t in C.DEPARTMENT_TABLES}  # not the register, not February
     assert all(f.rows_read == f.rows_loaded + f.rows_quarantined for f in report.files)
     assert next(f for f in report.files if f.file == "2020-01/人社就业.csv").encoding == "gb18030"
+    # where the time went (tools bench feeds sums these): the reuse, each table's read and validation, each build step
+    assert {"reuse feeds", "read 医保结算", "validate 医保结算", "build dept_match"} <= set(report.detail_seconds)
     for table in REUSE_TABLES:
         assert _rows_by_place(db, table) == _rows_by_place(fresh, table), table
     with duckdb.connect(str(db), read_only=True) as con:

@@ -110,7 +110,7 @@ FEED_BUILD_STEPS = ("dept_match", "dept_rules", "dept_compare")
 
 
 def _feed_seconds(detail: dict[str, float]) -> dict[str, float]:
-    """The feed part of an ingest report's detail_seconds: read, validate and build, and their sum."""
+    """The feed part of an ingest report's detail_seconds: read, validate, build and reuse, and their sum."""
     from fupin.data import contract as C
 
     feeds = {t.cn for t in C.DEPARTMENT_TABLES}
@@ -118,6 +118,7 @@ def _feed_seconds(detail: dict[str, float]) -> dict[str, float]:
         "read": sum(v for k, v in detail.items() if k.startswith("read ") and k[5:] in feeds),
         "validate": sum(v for k, v in detail.items() if k.startswith("validate ") and k[9:] in feeds),
         "build": sum(detail.get(f"build {s}", 0.0) for s in FEED_BUILD_STEPS),
+        "reuse": detail.get("reuse feeds", 0.0),  # copy the previous warehouse, hash the feed files, keep their rows
     }
     return {k: round(v, 1) for k, v in out.items()} | {"total": round(sum(out.values()), 1)}
 
@@ -132,7 +133,7 @@ def _children_cpu() -> float:
 def bench_feeds(*, exports: Path, workdir: Path, runs: set[int] | None = None) -> int:
     """Issue 15: what the ten department feeds add to the ingest. Four ingests of the same exports, each in its own
     process: (1) without the feeds, (2) with them, cold (no previous warehouse), (3) the batch without its last
-    month, (4) the whole batch into (3)'s warehouse, which copies the unchanged feed files (reuse). The load
+    month, (4) the whole batch into (3)'s warehouse, which keeps the unchanged feed files' rows (reuse). The load
     average is recorded before and after each (the machine is shared). `runs` picks some of them (1-based)."""
     workdir.mkdir(parents=True, exist_ok=True)
     months = sorted(p.name for p in exports.iterdir() if p.is_dir() and p.name[:4].isdigit())
@@ -164,7 +165,7 @@ def bench_feeds(*, exports: Path, workdir: Path, runs: set[int] | None = None) -
             "exit": code,
             "steps": r.get("step_seconds", {}),
             # Inside the same run, so the machine's drift between runs does not enter: the time spent on the ten
-            # feeds (reading and inserting them, validating them or copying their reused rows, and the
+            # feeds (reading and inserting them, validating them or keeping their reused rows, and the
             # department build steps).
             "feed_seconds": _feed_seconds(r.get("detail_seconds", {})),
             "files_reused": sum(1 for f in r.get("files", []) if f.get("reused")),

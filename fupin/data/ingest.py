@@ -650,6 +650,7 @@ def _ingest(
         base = src.parent if MONTH_DIR.match(src.name) else src
         ref_shas = {fname: _sha256(ref_dir / fname) for fname in C.REFERENCE_FILES}
         version = reuse_version(ref_shas)
+        tick = time.perf_counter()  # the feeds' reuse: copy, hash the feed files, plan, keep
         con, prev = _open_previous(reuse_from or db, tmp) if reuse else (None, {})
         feed_paths = [p for _, p, t in files if t.cn in FEED_TABLES]
         with ThreadPoolExecutor(max_workers=2) as pool:  # hashlib releases the GIL
@@ -670,6 +671,8 @@ def _ingest(
         if reuse_files:
             row_id = _next_row_id(con)
             _keep_reused(con, reuse_files)
+        if prev:
+            _add_seconds(report, "reuse feeds", tick)
         _load_reference(con, ref_dir)
         for t in C.ALL_TABLES:
             _create_raw(con, t)
