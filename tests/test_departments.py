@@ -384,15 +384,20 @@ def _files(db: Path) -> list[tuple]:
         return con.execute("select * exclude (reused) from ingest_file order by file").fetchall()
 
 
+def _january_warehouse(root: Path, src: Path) -> Path:
+    """Last month's warehouse: January's files only (February's batch then carries them unchanged)."""
+    january = root / "jan" / "exports"
+    shutil.copytree(src / "2020-01", january / "2020-01")
+    db = root / "w.duckdb"
+    assert ingest(january, db).ok
+    return db
+
+
 def test_unchanged_feed_files_are_copied_and_equal_a_fresh_read(tmp_path: Path) -> None:
     src = _two_months(tmp_path)
     fresh = tmp_path / "fresh.duckdb"
     assert ingest(src, fresh, reuse=False).ok
-    # Last month's warehouse held January only; February's batch carries January's files unchanged.
-    january = tmp_path / "jan" / "exports"
-    shutil.copytree(src / "2020-01", january / "2020-01")
-    db = tmp_path / "w.duckdb"
-    assert ingest(january, db).ok
+    db = _january_warehouse(tmp_path, src)
     ids = "select _file, _line, _row_id from stg_dept_medical order by all"
     with duckdb.connect(str(db), read_only=True) as con:
         january_ids = con.execute(ids).fetchall()
@@ -436,10 +441,7 @@ def test_a_kept_month_is_matched_again_where_the_register_changed(tmp_path: Path
     with medical.open("a", encoding="utf-8", newline="") as fh:  # outside the register and below every floor
         row = _row(C.DEPT_MEDICAL, _outsider(7), "赵戊", 本年累计个人自付="100", 本年累计医疗总费用="500")
         csv.DictWriter(fh, fieldnames=C.DEPT_MEDICAL.headers).writerow(row)
-    january = tmp_path / "jan" / "exports"
-    shutil.copytree(src / "2020-01", january / "2020-01")
-    db = tmp_path / "w.duckdb"
-    assert ingest(january, db).ok
+    db = _january_warehouse(tmp_path, src)
     status = "select name, match_status from dept_record where month = '2020-01-01' and department = $d order by all"
     with duckdb.connect(str(db), read_only=True) as con:
         before = dict(con.execute(status, {"d": "医保"}).fetchall())
