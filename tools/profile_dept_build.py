@@ -34,11 +34,9 @@ def _cpu() -> float:
 def main(db: str, steps: tuple[str, ...] = ("dept_match", "dept_compare")) -> None:
     con = duckdb.connect(db)
     con.execute("set preserve_insertion_order = true")
-    for t in (*TABLES, "dept_feed_row"):  # dept_match is a table in warehouses built before it became a view
-        kinds = "select 'view' from duckdb_views() where view_name = $t union all "
-        kinds += "select 'table' from duckdb_tables() where table_name = $t"
-        for (kind,) in con.execute(kinds, {"t": t}).fetchall():
-            con.execute(f"drop {kind} {t}")
+    for t in TABLES:
+        con.execute(f"drop table if exists {t}")
+    con.execute("drop view if exists dept_feed_row")
     for step in steps:
         for i, stmt in enumerate(con.extract_statements((SQL_DIR / f"{step}.sql").read_text(encoding="utf-8"))):
             c0, t0 = _cpu(), time.perf_counter()
