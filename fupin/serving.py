@@ -187,6 +187,21 @@ def _healthy(port: int) -> bool:
         return False
 
 
+def _routed(p: Plan, i: int) -> bool:
+    """Whether HAProxy sends a browser holding process i's affinity cookie to process i: it answers without setting
+    another FUPINSRV (the cookie is `indirect`: kept as it is while its server is up). A process that was slow to
+    start is taken out by HAProxy's checks and comes back only `rise` checks after it answers, so a browser arriving
+    between the two would be sent elsewhere (the test of two processes failed that way)."""
+    host = "127.0.0.1" if p.host in ("", "0.0.0.0", "::") else p.host
+    req = urllib.request.Request(f"http://{host}:{p.port}/_stcore/health", headers={"Cookie": f"FUPINSRV=app{i}"})
+    try:
+        with urllib.request.urlopen(req, timeout=2) as r:
+            cookies = r.headers.get_all("Set-Cookie") or []
+            return r.status == 200 and not any(c.startswith("FUPINSRV=") for c in cookies)
+    except OSError:
+        return False
+
+
 def stop_all(children: list[Child], grace_s: float = GRACE_S) -> None:
     """SIGTERM every child, wait up to `grace_s`, then SIGKILL whatever is left."""
     for c in children:
@@ -251,9 +266,13 @@ def serve(p: Plan, *, haproxy: str | None = None, ready_file: Path | None = None
                         return 1
                     log(f"{w.name} (port {port}) exited with {w.proc.returncode if w.proc else '?'}: restarting")
                     w.start()
-            if not ready and all(_healthy(port) for port in p.ports):
+            if (
+                not ready
+                and all(_healthy(port) for port in p.ports)
+                and all(_routed(p, i) for i in range(len(p.ports)))
+            ):
                 ready = True
-                log("ready: every process answers /_stcore/health")
+                log("ready: every process answers /_stcore/health, and HAProxy sends its browsers to it")
                 if ready_file:
                     ready_file.write_text(str(os.getpid()), encoding="utf-8")
             time.sleep(0.5)

@@ -210,6 +210,9 @@ def test_serve_two_processes_behind_haproxy(tiny_db: Path, tmp_path: Path, monke
             page.goto(url + "/map")
             page.get_by_role("heading", name="剩余贫困人口地图").first.wait_for()
             hand_over_session(second, url, "fuyang")  # while the first's websocket is open: leastconn picks the other
+            other_page = second.new_page()
+            other_page.goto(url + "/map")  # the second process serves a page through HAProxy, and keeps the browser
+            other_page.get_by_role("heading", name="剩余贫困人口地图").first.wait_for()
             servers = {c["value"] for ctx in (first, second) for c in ctx.cookies() if c["name"] == "FUPINSRV"}
             assert servers == {"app0", "app1"}
             page.goto(url + "/import_data")
