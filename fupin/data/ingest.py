@@ -374,6 +374,7 @@ def _validate_table(con: duckdb.DuckDBPyConnection, t: C.Table, batch_id: str, a
 # numbered after the previous warehouse's last id, so ids stay unique. A row's identity across batches is its file
 # and line, not its row id.
 FEED_TABLES = frozenset(t.cn for t in C.DEPARTMENT_TABLES)
+_READER_SOURCES = ("ingest.py", "exportio.py", "tidy.py", "validate.py", "idcard.py", "contract.py")
 
 
 def reuse_version(ref_shas: dict[str, str]) -> str:
@@ -388,9 +389,6 @@ def reuse_version(ref_shas: dict[str, str]) -> str:
     for fname in sorted(ref_shas):
         h.update(f"reference/{fname}:{ref_shas[fname]}\n".encode())
     return h.hexdigest()
-
-
-_READER_SOURCES = ("ingest.py", "exportio.py", "tidy.py", "validate.py", "idcard.py", "contract.py")
 
 
 def reuse_key(sha: str, version: str) -> str:
@@ -459,12 +457,17 @@ def _open_previous(prev_db: Path, tmp: Path) -> tuple[duckdb.DuckDBPyConnection 
     except (OSError, duckdb.Error):
         prev = {}
     if not prev:
-        if con is not None:
-            con.close()
-        for leftover in (tmp, Path(f"{tmp}.wal")):
-            leftover.unlink(missing_ok=True)
+        _discard(con, tmp)
         return None, {}
     return con, prev
+
+
+def _discard(con: duckdb.DuckDBPyConnection | None, tmp: Path) -> None:
+    """Close and delete a copy of the previous warehouse that is not used after all."""
+    if con is not None:
+        con.close()
+    for leftover in (tmp, Path(f"{tmp}.wal")):
+        leftover.unlink(missing_ok=True)
 
 
 def _next_row_id(con: duckdb.DuckDBPyConnection) -> int:
@@ -657,9 +660,7 @@ def _ingest(
             shas = dict(zip(feed_paths, pool.map(_sha256, feed_paths), strict=True)) if prev else {}
         reuse_files = _plan_reuse(files, base, shas, prev, version) if prev else set()
         if con is not None and not reuse_files:  # nothing to keep: an empty file instead of the copy
-            con.close()
-            for leftover in (tmp, Path(f"{tmp}.wal")):
-                leftover.unlink(missing_ok=True)
+            _discard(con, tmp)
             con = None
         row_id = 0  # the rows read are numbered from here, in file order
         if con is None:
