@@ -4,6 +4,7 @@ each comparison rule at and around its threshold, the view against the warehouse
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import shutil
 from pathlib import Path
 
@@ -433,20 +434,23 @@ def test_unchanged_feed_files_are_copied_and_equal_a_fresh_read(tmp_path: Path) 
     assert report.quarantined_by_reason == fresh_report.quarantined_by_reason
 
 
-def test_a_kept_month_is_matched_again_where_the_register_changed(tmp_path: Path) -> None:
-    """February's register differs from January's: a kept January record whose person or village-name group changed
-    is matched again against February's register; the rest keep January's match. The same tables as a fresh read."""
+def test_a_month_keeps_the_comparison_made_against_its_own_register(tmp_path: Path) -> None:
+    """比对按月冻结: February's register renames a person, registers a suspect ID and registers someone whose January
+    record was below every floor. January's records keep January's month-end comparison (kept from January's
+    warehouse, not matched again); February's records are matched against February's register. A fresh read of both
+    months makes the very same tables."""
     src = _two_months(tmp_path)
     medical = src / "2020-01" / "医保结算.csv"
     with medical.open("a", encoding="utf-8", newline="") as fh:  # outside the register and below every floor
         row = _row(C.DEPT_MEDICAL, _outsider(7), "赵戊", 本年累计个人自付="100", 本年累计医疗总费用="500")
         csv.DictWriter(fh, fieldnames=C.DEPT_MEDICAL.headers).writerow(row)
     db = _january_warehouse(tmp_path, src)
-    status = "select name, match_status from dept_record where month = '2020-01-01' and department = $d order by all"
+    status = "select name, match_status from dept_record where month = $m and department = $d order by all"
+    january, february = {"m": dt.date(2020, 1, 1)}, {"m": dt.date(2020, 2, 1)}
     with duckdb.connect(str(db), read_only=True) as con:
-        before = dict(con.execute(status, {"d": "医保"}).fetchall())
+        before = dict(con.execute(status, january | {"d": "医保"}).fetchall())
         assert (before["王三"], before["张同"], "赵戊" in before) == ("id_suspect", "ambiguous", False)
-        assert ("王04", "matched") in con.execute(status, {"d": "教育"}).fetchall()
+        assert ("王04", "matched") in con.execute(status, january | {"d": "教育"}).fetchall()
     feb = src / "2020-02"
     members = [B.member(n) | {"姓名": name} for n, (_, name) in PEOPLE.items()]
     members[3]["姓名"] = "王四"  # person 4 renamed
@@ -456,11 +460,42 @@ def test_a_kept_month_is_matched_again_where_the_register_changed(tmp_path: Path
     B.write(feb, C.MEMBER, members)
     report = ingest(src, db)
     assert report.ok, report.error
+    assert report.months_kept == ["2020-01"]
     assert {f.file for f in report.files if f.reused} >= {"2020-01/医保结算.csv", "2020-01/教育学籍.csv"}
     with duckdb.connect(str(db), read_only=True) as con:
-        after = dict(con.execute(status, {"d": "医保"}).fetchall())
-        assert (after["王三"], after["张同"], after["赵戊"]) == ("matched", "ambiguous", "matched")
-        assert ("王04", "name_mismatch") in con.execute(status, {"d": "教育"}).fetchall()
+        kept = dict(con.execute(status, january | {"d": "医保"}).fetchall())
+        # as January's month end saw them; 赵乙's 19,999.99, kept while January was the latest month (the what-if
+        # page's D02 floor), is below D02 now that it is not
+        assert kept == {k: v for k, v in before.items() if k != "赵乙"} and before["赵乙"] == "not_registered"
+        assert ("王04", "matched") in con.execute(status, january | {"d": "教育"}).fetchall()
+        now = dict(con.execute(status, february | {"d": "医保"}).fetchall())
+        assert (now["王三"], now["张同"]) == ("matched", "ambiguous")  # February's records, February's register
+        assert ("王04", "name_mismatch") in con.execute(status, february | {"d": "教育"}).fetchall()
+    fresh = tmp_path / "fresh.duckdb"
+    fresh_report = ingest(src, fresh, reuse=False)
+    assert fresh_report.ok and fresh_report.months_kept == []
+    for table in REUSE_TABLES:
+        assert _rows_by_place(db, table) == _rows_by_place(fresh, table), table
+
+
+def test_a_month_is_compared_again_when_its_register_is_corrected(tmp_path: Path) -> None:
+    """January's register file re-exported with a correction: January's comparison, and February's (whose register
+    starts from January's), are made again; an unchanged month after a correction keeps nothing stale."""
+    src = _two_months(tmp_path)
+    db = tmp_path / "w.duckdb"
+    assert ingest(src, db).ok
+    assert ingest(src, db).months_kept == ["2020-01", "2020-02"]  # nothing changed: both months kept
+    members = [B.member(n) | {"姓名": name} for n, (_, name) in PEOPLE.items()]
+    members[3]["姓名"] = "王四"  # January's register corrected: person 4's name
+    B.write(src / "2020-01", C.MEMBER, members)
+    report = ingest(src, db)
+    assert report.ok, report.error
+    assert report.months_kept == []
+    assert sum(f.reused for f in report.files) == 2 * len(C.DEPARTMENT_TABLES)  # the feed files are still not read
+    status = "select strftime(month, '%Y-%m'), match_status from dept_record where department = '教育' and name = '王04'"
+    with duckdb.connect(str(db), read_only=True) as con:
+        # February's register lists person 4 as 王04 again (its own version), so February's record still matches
+        assert sorted(con.execute(status).fetchall()) == [("2020-01", "name_mismatch"), ("2020-02", "matched")]
     fresh = tmp_path / "fresh.duckdb"
     assert ingest(src, fresh, reuse=False).ok
     for table in REUSE_TABLES:

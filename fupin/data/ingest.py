@@ -88,6 +88,8 @@ class IngestReport:
     quarantined_by_reason: dict[str, int] = field(default_factory=dict)
     error: dict | None = None
     step_seconds: dict[str, float] = field(default_factory=dict)
+    # Months whose comparison with the department feeds was kept from the previous batch (比对按月冻结).
+    months_kept: list[str] = field(default_factory=list)
     # Where the steps' time went: "read <table>" (waiting for its files and inserting their rows; the next file is read
     # meanwhile), "validate <table>" (with the copy of its reused files), "build <step>" (each build SQL file).
     detail_seconds: dict[str, float] = field(default_factory=dict)
@@ -493,8 +495,12 @@ def _keep_reused(con: duckdb.DuckDBPyConnection, keep: set[str]) -> None:
     for name, kind in macros:
         con.execute(f'drop {"macro table" if kind == "table_macro" else "macro"} "{name}"')
     kept_tables = {f"stg_{t.en}" for t in C.DEPARTMENT_TABLES} | {"quarantine"}
-    for (name,) in con.execute(f"select table_name from duckdb_tables() where {db}").fetchall():
-        if name not in kept_tables:
+    tables = {name for (name,) in con.execute(f"select table_name from duckdb_tables() where {db}").fetchall()}
+    frozen = set(FROZEN_TABLES) if "dept_month_key" in tables else set()  # else written before months were kept
+    for name in sorted(tables - kept_tables):
+        if name in frozen:  # its rows of the months that stay as they were are picked in `_freeze_months`
+            con.execute(f'alter table "{name}" rename to "{_kept(name)}"')
+        else:
             con.execute(f'drop table "{name}"')
     files = sorted(keep)
     for t in C.DEPARTMENT_TABLES:
@@ -504,6 +510,58 @@ def _keep_reused(con: duckdb.DuckDBPyConnection, keep: set[str]) -> None:
         {"t": sorted(FEED_TABLES), "f": files},
     )
     con.execute("checkpoint")
+
+
+# 比对按月冻结 (see dept_match.sql): a month's comparison with the register (its department records' counts, matches
+# and fired rules) is made against the register as it stood at that month's end and kept as made while its inputs
+# are unchanged: the month's feed files, every export file of that month and the months before it (the register as
+# it stood then, and its monitoring records), the reference data, the reading code and the build SQL — its "month
+# key". A monthly batch then matches one month instead of all of them.
+FROZEN_TABLES = ("dept_feed_count", "dept_record", "dept_match", "dept_fired", "dept_month_key")
+
+
+def _kept(table: str) -> str:
+    """dept_record → dept_kept_record: a frozen table of the previous warehouse while this batch is built."""
+    return "dept_kept_" + table.removeprefix("dept_")
+
+
+def compare_version(version: str) -> str:
+    """What a month's comparison depends on besides the export files: the reading rules and the build SQL."""
+    h = hashlib.sha256(version.encode())
+    for build_step in BUILD_STEPS:
+        h.update(build_step.encode() + b"\0" + (SQL_DIR / f"{build_step}.sql").read_bytes() + b"\0")
+    return h.hexdigest()
+
+
+def month_keys(files: list[FileReport], version: str) -> dict[str, str]:
+    """Each month's key: what its comparison depends on (the files of that month and the months before it, but of
+    the department feeds only that month's own)."""
+    base = compare_version(version)
+    out: dict[str, str] = {}
+    for month in sorted({f.month for f in files}):
+        h = hashlib.sha256(base.encode())
+        for f in sorted(files, key=lambda f: f.file):
+            if f.month == month or (f.month < month and f.table not in FEED_TABLES):
+                h.update(f"{f.file}:{f.sha256}\n".encode())
+        out[month] = h.hexdigest()
+    return out
+
+
+def _freeze_months(con: duckdb.DuckDBPyConnection, keys: dict[str, str]) -> list[str]:
+    """dept_kept_month: the months whose key equals the previous batch's; the kept tables keep only their rows (the
+    build adds the other months'). Returns those months."""
+    con.execute("create temp table dept_kept_month (month date)")
+    if "dept_kept_month_key" not in {r[0] for r in con.execute("select table_name from duckdb_tables()").fetchall()}:
+        return []
+    previous = dict(con.execute("select strftime(month, '%Y-%m'), key from dept_kept_month_key").fetchall())
+    frozen = sorted(m for m, k in keys.items() if previous.get(m) == k)
+    dates = [dt.date.fromisoformat(f"{m}-01") for m in frozen]
+    if dates:
+        con.executemany("insert into dept_kept_month values ($1)", [(d,) for d in dates])
+    for table in FROZEN_TABLES[:-1]:
+        con.execute(f"delete from {_kept(table)} where month not in (select month from dept_kept_month)")
+    con.execute(f"drop table {_kept('dept_month_key')}")
+    return frozen
 
 
 def _plan_reuse(
@@ -742,6 +800,10 @@ def _ingest(
         report.synthetic = provenance.is_synthetic(manifest, {f.file: f.sha256 for f in report.files})
         if reuse_files:  # the kept rows' quarantine belongs to this batch now
             con.execute("update quarantine set batch_id = $b", {"b": report.batch_id})
+        keys = month_keys(report.files, version)
+        tick = time.perf_counter()
+        report.months_kept = _freeze_months(con, keys)
+        _add_seconds(report, "reuse feeds", tick)
         mark("read")
         for i, t in enumerate(C.ALL_TABLES):
             note(0.6 + 0.25 * i / len(C.ALL_TABLES), f"校验 {t.cn}")
@@ -758,7 +820,7 @@ def _ingest(
             _add_seconds(report, f"build {build_step}", tick)
         mark("summaries")
         _count(con, report)
-        _record_batch(con, report, manifest, feed_keys)
+        _record_batch(con, report, manifest, feed_keys, keys)
         con.execute("checkpoint")
         con.close()
         mark("finish")
@@ -818,8 +880,16 @@ def _count(con: duckdb.DuckDBPyConnection, report: IngestReport) -> None:
 
 
 def _record_batch(
-    con: duckdb.DuckDBPyConnection, report: IngestReport, manifest: dict, feed_keys: dict[str, str] | None = None
+    con: duckdb.DuckDBPyConnection,
+    report: IngestReport,
+    manifest: dict,
+    feed_keys: dict[str, str] | None = None,
+    month_keys: dict[str, str] | None = None,
 ) -> None:
+    pairs = sorted((month_keys or {}).items())
+    con.execute("create table dept_month_key (month date, key varchar)")  # the next batch's `_freeze_months` reads it
+    if pairs:
+        con.executemany("insert into dept_month_key values (cast($1 || '-01' as date), $2)", pairs)
     con.execute(
         """create table ingest_batch as select $batch_id as batch_id, $source as source,
            cast($started as timestamptz) as started_at, $synthetic as synthetic, $months as months,

@@ -41,13 +41,29 @@ select '应急' as department, _row_id as row_id, _file as file, _line as line, 
        village_code, category, amount::double as amount, event_date
 from stg_dept_disaster;
 
+-- 比对按月冻结: a month's comparison is made against the register as it stood at that month's end, as the notice's
+-- 月核查 does it ("每月底进行系统数据分析"), and is kept as made. Ingest keeps a month's dept_feed_count, dept_record,
+-- dept_match and dept_fired rows from the previous batch's warehouse (as dept_kept_*; its months in dept_kept_month)
+-- when that month's feed files, every export file of that month and the months before it, the reference data and
+-- this build SQL are unchanged (fupin/data/ingest.py `_freeze_months`). Only the other months are compared here: a
+-- monthly batch compares its new month. Every statement below that makes one of those four tables therefore fills
+-- dept_kept_<table> (an empty one in a batch that keeps nothing) with the new months' rows and renames it.
+-- dept_new_month: the months compared in this batch.
+create temp table dept_new_month as
+select distinct month from dept_feed_row
+where month not in (select month from dept_kept_month);
+
 -- dept_feed_count: the loaded records by department, month and township, before matching: what dept_feed_month
 -- counts, including the records outside the register that dept_record does not keep.
-create table dept_feed_count as
+create temp view dept_new_feed_count as
 select department, month, left(village_code, 9) as township_code, count(*) as loaded,
        count(*) filter (where id_legacy) as legacy_ids
 from dept_feed_row
+where month in (select month from dept_new_month)
 group by all;
+create table if not exists dept_kept_feed_count as from dept_new_feed_count limit 0;
+insert into dept_kept_feed_count by name from dept_new_feed_count;
+alter table dept_kept_feed_count rename to dept_feed_count;
 
 -- dept_keep_floor: per department with a rule for 非登记人口 (新识别候选, department_rules.csv), the lowest amount at
 -- which such a rule can fire (null: the rule has no amount threshold, every record is kept). In the latest month
@@ -70,20 +86,39 @@ group by department;
 -- by name: every record that touches the register, and the records outside it that a rule for 非登记人口 can use
 -- (at or above dept_keep_floor); the rest are only counted (dept_feed_count → dept_feed_month). Storing all 17 M
 -- records of a province batch cost ≈50 CPU-s; 80 % of them are people outside the register that no rule reads.
+-- A record is matched against the register as it stood at the end of its month (each person's version valid that
+-- month, as household_version does it for households), so a month's figures are those of its month-end comparison.
 -- Grain: department record (row_id). match_status:
 --   matched         ID in the register and the same name
 --   name_mismatch   ID in the register, another name (listed for the township to check; no rule fires)
 --   id_suspect      ID not in the register, but exactly one registered person of that name in that village
 --   ambiguous       ID not in the register, several registered people of that name in that village
 --   not_registered  neither: a person outside the register (the usual case)
-create table dept_record as
-with register as (  -- each registered person's latest version: stg_member (one row per ID number, its latest month)
-    select id_number, name as reg_name, household_id from stg_member
+create temp view dept_new_record as
+with feed as (
+    select * from dept_feed_row where month in (select month from dept_new_month)
 ),
-same_name as (  -- registered people by village and name, for records whose ID is not in the register
-    select left(household_id, 12) as village_code, reg_name as name, count(*) as n,
+latest as (select max(month) as month from stg_member_version),
+register as (  -- each person's versions, with the months each is valid for: needed for months before the register's
+               -- last (a cold batch); a monthly batch compares its last month only, where stg_member is the register
+    select id_number, name as reg_name, household_id, month as valid_from,
+           lead(month) over (partition by id_number order by month) as valid_to
+    from stg_member_version
+    where month <= (select max(n.month) from dept_new_month n, latest l where n.month < l.month)
+),
+registered as (  -- each month compared × the register as it stood then
+    select n.month, s.id_number, s.name as reg_name, s.household_id
+    from dept_new_month n, latest l, stg_member s
+    where n.month >= l.month
+    union all
+    select n.month, r.id_number, r.reg_name, r.household_id
+    from dept_new_month n, latest l, register r
+    where n.month < l.month and n.month >= r.valid_from and (r.valid_to is null or n.month < r.valid_to)
+),
+same_name as (  -- registered people by month, village and name, for records whose ID is not in the register
+    select month, left(household_id, 12) as village_code, reg_name as name, count(*) as n,
            min(household_id) as household_id
-    from register
+    from registered
     group by all
 ),
 final as (
@@ -101,9 +136,10 @@ final as (
         coalesce(r.household_id, s.household_id) as household_id,
         r.reg_name as registered_name,
         s.n as same_name_count
-    from dept_feed_row f
-    left join register r on r.id_number = f.id_number
-    left join same_name s on r.id_number is null and s.village_code = f.village_code and s.name = f.name
+    from feed f
+    left join registered r on r.month = f.month and r.id_number = f.id_number
+    left join same_name s
+        on r.id_number is null and s.month = f.month and s.village_code = f.village_code and s.name = f.name
 )
 select f.* from final f
 left join dept_keep_floor k on k.department = f.department
@@ -112,10 +148,20 @@ where f.match_status <> 'not_registered'
    or (k.department is not null  -- a rule for 非登记人口 reads this department's records: from its floor up
        and coalesce(f.amount >= case when f.month = m.latest then k.latest_month else k.earlier_months end,
                     k.earlier_months is null));
+create table if not exists dept_kept_record as from dept_new_record limit 0;
+-- A kept month that was the latest is not any more: its records outside the register below the earlier months'
+-- floor go (the what-if page moves D02 in the latest month only).
+delete from dept_kept_record d
+using dept_keep_floor k
+where k.department = d.department and d.match_status = 'not_registered'
+  and d.month < (select max(month) from dept_feed_row)
+  and not coalesce(d.amount >= k.earlier_months, k.earlier_months is null);
+insert into dept_kept_record by name from dept_new_record;
+alter table dept_kept_record rename to dept_record;
 
 -- dept_match: the records that touch the register or need a person to look (everything but not_registered),
 -- with the reason in Chinese. Grain: department record.
-create table dept_match as
+create temp view dept_new_match as
 select
     row_id, department, month, id_number, id_legacy, name, registered_name, village_code, township_code,
     county_code, household_id, match_status,
@@ -126,8 +172,11 @@ select
         when 'ambiguous' then '证件号码不在册；同村有' || same_name_count || '名同名登记人员，无法确定'
     end || case when id_legacy then '（15位旧号码已转换）' else '' end as match_reason
 from dept_record
-where match_status <> 'not_registered'
+where match_status <> 'not_registered' and month in (select month from dept_new_month)
 -- Stored in the order the page reads it (a month, the records to check first, a scope's villages together): the
 -- month's and the scope's row groups are found from DuckDB's min/max per row group, not by scanning 3 M rows
--- (部门比对's list of records to check: 0.12 → 0.02 s, province warehouse).
+-- (部门比对's list of records to check: 0.12 → 0.02 s, province warehouse). A kept month's rows stay together.
 order by month, match_status, village_code;
+create table if not exists dept_kept_match as from dept_new_match limit 0;
+insert into dept_kept_match by name from dept_new_match;
+alter table dept_kept_match rename to dept_match;

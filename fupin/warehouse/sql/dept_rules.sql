@@ -87,8 +87,13 @@ select
     end || '，' || strftime(f.event_date, '%Y-%m-%d') as evidence
 from fired f;
 
--- dept_fired: the rules at the reference thresholds, evaluated once for every month; warnings.sql (风险 hits in the
--- red-flag score) and dept_compare.sql (dept_hit) read it, the what-if page calls the macro with its own thresholds.
--- Grain: rule × department record.
-create table dept_fired as
-select f.* from dept_thresholds t, dept_rule_fired(null, t.d01, t.d02, t.d05) f;
+-- dept_fired: the rules at the reference thresholds, evaluated once for each month compared (dept_new_month; a
+-- month kept from the previous batch keeps its rows, see 比对按月冻结 in dept_match.sql); warnings.sql (风险 hits in
+-- the red-flag score) and dept_compare.sql (dept_hit) read it, the what-if page calls the macro with its own
+-- thresholds. Grain: rule × department record.
+create temp view dept_new_fired as
+select f.* from dept_thresholds t, dept_rule_fired(null, t.d01, t.d02, t.d05) f
+where f.month in (select month from dept_new_month);
+create table if not exists dept_kept_fired as from dept_new_fired limit 0;
+insert into dept_kept_fired by name from dept_new_fired;
+alter table dept_kept_fired rename to dept_fired;
