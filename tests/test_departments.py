@@ -492,10 +492,13 @@ def test_a_month_is_compared_again_when_its_register_is_corrected(tmp_path: Path
     assert report.ok, report.error
     assert report.months_kept == []
     assert sum(f.reused for f in report.files) == 2 * len(C.DEPARTMENT_TABLES)  # the feed files are still not read
-    status = "select strftime(month, '%Y-%m'), match_status from dept_record where department = '教育' and name = '王04'"
+    status = "select strftime(month, '%Y-%m'), match_status from dept_record where department = '教育' and name = $n"
     with duckdb.connect(str(db), read_only=True) as con:
         # February's register lists person 4 as 王04 again (its own version), so February's record still matches
-        assert sorted(con.execute(status).fetchall()) == [("2020-01", "name_mismatch"), ("2020-02", "matched")]
+        assert sorted(con.execute(status, {"n": "王04"}).fetchall()) == [
+            ("2020-01", "name_mismatch"),
+            ("2020-02", "matched"),
+        ]
     fresh = tmp_path / "fresh.duckdb"
     assert ingest(src, fresh, reuse=False).ok
     for table in REUSE_TABLES:
