@@ -474,6 +474,10 @@ def test_a_month_keeps_the_comparison_made_against_its_own_register(tmp_path: Pa
     fresh = tmp_path / "fresh.duckdb"
     fresh_report = ingest(src, fresh, reuse=False)
     assert fresh_report.ok and fresh_report.months_kept == []
+    for w in (db, fresh):  # each record once, in its own month's comparison
+        with duckdb.connect(str(w), read_only=True) as con:
+            n, distinct = con.execute("select count(*), count(distinct row_id) from dept_record").fetchone()
+            assert n == distinct > 0
     for table in REUSE_TABLES:
         assert _rows_by_place(db, table) == _rows_by_place(fresh, table), table
 

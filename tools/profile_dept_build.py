@@ -1,9 +1,11 @@
 """Re-run the department build steps statement by statement on a COPY of a warehouse, with wall and CPU seconds.
 
-    cp warehouse.duckdb /tmp/copy.duckdb && nice python -m tools.profile_dept_build /tmp/copy.duckdb
+    cp warehouse.duckdb /tmp/copy.duckdb && nice python -m tools.profile_dept_build /tmp/copy.duckdb [--cold]
 
-Drops and rebuilds dept_feed_row, dept_feed_count, dept_keep_floor, dept_record, dept_match, dept_hit,
-dept_quarantine_area and dept_feed_month in that file (never point it at the live warehouse)."""
+As a monthly batch builds them (比对按月冻结, fupin/warehouse/sql/dept_match.sql): every month but the latest keeps its
+comparison (dept_feed_count, dept_record, dept_match and dept_fired become dept_kept_*, less the latest month's rows)
+and only the latest month is compared. `--cold` compares every month. Drops and rebuilds the department tables in
+that file (never point it at the live warehouse)."""
 
 from __future__ import annotations
 
@@ -13,17 +15,10 @@ import time
 
 import duckdb
 
+from fupin.data.ingest import FROZEN_TABLES, _kept
 from fupin.warehouse import SQL_DIR
 
-TABLES = (
-    "dept_feed_month",
-    "dept_quarantine_area",
-    "dept_hit",
-    "dept_match",
-    "dept_record",
-    "dept_keep_floor",
-    "dept_feed_count",
-)
+DERIVED = ("dept_feed_month", "dept_quarantine_area", "dept_hit", "dept_keep_floor")
 
 
 def _cpu() -> float:
@@ -31,18 +26,32 @@ def _cpu() -> float:
     return r.ru_utime + r.ru_stime
 
 
-def main(db: str, steps: tuple[str, ...] = ("dept_match", "dept_compare")) -> None:
+def main(db: str, *, cold: bool = False, steps: tuple[str, ...] = ("dept_match", "dept_rules", "dept_compare")) -> None:
     con = duckdb.connect(db)
     con.execute("set preserve_insertion_order = true")
-    for t in TABLES:
+    for t in DERIVED:
         con.execute(f"drop table if exists {t}")
     con.execute("drop view if exists dept_feed_row")
+    con.execute("drop view if exists dept_thresholds")
+    con.execute("drop macro table if exists dept_rule_fired")
+    (latest,) = con.execute("select max(month) from dept_record").fetchone()
+    con.execute(
+        "create temp table dept_kept_month as select distinct month from dept_record where month < $m",
+        {"m": None if cold else latest},
+    )
+    first = "1900-01-01" if cold else str(latest)  # the first month compared (ingest: `_freeze_months`)
+    con.execute(f"create temp macro dept_new_from() as date '{first}'")
+    for t in FROZEN_TABLES[:-1]:
+        con.execute(f"alter table {t} rename to {_kept(t)}")
+        con.execute(f"delete from {_kept(t)} where month not in (select month from dept_kept_month)")
+    con.execute("checkpoint")
     for step in steps:
-        for i, stmt in enumerate(con.extract_statements((SQL_DIR / f"{step}.sql").read_text(encoding="utf-8"))):
+        for stmt in con.extract_statements((SQL_DIR / f"{step}.sql").read_text(encoding="utf-8")):
             c0, t0 = _cpu(), time.perf_counter()
             con.execute(stmt)
-            print(f"{step}.sql statement {i + 1}: wall {time.perf_counter() - t0:.1f} s, CPU {_cpu() - c0:.1f} s")
+            what = " ".join(stmt.query.split())[:90]
+            print(f"{step}: wall {time.perf_counter() - t0:5.2f} s, CPU {_cpu() - c0:5.2f} s  {what}", flush=True)
 
 
 if __name__ == "__main__":
-    main(sys.argv[1])
+    main(sys.argv[1], cold="--cold" in sys.argv[2:])

@@ -551,16 +551,21 @@ def _freeze_months(con: duckdb.DuckDBPyConnection, keys: dict[str, str]) -> list
     """dept_kept_month: the months whose key equals the previous batch's; the kept tables keep only their rows (the
     build adds the other months'). Returns those months."""
     con.execute("create temp table dept_kept_month (month date)")
-    if "dept_kept_month_key" not in {r[0] for r in con.execute("select table_name from duckdb_tables()").fetchall()}:
-        return []
-    previous = dict(con.execute("select strftime(month, '%Y-%m'), key from dept_kept_month_key").fetchall())
-    frozen = sorted(m for m, k in keys.items() if previous.get(m) == k)
-    dates = [dt.date.fromisoformat(f"{m}-01") for m in frozen]
-    if dates:
-        con.executemany("insert into dept_kept_month values ($1)", [(d,) for d in dates])
-    for table in FROZEN_TABLES[:-1]:
-        con.execute(f"delete from {_kept(table)} where month not in (select month from dept_kept_month)")
-    con.execute(f"drop table {_kept('dept_month_key')}")
+    tables = {r[0] for r in con.execute("select table_name from duckdb_tables()").fetchall()}
+    frozen: list[str] = []
+    if _kept("dept_month_key") in tables:
+        previous = dict(con.execute("select strftime(month, '%Y-%m'), key from dept_kept_month_key").fetchall())
+        frozen = sorted(m for m, k in keys.items() if previous.get(m) == k)
+        if frozen:
+            con.executemany(
+                "insert into dept_kept_month values ($1)", [(dt.date.fromisoformat(f"{m}-01"),) for m in frozen]
+            )
+        for table in FROZEN_TABLES[:-1]:
+            con.execute(f"delete from {_kept(table)} where month not in (select month from dept_kept_month)")
+        con.execute(f"drop table {_kept('dept_month_key')}")
+    # The first month compared, as a constant the build's filters push down to the scans (dept_match.sql).
+    first = next((m for m in sorted(keys) if m not in frozen), "9999-12")
+    con.execute(f"create temp macro dept_new_from() as date '{dt.date.fromisoformat(first + '-01')}'")
     return frozen
 
 

@@ -48,10 +48,12 @@ from stg_dept_disaster;
 -- this build SQL are unchanged (fupin/data/ingest.py `_freeze_months`). Only the other months are compared here: a
 -- monthly batch compares its new month. Every statement below that makes one of those four tables therefore fills
 -- dept_kept_<table> (an empty one in a batch that keeps nothing) with the new months' rows and renames it.
--- dept_new_month: the months compared in this batch.
+-- dept_new_month: the months compared in this batch. dept_new_from() (a constant macro ingest defines: the first
+-- month not kept) is said next to it in every filter: DuckDB pushes a constant down to the scans, which then read
+-- only the new months' row groups (the rules for one month: 2.2 → 1.1 s at province scale).
 create temp table dept_new_month as
 select distinct month from dept_feed_row
-where month not in (select month from dept_kept_month);
+where month >= dept_new_from() and month not in (select month from dept_kept_month);
 
 -- dept_feed_count: the loaded records by department, month and township, before matching: what dept_feed_month
 -- counts, including the records outside the register that dept_record does not keep.
@@ -59,7 +61,7 @@ create temp view dept_new_feed_count as
 select department, month, left(village_code, 9) as township_code, count(*) as loaded,
        count(*) filter (where id_legacy) as legacy_ids
 from dept_feed_row
-where month in (select month from dept_new_month)
+where month >= dept_new_from() and month in (select month from dept_new_month)
 group by all;
 create table if not exists dept_kept_feed_count as from dept_new_feed_count limit 0;
 insert into dept_kept_feed_count by name from dept_new_feed_count;
@@ -96,30 +98,42 @@ group by department;
 --   not_registered  neither: a person outside the register (the usual case)
 create temp view dept_new_record as
 with feed as (
-    select * from dept_feed_row where month in (select month from dept_new_month)
+    select * from dept_feed_row where month >= dept_new_from() and month in (select month from dept_new_month)
 ),
 latest as (select max(month) as month from stg_member_version),
-register as (  -- each person's versions, with the months each is valid for: needed for months before the register's
-               -- last (a cold batch); a monthly batch compares its last month only, where stg_member is the register
-    select id_number, name as reg_name, household_id, month as valid_from,
+version as (  -- each person's versions with the months each is valid for, read only for months compared before the
+              -- register's last (a cold batch): a monthly batch compares that last month, where stg_member is the
+              -- register as it stood then
+    select id_number, name, household_id, left(household_id, 12) as village_code, month as valid_from,
            lead(month) over (partition by id_number order by month) as valid_to
     from stg_member_version
     where month <= (select max(n.month) from dept_new_month n, latest l where n.month < l.month)
 ),
-registered as (  -- each month compared × the register as it stood then
-    select n.month, s.id_number, s.name as reg_name, s.household_id
-    from dept_new_month n, latest l, stg_member s
-    where n.month >= l.month
+person as (  -- the record's ID in the register as it stood in the record's month
+    select f.row_id, s.name as reg_name, s.household_id
+    from feed f, latest l, stg_member s
+    where f.month >= l.month and s.id_number = f.id_number
     union all
-    select n.month, r.id_number, r.reg_name, r.household_id
-    from dept_new_month n, latest l, register r
-    where n.month < l.month and n.month >= r.valid_from and (r.valid_to is null or n.month < r.valid_to)
+    select f.row_id, v.name, v.household_id
+    from feed f, latest l, version v
+    where f.month < l.month and v.id_number = f.id_number
+      and f.month >= v.valid_from and (v.valid_to is null or f.month < v.valid_to)
 ),
-same_name as (  -- registered people by month, village and name, for records whose ID is not in the register
-    select month, left(household_id, 12) as village_code, reg_name as name, count(*) as n,
-           min(household_id) as household_id
-    from registered
-    group by all
+unknown as (  -- records whose ID is not in the register then
+    select f.row_id, f.month, f.village_code, f.name from feed f anti join person p on p.row_id = f.row_id
+),
+same_name as (  -- registered people of such a record's village and name then
+    select row_id, count(*) as n, min(household_id) as household_id from (
+        select u.row_id, s.household_id
+        from unknown u, latest l, stg_member s
+        where u.month >= l.month and left(s.household_id, 12) = u.village_code and s.name = u.name
+        union all
+        select u.row_id, v.household_id
+        from unknown u, latest l, version v
+        where u.month < l.month and v.village_code = u.village_code and v.name = u.name
+          and u.month >= v.valid_from and (v.valid_to is null or u.month < v.valid_to)
+    )
+    group by row_id
 ),
 final as (
     select
@@ -127,8 +141,8 @@ final as (
         f.village_code, left(f.village_code, 9) as township_code, left(f.village_code, 6) as county_code,
         f.category, f.status, f.grade, f.months, f.amount, f.total_cost, f.event_date,
         case
-            when r.id_number is not null and r.reg_name = f.name then 'matched'
-            when r.id_number is not null then 'name_mismatch'
+            when r.row_id is not null and r.reg_name = f.name then 'matched'
+            when r.row_id is not null then 'name_mismatch'
             when s.n = 1 then 'id_suspect'
             when s.n > 1 then 'ambiguous'
             else 'not_registered'
@@ -137,9 +151,8 @@ final as (
         r.reg_name as registered_name,
         s.n as same_name_count
     from feed f
-    left join registered r on r.month = f.month and r.id_number = f.id_number
-    left join same_name s
-        on r.id_number is null and s.month = f.month and s.village_code = f.village_code and s.name = f.name
+    left join person r on r.row_id = f.row_id
+    left join same_name s on s.row_id = f.row_id
 )
 select f.* from final f
 left join dept_keep_floor k on k.department = f.department
@@ -172,7 +185,7 @@ select
         when 'ambiguous' then '证件号码不在册；同村有' || same_name_count || '名同名登记人员，无法确定'
     end || case when id_legacy then '（15位旧号码已转换）' else '' end as match_reason
 from dept_record
-where match_status <> 'not_registered' and month in (select month from dept_new_month)
+where match_status <> 'not_registered' and month >= dept_new_from() and month in (select month from dept_new_month)
 -- Stored in the order the page reads it (a month, the records to check first, a scope's villages together): the
 -- month's and the scope's row groups are found from DuckDB's min/max per row group, not by scanning 3 M rows
 -- (部门比对's list of records to check: 0.12 → 0.02 s, province warehouse). A kept month's rows stay together.

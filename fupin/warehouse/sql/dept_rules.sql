@@ -93,7 +93,7 @@ from fired f;
 -- thresholds. Grain: rule × department record.
 create temp view dept_new_fired as
 select f.* from dept_thresholds t, dept_rule_fired(null, t.d01, t.d02, t.d05) f
-where f.month in (select month from dept_new_month);
+where f.month >= dept_new_from() and f.month in (select month from dept_new_month);
 create table if not exists dept_kept_fired as from dept_new_fired limit 0;
 insert into dept_kept_fired by name from dept_new_fired;
 alter table dept_kept_fired rename to dept_fired;
