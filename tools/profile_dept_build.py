@@ -41,6 +41,7 @@ def main(db: str, *, cold: bool = False, steps: tuple[str, ...] = ("dept_match",
     )
     first = "1900-01-01" if cold else str(latest)  # the first month compared (ingest: `_freeze_months`)
     con.execute(f"create temp macro dept_new_from() as date '{first}'")
+    con.execute(f"create temp macro dept_versions_to() as date '{'2100-01-01' if cold else '1900-01-01'}'")
     for t in FROZEN_TABLES[:-1]:
         con.execute(f"alter table {t} rename to {_kept(t)}")
         con.execute(f"delete from {_kept(t)} where month not in (select month from dept_kept_month)")

@@ -547,7 +547,7 @@ def month_keys(files: list[FileReport], version: str) -> dict[str, str]:
     return out
 
 
-def _freeze_months(con: duckdb.DuckDBPyConnection, keys: dict[str, str]) -> list[str]:
+def _freeze_months(con: duckdb.DuckDBPyConnection, keys: dict[str, str], register_last: str) -> list[str]:
     """dept_kept_month: the months whose key equals the previous batch's; the kept tables keep only their rows (the
     build adds the other months'). Returns those months."""
     con.execute("create temp table dept_kept_month (month date)")
@@ -563,9 +563,13 @@ def _freeze_months(con: duckdb.DuckDBPyConnection, keys: dict[str, str]) -> list
         for table in FROZEN_TABLES[:-1]:
             con.execute(f"delete from {_kept(table)} where month not in (select month from dept_kept_month)")
         con.execute(f"drop table {_kept('dept_month_key')}")
-    # The first month compared, as a constant the build's filters push down to the scans (dept_match.sql).
-    first = next((m for m in sorted(keys) if m not in frozen), "9999-12")
-    con.execute(f"create temp macro dept_new_from() as date '{dt.date.fromisoformat(first + '-01')}'")
+    # Constants the build's filters push down to the scans (dept_match.sql): the first month compared, and the last
+    # month compared before the register's last (its records need the register's earlier versions; none in a
+    # monthly batch, which compares the register's last month only).
+    new = [m for m in sorted(keys) if m not in frozen]
+    first, versions_to = (new or ["9999-12"])[0], max((m for m in new if m < register_last), default="1900-01")
+    for name, month in (("dept_new_from", first), ("dept_versions_to", versions_to)):
+        con.execute(f"create temp macro {name}() as date '{dt.date.fromisoformat(month + '-01')}'")
     return frozen
 
 
@@ -807,7 +811,8 @@ def _ingest(
             con.execute("update quarantine set batch_id = $b", {"b": report.batch_id})
         keys = month_keys(report.files, version)
         tick = time.perf_counter()
-        report.months_kept = _freeze_months(con, keys)
+        register_last = max((f.month for f in report.files if f.table == C.MEMBER.cn), default="1900-01")
+        report.months_kept = _freeze_months(con, keys, register_last)
         _add_seconds(report, "reuse feeds", tick)
         mark("read")
         for i, t in enumerate(C.ALL_TABLES):
