@@ -33,14 +33,18 @@ with rules as (
 outside_min as (  -- the lowest amount any 非登记人口 rule needs: everything below it is skipped early
     select coalesce(min(t), 0) as t from rules where list_contains(applies, '非登记人口')
 ),
-rec as (
+rec as (  -- the records a rule can fire on: confirmed matches with their household's class that month, and the
+          -- records outside the register from the lowest 非登记人口 threshold (no household to look up)
     select d.*, coalesce(hm.household_category, h.household_category) as household_category
     from dept_record d
     left join household_month hm on hm.household_id = d.household_id and hm.month = d.month
     left join stg_household h on h.household_id = d.household_id
-    where (p_month is null or d.month = p_month)
-      and (d.match_status = 'matched'
-           or (d.match_status = 'not_registered' and d.amount >= (select t from outside_min)))
+    where (p_month is null or d.month = p_month) and d.match_status = 'matched'
+    union all by name
+    select d.*, null::varchar as household_category
+    from dept_record d
+    where (p_month is null or d.month = p_month) and d.match_status = 'not_registered'
+      and d.amount >= (select t from outside_min)
 ),
 fired as (
     select r.rule_id, r.rule_name, r.severity, r.produces, r.item, r.threshold, rec.*
