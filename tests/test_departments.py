@@ -308,6 +308,7 @@ def test_view_equals_the_warehouse(tiny_db: Path, con: duckdb.DuckDBPyConnection
     assert set(hits.table.frame["产生"]) <= {"两不愁三保障问题"}
     assert hits.rows == min(D.HIT_LIMIT, sum(per_rule.get(r, 0) for r in ("D04", "D07", "D08")))
     assert hits.table.frame["证件号码"].str.contains(r"\*{10}").all()  # masked
+    assert "演示数据" in v.caption and "当月月末" in v.caption and "按月固定" in v.caption  # 比对按月冻结, said
 
 
 def test_county_user_sees_only_their_county(tiny_db: Path, con: duckdb.DuckDBPyConnection) -> None:

@@ -38,7 +38,6 @@ from fupin.data.validate import (
     BAD_ENCODING_TABLE,
     BAD_IDS_TABLE,
     DATE_EXPR,
-    bad_encoding_query,
     table_checks,
     typed_select,
 )
@@ -328,7 +327,7 @@ def _validate_table(con: duckdb.DuckDBPyConnection, t: C.Table, batch_id: str, a
     """Quarantine the rows of raw_<t> that break a rule; type the rest into stg_<t> (appended to it with `append`: a
     feed's typed rows kept from the previous warehouse, see `_keep_reused`)."""
     _flag_bad_ids(con, t)
-    for check in [bad_encoding_query(t), *table_checks(t)]:
+    for check in table_checks(t):
         # Each check sees only rows not yet quarantined, so a row carries its first failure.
         con.execute(
             f"""

@@ -248,7 +248,8 @@ def view(sel: Selection) -> DepartmentsView:
     return DepartmentsView(
         title=f"部门数据比对 · {sel.area_name or '全省'} · {month_label(sel.month)}",
         caption=("演示数据（合成）。" if sel.batch.synthetic else "")
-        + "省直部门每月推送的记录按身份证号（15位旧号码已转换）与建档立卡和边缘户名单比对、以姓名确认；"
+        + "省直部门每月推送的记录按身份证号（15位旧号码已转换）与当月月末的建档立卡和边缘户名单比对、以姓名确认，"
+        "各月比对结果按月固定（以后月份的名单变动不改写已比对月份）；"
         "比对规则为省定参数（部门数据比对规则表）。接收 = 入库 + 隔离。",
         tiles=tiles,
         feeds=Table(labelled(feeds, {c: COLUMNS[c] for c in FEED_COLUMNS})),
