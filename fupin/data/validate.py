@@ -236,9 +236,8 @@ def first_failures_query(t: C.Table) -> str:
     Each cell is trimmed once and the rules read the trimmed value (DuckDB evaluated a `nullif(trim(…))` again in
     every condition naming the cell: a month of 医保, 2.24 → 0.64 s). Run one at a time, each check joined the raw
     rows again and looked up the quarantine; here the later checks read only the key and reference cells of the rows
-    still in (2020-06's ten feeds, 3.1 M rows: 5.3 → 4.2 s, the same rows and messages). Repeated keys are found by
-    grouping first; only the rows of keys that repeat are ordered to tell the first from the rest (a month of 医保:
-    0.9 → 0.5 CPU-s against ordering every row)."""
+    still in. Repeated keys are found by grouping first; only the rows of keys that repeat are ordered to tell the
+    first from the rest (a month of 医保: 0.9 → 0.5 CPU-s against ordering every row)."""
     cells = ", ".join(f'{_v(c)} as "{c.cn}"' for c in t.columns)
     rules = [rule for col in t.columns for rule in _column_rules(col, f'r."{col.cn}"')]
     encoding = f"{_q('第')} || r._line || {_q('行含无法识别的字符（编码混用）')}"
