@@ -36,7 +36,8 @@ def main(argv: list[str] | None = None) -> int:
     )
     b.add_argument("--db", type=Path, help="pages only; default WORKDIR/warehouse-province.duckdb (from bench ingest)")
     b.add_argument("--reruns", type=int, default=7, help="pages: warm AppTest reruns per page")
-    b.add_argument("--loads", type=int, default=5, help="pages: timed browser loads of /map")
+    b.add_argument("--loads", type=int, default=5, help="pages: timed browser loads of /map (0: none)")
+    b.add_argument("--pages", help="pages: only these pages, by file stem (departments,warnings); default every page")
     b.add_argument("--sessions", type=int, default=20, help="load: concurrent browser sessions")
     b.add_argument("--minutes", type=float, default=5.0, help="load: how long the sessions cycle")
     b.add_argument("--think", type=float, default=1.0, help="load: seconds a session waits between pages")
@@ -90,7 +91,7 @@ def main(argv: list[str] | None = None) -> int:
             return 0 if result["errors"] == 0 and not result["external_requests"] else 1
         if args.what == "pages":
             db = args.db or args.workdir / "warehouse-province.duckdb"
-            return bench_pages(db=db, workdir=args.workdir, reruns=args.reruns, loads=args.loads)
+            return bench_pages(db=db, workdir=args.workdir, reruns=args.reruns, loads=args.loads, pages=args.pages)
         return bench_ingest(scale=args.scale, workdir=args.workdir)
     return 1
 

@@ -191,13 +191,15 @@ def drawn_at_script(n: int = N_COUNTIES) -> str:
 # --- bench pages -------------------------------------------------------------------------------------------
 
 
-def _page_files() -> list[str]:
-    """app_pages/*.py, the default page (reached without switching) first."""
-    files = sorted(p.relative_to(PROJECT_ROOT).as_posix() for p in (PROJECT_ROOT / "app_pages").glob("*.py"))
+def _page_files(only: str | None = None) -> list[str]:
+    """app_pages/*.py, the default page (reached without switching) first; `only`: comma-separated file stems."""
+    wanted = set(only.split(",")) if only else None
+    pages = (PROJECT_ROOT / "app_pages").glob("*.py")
+    files = sorted(p.relative_to(PROJECT_ROOT).as_posix() for p in pages if wanted is None or p.stem in wanted)
     return sorted(files, key=lambda f: f != DEFAULT_PAGE)
 
 
-def _bench_apptest(db: Path, reruns: int) -> dict[str, dict]:
+def _bench_apptest(db: Path, reruns: int, only: str | None = None) -> dict[str, dict]:
     """Per page: seconds of the cold first run and of warm reruns (AppTest, in this process)."""
     import streamlit as st
     from streamlit.testing.v1 import AppTest
@@ -209,7 +211,7 @@ def _bench_apptest(db: Path, reruns: int) -> dict[str, dict]:
     os.environ["FUPIN_DB"] = str(db)
     os.chdir(PROJECT_ROOT)
     out: dict[str, dict] = {}
-    for page in _page_files():
+    for page in _page_files(only):
         st.cache_data.clear()  # cold = a fresh server process (the OS file cache stays warm)
         st.cache_resource.clear()
         connection_module._aggregate_query.clear()
@@ -300,7 +302,7 @@ def _admin_token() -> str:
     return make_token(demo_accounts()["admin"], session_secret())
 
 
-def bench_pages(*, db: Path, workdir: Path, reruns: int = 7, loads: int = 5) -> int:
+def bench_pages(*, db: Path, workdir: Path, reruns: int = 7, loads: int = 5, pages: str | None = None) -> int:
     db = db.resolve()
     if not db.exists():
         print(f"no warehouse at {db}: run `python -m tools bench ingest` first (or pass --db)", file=sys.stderr)
@@ -313,9 +315,10 @@ def bench_pages(*, db: Path, workdir: Path, reruns: int = 7, loads: int = 5) -> 
         "machine": f"{platform.machine()}, {os.cpu_count()} cores",
     }
     print(f"AppTest: warm rerun of each page ({reruns} reruns after a cold run) on {db}", flush=True)
-    results["apptest"] = _bench_apptest(db, reruns)
-    print(f"chromium: /map drawn, {loads} loads after a warm-up", flush=True)
-    results["browser"] = _bench_browser(db, loads, workdir)
+    results["apptest"] = _bench_apptest(db, reruns, pages)
+    if loads:
+        print(f"chromium: /map drawn, {loads} loads after a warm-up", flush=True)
+        results["browser"] = _bench_browser(db, loads, workdir)
 
     print()
     print(f"{'page':<28} {'cold run':>9} {'warm rerun (median)':>20}")
@@ -324,17 +327,19 @@ def bench_pages(*, db: Path, workdir: Path, reruns: int = 7, loads: int = 5) -> 
             print(f"{page:<28} {'error':>9}")
         else:
             print(f"{page:<28} {r['cold_s']:>7.2f} s {r['warm_median_s']:>18.3f} s")
-    b = results["browser"]
-    for path in ("/map",):
+    b = results.get("browser")
+    for path in ("/map",) if b else ():
         r = b[path]
         print(
             f"{path} drawn in chromium: median {r['drawn_median_s']:.2f} s "
             f"(min {r['drawn_min_s']:.2f}, max {r['drawn_max_s']:.2f}; {r['loads']} loads, warm server)"
         )
-    print(
-        f"streamlit server RSS: {b['server_rss_mib_start']} MiB at start, {b['server_rss_mib_after']} MiB after loads"
-    )
-    if b["external_requests"]:
+    if b:
+        print(
+            f"streamlit server RSS: {b['server_rss_mib_start']} MiB at start, "
+            f"{b['server_rss_mib_after']} MiB after loads"
+        )
+    if b and b["external_requests"]:
         print(f"WARNING: requests to other hosts: {b['external_requests']}")
     out = workdir / "bench-pages.json"
     out.write_text(json.dumps(results, indent=2, ensure_ascii=False), encoding="utf-8")
