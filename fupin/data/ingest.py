@@ -482,8 +482,10 @@ def _next_row_id(con: duckdb.DuckDBPyConnection) -> int:
 
 def _keep_reused(con: duckdb.DuckDBPyConnection, keep: set[str]) -> None:
     """In the copy of the previous warehouse: drop every view, macro and table but the feeds' typed rows (stg_dept_*)
-    and the quarantine, and of those keep only the rows of the files in `keep`. A checkpoint then frees the dropped
-    tables' blocks for this batch's tables, so the file does not grow by a batch each month."""
+    and the quarantine, and of those keep only the rows of the files in `keep`; the month-by-month comparison
+    (FROZEN_TABLES) is renamed to dept_kept_*, whose months `_freeze_months` picks once the register has been read. A
+    checkpoint then frees the dropped tables' blocks for this batch's tables, so the file does not grow by a batch
+    each month."""
     db = "database_name = current_database() and schema_name = 'main'"
     for (name,) in con.execute(f"select view_name from duckdb_views() where not internal and {db}").fetchall():
         con.execute(f'drop view "{name}"')
