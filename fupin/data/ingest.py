@@ -569,8 +569,10 @@ def _freeze_months(con: duckdb.DuckDBPyConnection, keys: dict[str, str], registe
     # monthly batch, which compares the register's last month only).
     new = [m for m in sorted(keys) if m not in frozen]
     first, versions_to = (new or ["9999-12"])[0], max((m for m in new if m < register_last), default="1900-01")
+    # A macro cannot take a bound parameter (DuckDB: "Parameter expressions within macro's are not supported"), so
+    # the literal is spliced: a date parsed from a month folder name (MONTH_DIR) and printed by Python, digits only.
     for name, month in (("dept_new_from", first), ("dept_versions_to", versions_to)):
-        con.execute(f"create temp macro {name}() as date '{dt.date.fromisoformat(month + '-01')}'")
+        con.execute(f"create temp macro {name}() as date '{dt.date.fromisoformat(month + '-01').isoformat()}'")
     return frozen
 
 
