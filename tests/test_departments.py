@@ -14,7 +14,7 @@ import pytest
 from fupin.core.reference import REFERENCE_DIR, read_csv_text
 from fupin.data import contract as C
 from fupin.data.idcard import check_digit
-from fupin.data.ingest import ingest
+from fupin.data.ingest import FEED_ROW_IDS, ingest
 from fupin.domain.scenario import DEPT_D02_MIN
 from fupin.views import departments as D
 from tests.support import builders as B
@@ -263,6 +263,21 @@ def test_a_feed_missing_a_required_column_fails_the_batch(tmp_path: Path) -> Non
     assert db.read_bytes() == before
 
 
+def test_a_bad_register_file_stops_the_feeds_thread_and_changes_nothing(tmp_path: Path) -> None:
+    """The feeds are read in a thread of their own while the register is read: a register file that fails the batch
+    stops that thread too, the error names the register file, and no half-built file is left."""
+    src = _two_months(tmp_path)
+    db = tmp_path / "w.duckdb"
+    assert ingest(src, db).ok
+    before = db.read_bytes()
+    bad = next((src / "2020-02").glob("家庭成员*"))
+    bad.write_bytes(bad.read_text(encoding="utf-8").encode("utf-16"))  # UTF-16: a contract error
+    report = ingest(src, db, reuse=False)
+    assert not report.ok and report.error["code"] == "contract" and report.error["file"] == str(bad)
+    assert db.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".w.duckdb")) == []
+
+
 def test_rules_are_reference_data_with_policy_clauses() -> None:
     rules = read_csv_text(REFERENCE_DIR / "department_rules.csv")
     assert set(rules["department"]) == set(C.DEPARTMENT_FEEDS)
@@ -420,9 +435,14 @@ def test_unchanged_feed_files_are_copied_and_equal_a_fresh_read(tmp_path: Path) 
         (first_new,) = con.execute("select min(_row_id) from raw_member").fetchone()
         assert first_new > max(last_id, max(r[2] for r in january_ids))
         every = " union all ".join(
-            [f"select _row_id from stg_{t.en}" for t in C.DEPARTMENT_TABLES] + ["select row_id from quarantine"]
+            [f"select _row_id from stg_{t.en}" for t in C.DEPARTMENT_TABLES]
+            + [f"select _row_id from raw_{t.en}" for t in C.TABLES]
+            + ["select row_id from quarantine"]
         )
         assert con.execute(f"select count(*) = count(distinct _row_id) from ({every})").fetchone()[0]
+        # the feeds' rows read now are numbered in their own range (they are read alongside the register)
+        (first_feed,) = con.execute("select min(_row_id) from stg_dept_medical where _file like '2020-02/%'").fetchone()
+        assert first_feed >= first_new + FEED_ROW_IDS
     assert _files(db) == _files(fresh)
     assert len(_rows(db, "stg_dept_medical")) == 2 * 8  # 11 rows a month, 3 quarantined
     with duckdb.connect(str(db), read_only=True) as con:  # a feed's raw rows are not kept; its typed rows say where

@@ -109,18 +109,24 @@ def _view(src: Path, out: Path, *, months: list[str], feeds: bool) -> Path:
 FEED_BUILD_STEPS = ("dept_match", "dept_rules", "dept_compare")
 
 
-def _feed_seconds(detail: dict[str, float]) -> dict[str, float]:
-    """The feed part of an ingest report's detail_seconds: read, validate, build and reuse, and their sum."""
+def _feed_seconds(detail: dict[str, float], steps: dict[str, float]) -> dict[str, float]:
+    """The feed part of an ingest report: what the feeds' side thread spent reading and validating them (alongside
+    the register, so not added to the batch), what the batch then waited for that thread, the department build steps
+    and the reuse, and what the last three add up to inside the run (the slowing of the register's side while both
+    run is not in it: compare the runs with and without the feeds for that)."""
     from fupin.data import contract as C
 
     feeds = {t.cn for t in C.DEPARTMENT_TABLES}
-    out = {
-        "read": sum(v for k, v in detail.items() if k.startswith("read ") and k[5:] in feeds),
-        "validate": sum(v for k, v in detail.items() if k.startswith("validate ") and k[9:] in feeds),
+    side = {
+        "side_read": sum(v for k, v in detail.items() if k.startswith("read ") and k[5:] in feeds),
+        "side_validate": sum(v for k, v in detail.items() if k.startswith("validate ") and k[9:] in feeds),
+    }
+    added = {
+        "wait": steps.get("feeds wait", 0.0),
         "build": sum(detail.get(f"build {s}", 0.0) for s in FEED_BUILD_STEPS),
         "reuse": detail.get("reuse feeds", 0.0),  # copy the previous warehouse, hash the feed files, keep their rows
     }
-    return {k: round(v, 1) for k, v in out.items()} | {"total": round(sum(out.values()), 1)}
+    return {k: round(v, 1) for k, v in (side | added).items()} | {"added": round(sum(added.values()), 1)}
 
 
 def _children_cpu() -> float:
@@ -164,10 +170,8 @@ def bench_feeds(*, exports: Path, workdir: Path, runs: set[int] | None = None) -
             "peak_rss_mib": round(rss),
             "exit": code,
             "steps": r.get("step_seconds", {}),
-            # Inside the same run, so the machine's drift between runs does not enter: the time spent on the ten
-            # feeds (reading and inserting them, validating them or keeping their reused rows, and the
-            # department build steps).
-            "feed_seconds": _feed_seconds(r.get("detail_seconds", {})),
+            # Inside the same run, so the machine's drift between runs does not enter (see `_feed_seconds`).
+            "feed_seconds": _feed_seconds(r.get("detail_seconds", {}), r.get("step_seconds", {})),
             "files_reused": sum(1 for f in r.get("files", []) if f.get("reused")),
             "rows_read": r.get("rows_read"),
             "load_average": [round(load_before, 1), round(os.getloadavg()[0], 1)],
@@ -176,6 +180,13 @@ def bench_feeds(*, exports: Path, workdir: Path, runs: set[int] | None = None) -
         print(json.dumps(run, ensure_ascii=False), flush=True)
         if code:
             return code
+    by_run = {r["run"]: r for r in results["runs"]}
+    if plan[0][0] in by_run and plan[3][0] in by_run:  # the same months and register files, with and without feeds
+        results["monthly_batch_minus_without_feeds"] = {
+            "seconds": round(by_run[plan[3][0]]["seconds"] - by_run[plan[0][0]]["seconds"], 1),
+            "cpu_seconds": round(by_run[plan[3][0]]["cpu_seconds"] - by_run[plan[0][0]]["cpu_seconds"], 1),
+        }
+        print(json.dumps(results["monthly_batch_minus_without_feeds"]), flush=True)
     (workdir / "bench-feeds.json").write_text(json.dumps(results, ensure_ascii=False, indent=2), encoding="utf-8")
     return 0
 
