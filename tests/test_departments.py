@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import os
 import shutil
 from pathlib import Path
 
@@ -13,6 +14,7 @@ import pytest
 
 from fupin.core.reference import REFERENCE_DIR, read_csv_text
 from fupin.data import contract as C
+from fupin.data import ingest as ingest_module
 from fupin.data.idcard import check_digit
 from fupin.data.ingest import FEED_ROW_IDS, ingest
 from fupin.domain.scenario import DEPT_D02_MIN
@@ -545,7 +547,7 @@ def test_outsiders_below_the_floor_are_kept_only_in_the_latest_month(tmp_path: P
         assert con.execute("select count(*) from dept_hit where rule_id = 'D02'").fetchone()[0] == 2
 
 
-def test_a_changed_feed_file_is_read_again(tmp_path: Path) -> None:
+def test_a_changed_feed_file_is_read_again(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     src = _two_months(tmp_path)
     db = tmp_path / "w.duckdb"
     assert ingest(src, db).ok
@@ -553,12 +555,21 @@ def test_a_changed_feed_file_is_read_again(tmp_path: Path) -> None:
     d01 = "select count(*) from dept_hit where rule_id = 'D01' and month = '2020-01-01'"
     with duckdb.connect(str(db), read_only=True) as con:
         (before,) = con.execute(d01).fetchone()
+    hashed: list[str] = []
+    sha256 = ingest_module._sha256
+    monkeypatch.setattr(ingest_module, "_sha256", lambda path: hashed.append(path.name) or sha256(path))
+    assert ingest(src, db).ok
+    assert not {t.cn + ".csv" for t in C.DEPARTMENT_TABLES} & set(hashed)  # unchanged stat: the recorded SHA-256
     medical = src / "2020-01" / "医保结算.csv"
-    text = medical.read_text(encoding="utf-8")
-    assert text.count("4999.99") == 1
-    medical.write_text(text.replace("4999.99", "5000.00"), encoding="utf-8")  # now at D01's threshold
+    data, stat = medical.read_bytes(), medical.stat()
+    assert data.count(b"4999.99") == 1
+    medical.write_bytes(data.replace(b"4999.99", b"5000.00"))  # now at D01's threshold
+    os.utime(medical, ns=(stat.st_atime_ns, stat.st_mtime_ns))  # the same size and modification time as before
+    assert medical.stat().st_size == stat.st_size
+    hashed.clear()
     report = ingest(src, db)
     assert report.ok, report.error
+    assert [h for h in hashed if h == "医保结算.csv"] == ["医保结算.csv"]  # only the edited one (its change time)
     reused = {f.file for f in report.files if f.reused}
     assert "2020-01/医保结算.csv" not in reused and "2020-01/民政救助.csv" in reused
     assert "2020-02/医保结算.csv" in reused

@@ -20,7 +20,8 @@ import shutil
 import sys
 import threading
 import time
-from collections.abc import Callable
+from collections import deque
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
@@ -365,6 +366,9 @@ def _validate_table(con: duckdb.DuckDBPyConnection, t: C.Table, batch_id: str, a
 # their own while the register is read (`_feed_side`), so neither side knows how many rows the other has. A register
 # of fewer than 2^40 rows (200,000 files at Limits.max_rows) stays below; the next batch numbers from the last id.
 FEED_ROW_IDS = 1 << 40
+# How much of the register is read ahead while the previous warehouse is copied and the feed files are hashed (a
+# monthly batch at province scale: 2.6–6 s, in which ≈ 45 MB of CSV a second are read).
+PREFETCH_BYTES = 256 << 20
 
 
 @dataclass
@@ -377,9 +381,42 @@ class _Run:
     rows: int = 0
 
 
+class _Ahead:
+    """Reads files (`_read_one`) in a thread of its own ahead of their use, in order: at least one file is read or
+    being read while the caller inserts the one before; `prefetch` reads the first files up to a number of bytes
+    before the caller needs any (the register's first files, while the previous warehouse is copied)."""
+
+    def __init__(self, jobs: list[tuple[int, str, Path, C.Table]], shas: dict[Path, str]) -> None:
+        self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="read")
+        self.jobs = iter(jobs)
+        self.shas = shas
+        self.pending: deque[tuple[tuple[int, str, Path, C.Table], Future]] = deque()
+
+    def _submit(self) -> bool:
+        job = next(self.jobs, None)
+        if job is not None:
+            self.pending.append((job, self.pool.submit(_read_one, job[2], job[3], self.shas.get(job[2]))))
+        return job is not None
+
+    def prefetch(self, max_bytes: int) -> None:
+        size = 0
+        while size < max_bytes and self._submit():
+            size += self.pending[-1][0][2].stat().st_size
+
+    def __iter__(self) -> Iterator[tuple[tuple[int, str, Path, C.Table], Future]]:
+        while self.pending or self._submit():
+            job, future = self.pending.popleft()
+            if not self.pending:
+                self._submit()  # the next file is read while this one is inserted
+            yield job, future
+
+    def close(self) -> None:
+        self.pool.shutdown(wait=True, cancel_futures=True)
+
+
 def _read_run(
     con: duckdb.DuckDBPyConnection,
-    jobs: list[tuple[int, str, Path, C.Table]],
+    jobs: list[tuple[int, str, Path, C.Table]] | _Ahead,
     base: Path,
     first_row_id: int,
     shas: dict[Path, str],
@@ -387,9 +424,9 @@ def _read_run(
     note: Progress | None = None,
     total: int = 1,
 ) -> _Run:
-    """Read `jobs` ((place, month, path, table), in order) into raw_<table> on `con`, numbering their rows from
-    `first_row_id`. The next file is read (pyarrow: Python's lock released) while DuckDB inserts the current one.
-    `halt` is called before each file (it raises to stop)."""
+    """Read `jobs` ((place, month, path, table), in order, or an `_Ahead` reading them) into raw_<table> on `con`,
+    numbering their rows from `first_row_id`. The next file is read (pyarrow: Python's lock released) while DuckDB
+    inserts the current one. `halt` is called before each file (it raises to stop)."""
     run = _Run()
     raw = _RawWriter(con)
     row_id = first_row_id
@@ -397,23 +434,15 @@ def _read_run(
     def add(key: str, since: float) -> None:
         run.seconds[key] = run.seconds.get(key, 0.0) + time.perf_counter() - since
 
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        queue = iter(jobs)
-
-        def ahead() -> tuple[tuple[int, str, Path, C.Table] | None, Future | None]:
-            job = next(queue, None)
-            return (job, pool.submit(_read_one, job[2], job[3], shas.get(job[2]))) if job else (None, None)
-
-        job, pending = ahead()
-        while job is not None and pending is not None:
+    ahead = jobs if isinstance(jobs, _Ahead) else _Ahead(jobs, shas)
+    try:
+        for (place, month, path, table), pending in ahead:
             if halt is not None:
                 halt()
-            place, month, path, table = job
             tick = time.perf_counter()
             if note is not None:
                 note(0.6 * place / total, f"读取 {month}/{path.name}")
             ef, sha = pending.result()
-            job, pending = ahead()
             rel = str(path.relative_to(base))
             run.reports[place] = FileReport(
                 rel,
@@ -434,11 +463,13 @@ def _read_run(
             raw.add(ef, month, rel, row_id)
             row_id += ef.data.num_rows
             add(f"read {table.cn}", tick)
-        tick = time.perf_counter()
-        last = raw.table
-        raw.flush()
-        if last is not None:
-            add(f"read {last.cn}", tick)
+    finally:
+        ahead.close()
+    tick = time.perf_counter()
+    last = raw.table
+    raw.flush()
+    if last is not None:
+        add(f"read {last.cn}", tick)
     run.rows = row_id - first_row_id
     return run
 
@@ -504,6 +535,32 @@ def reuse_version(ref_shas: dict[str, str]) -> str:
     for fname in sorted(ref_shas):
         h.update(f"reference/{fname}:{ref_shas[fname]}\n".encode())
     return h.hexdigest()
+
+
+def _stat_key(path: Path) -> str:
+    """What the file system says of a file (size, modification and change times, inode): a feed file whose stat key
+    is the one recorded with its SHA-256 in the previous batch is not hashed again (git's index does the same). A
+    write changes the change time, which no tool can set back, so changed bytes are always hashed; a copied or
+    touched file is merely hashed again. Taken before the file is read: a file written while it is read gets
+    another key next time. (A monthly batch carries ≈ 1.1 GB of unchanged feed files: ≈ 1 s of hashing.)"""
+    st = path.stat()
+    return f"{st.st_size}:{st.st_mtime_ns}:{st.st_ctime_ns}:{st.st_ino}"
+
+
+def _feed_shas(paths: list[Path], base: Path, stats: dict[Path, str], prev: dict[str, dict]) -> dict[Path, str]:
+    """The feed files' SHA-256: the previous batch's where the stat key is unchanged, else hashed (two at a time:
+    hashlib releases Python's lock)."""
+    out: dict[Path, str] = {}
+    todo = []
+    for p in paths:
+        rec = prev.get(str(p.relative_to(base)))
+        if rec is not None and rec.get("file_stat") and rec["file_stat"] == stats[p]:
+            out[p] = rec["sha256"]
+        else:
+            todo.append(p)
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        out.update(zip(todo, pool.map(_sha256, todo), strict=True))
+    return out
 
 
 def reuse_key(sha: str, version: str) -> str:
@@ -825,6 +882,7 @@ def _ingest(
         step = now
 
     con: duckdb.DuckDBPyConnection | None = None
+    ahead: _Ahead | None = None
     try:
         files, manifest = discover(src)
         if not files:
@@ -837,11 +895,18 @@ def _ingest(
         base = src.parent if MONTH_DIR.match(src.name) else src
         ref_shas = {fname: _sha256(ref_dir / fname) for fname in C.REFERENCE_FILES}
         version = reuse_version(ref_shas)
+        # The register is always read: its first files are read while the previous warehouse is copied.
+        ahead = _Ahead([(i, m, p, t) for i, (m, p, t) in enumerate(files) if t.cn not in FEED_TABLES], {})
+        if reuse and (reuse_from or db).exists():
+            ahead.prefetch(PREFETCH_BYTES)
         tick = time.perf_counter()  # the feeds' reuse: copy, hash the feed files, plan, keep
-        con, prev = _open_previous(reuse_from or db, tmp) if reuse else (None, {})
         feed_paths = [p for _, p, t in files if t.cn in FEED_TABLES]
-        with ThreadPoolExecutor(max_workers=2) as pool:  # hashlib releases the GIL
-            shas = dict(zip(feed_paths, pool.map(_sha256, feed_paths), strict=True)) if prev else {}
+        stats = {p: _stat_key(p) for p in feed_paths}  # before any is read (see `_stat_key`)
+        con, prev = _open_previous(reuse_from or db, tmp) if reuse else (None, {})
+        _add_seconds(report, "reuse feeds: copy", tick)
+        tick_hash = time.perf_counter()
+        shas = _feed_shas(feed_paths, base, stats, prev) if prev else {}
+        _add_seconds(report, "reuse feeds: hash", tick_hash)
         reuse_files = _plan_reuse(files, base, shas, prev, version) if prev else set()
         if con is not None and not reuse_files:  # nothing to keep: an empty file instead of the copy
             _discard(con, tmp)
@@ -854,8 +919,10 @@ def _ingest(
         con.execute("set preserve_insertion_order = true")
         con.execute("set enable_progress_bar = false")
         if reuse_files:
+            tick_keep = time.perf_counter()
             row_id = _next_row_id(con)
             _keep_reused(con, reuse_files)
+            _add_seconds(report, "reuse feeds: keep", tick_keep)
         if prev:
             _add_seconds(report, "reuse feeds", tick)
         _load_reference(con, ref_dir)
@@ -893,9 +960,7 @@ def _ingest(
                     feeding.result()
 
             try:
-                register = _read_run(
-                    con, [j for j in jobs if j[3].cn not in FEED_TABLES], base, row_id, shas, halt, note, len(files)
-                )
+                register = _read_run(con, ahead, base, row_id, shas, halt, note, len(files))
                 if register.rows >= FEED_ROW_IDS:  # cannot happen below 200,000 files of Limits.max_rows rows
                     raise RuntimeError(f"{register.rows} register rows overlap the feeds' row ids")
                 mark("read")
@@ -949,7 +1014,7 @@ def _ingest(
             _add_seconds(report, f"build {build_step}", tick)
         mark("summaries")
         _count(con, report)
-        _record_batch(con, report, manifest, feed_keys, keys)
+        _record_batch(con, report, manifest, feed_keys, keys, {str(p.relative_to(base)): k for p, k in stats.items()})
         con.execute("checkpoint")
         con.close()
         mark("finish")
@@ -985,6 +1050,8 @@ def _ingest(
             "message_cn": out_of_memory_cn(memory_mb),
         }
     finally:
+        if ahead is not None:
+            ahead.close()  # idempotent: files still being read ahead when the batch stopped
         if con is not None:
             con.close()  # idempotent; frees DuckDB's memory before the report is written
         for leftover in (tmp, Path(f"{tmp}.wal")):
@@ -1014,6 +1081,7 @@ def _record_batch(
     manifest: dict,
     feed_keys: dict[str, str] | None = None,
     month_keys: dict[str, str] | None = None,
+    file_stats: dict[str, str] | None = None,
 ) -> None:
     pairs = sorted((month_keys or {}).items())
     con.execute("create table dept_month_key (month date, key varchar)")  # the next batch's `_freeze_months` reads it
@@ -1042,7 +1110,7 @@ def _record_batch(
         """create table ingest_file (batch_id varchar, file varchar, table_name varchar, month varchar,
            format varchar, encoding varchar, header_line integer, sha256 varchar, rows_read bigint,
            rows_loaded bigint, rows_quarantined bigint, rows_skipped bigint, values_normalised bigint,
-           reused boolean, reuse_key varchar, detail json)"""
+           reused boolean, reuse_key varchar, file_stat varchar, detail json)"""
     )
     keys = feed_keys or {}
     rows = [
@@ -1062,6 +1130,7 @@ def _record_batch(
             "values_normalised": f.values_normalised,
             "reused": f.reused,
             "reuse_key": keys.get(f.file),
+            "file_stat": (file_stats or {}).get(f.file),
             "detail": json.dumps(
                 {
                     "unknown_columns": f.unknown_columns,
@@ -1096,6 +1165,7 @@ _INGEST_FILE_SCHEMA = pa.schema(
         ("values_normalised", pa.int64()),
         ("reused", pa.bool_()),
         ("reuse_key", pa.string()),
+        ("file_stat", pa.string()),
         ("detail", pa.string()),
     ]
 )
