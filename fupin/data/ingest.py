@@ -548,13 +548,16 @@ def _stat_key(path: Path) -> str:
 
 
 def _feed_shas(paths: list[Path], base: Path, stats: dict[Path, str], prev: dict[str, dict]) -> dict[Path, str]:
-    """The feed files' SHA-256: the previous batch's where the stat key is unchanged, else hashed (two at a time:
-    hashlib releases Python's lock)."""
+    """The SHA-256 of the feed files the previous batch had (the only ones that can be kept): the recorded one where
+    the stat key is unchanged, else hashed (two at a time: hashlib releases Python's lock). A new file is hashed as
+    it is read, in the feeds' thread."""
     out: dict[Path, str] = {}
     todo = []
     for p in paths:
         rec = prev.get(str(p.relative_to(base)))
-        if rec is not None and rec.get("file_stat") and rec["file_stat"] == stats[p]:
+        if rec is None:
+            continue
+        if rec.get("file_stat") and rec["file_stat"] == stats[p]:
             out[p] = rec["sha256"]
         else:
             todo.append(p)
@@ -689,7 +692,7 @@ def _keep_reused(con: duckdb.DuckDBPyConnection, keep: set[str]) -> None:
 # are unchanged: the month's feed files, every export file of that month and the months before it (the register as
 # it stood then, and its monitoring records), the reference data, the reading code and the build SQL — its "month
 # key". A monthly batch then matches one month instead of all of them.
-FROZEN_TABLES = ("dept_feed_count", "dept_record", "dept_match", "dept_fired", "dept_month_key")
+FROZEN_TABLES = ("dept_feed_count", "dept_record", "dept_match", "dept_fired", "dept_feed_month", "dept_month_key")
 
 
 def _kept(table: str) -> str:
@@ -727,13 +730,17 @@ def _freeze_months(con: duckdb.DuckDBPyConnection, keys: dict[str, str], registe
     frozen: list[str] = []
     if _kept("dept_month_key") in tables:
         previous = dict(con.execute("select strftime(month, '%Y-%m'), key from dept_kept_month_key").fetchall())
-        frozen = sorted(m for m, k in keys.items() if previous.get(m) == k)
+        # A warehouse that lacks one of the tables (written by a version that froze fewer) keeps no month; its build
+        # SQL differed, so no key matches anyway.
+        if all(_kept(t) in tables for t in FROZEN_TABLES):
+            frozen = sorted(m for m, k in keys.items() if previous.get(m) == k)
         if frozen:
             con.executemany(
                 "insert into dept_kept_month values ($1)", [(dt.date.fromisoformat(f"{m}-01"),) for m in frozen]
             )
         for table in FROZEN_TABLES[:-1]:
-            con.execute(f"delete from {_kept(table)} where month not in (select month from dept_kept_month)")
+            if _kept(table) in tables:
+                con.execute(f"delete from {_kept(table)} where month not in (select month from dept_kept_month)")
         con.execute(f"drop table {_kept('dept_month_key')}")
     # Constants the build's filters push down to the scans (dept_match.sql): the first month compared, and the last
     # month compared before the register's last (its records need the register's earlier versions; none in a
