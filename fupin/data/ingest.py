@@ -11,6 +11,7 @@ skipped` per file.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import json
@@ -371,6 +372,19 @@ FEED_ROW_IDS = 1 << 40
 PREFETCH_BYTES = 256 << 20
 
 
+# The feeds' threads run at a lower priority than the register's: the register's reading is what the batch waits
+# for, and the feeds' work fills the time the register leaves a core idle (Linux: a thread's own nice value).
+FEED_NICE = 10
+
+
+def _nice(value: int) -> None:
+    """Lower the calling thread's priority by `value` (where the system lets a thread have its own)."""
+    if value and sys.platform.startswith("linux"):
+        tid = threading.get_native_id()
+        with contextlib.suppress(OSError):
+            os.setpriority(os.PRIO_PROCESS, tid, min(os.getpriority(os.PRIO_PROCESS, tid) + value, 19))
+
+
 @dataclass
 class _Run:
     """What reading a run of files gave: a report per file (by the file's place in the batch), the seconds spent per
@@ -386,8 +400,8 @@ class _Ahead:
     being read while the caller inserts the one before; `prefetch` reads the first files up to a number of bytes
     before the caller needs any (the register's first files, while the previous warehouse is copied)."""
 
-    def __init__(self, jobs: list[tuple[int, str, Path, C.Table]], shas: dict[Path, str]) -> None:
-        self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="read")
+    def __init__(self, jobs: list[tuple[int, str, Path, C.Table]], shas: dict[Path, str], nice: int = 0) -> None:
+        self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="read", initializer=_nice, initargs=(nice,))
         self.jobs = iter(jobs)
         self.shas = shas
         self.pending: deque[tuple[tuple[int, str, Path, C.Table], Future]] = deque()
@@ -423,6 +437,7 @@ def _read_run(
     halt: Callable[[], None] | None = None,
     note: Progress | None = None,
     total: int = 1,
+    nice: int = 0,
 ) -> _Run:
     """Read `jobs` ((place, month, path, table), in order, or an `_Ahead` reading them) into raw_<table> on `con`,
     numbering their rows from `first_row_id`. The next file is read (pyarrow: Python's lock released) while DuckDB
@@ -434,7 +449,7 @@ def _read_run(
     def add(key: str, since: float) -> None:
         run.seconds[key] = run.seconds.get(key, 0.0) + time.perf_counter() - since
 
-    ahead = jobs if isinstance(jobs, _Ahead) else _Ahead(jobs, shas)
+    ahead = jobs if isinstance(jobs, _Ahead) else _Ahead(jobs, shas, nice)
     try:
         for (place, month, path, table), pending in ahead:
             if halt is not None:
@@ -486,6 +501,7 @@ def _feed_side(
     """The department feeds' side of a batch, in a thread of its own on `con` (a cursor of the batch's connection:
     its own temporary tables): read the feed files `jobs` and validate each feed (`_validate_table`; appended to the
     kept rows with `append`). Stops between two steps once `stop` is set."""
+    _nice(FEED_NICE)
     con.execute("set enable_progress_bar = false")
     con.execute(f"create temp table {BAD_ENCODING_TABLE} (table_name varchar, _row_id bigint)")
     for t in C.DEPARTMENT_TABLES:
@@ -495,7 +511,7 @@ def _feed_side(
         if stop.is_set():
             raise InterruptedError("the batch stopped")
 
-    run = _read_run(con, jobs, base, first_row_id, shas, halt)
+    run = _read_run(con, jobs, base, first_row_id, shas, halt, nice=FEED_NICE)
     for t in C.DEPARTMENT_TABLES:
         halt()
         tick = time.perf_counter()
