@@ -93,7 +93,9 @@ class IngestReport:
     # Months whose comparison with the department feeds was kept from the previous batch (比对按月冻结).
     months_kept: list[str] = field(default_factory=list)
     # Where the steps' time went: "read <table>" (waiting for its files and inserting their rows; the next file is read
-    # meanwhile), "validate <table>" (with the copy of its reused files), "build <step>" (each build SQL file).
+    # meanwhile), "validate <table>", "build <step>" (each build SQL file), "reuse feeds" (with its parts "reuse
+    # feeds: copy", ": hash" and ": keep"). The department feeds' "read" and "validate" times are their own thread's,
+    # alongside the register's (`_feed_side`); what the batch waited for that thread is the step "feeds wait".
     detail_seconds: dict[str, float] = field(default_factory=dict)
 
     @property
@@ -961,7 +963,7 @@ def _ingest(
         mark("reuse check")
         # The department feeds are read and validated in a thread of their own, on a connection of their own, while
         # this one reads and validates the register: reading the register keeps about one core busy (a monthly batch
-        # at province scale: 1.1 cores over its 54 s), and the feeds' work, DuckDB's and pyarrow's, runs without
+        # at province scale: 1.1 cores over its 50 s), and the feeds' work, DuckDB's and pyarrow's, runs without
         # Python's lock. Each side numbers its rows from its own start (FEED_ROW_IDS) and quarantines them under a
         # blank batch id, filled in once both are done and the batch's files are known.
         stop = threading.Event()
