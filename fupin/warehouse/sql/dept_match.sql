@@ -85,7 +85,7 @@ with r as (
 select department,
        case when bool_or(t is null) then null else min(t) end as earlier_months,
        case when bool_or(t is null) then null
-            else min(case when rule_id = 'D02' then least(t, 1000) else t end) end as latest_month
+            else min(case when rule_id = 'D02' then least(t, 5000) else t end) end as latest_month
 from r
 group by department;
 
