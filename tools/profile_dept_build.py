@@ -18,7 +18,7 @@ import duckdb
 from fupin.data.ingest import FROZEN_TABLES, _kept
 from fupin.warehouse import SQL_DIR
 
-DERIVED = ("dept_feed_month", "dept_quarantine_area", "dept_hit", "dept_keep_floor")
+DERIVED = ("dept_quarantine_area", "dept_hit", "dept_keep_floor")  # dept_feed_month is kept by month (FROZEN_TABLES)
 
 
 def _cpu() -> float:
