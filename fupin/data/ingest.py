@@ -432,19 +432,17 @@ class _Ahead:
 
 def _read_run(
     con: duckdb.DuckDBPyConnection,
-    jobs: list[tuple[int, str, Path, C.Table]] | _Ahead,
+    ahead: _Ahead,
     base: Path,
     first_row_id: int,
-    shas: dict[Path, str],
     halt: Callable[[], None] | None = None,
     note: Progress | None = None,
     total: int = 1,
-    nice: int = 0,
     table_done: Callable[[C.Table], None] | None = None,
 ) -> _Run:
-    """Read `jobs` ((place, month, path, table), in order, or an `_Ahead` reading them) into raw_<table> on `con`,
-    numbering their rows from `first_row_id`. The next file is read (pyarrow: Python's lock released) while DuckDB
-    inserts the current one. `halt` is called before each file (it raises to stop); `table_done` once a table's
+    """Read the files `ahead` reads ((place, month, path, table), in order) into raw_<table> on `con`, numbering their
+    rows from `first_row_id`. The next file is read (pyarrow: Python's lock released) while DuckDB inserts the
+    current one. `halt` is called before each file (it raises to stop); `table_done` once a table's
     files are all in (the jobs of a table together), while the next table's first file is read."""
     run = _Run()
     raw = _RawWriter(con)
@@ -453,7 +451,6 @@ def _read_run(
     def add(key: str, since: float) -> None:
         run.seconds[key] = run.seconds.get(key, 0.0) + time.perf_counter() - since
 
-    ahead = jobs if isinstance(jobs, _Ahead) else _Ahead(jobs, shas, nice)
     try:
         for (place, month, path, table), pending in ahead:
             if halt is not None:
@@ -535,7 +532,7 @@ def _feed_side(
     # holds one feed's raw rows at a time (the province's six months: 6.7 M of 医保 at most, not 17 M).
     order = {t.cn: i for i, t in enumerate(C.DEPARTMENT_TABLES)}
     by_table = sorted(jobs, key=lambda j: (order[j[3].cn], j[0]))
-    run = _read_run(con, by_table, base, first_row_id, shas, halt, nice=FEED_NICE, table_done=validate)
+    run = _read_run(con, _Ahead(by_table, shas, FEED_NICE), base, first_row_id, halt, table_done=validate)
     for t in C.DEPARTMENT_TABLES:  # a feed without files this batch: its empty typed table
         if f"validate {t.cn}" not in validated:
             validate(t)
@@ -1005,7 +1002,7 @@ def _ingest(
                     feeding.result()
 
             try:
-                register = _read_run(con, ahead, base, row_id, shas, halt, note, len(files))
+                register = _read_run(con, ahead, base, row_id, halt, note, len(files))
                 if register.rows >= FEED_ROW_IDS:  # cannot happen below 200,000 files of Limits.max_rows rows
                     raise RuntimeError(f"{register.rows} register rows overlap the feeds' row ids")
                 mark("read")
