@@ -17,6 +17,7 @@ import pytest
 from fupin.__main__ import main as cli
 from fupin.data import contract as C
 from fupin.data import exportio, importer
+from fupin.data.contract import ContractError
 from fupin.data.exportio import Limits, read_export
 from fupin.data.idcard import check_digit
 from fupin.data.ingest import IngestReport, ingest
@@ -232,14 +233,17 @@ def test_the_import_page_shows_the_counts_and_one_example_each(tmp_path: Path) -
     assert "日期为Excel序列号 1 处，如第2行「出生日期」" in notes["家庭成员.csv"]["示例"]
 
 
-def test_empty_lines_keep_the_line_numbers_and_count_as_blank_rows(tmp_path: Path) -> None:
-    """pyarrow skips an empty line: the rows after it were reported one line too early, and it was not counted."""
+@pytest.mark.parametrize("encoding", ["gb18030", "utf-8", "utf-8-sig"])
+def test_empty_lines_keep_the_line_numbers_and_count_as_blank_rows(tmp_path: Path, encoding: str) -> None:
+    """pyarrow skips an empty line: the rows after it were reported one line too early, and it was not counted.
+    A UTF-8 file is not searched for one beforehand: pyarrow, told not to skip them, fails, and the file is read
+    row by row."""
     folder = tmp_path / "exports" / "2020-01"
     folder.mkdir(parents=True)
     good = [",".join(household(n).values()) for n in (1, 2)]
     bad = ",".join(household(3, 户主姓名="").values())  # line 6: missing_value
     lines = [",".join(C.HOUSEHOLD.headers), good[0], "", good[1], "", bad, "", ""]
-    (folder / "户信息.csv").write_text("\r\n".join(lines) + "\r\n", encoding="gb18030")
+    (folder / "户信息.csv").write_text("\r\n".join(lines) + "\r\n", encoding=encoding)
     report = ingest(folder.parent, tmp_path / "w.duckdb")
     assert report.ok, report.error
     _nothing_lost(report)
@@ -249,3 +253,17 @@ def test_empty_lines_keep_the_line_numbers_and_count_as_blank_rows(tmp_path: Pat
     con = duckdb.connect(str(tmp_path / "w.duckdb"), read_only=True)
     assert con.execute("select line, reason_code from quarantine").fetchall() == [(6, "missing_value")]
     assert con.execute("select _line from raw_household order by 1").fetchall() == [(2,), (4,), (6,)]
+    assert report.files[0].encoding == encoding
+
+
+@pytest.mark.parametrize("encoding", ["gb18030", "utf-8"])
+def test_a_ragged_row_is_a_contract_error_naming_the_file(tmp_path: Path, encoding: str) -> None:
+    """A row with a cell too many cannot be read as a table, in the fast path (pyarrow on the file) or the one row
+    by row that a UTF-8 file falls back to when pyarrow fails."""
+    good = [",".join(household(n).values()) for n in (1, 2)]
+    text = "\n".join([",".join(C.HOUSEHOLD.headers), good[0], good[1] + ",多余"]) + "\n"
+    p = tmp_path / "户信息.csv"
+    p.write_text(text, encoding=encoding)
+    with pytest.raises(ContractError) as err:
+        read_export(p, C.HOUSEHOLD)
+    assert err.value.file == str(p) and err.value.cn.startswith("CSV 无法解析（各行列数不一致或格式损坏）")
