@@ -53,6 +53,19 @@ PEOPLE[3] = ("享受政策的脱贫户", "王三")
 PEOPLE[12] = ("不享受政策的脱贫户", "王12")
 PEOPLE[24] = ("边缘户", "张同")
 PEOPLE[25] = ("边缘户", "张同")
+PEOPLE[26] = ("脱贫监测户", "王26")  # two rules (D06, D07) in one month: one 督办 finding
+
+
+def _measure(n: int, date: str) -> dict[str, str]:
+    return {
+        "措施编号": f"CS{n:04d}",
+        "户编号": f"{V}{n:04d}",
+        "措施类型": C.MEASURE_TYPES[0],
+        "落实日期": date,
+        "金额": "1000",
+        "资金来源": C.FUND_SOURCES_MEASURE[-1],
+        "项目编号": "",
+    }
 
 
 def _write_register(month: Path) -> None:
@@ -62,6 +75,9 @@ def _write_register(month: Path) -> None:
             r["贫困户属性"], r["脱贫年度"] = "非贫困户", ""
     B.write(month, C.HOUSEHOLD, hh)
     B.write(month, C.MEMBER, [B.member(n) | {"姓名": name} for n, (_, name) in PEOPLE.items()])
+    # A measure on or after the month of 王18's D14 hit (2020-01), and one before 王20's D03 hit.
+    if month.name == M:  # a month's file lists the measures new that month
+        B.write(month, C.MEASURE, [_measure(18, "2020-01-20"), _measure(20, "2019-12-20")])
 
 
 def _write_feeds(month: Path) -> None:
@@ -92,10 +108,12 @@ def _write_feeds(month: Path) -> None:
             _row(C.DEPT_LABOUR, P(7), N(7), 就业状态="断缴社保", 连续未缴费月数="3"),  # D06 at 3
             _row(C.DEPT_LABOUR, P(8), N(8), 就业状态="断缴社保", 连续未缴费月数="2"),
             _row(C.DEPT_LABOUR, P(7), N(7), 就业状态="断缴社保", 连续未缴费月数="3"),  # duplicate
+            _row(C.DEPT_LABOUR, P(26), N(26), 就业状态="登记失业", 连续未缴费月数="0"),  # D06
         ],
         C.DEPT_HOUSING: [
             _row(C.DEPT_HOUSING, P(9), N(9), 鉴定等级="C级"),  # D07
             _row(C.DEPT_HOUSING, P(10), N(10), 鉴定等级="B级"),
+            _row(C.DEPT_HOUSING, P(26), N(26), 鉴定等级="D级"),  # D07
         ],
         C.DEPT_WATER: [
             _row(C.DEPT_WATER, P(11), N(11), 饮水安全评价="不达标", 不达标指标="水质"),  # D08
@@ -156,8 +174,8 @@ def _hits(con: duckdb.DuckDBPyConnection) -> dict[str, set[str]]:
         ("D03", {"王20"}, set()),
         ("D04", {"王05"}, {"王06"}),  # dropout in 义务教育 only
         ("D05", {"王三"}, {"王04"}),  # > 10000
-        ("D06", {"王07"}, {"王08"}),  # ≥ 3 months
-        ("D07", {"王09"}, {"王10"}),  # C级 and worse
+        ("D06", {"王07", "王26"}, {"王08"}),  # ≥ 3 months, or unemployed
+        ("D07", {"王09", "王26"}, {"王10"}),  # C级 and worse
         ("D08", {"王11"}, {"王01"}),
         ("D09", {"王21"}, set()),
         ("D10", {"王12"}, {"王13"}),  # only 不享受政策的脱贫户
@@ -188,6 +206,32 @@ def test_hits_carry_their_evidence(hand: duckdb.DuckDBPyConnection) -> None:
     assert produces["D04"] == produces["D07"] == produces["D08"] == "两不愁三保障问题"
     assert produces["D10"] == produces["D12"] == "数据纠错"
     assert produces["D02"] == produces["D15"] == "新识别候选"
+
+
+def test_a_hit_says_whether_a_measure_was_recorded_since_its_month(hand: duckdb.DuckDBPyConnection) -> None:
+    recorded = dict(
+        hand.execute("select name, measure_recorded from dept_hit where rule_id in ('D14', 'D03')").fetchall()
+    )
+    assert recorded == {"王18": True, "王20": False}  # 2020-01-20 is on or after the hit's month; 2019-12-20 is not
+    assert hand.execute("select count(*) from dept_hit where measure_recorded").fetchone()[0] == 1
+
+
+def test_a_households_hits_of_a_month_are_one_finding(hand: duckdb.DuckDBPyConnection) -> None:
+    rows = hand.execute(
+        "select title, detail from work_finding where kind = 'department' and household_id = $h", {"h": f"{V}0026"}
+    ).fetchall()
+    names = dict(hand.execute("select rule_id, name from ref_department_rules").fetchall())
+    assert rows == [
+        (
+            f"部门比对：{'、'.join(sorted([names['D06'], names['D07']]))}",
+            "人社 登记失业，连续未缴费0个月，2020-01-15；住建 房屋鉴定为D级，2020-01-15",  # by rule: D06, then D07
+        )
+    ]
+    # One finding per household (or person outside the register) and month, for every hit of 中 and above.
+    n_keys = hand.execute(
+        "select count(distinct coalesce(household_id, 'P' || id_number)) from dept_hit where severity in ('高', '中')"
+    ).fetchone()[0]
+    assert hand.execute("select count(*) from work_finding where kind = 'department'").fetchone()[0] == n_keys
 
 
 # ------------------------------------------------------------------------------------ matching and quarantine

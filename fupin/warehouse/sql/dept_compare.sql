@@ -13,6 +13,10 @@ first_hit as (  -- each rule's first record of a person, by month and then row: 
                 -- minimum: a window over 0.67 M rows ordered each partition's evidence text too (1.2 s)
     select rule_id, id_number, min({'month': month, 'row_id': row_id}) as first from dept_fired group by all
 ),
+last_measure as (  -- a measure recorded since the hit's month: the household's last is on or after it (an exists
+                   -- per hit joined 0.55 M household-months to the measures: 0.6 s)
+    select household_id, max(measure_date) as measure_date from stg_measure group by household_id
+),
 final as (
     select
         f.month, f.rule_id, f.rule_name, f.department, f.severity, f.produces, f.item,
@@ -20,14 +24,13 @@ final as (
         f.id_number, f.id_legacy, f.name, f.household_id, f.village_code, f.township_code, f.county_code,
         f.match_status, f.household_category, f.red_flag,
         f.household_category in ('脱贫监测户', '边缘户') as already_monitored,
-        f.household_id is not null and exists (
-            select 1 from stg_measure m where m.household_id = f.household_id and m.measure_date >= f.month
-        ) as measure_recorded,
+        coalesce(m.measure_date >= f.month, false) as measure_recorded,
         f.amount, f.event_date,
         f.evidence,
         coalesce(h.first = {'month': f.month, 'row_id': f.row_id}, false) as new_hit
     from fired f
     left join first_hit h on h.rule_id = f.rule_id and h.id_number is not distinct from f.id_number
+    left join last_measure m on m.household_id = f.household_id
 )
 select * from final order by month, village_code, rule_id, row_id;  -- a scope's month together (min/max per row group)
 
