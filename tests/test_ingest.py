@@ -466,3 +466,53 @@ def test_the_cli_writes_its_report_whatever_happens(
     assert (
         error["code"] == "internal" and error["message"] == "ingest failed: RuntimeError: disk on fire; nothing changed"
     )
+
+
+# ------------------------------------------------------------------ raw rows in whole row groups
+
+
+def test_raw_rows_go_in_whole_row_groups_in_order(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Runs of files of two tables, interleaved as the register's months are: every insert into a table that has
+    rows is at least a row group (DuckDB logs a smaller one and copies it again at a checkpoint), and the rows end up
+    in file order, each with its row id, file and flagged lines."""
+    import numpy as np
+    import pyarrow as pa
+
+    from fupin.data.exportio import ExportFile
+    from fupin.data.ingest import BAD_ENCODING_TABLE, _create_raw, _RawWriter
+
+    monkeypatch.setattr(_RawWriter, "MERGE_ROWS", 4)
+    monkeypatch.setattr(_RawWriter, "FLUSH_ROWS", 10)
+    con = duckdb.connect()
+    con.execute(f"create temp table {BAD_ENCODING_TABLE} (table_name varchar, _row_id bigint)")
+    for t in (C.HOUSEHOLD, C.MEMBER):
+        _create_raw(con, t)
+
+    def counts() -> dict[str, int]:
+        return {t: con.execute(f"select count(*) from {t}").fetchone()[0] for t in ("raw_household", "raw_member")}
+
+    def export(t: C.Table, n: int, first_line: int = 2) -> ExportFile:
+        col = t.columns[0].cn
+        data = pa.table({col: [f"v{i}" for i in range(n)], "_line": np.arange(first_line, first_line + n)})
+        return ExportFile(Path("x.csv"), t, "csv", "utf-8", 1, data, [], bad_encoding_lines=[first_line])
+
+    writer = _RawWriter(con)
+    row_id, expected = 0, {"raw_household": [], "raw_member": []}
+    sizes = [(C.HOUSEHOLD, 3), (C.HOUSEHOLD, 4), (C.MEMBER, 2), (C.HOUSEHOLD, 1), (C.MEMBER, 12), (C.HOUSEHOLD, 6)]
+    inserts: list[tuple[str, int, int]] = []  # (table, rows in it before, rows inserted): one a table per add
+    for month, (t, n) in enumerate(sizes, start=1):
+        before = counts()
+        writer.add(export(t, n), f"2020-{month:02d}", f"2020-{month:02d}/{t.cn}.csv", row_id)
+        inserts += [(k, before[k], v - before[k]) for k, v in counts().items() if v != before[k]]
+        expected[f"raw_{t.en}"] += [(row_id + i, f"2020-{month:02d}/{t.cn}.csv", 2 + i) for i in range(n)]
+        row_id += n
+    before = counts()
+    writer.flush()
+    inserts += [(k, before[k], v - before[k]) for k, v in counts().items() if v != before[k]]
+    assert len(inserts) >= 3 and all(n >= 4 for _, was, n in inserts if was), inserts
+    assert sum(n for _, _, n in inserts) == row_id
+    for table, rows in expected.items():
+        assert con.execute(f"select _row_id, _file, _line from {table} order by _row_id").fetchall() == rows
+    flagged = con.execute(f"select _row_id from {BAD_ENCODING_TABLE} order by 1").fetchall()
+    starts = [sum(n for _, n in sizes[:i]) for i in range(len(sizes))]
+    assert [r for (r,) in flagged] == starts  # each file's first line

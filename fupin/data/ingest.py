@@ -264,24 +264,33 @@ def _create_raw(con: duckdb.DuckDBPyConnection, t: C.Table) -> None:
 
 
 class _RawWriter:
-    """Appends read files to raw_<table>: consecutive files of one table (a month's county files) go in as one
-    insert of up to FLUSH_ROWS rows, since each statement has a fixed cost (≈4 ms: 526 files at tiny scale spent
-    2 s there). Every contract column is text; one the file lacks is '' (as an empty cell)."""
+    """Appends read files to raw_<table>, several files a statement, since each has a fixed cost (≈4 ms: 526 files at
+    tiny scale spent 2 s there). Every contract column is text; one the file lacks is '' (as an empty cell).
+
+    An insert of fewer rows than a row group (DuckDB's 122,880) into a table that has rows is written to the
+    write-ahead log, and copied into the file again at a checkpoint; a larger one is written to the file once. The
+    register's tables come month by month, a month's county files of a table together: inserting each such run put
+    426 MB of a province batch's raw rows through the log, and the 26 checkpoints that followed stalled the reading
+    6–8 s. So a table's rows are inserted once there are two row groups of them, less the last row group's worth,
+    which waits for the table's next rows: every insert into a table that has rows is at least a row group. A table
+    holds at most two row groups of rows in memory between its runs of files."""
 
     FLUSH_ROWS = 500_000
+    MERGE_ROWS = 122_880  # DuckDB's row group size: an insert of at least this many rows is not logged
 
     def __init__(self, con: duckdb.DuckDBPyConnection) -> None:
         self.con = con
-        self.table: C.Table | None = None
-        self.parts: list[pa.Table] = []
-        self.rows = 0
-        self.bad: list[int] = []  # row ids of lines in another encoding (flagged for validation)
+        self.table: C.Table | None = None  # the table of the last file added
+        self.parts: dict[str, list[pa.Table]] = {}  # by table (Table.cn): rows read, not inserted yet
+        self.rows: dict[str, int] = {}
+        self.bad: dict[str, list[int]] = {}  # row ids of lines in another encoding (flagged for validation)
+        self.tables: dict[str, C.Table] = {}
 
     def add(self, ef: ExportFile, month: str, rel: str, first_row_id: int) -> None:
         t = ef.table
-        if t is not self.table or self.rows >= self.FLUSH_ROWS:
-            self.flush()
-            self.table = t
+        if self.table is not None and t is not self.table:
+            self.flush(self.table, keep=self.MERGE_ROWS)  # a run of the previous table's files ended
+        self.table = t
         n = ef.data.num_rows
         present = set(ef.data.column_names)
         text = pa.string()
@@ -298,21 +307,34 @@ class _RawWriter:
             else:
                 blank = blank if blank is not None else pa.repeat(pa.scalar("", text), n)
                 cols[c.cn] = blank
-        self.parts.append(pa.table(cols))
-        self.rows += n
+        self.tables[t.cn] = t
+        self.parts.setdefault(t.cn, []).append(pa.table(cols))
+        self.rows[t.cn] = self.rows.get(t.cn, 0) + n
         if ef.bad_encoding_lines:
             lines = ef.data.column("_line").to_numpy()
-            self.bad += (first_row_id + np.flatnonzero(np.isin(lines, ef.bad_encoding_lines))).tolist()
+            bad = (first_row_id + np.flatnonzero(np.isin(lines, ef.bad_encoding_lines))).tolist()
+            self.bad.setdefault(t.cn, []).extend(bad)
+        if self.rows[t.cn] >= self.FLUSH_ROWS:
+            self.flush(t, keep=self.MERGE_ROWS)
 
-    def flush(self) -> None:
-        if self.table is None or not self.parts:
-            return
-        data = pa.concat_tables(self.parts)  # noqa: F841 — read by DuckDB's replacement scan below
-        self.con.execute(f"insert into raw_{self.table.en} select * from data")
-        if self.bad:
-            bad = pa.table({"_row_id": pa.array(self.bad, pa.int64())})  # noqa: F841 — scanned below
-            self.con.execute(f"insert into {BAD_ENCODING_TABLE} select $t, _row_id from bad", {"t": self.table.cn})
-        self.parts, self.rows, self.bad = [], 0, []
+    def flush(self, t: C.Table | None = None, keep: int = 0) -> None:
+        """Insert the rows waiting for `t` (every table's without it). With `keep`, only when there are twice as many,
+        and the last `keep` rows wait."""
+        for cn in [t.cn] if t is not None else list(self.parts):
+            n = self.rows.get(cn, 0)
+            if not n or (keep and n < 2 * keep):
+                continue
+            data = pa.concat_tables(self.parts.pop(cn))
+            rest = data.slice(n - keep) if keep else None
+            data = data.slice(0, n - keep)  # read by DuckDB's replacement scan below
+            self.con.execute(f"insert into raw_{self.tables[cn].en} select * from data")
+            self.rows[cn] = keep
+            if rest is not None:
+                self.parts[cn] = [rest]
+            bad_ids = self.bad.pop(cn, [])  # read by validation, once every row of the table is in
+            if bad_ids:
+                bad = pa.table({"_row_id": pa.array(bad_ids, pa.int64())})  # noqa: F841 — scanned below
+                self.con.execute(f"insert into {BAD_ENCODING_TABLE} select $t, _row_id from bad", {"t": cn})
 
 
 def _flag_bad_ids(con: duckdb.DuckDBPyConnection, t: C.Table) -> None:
@@ -457,7 +479,7 @@ def _read_run(
                 halt()
             if table_done is not None and raw.table is not None and table is not raw.table:
                 done, tick = raw.table, time.perf_counter()
-                raw.flush()
+                raw.flush(done)
                 add(f"read {done.cn}", tick)
                 table_done(done)
             tick = time.perf_counter()
