@@ -40,6 +40,14 @@ REASONS: dict[str, str] = {
 }
 # A number Excel shows in scientific notation (3.41221E+17) — in a code or ID column the digits are gone.
 SCIENTIFIC = "[0-9]+([.][0-9]+)?[eE][+]?[0-9]+"
+
+
+def _scientific(v: str) -> str:
+    """A number Excel wrote in scientific notation. The regular expression only where an E is: it cost 0.07 s a
+    1.25 M values, the test for the letter 0.01 s."""
+    return f"((contains({v}, 'E') or contains({v}, 'e')) and regexp_full_match({v}, '{SCIENTIFIC}'))"
+
+
 EXCEL_NUMBER_FIX = "，请将该列设为文本后重新导出"
 
 DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%Y%m%d", "%Y年%m月%d日", "%Y.%m.%d")
@@ -140,9 +148,9 @@ def _column_rules(col: C.Column, v: str | None = None) -> list[tuple[str, str, s
     elif t == "id_number":
         masked = f"left({v}, 4) || '**********' || right({v}, 4)"
         bad = f"r._row_id in (select _row_id from {BAD_IDS_TABLE} where col = {_q(name)})"
-        sci = f"regexp_full_match({v}, '{SCIENTIFIC}')"
+        sci = _scientific(v)
         # 18 digits ending in 000 that fail the check digit: Excel kept 15 significant digits of a number.
-        lost = f"(regexp_full_match({v}, '[0-9]{{15}}000') and {bad})"
+        lost = f"(suffix({v}, '000') and regexp_full_match({v}, '[0-9]{{15}}000') and {bad})"
         rules.append(
             (
                 f"{sci} or {lost}",
@@ -164,7 +172,7 @@ def _column_rules(col: C.Column, v: str | None = None) -> list[tuple[str, str, s
     elif t in _PATTERNS:
         rules.append(
             (
-                f"regexp_full_match({v}, '{SCIENTIFIC}')",
+                _scientific(v),
                 "excel_number",
                 f"{_q(f'「{name}」被转换为数字（科学计数法）：')} || {shown} || {_q(EXCEL_NUMBER_FIX)}",
             )
