@@ -3,7 +3,7 @@
     cp warehouse.duckdb /tmp/copy.duckdb && nice python -m tools.profile_dept_build /tmp/copy.duckdb [--cold]
 
 As a monthly batch builds them (比对按月冻结, fupin/warehouse/sql/dept_match.sql): every month but the latest keeps its
-comparison (dept_feed_count, dept_record, dept_match and dept_fired become dept_kept_*, less the latest month's rows)
+comparison (dept_feed_count, dept_record, dept_fired, dept_feed_month become dept_kept_*, less the latest month's rows)
 and only the latest month is compared. `--cold` compares every month. Drops and rebuilds the department tables in
 that file (never point it at the live warehouse)."""
 
@@ -32,6 +32,8 @@ def main(db: str, *, cold: bool = False, steps: tuple[str, ...] = ("dept_match",
     for t in DERIVED:
         con.execute(f"drop table if exists {t}")
     con.execute("drop view if exists dept_feed_row")
+    con.execute("drop view if exists dept_match")  # a table in a warehouse written before it became a view
+    con.execute("drop table if exists dept_match")
     con.execute("drop view if exists dept_thresholds")
     con.execute("drop macro table if exists dept_rule_fired")
     (latest,) = con.execute("select max(month) from dept_record").fetchone()

@@ -749,7 +749,7 @@ def _keep_reused(con: duckdb.DuckDBPyConnection, keep: set[str]) -> None:
 # are unchanged: the month's feed files, every export file of that month and the months before it (the register as
 # it stood then, and its monitoring records), the reference data, the reading code and the build SQL — its "month
 # key". A monthly batch then matches one month instead of all of them.
-FROZEN_TABLES = ("dept_feed_count", "dept_record", "dept_match", "dept_fired", "dept_feed_month", "dept_month_key")
+FROZEN_TABLES = ("dept_feed_count", "dept_record", "dept_fired", "dept_feed_month", "dept_month_key")
 
 
 def _kept(table: str) -> str:

@@ -175,12 +175,16 @@ using dept_keep_floor k
 where k.department = d.department and d.match_status = 'not_registered'
   and d.month < (select max(month) from dept_feed_month_all)
   and not coalesce(d.amount >= k.earlier_months, k.earlier_months is null);
-insert into dept_kept_record by name from dept_new_record;
+-- Stored in the order the page reads the records to check (a month, the records to check first, a scope's villages
+-- together): a month's and a scope's row groups are found from DuckDB's min/max per row group, not by scanning 3 M
+-- rows (部门比对's list of records to check: 0.12 → 0.02 s, province warehouse). A kept month's rows stay together.
+insert into dept_kept_record by name select * from dept_new_record order by month, match_status, village_code;
 alter table dept_kept_record rename to dept_record;
 
 -- dept_match: the records that touch the register or need a person to look (everything but not_registered),
--- with the reason in Chinese. Grain: department record.
-create temp view dept_new_match as
+-- with the reason in Chinese. Grain: department record. A view over dept_record, which is stored in the order its
+-- readers need: a table of its own copied 0.6 M rows a monthly batch (≈ 1.5 s with the checkpoint that wrote them).
+create view dept_match as
 select
     row_id, department, month, id_number, id_legacy, name, registered_name, village_code, township_code,
     county_code, household_id, match_status,
@@ -191,11 +195,4 @@ select
         when 'ambiguous' then '证件号码不在册；同村有' || same_name_count || '名同名登记人员，无法确定'
     end || case when id_legacy then '（15位旧号码已转换）' else '' end as match_reason
 from dept_record
-where match_status <> 'not_registered' and month >= dept_new_from() and month in (select month from dept_new_month)
--- Stored in the order the page reads it (a month, the records to check first, a scope's villages together): the
--- month's and the scope's row groups are found from DuckDB's min/max per row group, not by scanning 3 M rows
--- (部门比对's list of records to check: 0.12 → 0.02 s, province warehouse). A kept month's rows stay together.
-order by month, match_status, village_code;
-create table if not exists dept_kept_match as from dept_new_match limit 0;
-insert into dept_kept_match by name from dept_new_match;
-alter table dept_kept_match rename to dept_match;
+where match_status <> 'not_registered';
