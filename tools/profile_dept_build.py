@@ -32,8 +32,10 @@ def main(db: str, *, cold: bool = False, steps: tuple[str, ...] = ("dept_match",
     for t in DERIVED:
         con.execute(f"drop table if exists {t}")
     con.execute("drop view if exists dept_feed_row")
-    con.execute("drop view if exists dept_match")  # a table in a warehouse written before it became a view
-    con.execute("drop table if exists dept_match")
+    # dept_match is a view; a warehouse written before it became one has a table (DuckDB drops a name by its kind)
+    kinds = dict(con.execute("select table_name, table_type from information_schema.tables").fetchall())
+    if "dept_match" in kinds:
+        con.execute(f"drop {'view' if kinds['dept_match'] == 'VIEW' else 'table'} dept_match")
     con.execute("drop view if exists dept_thresholds")
     con.execute("drop macro table if exists dept_rule_fired")
     (latest,) = con.execute("select max(month) from dept_record").fetchone()
